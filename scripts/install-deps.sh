@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages hookd needs to build, run and test. Idempotent: does nothing when all are present.
+# Usage: scripts/install-deps.sh [build|test]   (default: build)
+set -euo pipefail
+
+build_packages=(
+  g++ cmake make pkg-config
+  libboost1.81-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev libpq-dev
+)
+test_packages=(
+  libgtest-dev python3 python3-pytest python3-aiosmtpd
+)
+
+wanted=("${build_packages[@]}")
+if [ "${1:-build}" = "test" ]; then
+  wanted+=("${test_packages[@]}")
+fi
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,232 @@
+// Request pipeline: authenticate → rate limit → route → check access → handler; every response carries the
+// X-RateLimit-* headers. Also the operational endpoints (health, readiness, metrics, OpenAPI).
+#include "api/api.h"
+
+#include <charconv>
+
+#include "common/ids.h"
+#include "common/log.h"
+#include "common/time_util.h"
+#include "crypto/encoding.h"
+#include "crypto/signing.h"
+#include "delivery/request_builder.h"
+
+namespace hookd {
+
+Api::Api(const Config& config, std::string admin_token, Store& store, DeliveryEngine& engine, EventCatalog& catalog,
+         Metrics& metrics)
+    : config_(config),
+      admin_token_(std::move(admin_token)),
+      store_(store),
+      engine_(engine),
+      catalog_(catalog),
+      metrics_(metrics),
+      rate_limiter_(config.api_rate_limit_per_s) {
+  RegisterRoutes();
+}
+
+void Api::Register(const char* method, const char* pattern, Access access, Handler handler, const char* summary) {
+  router_.Add(method, pattern, summary);
+  access_.push_back(access);
+  handlers_.push_back(handler);
+}
+
+void Api::RegisterRoutes() {
+  using A = Access;
+  Register("GET", "/healthz", A::kPublic, &Api::Healthz, "Liveness");
+  Register("GET", "/readyz", A::kPublic, &Api::Readyz, "Readiness: the store answers");
+  Register("GET", "/metrics", A::kPublic, &Api::MetricsText, "Prometheus metrics");
+  Register("GET", "/api/v1/openapi.json", A::kPublic, &Api::OpenApi, "This document");
+
+  Register("POST", "/api/v1/accounts", A::kAdmin, &Api::CreateAccount, "Create an account");
+  Register("GET", "/api/v1/accounts", A::kAdmin, &Api::ListAccounts, "List accounts");
+  Register("GET", "/api/v1/accounts/{id}", A::kAdmin, &Api::GetAccount, "Get an account");
+  Register("PATCH", "/api/v1/accounts/{id}", A::kAdmin, &Api::PatchAccount, "Update an account");
+  Register("DELETE", "/api/v1/accounts/{id}", A::kAdmin, &Api::DeleteAccount, "Delete an account");
+  Register("POST", "/api/v1/accounts/{id}/api-keys", A::kAdmin, &Api::CreateApiKey, "Create an API key");
+  Register("GET", "/api/v1/accounts/{id}/api-keys", A::kAdmin, &Api::ListApiKeys, "List an account's API keys");
+  Register("DELETE", "/api/v1/accounts/{id}/api-keys/{key_id}", A::kAdmin, &Api::RevokeApiKey, "Revoke an API key");
+  Register("GET", "/api/v1/account", A::kAccount, &Api::GetOwnAccount, "The caller's account");
+  Register("PATCH", "/api/v1/account", A::kAccount, &Api::PatchOwnAccount, "Update the caller's account");
+
+  Register("POST", "/api/v1/webhooks", A::kAccount, &Api::CreateWebhook, "Create a webhook");
+  Register("GET", "/api/v1/webhooks", A::kAccount, &Api::ListWebhooks, "List webhooks");
+  Register("GET", "/api/v1/webhooks/events/available", A::kAccount, &Api::AvailableEvents,
+           "The event catalog grouped by category");
+  Register("GET", "/api/v1/webhooks/{id}", A::kAccount, &Api::GetWebhook, "Get a webhook");
+  Register("PATCH", "/api/v1/webhooks/{id}", A::kAccount, &Api::PatchWebhook, "Update a webhook");
+  Register("DELETE", "/api/v1/webhooks/{id}", A::kAccount, &Api::DeleteWebhook, "Delete a webhook");
+  Register("POST", "/api/v1/webhooks/{id}/test", A::kAccount, &Api::TestWebhook, "Send a signed test event now");
+  Register("GET", "/api/v1/webhooks/{id}/secret", A::kAccount, &Api::GetWebhookSecret, "Reveal the signing secret");
+  Register("POST", "/api/v1/webhooks/{id}/secret/rotate", A::kAccount, &Api::RotateWebhookSecret,
+           "Rotate the signing secret (the previous one signs alongside for 24 h)");
+  Register("GET", "/api/v1/webhooks/{id}/deliveries", A::kAccount, &Api::ListWebhookDeliveries,
+           "A webhook's delivery log");
+
+  Register("GET", "/api/v1/event-types", A::kAccount, &Api::ListEventTypes, "List event types");
+  Register("POST", "/api/v1/event-types", A::kAdmin, &Api::CreateEventType, "Add a custom event type");
+  Register("DELETE", "/api/v1/event-types/{type}", A::kAdmin, &Api::DeleteEventType, "Delete a custom event type");
+
+  Register("POST", "/api/v1/events", A::kAccount, &Api::CreateEvent, "Emit an event");
+  Register("POST", "/api/v1/events/batch", A::kAccount, &Api::CreateEventBatch, "Emit up to 1000 events at once");
+  Register("GET", "/api/v1/events", A::kAccount, &Api::ListEvents, "List events");
+  Register("GET", "/api/v1/events/{id}", A::kAccount, &Api::GetEvent, "Get an event with its deliveries");
+
+  Register("GET", "/api/v1/deliveries", A::kAccount, &Api::ListDeliveries, "List deliveries");
+  Register("GET", "/api/v1/deliveries/{id}", A::kAccount, &Api::GetDelivery, "Get a delivery with its attempts");
+}
+
+HttpResponse Api::Handle(const HttpRequest& request) {
+  metrics_.http_requests.fetch_add(1, std::memory_order_relaxed);
+  const bool has_credentials = !request.Header("authorization").empty();
+  Result<Principal> principal =
+      has_credentials ? Authenticate(request) : Result<Principal>(Fail(Error::Unauthorized("missing bearer token")));
+
+  RateLimitDecision limit;
+  if (rate_limiter_.Enabled()) {
+    const std::string bucket = principal ? principal->credential : "addr:" + request.remote_address;
+    limit = rate_limiter_.Check(bucket, NowMs());
+  }
+  HttpResponse response;
+  if (!limit.allowed) {
+    response = ErrorResponse(Error{ErrorKind::kRateLimited, "rate_limited",
+                                   "too many requests; retry after " + std::to_string(limit.retry_after_s) + " s", {}});
+    response.headers.emplace_back("Retry-After", std::to_string(limit.retry_after_s));
+  } else if (request.malformed_target) {
+    response = ErrorResponse(Error::BadRequest("malformed request target"));
+  } else if (auto match = router_.Find(request.method, request.path); !match) {
+    response = ErrorResponse(match.error());
+  } else {
+    const Access access = access_[match->route_index];
+    if (access != Access::kPublic && !principal) {
+      response = ErrorResponse(principal.error());
+      response.headers.emplace_back("WWW-Authenticate", "Bearer");
+    } else if (access == Access::kAdmin && !principal->admin) {
+      response = ErrorResponse(Error::Unauthorized("this endpoint requires the admin token"));
+    } else {
+      static const Principal kAnonymous;
+      response = (this->*handlers_[match->route_index])(request, match->params, principal ? *principal : kAnonymous);
+    }
+  }
+  if (rate_limiter_.Enabled()) {
+    response.headers.emplace_back("X-RateLimit-Limit", std::to_string(limit.limit));
+    response.headers.emplace_back("X-RateLimit-Remaining", std::to_string(limit.remaining));
+    response.headers.emplace_back("X-RateLimit-Reset", std::to_string(limit.reset_s));
+  }
+  return response;
+}
+
+Result<Principal> Api::Authenticate(const HttpRequest& request) {
+  const std::string header = request.Header("authorization");
+  if (header.size() < 8 || (header.compare(0, 7, "Bearer ") != 0 && header.compare(0, 7, "bearer ") != 0)) {
+    return Fail(Error::Unauthorized("expected Authorization: Bearer <token>"));
+  }
+  const std::string token = header.substr(7);
+  if (ConstantTimeEquals(token, admin_token_)) return Principal{true, "", "admin"};
+  if (token.rfind("hk_", 0) == 0 && token.size() < 256) {
+    // Looked up by hash: the key itself is never stored, and the comparison is of fixed-size digests.
+    auto key = store_.FindApiKeyByHash(Sha256Hex(token));
+    if (!key) return Fail(key.error());
+    if (*key) return Principal{false, (*key)->account_id, (*key)->id};
+  }
+  return Fail(Error::Unauthorized("invalid API key or token"));
+}
+
+Result<std::string> Api::ActingAccount(const HttpRequest& request, const Principal& principal,
+                                       const json::object* body) {
+  if (!principal.admin) return principal.account_id;
+  std::string account_id;
+  if (const std::string* q = request.Query("account_id")) {
+    account_id = *q;
+  } else if (body) {
+    if (auto it = body->find("account_id"); it != body->end()) {
+      if (!it->value().is_string()) return Fail(Error::Invalid("account_id", "must be a string"));
+      account_id = std::string(it->value().as_string());
+    }
+  }
+  if (account_id.empty()) {
+    return Fail(Error::Invalid("account_id", "is required when acting with the admin token"));
+  }
+  if (!IsWellFormedId(account_id, "acc_")) return Fail(Error::NotFound("account not found"));
+  auto account = store_.GetAccount(account_id);
+  if (!account) return Fail(account.error());
+  return account_id;
+}
+
+Result<PageRequest> ParsePageRequest(const HttpRequest& request, std::string_view id_prefix) {
+  PageRequest page;
+  if (const std::string* limit = request.Query("limit")) {
+    int value = 0;
+    auto [p, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), value);
+    if (ec != std::errc() || p != limit->data() + limit->size() || value < 1 || value > 1000) {
+      return Fail(Error::Invalid("limit", "must be an integer from 1 to 1000"));
+    }
+    page.limit = value;
+  }
+  if (const std::string* cursor = request.Query("cursor"); cursor && !cursor->empty()) {
+    if (!IsWellFormedId(*cursor, id_prefix)) return Fail(Error::Invalid("cursor", "is not a cursor of this list"));
+    page.cursor = *cursor;
+  }
+  return page;
+}
+
+Result<std::optional<int64_t>> ParseTimeQuery(const HttpRequest& request, const std::string& name) {
+  const std::string* text = request.Query(name);
+  if (!text || text->empty()) return std::optional<int64_t>();
+  auto ms = ParseTimeBound(*text, NowMs());
+  if (!ms) return Fail(Error::Invalid(name, "must be an RFC 3339 time (2026-01-31T12:00:00Z) or a duration (24h)"));
+  return std::optional<int64_t>(*ms);
+}
+
+// ---- operations ----
+
+HttpResponse Api::Healthz(const HttpRequest&, const PathParams&, const Principal&) {
+  return JsonResponse(200, json::object{{"status", "ok"}});
+}
+
+HttpResponse Api::Readyz(const HttpRequest&, const PathParams&, const Principal&) {
+  auto probe = store_.ListCustomEventTypes();
+  if (!probe) return ErrorResponse(Error::Unavailable("store unavailable: " + probe.error().message));
+  return JsonResponse(200, json::object{{"status", "ready"}});
+}
+
+HttpResponse Api::MetricsText(const HttpRequest&, const PathParams&, const Principal&) {
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4";
+  r.body = metrics_.RenderPrometheus();
+  return r;
+}
+
+HttpResponse Api::OpenApi(const HttpRequest&, const PathParams&, const Principal&) {
+  json::object paths;
+  const auto& routes = router_.Routes();
+  for (size_t i = 0; i < routes.size(); ++i) {
+    const auto& route = routes[i];
+    json::object op{{"summary", route.summary}};
+    json::array parameters;
+    for (const std::string& seg : route.segments) {
+      if (seg.size() > 2 && seg.front() == '{') {
+        parameters.push_back(json::object{{"name", seg.substr(1, seg.size() - 2)},
+                                          {"in", "path"},
+                                          {"required", true},
+                                          {"schema", json::object{{"type", "string"}}}});
+      }
+    }
+    if (!parameters.empty()) op["parameters"] = std::move(parameters);
+    if (access_[i] != Access::kPublic) op["security"] = json::array{json::object{{"bearer", json::array{}}}};
+    std::string method = route.method;
+    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    json::value& entry = paths[route.pattern];
+    if (!entry.is_object()) entry.emplace_object();
+    entry.as_object()[method] = std::move(op);
+  }
+  json::object doc{
+      {"openapi", "3.0.3"},
+      {"info", json::object{{"title", "hookd"}, {"version", kVersion}}},
+      {"paths", std::move(paths)},
+      {"components",
+       json::object{{"securitySchemes", json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}}}}}}};
+  return JsonResponse(200, doc);
+}
+
+}  // namespace hookd

@@ -1,0 +1,114 @@
+// The REST API (SPEC §3): authentication, API rate limiting, routing, and one handler per endpoint. Handle()
+// is the whole request → response function the HTTP server calls on a worker thread; it never throws.
+// Thread-safe: handlers share only thread-safe collaborators (store, engine, catalog, limiter, metrics).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/http_types.h"
+#include "api/rate_limiter.h"
+#include "api/router.h"
+#include "common/config.h"
+#include "common/metrics.h"
+#include "delivery/engine.h"
+#include "domain/catalog.h"
+#include "store/store.h"
+
+namespace hookd {
+
+// Who is calling: the admin, or one account's API key.
+struct Principal {
+  bool admin = false;
+  std::string account_id;  // the key's account (empty for the admin)
+  std::string credential;  // a stable name for rate limiting: key id or "admin"
+};
+
+class Api {
+ public:
+  Api(const Config& config, std::string admin_token, Store& store, DeliveryEngine& engine, EventCatalog& catalog,
+      Metrics& metrics);
+
+  [[nodiscard]] HttpResponse Handle(const HttpRequest& request);
+
+ private:
+  enum class Access { kPublic, kAccount, kAdmin };
+  using Handler = HttpResponse (Api::*)(const HttpRequest&, const PathParams&, const Principal&);
+
+  void Register(const char* method, const char* pattern, Access access, Handler handler, const char* summary);
+  void RegisterRoutes();
+  [[nodiscard]] Result<Principal> Authenticate(const HttpRequest& request);
+  // The account a request acts for: the key's own, or for the admin the `account_id` query/body field.
+  [[nodiscard]] Result<std::string> ActingAccount(const HttpRequest& request, const Principal& principal,
+                                                  const json::object* body = nullptr);
+
+  // Operations.
+  HttpResponse Healthz(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse Readyz(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse MetricsText(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse OpenApi(const HttpRequest&, const PathParams&, const Principal&);
+  // Accounts and keys.
+  HttpResponse CreateAccount(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse ListAccounts(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse GetAccount(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse PatchAccount(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse DeleteAccount(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse GetOwnAccount(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse PatchOwnAccount(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse CreateApiKey(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse ListApiKeys(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse RevokeApiKey(const HttpRequest&, const PathParams&, const Principal&);
+  // Webhooks.
+  HttpResponse CreateWebhook(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse ListWebhooks(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse GetWebhook(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse PatchWebhook(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse DeleteWebhook(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse TestWebhook(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse GetWebhookSecret(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse RotateWebhookSecret(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse ListWebhookDeliveries(const HttpRequest&, const PathParams&, const Principal&);
+  // Catalog and event types.
+  HttpResponse AvailableEvents(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse ListEventTypes(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse CreateEventType(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse DeleteEventType(const HttpRequest&, const PathParams&, const Principal&);
+  // Events.
+  HttpResponse CreateEvent(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse CreateEventBatch(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse ListEvents(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse GetEvent(const HttpRequest&, const PathParams&, const Principal&);
+  // Deliveries.
+  HttpResponse ListDeliveries(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse GetDelivery(const HttpRequest&, const PathParams&, const Principal&);
+
+  // Shared pieces of the handlers.
+  [[nodiscard]] Result<Webhook> LoadWebhook(const HttpRequest& request, const PathParams& params,
+                                            const Principal& principal);
+  [[nodiscard]] HttpResponse RenderDeliveries(const std::string& account_id, DeliveryFilter filter,
+                                              const HttpRequest& request);
+  [[nodiscard]] Result<NewEvent> ParseNewEvent(const json::object& body, const std::string& field_prefix,
+                                               const Principal& principal, const HttpRequest& request);
+  [[nodiscard]] Result<OutboundResponse> SendSignedEvent(const Webhook& webhook, const Event& event);
+  [[nodiscard]] Delivery WithLiveStatus(Delivery delivery) const;
+
+  const Config& config_;
+  std::string admin_token_;
+  Store& store_;
+  DeliveryEngine& engine_;
+  EventCatalog& catalog_;
+  Metrics& metrics_;
+  ApiRateLimiter rate_limiter_;
+  Router router_;
+  // Per route, parallel to router_.Routes(): who may call it, and its handler.
+  std::vector<Access> access_;
+  std::vector<Handler> handlers_;
+};
+
+// Parses ?limit= and ?cursor= (SPEC §3: limit 1..1000, default 50).
+[[nodiscard]] Result<PageRequest> ParsePageRequest(const HttpRequest& request, std::string_view id_prefix);
+// Parses an optional RFC 3339 (or relative duration) query parameter.
+[[nodiscard]] Result<std::optional<int64_t>> ParseTimeQuery(const HttpRequest& request, const std::string& name);
+
+}  // namespace hookd

@@ -1,0 +1,230 @@
+// Events (single and batch, with idempotency keys), the event catalog and custom event types.
+#include "api/api.h"
+#include "api/json_mapping.h"
+#include "common/ids.h"
+#include "common/time_util.h"
+#include "domain/webhook_rules.h"
+
+namespace hookd {
+namespace {
+
+constexpr size_t kMaxIdempotencyKey = 255;
+constexpr size_t kMaxBatch = 1000;
+constexpr size_t kMaxEventJsonBytes = 256 * 1024;
+
+Error Prefixed(Error e, const std::string& prefix) {
+  if (prefix.empty()) return e;
+  for (FieldError& d : e.details) d.field = prefix + d.field;
+  e.message = prefix + e.message;
+  return e;
+}
+
+std::optional<std::string> CheckIdempotencyKey(const std::string& key) {
+  if (key.size() > kMaxIdempotencyKey) return "must be at most 255 characters";
+  for (char c : key) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
+      return "must be printable ASCII";
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<NewEvent> Api::ParseNewEvent(const json::object& body, const std::string& prefix, const Principal& principal,
+                                    const HttpRequest& request) {
+  auto account_id = ActingAccount(request, principal, &body);
+  if (!account_id) return Fail(Prefixed(account_id.error(), prefix));
+  NewEvent input;
+  Event& e = input.event;
+  e.account_id = *account_id;
+
+  auto type = body.find("type");
+  if (type == body.end()) return Fail(Error::Invalid(prefix + "type", "is required"));
+  if (!type->value().is_string() || !IsWellFormedEventType(std::string(type->value().as_string()))) {
+    return Fail(Error::Invalid(prefix + "type", "must be an event type name such as task.completed"));
+  }
+  e.type = std::string(type->value().as_string());
+  if (!catalog_.Contains(e.type)) {
+    return Fail(Error::Invalid(prefix + "type", "'" + e.type + "' is not in the event catalog", "unknown_event_type"));
+  }
+
+  if (auto data = body.find("data"); data != body.end() && !data->value().is_null()) {
+    if (!data->value().is_object()) return Fail(Error::Invalid(prefix + "data", "must be a JSON object"));
+    e.data_json = json::serialize(data->value());
+  }
+  if (auto env = body.find("environment"); env != body.end() && !env->value().is_null()) {
+    if (!env->value().is_string()) return Fail(Error::Invalid(prefix + "environment", "must be a string"));
+    e.environment = std::string(env->value().as_string());
+    if (auto problem = CheckEnvironment(e.environment)) return Fail(Error::Invalid(prefix + "environment", *problem));
+  }
+  if (auto meta = body.find("metadata"); meta != body.end() && !meta->value().is_null()) {
+    if (!meta->value().is_object()) return Fail(Error::Invalid(prefix + "metadata", "must be a JSON object"));
+    e.metadata_json = json::serialize(meta->value());
+  }
+  if (e.data_json.size() + e.metadata_json.size() > kMaxEventJsonBytes) {
+    return Fail(Error::TooLarge(prefix + "event data and metadata must be at most 256 KiB"));
+  }
+  if (auto key = body.find("idempotency_key"); key != body.end() && !key->value().is_null()) {
+    if (!key->value().is_string()) return Fail(Error::Invalid(prefix + "idempotency_key", "must be a string"));
+    input.idempotency_key = std::string(key->value().as_string());
+    if (auto problem = CheckIdempotencyKey(input.idempotency_key)) {
+      return Fail(Error::Invalid(prefix + "idempotency_key", *problem));
+    }
+  }
+  e.id = NewId("evt_");
+  e.created_at_ms = NowMs();
+  return input;
+}
+
+HttpResponse Api::CreateEvent(const HttpRequest& request, const PathParams&, const Principal& principal) {
+  auto body = ReadJsonBody(request);
+  if (!body) return ErrorResponse(body.error());
+  auto input = ParseNewEvent(*body, "", principal, request);
+  if (!input) return ErrorResponse(input.error());
+  const std::string key = request.Header("idempotency-key");
+  if (!key.empty()) {
+    if (auto problem = CheckIdempotencyKey(key)) return ErrorResponse(Error::Invalid("Idempotency-Key", *problem));
+    input->idempotency_key = key;
+  }
+  std::vector<NewEvent> inputs;
+  inputs.push_back(std::move(*input));
+  auto accepted = store_.AcceptEvents(std::move(inputs));
+  if (!accepted) return ErrorResponse(accepted.error());
+  engine_.Enqueue(*accepted);
+  const AcceptedEvent& a = accepted->front();
+  if (!a.replayed) {
+    metrics_.events_accepted.fetch_add(1, std::memory_order_relaxed);
+    metrics_.deliveries_created.fetch_add(a.deliveries.size(), std::memory_order_relaxed);
+  }
+  HttpResponse response = JsonResponse(202, AcceptedEventJson(a));
+  if (a.replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
+  return response;
+}
+
+HttpResponse Api::CreateEventBatch(const HttpRequest& request, const PathParams&, const Principal& principal) {
+  auto body = ReadJsonBody(request);
+  if (!body) return ErrorResponse(body.error());
+  auto events = body->find("events");
+  if (events == body->end() || !events->value().is_array()) {
+    return ErrorResponse(Error::Invalid("events", "is required: an array of 1 to 1000 events"));
+  }
+  const json::array& items = events->value().as_array();
+  if (items.empty() || items.size() > kMaxBatch) {
+    return ErrorResponse(Error::Invalid("events", "must have 1 to 1000 events"));
+  }
+  std::vector<NewEvent> inputs;
+  inputs.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string prefix = "events[" + std::to_string(i) + "].";
+    if (!items[i].is_object()) return ErrorResponse(Error::Invalid(prefix.substr(0, prefix.size() - 1), "must be an object"));
+    json::object item = items[i].as_object();
+    if (principal.admin && !item.contains("account_id")) {
+      if (auto top = body->find("account_id"); top != body->end()) item["account_id"] = top->value();
+    }
+    auto input = ParseNewEvent(item, prefix, principal, request);
+    if (!input) return ErrorResponse(input.error());
+    inputs.push_back(std::move(*input));
+  }
+  auto accepted = store_.AcceptEvents(std::move(inputs));
+  if (!accepted) return ErrorResponse(accepted.error());
+  engine_.Enqueue(*accepted);
+  json::array data;
+  for (const AcceptedEvent& a : *accepted) {
+    if (!a.replayed) {
+      metrics_.events_accepted.fetch_add(1, std::memory_order_relaxed);
+      metrics_.deliveries_created.fetch_add(a.deliveries.size(), std::memory_order_relaxed);
+    }
+    data.push_back(AcceptedEventJson(a));
+  }
+  return JsonResponse(202, json::object{{"data", std::move(data)}});
+}
+
+HttpResponse Api::ListEvents(const HttpRequest& request, const PathParams&, const Principal& principal) {
+  auto account_id = ActingAccount(request, principal);
+  if (!account_id) return ErrorResponse(account_id.error());
+  auto page = ParsePageRequest(request, "evt_");
+  if (!page) return ErrorResponse(page.error());
+  EventFilter filter;
+  if (const std::string* type = request.Query("type")) filter.type = *type;
+  auto since = ParseTimeQuery(request, "since");
+  if (!since) return ErrorResponse(since.error());
+  auto until = ParseTimeQuery(request, "until");
+  if (!until) return ErrorResponse(until.error());
+  filter.since_ms = *since;
+  filter.until_ms = *until;
+  auto events = store_.ListEvents(*account_id, filter, *page);
+  if (!events) return ErrorResponse(events.error());
+  return JsonResponse(200, PageJson(*events, EventJson));
+}
+
+HttpResponse Api::GetEvent(const HttpRequest& request, const PathParams& params, const Principal& principal) {
+  auto account_id = ActingAccount(request, principal);
+  if (!account_id) return ErrorResponse(account_id.error());
+  const std::string& id = params.at("id");
+  if (!IsWellFormedId(id, "evt_")) return ErrorResponse(Error::NotFound("event not found"));
+  auto event = store_.GetEvent(*account_id, id);
+  if (!event) return ErrorResponse(event.error());
+  auto deliveries = store_.ListDeliveriesOfEvent(id);
+  if (!deliveries) return ErrorResponse(deliveries.error());
+  json::object out = EventJson(*event);
+  json::array list;
+  for (Delivery& d : *deliveries) list.push_back(DeliveryJson(WithLiveStatus(std::move(d))));
+  out["deliveries"] = std::move(list);
+  return JsonResponse(200, out);
+}
+
+// ---- catalog ----
+
+HttpResponse Api::AvailableEvents(const HttpRequest&, const PathParams&, const Principal&) {
+  return JsonResponse(200, CatalogJson(catalog_.All()));
+}
+
+HttpResponse Api::ListEventTypes(const HttpRequest&, const PathParams&, const Principal&) {
+  json::array data;
+  for (const EventType& t : catalog_.All()) data.push_back(EventTypeJson(t));
+  return JsonResponse(200, json::object{{"data", std::move(data)}, {"next_cursor", nullptr}});
+}
+
+HttpResponse Api::CreateEventType(const HttpRequest& request, const PathParams&, const Principal&) {
+  auto body = ReadJsonBody(request);
+  if (!body) return ErrorResponse(body.error());
+  EventType t;
+  auto type = body->find("type");
+  if (type == body->end() || !type->value().is_string() ||
+      !IsWellFormedEventType(std::string(type->value().as_string()))) {
+    return ErrorResponse(Error::Invalid("type", "must be a name like invoice.voided ([a-z0-9_.], with a dot)"));
+  }
+  t.type = std::string(type->value().as_string());
+  auto category = body->find("category");
+  if (category == body->end() || !category->value().is_string() || category->value().as_string().empty() ||
+      category->value().as_string().size() > 64) {
+    return ErrorResponse(Error::Invalid("category", "must be a string of 1 to 64 characters"));
+  }
+  t.category = std::string(category->value().as_string());
+  if (auto d = body->find("description"); d != body->end() && !d->value().is_null()) {
+    if (!d->value().is_string() || d->value().as_string().size() > 1024) {
+      return ErrorResponse(Error::Invalid("description", "must be a string of at most 1024 characters"));
+    }
+    t.description = std::string(d->value().as_string());
+  }
+  if (catalog_.IsBuiltIn(t.type)) {
+    return ErrorResponse(Error::Conflict("already_exists", "'" + t.type + "' is a built-in event type"));
+  }
+  if (auto st = store_.CreateCustomEventType(t); !st) return ErrorResponse(st.error());
+  if (auto custom = store_.ListCustomEventTypes()) catalog_.SetCustomTypes(std::move(*custom));
+  t.custom = true;
+  return JsonResponse(201, EventTypeJson(t));
+}
+
+HttpResponse Api::DeleteEventType(const HttpRequest&, const PathParams& params, const Principal&) {
+  const std::string& type = params.at("type");
+  if (catalog_.IsBuiltIn(type)) {
+    return ErrorResponse(Error::Conflict("built_in", "built-in event types cannot be deleted"));
+  }
+  if (auto st = store_.DeleteCustomEventType(type); !st) return ErrorResponse(st.error());
+  if (auto custom = store_.ListCustomEventTypes()) catalog_.SetCustomTypes(std::move(*custom));
+  return EmptyResponse(204);
+}
+
+}  // namespace hookd

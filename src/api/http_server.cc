@@ -1,0 +1,189 @@
+// Each connection coroutine: read the header (idle timeout), pick the body limit from the path, read the body
+// (read timeout), run the handler on the worker pool, write the response, repeat while keep-alive holds.
+#include "api/http_server.h"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "common/log.h"
+
+namespace hookd {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpServer::Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  bool busy = false;  // between reading a request's header and finishing its response
+};
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+http::response<http::string_body> ToBeast(const HttpResponse& r, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "hookd");
+  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+  for (const auto& [k, v] : r.headers) res.set(k, v);
+  res.body() = r.body;
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+HttpResponse ParserError(const beast::error_code& ec) {
+  if (ec == http::error::body_limit) return ErrorResponse(Error::TooLarge("request body is too large"));
+  if (ec == http::error::header_limit) {
+    return ErrorResponse(Error{ErrorKind::kTooLarge, "headers_too_large", "request headers are too large", {}});
+  }
+  return ErrorResponse(Error::BadRequest("malformed HTTP request: " + ec.message()));
+}
+
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& io, asio::thread_pool& workers, Handler handler, HttpServerLimits limits)
+    : io_(io), workers_(workers), handler_(std::move(handler)), limits_(std::move(limits)), acceptor_(io) {}
+
+Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port) {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    tcp::resolver resolver(io_);
+    auto results = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || results.empty()) return Fail(Error::Unavailable("cannot resolve listen address " + host));
+    address = results.begin()->endpoint().address();
+  }
+  tcp::endpoint endpoint(address, port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Fail(Error::Unavailable("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message()));
+  return acceptor_.local_endpoint().port();
+}
+
+void HttpServer::Start() { asio::co_spawn(io_, AcceptLoop(), asio::detached); }
+
+asio::awaitable<void> HttpServer::AcceptLoop() {
+  while (!shutting_down_) {
+    auto [ec, socket] = co_await acceptor_.async_accept(kNoThrow);
+    if (ec) {
+      if (shutting_down_ || ec == asio::error::operation_aborted) break;
+      continue;  // e.g. EMFILE: keep serving the connections we have
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto connection = std::make_shared<Connection>(std::move(socket));
+    connections_.insert(connection.get());
+    asio::co_spawn(io_, Serve(connection), asio::detached);
+  }
+}
+
+asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Connection> connection) {
+  beast::tcp_stream& stream = connection->stream;
+  beast::flat_buffer buffer;
+  std::string remote;
+  {
+    beast::error_code ec;
+    auto endpoint = stream.socket().remote_endpoint(ec);
+    if (!ec) remote = endpoint.address().to_string();
+  }
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    parser.body_limit(limits_.max_body_bytes);
+    stream.expires_after(limits_.idle_timeout);
+    auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+    if (header_ec == http::error::end_of_stream || header_ec == asio::error::operation_aborted ||
+        header_ec == beast::error::timeout || header_ec == asio::error::eof ||
+        header_ec == asio::error::connection_reset) {
+      break;
+    }
+    connection->busy = true;
+    HttpResponse response;
+    bool keep_alive = false;
+    unsigned version = 11;
+    if (header_ec) {
+      response = ParserError(header_ec);
+    } else {
+      const auto target = parser.get().target();
+      if (!limits_.large_body_path.empty() && target.starts_with(limits_.large_body_path)) {
+        parser.body_limit(limits_.max_large_body_bytes);
+      }
+      stream.expires_after(limits_.read_timeout);
+      auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+      const auto& req = parser.get();
+      version = req.version();
+      if (body_ec) {
+        if (body_ec == beast::error::timeout || body_ec == asio::error::eof ||
+            body_ec == asio::error::connection_reset) {
+          break;
+        }
+        response = ParserError(body_ec);
+      } else {
+        keep_alive = req.keep_alive();
+        HttpRequest request;
+        request.method = std::string(req.method_string());
+        request.remote_address = remote;
+        request.malformed_target = !ParseTarget(std::string_view(req.target().data(), req.target().size()), request);
+        for (const auto& field : req) {
+          std::string name(field.name_string());
+          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          request.headers.emplace_back(std::move(name), std::string(field.value()));
+        }
+        request.body = std::move(parser.get().body());
+        // Run the handler on the worker pool; resume here on the network thread with its response.
+        response = co_await asio::co_spawn(
+            workers_,
+            [this, request = std::move(request)]() -> asio::awaitable<HttpResponse> {
+              try {
+                co_return handler_(request);
+              } catch (const std::exception& e) {
+                LogError("handler threw", {{"error", e.what()}});
+                co_return ErrorResponse(Error::Internal("internal error"));
+              }
+            },
+            asio::use_awaitable);
+      }
+    }
+    if (shutting_down_) keep_alive = false;
+    auto res = ToBeast(response, version, keep_alive);
+    stream.expires_after(limits_.read_timeout);
+    auto [write_ec, written] = co_await http::async_write(stream, res, kNoThrow);
+    connection->busy = false;
+    if (write_ec || !keep_alive) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close();
+  Forget(connection.get());
+}
+
+void HttpServer::Forget(Connection* connection) {
+  connections_.erase(connection);
+  if (shutting_down_ && connections_.empty() && on_drained_) {
+    auto drained = std::move(on_drained_);
+    on_drained_ = nullptr;
+    drained();
+  }
+}
+
+void HttpServer::Shutdown(std::function<void()> on_drained) {
+  shutting_down_ = true;
+  on_drained_ = std::move(on_drained);
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+  for (Connection* c : connections_) {
+    if (!c->busy) c->stream.socket().cancel(ignored);  // idle keep-alive: wake its read so it exits
+  }
+  if (connections_.empty() && on_drained_) {
+    auto drained = std::move(on_drained_);
+    on_drained_ = nullptr;
+    drained();
+  }
+}
+
+}  // namespace hookd

@@ -1,0 +1,61 @@
+// The HTTP/1.1 server on Boost.Beast: one coroutine per connection on a single network thread, keep-alive,
+// a timeout on every read and write, header and body size limits, and request handling moved off the network
+// thread onto a worker pool (handlers may block on the store).
+//
+// Graceful shutdown: Shutdown() stops accepting, closes idle connections at once and lets busy ones finish
+// their current request; `on_drained` runs (on the network thread) when the last connection is gone.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+#include "api/http_types.h"
+#include "common/result.h"
+
+namespace hookd {
+
+struct HttpServerLimits {
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 256 * 1024;
+  // A larger body limit for request paths that take many items at once (e.g. /api/v1/events/batch).
+  std::string large_body_path;
+  size_t max_large_body_bytes = 4 * 1024 * 1024;
+  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds read_timeout{30};
+};
+
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+  HttpServer(boost::asio::io_context& io, boost::asio::thread_pool& workers, Handler handler, HttpServerLimits limits);
+
+  // Binds and listens; returns the bound port (useful with port 0).
+  [[nodiscard]] Result<uint16_t> Listen(const std::string& host, uint16_t port);
+  // Starts accepting connections.
+  void Start();
+  // Must be called on the network thread (e.g. from a signal handler posted to it).
+  void Shutdown(std::function<void()> on_drained);
+
+ private:
+  struct Connection;
+  boost::asio::awaitable<void> AcceptLoop();
+  boost::asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
+  void Forget(Connection* connection);
+
+  boost::asio::io_context& io_;
+  boost::asio::thread_pool& workers_;
+  Handler handler_;
+  HttpServerLimits limits_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  // Network-thread state.
+  std::unordered_set<Connection*> connections_;
+  bool shutting_down_ = false;
+  std::function<void()> on_drained_;
+};
+
+}  // namespace hookd

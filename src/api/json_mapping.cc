@@ -1,0 +1,128 @@
+// Raw JSON kept in the store (event data, metadata, headers) is parsed back into values here.
+#include "api/json_mapping.h"
+
+#include <map>
+
+#include "common/time_util.h"
+
+namespace hookd {
+namespace {
+
+json::value Time(std::optional<int64_t> ms) { return ms ? json::value(FormatRfc3339(*ms)) : json::value(nullptr); }
+json::value OptInt(std::optional<int64_t> v) { return v ? json::value(*v) : json::value(nullptr); }
+
+}  // namespace
+
+json::object AccountJson(const Account& a) {
+  return {{"id", a.id},
+          {"name", a.name},
+          {"email", a.email},
+          {"created_at", FormatRfc3339(a.created_at_ms)},
+          {"updated_at", FormatRfc3339(a.updated_at_ms)}};
+}
+
+json::object ApiKeyJson(const ApiKey& k) {
+  return {{"id", k.id},
+          {"account_id", k.account_id},
+          {"name", k.name},
+          {"prefix", k.prefix},
+          {"created_at", FormatRfc3339(k.created_at_ms)}};
+}
+
+json::object WebhookJson(const Webhook& w, bool include_secret) {
+  json::array events;
+  for (const auto& e : w.events) events.emplace_back(e);
+  json::object headers;
+  for (const auto& [k, v] : w.headers) headers[k] = v;
+  json::object o{{"id", w.id},
+                 {"account_id", w.account_id},
+                 {"url", w.url},
+                 {"name", w.name},
+                 {"description", w.description},
+                 {"events", std::move(events)},
+                 {"active", w.active},
+                 {"environment", w.environment},
+                 {"rate_limit", w.rate_limit},
+                 {"ordered", w.ordered},
+                 {"payload_format", ToString(w.payload_format)},
+                 {"headers", std::move(headers)},
+                 {"metadata", ParseJsonOrNull(w.metadata_json)},
+                 {"status", ToString(w.status)},
+                 {"circuit", ToString(w.circuit)},
+                 {"created_at", FormatRfc3339(w.created_at_ms)},
+                 {"updated_at", FormatRfc3339(w.updated_at_ms)}};
+  o["disabled_reason"] = w.disabled_reason.empty() ? json::value(nullptr) : json::value(w.disabled_reason);
+  if (include_secret) o["secret"] = w.secret;
+  return o;
+}
+
+json::object EventJson(const Event& e) {
+  json::object o{{"id", e.id},
+                 {"type", e.type},
+                 {"account_id", e.account_id},
+                 {"environment", e.environment},
+                 {"created", FormatRfc3339(e.created_at_ms)},
+                 {"data", ParseJsonOrNull(e.data_json)}};
+  if (!e.metadata_json.empty()) o["metadata"] = ParseJsonOrNull(e.metadata_json);
+  return o;
+}
+
+json::object AcceptedEventJson(const AcceptedEvent& a) {
+  return {{"id", a.event.id},
+          {"type", a.event.type},
+          {"created", FormatRfc3339(a.event.created_at_ms)},
+          {"deliveries", a.delivery_count}};
+}
+
+json::object DeliveryJson(const Delivery& d) {
+  json::object o{{"id", d.id},
+                 {"account_id", d.account_id},
+                 {"event_id", d.event_id},
+                 {"event_type", d.event_type},
+                 {"webhook_id", d.webhook_id},
+                 {"status", ToString(d.status)},
+                 {"attempt_count", d.attempt_count},
+                 {"retry_count", std::max(0, d.attempt_count - 1)},
+                 {"created_at", FormatRfc3339(d.created_at_ms)}};
+  o["next_attempt_at"] = Time(d.completed_at_ms ? std::nullopt : d.next_attempt_at_ms);
+  o["completed_at"] = Time(d.completed_at_ms);
+  o["latency_ms"] = OptInt(d.latency_ms);
+  return o;
+}
+
+json::object AttemptJson(const Attempt& a) {
+  json::object o{{"id", a.id},
+                 {"number", a.number},
+                 {"started_at", FormatRfc3339(a.started_at_ms)},
+                 {"response_time_ms", a.response_time_ms},
+                 {"request_headers", ParseJsonOrNull(a.request_headers_json)},
+                 {"request_body", a.request_body},
+                 {"request_body_truncated", a.request_body_truncated},
+                 {"response_headers", ParseJsonOrNull(a.response_headers_json)},
+                 {"response_body", a.response_body},
+                 {"response_body_truncated", a.response_body_truncated},
+                 {"success", a.success}};
+  o["response_status"] = a.response_status ? json::value(*a.response_status) : json::value(nullptr);
+  o["error"] = a.error.empty() ? json::value(nullptr) : json::value(a.error);
+  return o;
+}
+
+json::object EventTypeJson(const EventType& t) {
+  return {{"type", t.type}, {"category", t.category}, {"description", t.description}, {"custom", t.custom}};
+}
+
+json::object CatalogJson(const std::vector<EventType>& types) {
+  json::array categories;
+  std::vector<std::string> order;
+  std::map<std::string, json::array> by_category;
+  for (const EventType& t : types) {
+    if (!by_category.count(t.category)) order.push_back(t.category);
+    by_category[t.category].push_back(json::object{{"type", t.type}, {"description", t.description}});
+  }
+  for (const std::string& name : order) {
+    categories.push_back(json::object{{"name", name}, {"events", std::move(by_category[name])}});
+  }
+  return {{"categories", std::move(categories)}};
+}
+
+}  // namespace hookd

@@ -1,0 +1,208 @@
+// Webhooks: CRUD, test sends, secret reveal and rotation, the per-webhook delivery log, and the reachability
+// check (a signed webhook.ping) on create and on URL change.
+#include "api/api.h"
+#include "api/json_mapping.h"
+#include "api/webhook_input.h"
+#include "common/ids.h"
+#include "common/time_util.h"
+#include "crypto/signing.h"
+#include "delivery/request_builder.h"
+
+namespace hookd {
+namespace {
+
+constexpr int64_t kRotationGraceMs = 24LL * 3600 * 1000;
+
+bool VerifyRequested(const HttpRequest& request) {
+  const std::string* v = request.Query("verify");
+  return !(v && (*v == "false" || *v == "0"));
+}
+
+Event SampleEvent(const Webhook& webhook, const std::string& type, const std::string& message) {
+  Event e;
+  e.id = NewId("evt_");
+  e.account_id = webhook.account_id;
+  e.type = type;
+  e.environment = webhook.environment;
+  e.created_at_ms = NowMs();
+  e.data_json = json::serialize(json::object{{"webhook_id", webhook.id}, {"message", message}});
+  return e;
+}
+
+}  // namespace
+
+Result<OutboundResponse> Api::SendSignedEvent(const Webhook& webhook, const Event& event) {
+  OutboundRequest request = BuildDeliveryRequest(webhook, event, 1, NowMs(), config_.attempt_timeout_ms);
+  return engine_.SendNow(std::move(request)).get();
+}
+
+Result<Webhook> Api::LoadWebhook(const HttpRequest& request, const PathParams& params, const Principal& principal) {
+  auto account_id = ActingAccount(request, principal);
+  if (!account_id) return Fail(account_id.error());
+  const std::string& id = params.at("id");
+  if (!IsWellFormedId(id, "wh_")) return Fail(Error::NotFound("webhook not found"));
+  return store_.GetWebhook(*account_id, id);
+}
+
+HttpResponse Api::CreateWebhook(const HttpRequest& request, const PathParams&, const Principal& principal) {
+  auto body = ReadJsonBody(request);
+  if (!body) return ErrorResponse(body.error());
+  auto account_id = ActingAccount(request, principal, &*body);
+  if (!account_id) return ErrorResponse(account_id.error());
+  Webhook w;
+  w.id = NewId("wh_");
+  w.account_id = *account_id;
+  w.secret = GenerateWebhookSecret();
+  w.created_at_ms = w.updated_at_ms = NowMs();
+  const WebhookInputRules rules{config_.allow_http, config_.max_endpoint_rate};
+  if (auto st = ApplyWebhookFields(*body, true, rules, catalog_, w); !st) return ErrorResponse(st.error());
+  if (!w.active) w.status = WebhookStatus::kDisabled;
+  if (VerifyRequested(request)) {
+    auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable"));
+    if (!ping) return ErrorResponse(ping.error());
+    if (!ping->status) {
+      return ErrorResponse(Error::Invalid("url", "is not reachable (" + ping->error + "); pass ?verify=false to skip "
+                                                 "the check", "endpoint_unreachable"));
+    }
+  }
+  auto created = store_.CreateWebhook(w);
+  if (!created) return ErrorResponse(created.error());
+  return JsonResponse(201, WebhookJson(*created, true));
+}
+
+HttpResponse Api::ListWebhooks(const HttpRequest& request, const PathParams&, const Principal& principal) {
+  auto account_id = ActingAccount(request, principal);
+  if (!account_id) return ErrorResponse(account_id.error());
+  auto page = ParsePageRequest(request, "wh_");
+  if (!page) return ErrorResponse(page.error());
+  WebhookFilter filter;
+  if (const std::string* active = request.Query("active")) {
+    if (*active != "true" && *active != "false") return ErrorResponse(Error::Invalid("active", "must be true or false"));
+    filter.active = *active == "true";
+  }
+  if (const std::string* event = request.Query("event")) filter.event_type = *event;
+  if (const std::string* env = request.Query("environment")) filter.environment = *env;
+  if (const std::string* status = request.Query("status")) {
+    if (*status == "healthy") filter.status = WebhookStatus::kHealthy;
+    else if (*status == "failing") filter.status = WebhookStatus::kFailing;
+    else if (*status == "disabled") filter.status = WebhookStatus::kDisabled;
+    else return ErrorResponse(Error::Invalid("status", "must be healthy, failing or disabled"));
+  }
+  auto webhooks = store_.ListWebhooks(*account_id, filter, *page);
+  if (!webhooks) return ErrorResponse(webhooks.error());
+  return JsonResponse(200, PageJson(*webhooks, [](const Webhook& w) { return WebhookJson(w, false); }));
+}
+
+HttpResponse Api::GetWebhook(const HttpRequest& request, const PathParams& params, const Principal& principal) {
+  auto webhook = LoadWebhook(request, params, principal);
+  if (!webhook) return ErrorResponse(webhook.error());
+  return JsonResponse(200, WebhookJson(*webhook, false));
+}
+
+HttpResponse Api::PatchWebhook(const HttpRequest& request, const PathParams& params, const Principal& principal) {
+  auto body = ReadJsonBody(request);
+  if (!body) return ErrorResponse(body.error());
+  auto webhook = LoadWebhook(request, params, principal);
+  if (!webhook) return ErrorResponse(webhook.error());
+  Webhook w = *webhook;
+  const WebhookInputRules rules{config_.allow_http, config_.max_endpoint_rate};
+  if (auto st = ApplyWebhookFields(*body, false, rules, catalog_, w); !st) return ErrorResponse(st.error());
+  if (w.active && !webhook->active) {
+    // Re-enabled: a fresh start for its health.
+    w.status = WebhookStatus::kHealthy;
+    w.disabled_reason.clear();
+    w.circuit = CircuitState::kClosed;
+  } else if (!w.active && webhook->active) {
+    w.status = WebhookStatus::kDisabled;
+    w.disabled_reason = "disabled through the API";
+  }
+  if (w.url != webhook->url && VerifyRequested(request)) {
+    auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable"));
+    if (!ping) return ErrorResponse(ping.error());
+    if (!ping->status) {
+      return ErrorResponse(Error::Invalid("url", "is not reachable (" + ping->error + "); pass ?verify=false to skip "
+                                                 "the check", "endpoint_unreachable"));
+    }
+  }
+  w.updated_at_ms = NowMs();
+  auto updated = store_.UpdateWebhook(w);
+  if (!updated) return ErrorResponse(updated.error());
+  engine_.OnWebhookChanged(w.id);
+  return JsonResponse(200, WebhookJson(*updated, false));
+}
+
+HttpResponse Api::DeleteWebhook(const HttpRequest& request, const PathParams& params, const Principal& principal) {
+  auto webhook = LoadWebhook(request, params, principal);
+  if (!webhook) return ErrorResponse(webhook.error());
+  if (auto st = store_.DeleteWebhook(webhook->account_id, webhook->id); !st) return ErrorResponse(st.error());
+  engine_.OnWebhookChanged(webhook->id);
+  return EmptyResponse(204);
+}
+
+HttpResponse Api::TestWebhook(const HttpRequest& request, const PathParams& params, const Principal& principal) {
+  auto body = ReadJsonBody(request, true);
+  if (!body) return ErrorResponse(body.error());
+  auto webhook = LoadWebhook(request, params, principal);
+  if (!webhook) return ErrorResponse(webhook.error());
+  std::string type = "webhook.test";
+  if (auto it = body->find("event_type"); it != body->end() && !it->value().is_null()) {
+    if (!it->value().is_string()) return ErrorResponse(Error::Invalid("event_type", "must be a string"));
+    type = std::string(it->value().as_string());
+    if (!catalog_.Contains(type)) {
+      return ErrorResponse(Error::Invalid("event_type", "is not in the event catalog", "unknown_event_type"));
+    }
+  }
+  auto sent = SendSignedEvent(*webhook, SampleEvent(*webhook, type, "This is a test event sent by hookd"));
+  if (!sent) return ErrorResponse(sent.error());
+  json::object out{{"success", sent->Success()},
+                   {"response_time_ms", sent->elapsed_ms},
+                   {"response_body", sent->body},
+                   {"response_body_truncated", sent->body_truncated}};
+  out["response_status"] = sent->status ? json::value(*sent->status) : json::value(nullptr);
+  out["error"] = sent->error.empty() ? json::value(nullptr) : json::value(sent->error);
+  return JsonResponse(200, out);
+}
+
+HttpResponse Api::GetWebhookSecret(const HttpRequest& request, const PathParams& params, const Principal& principal) {
+  auto webhook = LoadWebhook(request, params, principal);
+  if (!webhook) return ErrorResponse(webhook.error());
+  return JsonResponse(200, json::object{{"secret", webhook->secret}});
+}
+
+HttpResponse Api::RotateWebhookSecret(const HttpRequest& request, const PathParams& params,
+                                      const Principal& principal) {
+  auto body = ReadJsonBody(request, true);
+  if (!body) return ErrorResponse(body.error());
+  auto webhook = LoadWebhook(request, params, principal);
+  if (!webhook) return ErrorResponse(webhook.error());
+  Webhook w = *webhook;
+  std::string next = GenerateWebhookSecret();
+  if (auto it = body->find("secret"); it != body->end() && !it->value().is_null()) {
+    if (!it->value().is_string() || !IsValidWebhookSecret(std::string(it->value().as_string()))) {
+      return ErrorResponse(Error::Invalid("secret", "must be whsec_ followed by base64 of 24 to 64 bytes"));
+    }
+    next = std::string(it->value().as_string());
+  }
+  const int64_t now = NowMs();
+  w.previous_secret = w.secret;
+  w.previous_secret_expires_at_ms = now + kRotationGraceMs;
+  w.secret = next;
+  w.updated_at_ms = now;
+  auto updated = store_.UpdateWebhook(w);
+  if (!updated) return ErrorResponse(updated.error());
+  engine_.OnWebhookChanged(w.id);
+  return JsonResponse(200, json::object{{"secret", updated->secret},
+                                        {"previous_secret_expires_at", FormatRfc3339(w.previous_secret_expires_at_ms)}});
+}
+
+HttpResponse Api::ListWebhookDeliveries(const HttpRequest& request, const PathParams& params,
+                                        const Principal& principal) {
+  auto webhook = LoadWebhook(request, params, principal);
+  if (!webhook) return ErrorResponse(webhook.error());
+  DeliveryFilter filter;
+  filter.webhook_id = webhook->id;
+  if (const std::string* event = request.Query("event")) filter.event_type = *event;
+  return RenderDeliveries(webhook->account_id, std::move(filter), request);
+}
+
+}  // namespace hookd

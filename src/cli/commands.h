@@ -1,0 +1,14 @@
+// hookd's subcommands (SPEC §2). Each takes the words after its name and returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hookd {
+
+int RunServe(const std::vector<std::string>& args);
+int RunMigrate(const std::vector<std::string>& args);
+int RunAccountCreate(const std::vector<std::string>& args);
+int RunListen(const std::vector<std::string>& args);
+
+}  // namespace hookd

@@ -1,0 +1,76 @@
+// Files are created with O_EXCL so two processes starting together cannot both generate (and disagree on) a key.
+#include "cli/key_files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "crypto/encoding.h"
+
+namespace hookd {
+namespace {
+
+Result<std::string> ReadFileTrimmed(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Fail(Error::Unavailable("cannot read " + path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+// Returns the file's content, creating it with `fresh` (mode 0600) when it does not exist.
+Result<std::string> ReadOrCreate(const std::string& path, const std::string& fresh, bool& created) {
+  created = false;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    const std::string line = fresh + "\n";
+    const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) return Fail(Error::Unavailable("cannot write " + path));
+    created = true;
+    return fresh;
+  }
+  if (errno != EEXIST) return Fail(Error::Unavailable("cannot create " + path + ": " + std::strerror(errno)));
+  return ReadFileTrimmed(path);
+}
+
+}  // namespace
+
+Result<Credentials> LoadCredentials(const Config& config) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) return Fail(Error::Unavailable("cannot create data dir " + config.data_dir + ": " + ec.message()));
+  ::chmod(config.data_dir.c_str(), 0700);
+
+  Credentials c;
+  std::string key_text = config.master_key;
+  if (key_text.empty()) {
+    bool created = false;
+    auto text = ReadOrCreate(config.data_dir + "/master.key", Base64Encode(RandomBytes(32)), created);
+    if (!text) return Fail(text.error());
+    key_text = *text;
+  }
+  auto key = Base64Decode(key_text);
+  if (!key || key->size() != 32) return Fail(Error::Invalid("master-key", "must be base64 of exactly 32 bytes"));
+  c.master_key = *key;
+
+  c.admin_token = config.admin_token;
+  if (c.admin_token.empty()) {
+    auto token = ReadOrCreate(config.data_dir + "/admin-token", "hka_" + HexEncode(RandomBytes(24)),
+                              c.admin_token_generated);
+    if (!token) return Fail(token.error());
+    c.admin_token = *token;
+  }
+  return c;
+}
+
+}  // namespace hookd

@@ -1,0 +1,21 @@
+// The data directory's generated credentials (SPEC §2): the admin token and the master key are created on first
+// start with mode 0600 and read back afterwards. Blocks on file I/O; call at start-up only.
+#pragma once
+
+#include <string>
+
+#include "common/config.h"
+#include "common/result.h"
+
+namespace hookd {
+
+struct Credentials {
+  std::string admin_token;
+  std::string master_key;           // 32 raw bytes
+  bool admin_token_generated = false;
+};
+
+// Creates the data directory (0700) if needed, then resolves both credentials from the config or the files.
+[[nodiscard]] Result<Credentials> LoadCredentials(const Config& config);
+
+}  // namespace hookd

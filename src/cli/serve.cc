@@ -1,0 +1,137 @@
+// `hookd serve`: wiring only — config → credentials → store → engine → API → HTTP server, then a graceful
+// shutdown on SIGINT/SIGTERM: stop accepting, finish in-flight requests and attempts, flush the store.
+#include <boost/asio.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "api/api.h"
+#include "api/http_server.h"
+#include "cli/commands.h"
+#include "cli/key_files.h"
+#include "common/log.h"
+#include "delivery/engine.h"
+#include "delivery/request_builder.h"
+
+namespace hookd {
+namespace {
+
+constexpr int kWorkerThreads = 32;
+constexpr auto kDrainDeadline = std::chrono::seconds(30);
+
+void PrintConfigError(const Error& e) {
+  std::cerr << "hookd: " << e.message << "\n";
+}
+
+}  // namespace
+
+int RunServe(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::cout << ConfigUsage();
+      return 0;
+    }
+  }
+  auto config = ParseConfig(args, ProcessEnv());
+  if (!config) {
+    PrintConfigError(config.error());
+    std::cerr << "Run 'hookd serve --help' for the list of flags.\n";
+    return 2;
+  }
+  SetLogFormat(config->log_format);
+  if (config->role != "all") {
+    std::cerr << "hookd: --role " << config->role << " needs the PostgreSQL backend (scale-out), which this build "
+              << "does not include; use --role all\n";
+    return 2;
+  }
+  auto credentials = LoadCredentials(*config);
+  if (!credentials) {
+    PrintConfigError(credentials.error());
+    return 1;
+  }
+  auto store = OpenStore(config->DatabaseUrl(), credentials->master_key);
+  if (!store) {
+    PrintConfigError(store.error());
+    return 1;
+  }
+  EventCatalog catalog;
+  if (auto custom = (*store)->ListCustomEventTypes()) catalog.SetCustomTypes(std::move(*custom));
+  Metrics metrics;
+
+  EngineOptions engine_options;
+  engine_options.retry_schedule_ms = config->retry_schedule_ms;
+  engine_options.attempt_timeout_ms = config->attempt_timeout_ms;
+  engine_options.allow_http = config->allow_http;
+  engine_options.allow_private_networks = config->allow_private_networks;
+  DeliveryEngine engine(**store, engine_options, metrics);
+  if (auto st = engine.Start(); !st) {
+    PrintConfigError(st.error());
+    return 1;
+  }
+
+  Api api(*config, credentials->admin_token, **store, engine, catalog, metrics);
+  boost::asio::io_context io(1);
+  boost::asio::thread_pool workers(kWorkerThreads);
+  HttpServerLimits limits;
+  limits.large_body_path = "/api/v1/events/batch";
+  HttpServer server(io, workers, [&api](const HttpRequest& r) { return api.Handle(r); }, limits);
+  auto port = server.Listen(config->listen_host, config->listen_port);
+  if (!port) {
+    PrintConfigError(port.error());
+    engine.Stop();
+    return 1;
+  }
+  server.Start();
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  boost::asio::steady_timer drain_deadline(io);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    LogInfo("shutting down", {{"signal", std::to_string(signal)}});
+    server.Shutdown([&] { io.stop(); });
+    drain_deadline.expires_after(kDrainDeadline);
+    drain_deadline.async_wait([&](const boost::system::error_code& timer_ec) {
+      if (!timer_ec) {
+        LogWarn("connections did not drain in time; stopping anyway");
+        io.stop();
+      }
+    });
+  });
+
+  const std::string address = config->listen_host + ":" + std::to_string(*port);
+  LogInfo("hookd listening", {{"address", "http://" + address}, {"database", config->DatabaseUrl()},
+                              {"version", kVersion}});
+  if (credentials->admin_token_generated) {
+    // Printed once, on the start that generated it; afterwards it is only in the file.
+    std::cout << "Admin token (saved to " << config->data_dir << "/admin-token): " << credentials->admin_token << "\n";
+  }
+  std::cout << "hookd listening on http://" << address << std::endl;
+
+  io.run();
+  workers.join();   // every in-flight request has been answered
+  engine.Stop();    // in-flight attempts finish and are recorded
+  (*store)->Flush();
+  LogInfo("hookd stopped");
+  return 0;
+}
+
+int RunMigrate(const std::vector<std::string>& args) {
+  auto config = ParseConfig(args, ProcessEnv());
+  if (!config) {
+    PrintConfigError(config.error());
+    return 2;
+  }
+  auto credentials = LoadCredentials(*config);
+  if (!credentials) {
+    PrintConfigError(credentials.error());
+    return 1;
+  }
+  auto store = OpenStore(config->DatabaseUrl(), credentials->master_key);
+  if (!store) {
+    PrintConfigError(store.error());
+    return 1;
+  }
+  std::cout << "migrations applied: " << config->DatabaseUrl() << "\n";
+  return 0;
+}
+
+}  // namespace hookd

@@ -1,0 +1,242 @@
+// Table-driven flag parsing: each setting is declared once with its flag name, help text and a setter that
+// validates the value. The environment variable name is derived from the flag name.
+#include "common/config.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <sstream>
+
+#include "common/time_util.h"
+
+namespace hookd {
+namespace {
+
+struct Setting {
+  const char* flag;  // without leading dashes
+  const char* help;
+  bool is_bool;
+  // Applies a value; returns an error message on bad input.
+  std::function<std::optional<std::string>(Config&, const std::string&)> apply;
+};
+
+std::optional<int64_t> ParseInt(const std::string& s, int64_t lo, int64_t hi) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+std::optional<bool> ParseBool(const std::string& s) {
+  if (s == "true" || s == "1" || s == "yes" || s == "on") return true;
+  if (s == "false" || s == "0" || s == "no" || s == "off") return false;
+  return std::nullopt;
+}
+
+std::string EnvName(const std::string& flag) {
+  std::string name = "HOOKD_";
+  for (char c : flag) name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+template <class Int>
+std::function<std::optional<std::string>(Config&, const std::string&)> IntSetter(Int Config::*field, int64_t lo,
+                                                                                  int64_t hi) {
+  return [=](Config& c, const std::string& v) -> std::optional<std::string> {
+    auto n = ParseInt(v, lo, hi);
+    if (!n) return "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+    c.*field = static_cast<Int>(*n);
+    return std::nullopt;
+  };
+}
+
+std::function<std::optional<std::string>(Config&, const std::string&)> DurationSetter(int64_t Config::*field,
+                                                                                     int64_t min_ms) {
+  return [=](Config& c, const std::string& v) -> std::optional<std::string> {
+    auto ms = ParseDurationMs(v);
+    if (!ms || *ms < min_ms) return "must be a duration like 250ms, 30s, 5m, 2h or 30d";
+    c.*field = *ms;
+    return std::nullopt;
+  };
+}
+
+std::function<std::optional<std::string>(Config&, const std::string&)> BoolSetter(bool Config::*field) {
+  return [=](Config& c, const std::string& v) -> std::optional<std::string> {
+    auto b = ParseBool(v);
+    if (!b) return "must be true or false";
+    c.*field = *b;
+    return std::nullopt;
+  };
+}
+
+std::function<std::optional<std::string>(Config&, const std::string&)> StringSetter(std::string Config::*field) {
+  return [=](Config& c, const std::string& v) -> std::optional<std::string> {
+    c.*field = v;
+    return std::nullopt;
+  };
+}
+
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> settings = {
+      {"listen", "API/UI address host:port (default 127.0.0.1:8084)", false,
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         const auto colon = v.rfind(':');
+         if (colon == std::string::npos || colon == 0) return "must be host:port";
+         auto port = ParseInt(v.substr(colon + 1), 0, 65535);
+         if (!port) return "port must be 0..65535";
+         std::string host = v.substr(0, colon);
+         if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+         c.listen_host = host;
+         c.listen_port = static_cast<uint16_t>(*port);
+         return std::nullopt;
+       }},
+      {"data-dir", "directory for the SQLite file and generated keys (default ./data)", false,
+       StringSetter(&Config::data_dir)},
+      {"database", "sqlite:PATH or postgres://... (default sqlite:<data-dir>/hookd.db)", false,
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v.rfind("sqlite:", 0) != 0 && v.rfind("postgres://", 0) != 0 && v.rfind("postgresql://", 0) != 0) {
+           return "must start with sqlite: or postgres://";
+         }
+         c.database = v;
+         return std::nullopt;
+       }},
+      {"admin-token", "admin credential (default: generated into <data-dir>/admin-token)", false,
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v.size() < 16) return "must be at least 16 characters";
+         c.admin_token = v;
+         return std::nullopt;
+       }},
+      {"master-key", "base64 32-byte key encrypting secrets at rest (default: generated into <data-dir>/master.key)",
+       false, StringSetter(&Config::master_key)},
+      {"retry-schedule", "delays before retry 1..n, e.g. 1m,5m,30m,2h,24h; none = one attempt", false,
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         auto schedule = ParseRetrySchedule(v);
+         if (!schedule) return "must be a comma-separated list of durations (ms,s,m,h,d) or none";
+         c.retry_schedule_ms = *schedule;
+         return std::nullopt;
+       }},
+      {"attempt-timeout", "whole-request timeout of one attempt (default 30s)", false,
+       DurationSetter(&Config::attempt_timeout_ms, 1)},
+      {"max-endpoint-rate", "platform cap on deliveries/second to one webhook (default 100)", false,
+       IntSetter(&Config::max_endpoint_rate, 1, 1'000'000)},
+      {"allow-http", "accept http:// webhook URLs (default false)", true, BoolSetter(&Config::allow_http)},
+      {"allow-private-networks", "allow delivering to loopback/private/link-local addresses (default false)", true,
+       BoolSetter(&Config::allow_private_networks)},
+      {"circuit-threshold", "consecutive failed attempts that open a webhook's circuit (default 5)", false,
+       IntSetter(&Config::circuit_threshold, 1, 1000)},
+      {"circuit-cooldown", "first open period of a circuit; doubles up to 10m (default 30s)", false,
+       DurationSetter(&Config::circuit_cooldown_ms, 1)},
+      {"disable-after", "consecutive dead deliveries that disable a webhook; 0 = never (default 5)", false,
+       IntSetter(&Config::disable_after, 0, 1'000'000)},
+      {"api-rate-limit", "API requests per second per credential, e.g. 1000/s; 0 = unlimited (default 1000/s)", false,
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         std::string n = v;
+         if (n.size() > 2 && n.compare(n.size() - 2, 2, "/s") == 0) n.resize(n.size() - 2);
+         auto rate = ParseInt(n, 0, 10'000'000);
+         if (!rate) return "must be N/s (or 0 for unlimited)";
+         c.api_rate_limit_per_s = static_cast<int>(*rate);
+         return std::nullopt;
+       }},
+      {"retention", "age after which events, deliveries and attempts are purged (default 30d)", false,
+       DurationSetter(&Config::retention_ms, 1000)},
+      {"smtp-url", "SMTP server for alert emails: smtp://host:port or smtps://host:port", false,
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (!v.empty() && v.rfind("smtp://", 0) != 0 && v.rfind("smtps://", 0) != 0) {
+           return "must start with smtp:// or smtps://";
+         }
+         c.smtp_url = v;
+         return std::nullopt;
+       }},
+      {"smtp-from", "sender address of alert emails", false, StringSetter(&Config::smtp_from)},
+      {"role", "api, worker or all (default all)", false,
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v != "api" && v != "worker" && v != "all") return "must be api, worker or all";
+         c.role = v;
+         return std::nullopt;
+       }},
+      {"log-format", "text or json (default text)", false,
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v != "text" && v != "json") return "must be text or json";
+         c.log_format = v;
+         return std::nullopt;
+       }},
+  };
+  return settings;
+}
+
+}  // namespace
+
+std::string Config::DatabaseUrl() const {
+  return database.empty() ? "sqlite:" + data_dir + "/hookd.db" : database;
+}
+
+EnvLookup ProcessEnv() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+}
+
+std::optional<std::vector<int64_t>> ParseRetrySchedule(const std::string& text) {
+  std::vector<int64_t> delays;
+  if (text == "none") return delays;
+  std::stringstream in(text);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    auto ms = ParseDurationMs(part);
+    if (!ms) return std::nullopt;
+    delays.push_back(*ms);
+  }
+  if (delays.empty() || delays.size() > 50 || text.back() == ',') return std::nullopt;
+  return delays;
+}
+
+Result<Config> ParseConfig(const std::vector<std::string>& args, const EnvLookup& env) {
+  Config config;
+  // Environment first, then flags, so a flag wins.
+  for (const Setting& s : Settings()) {
+    if (auto v = env(EnvName(s.flag))) {
+      if (auto err = s.apply(config, *v)) return Fail(Error::Invalid(EnvName(s.flag), *err));
+    }
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0) return Fail(Error::BadRequest("unexpected argument: " + arg));
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    const Setting* setting = nullptr;
+    for (const Setting& s : Settings()) {
+      if (name == s.flag) setting = &s;
+    }
+    if (!setting) return Fail(Error::BadRequest("unknown flag: --" + name));
+    if (!value) {
+      const bool next_is_value = i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0;
+      if (setting->is_bool && (!next_is_value || !ParseBool(args[i + 1]))) {
+        value = "true";
+      } else if (next_is_value) {
+        value = args[++i];
+      } else {
+        return Fail(Error::Invalid("--" + name, "needs a value"));
+      }
+    }
+    if (auto err = setting->apply(config, *value)) return Fail(Error::Invalid("--" + name, *err));
+  }
+  return config;
+}
+
+std::string ConfigUsage() {
+  std::string out = "Usage: hookd serve [flags]\n\nFlags (each also settable as HOOKD_<NAME>):\n";
+  for (const Setting& s : Settings()) {
+    out += "  --";
+    out += s.flag;
+    out += std::string(s.flag).size() < 24 ? std::string(24 - std::string(s.flag).size(), ' ') : " ";
+    out += s.help;
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace hookd

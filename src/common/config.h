@@ -1,0 +1,58 @@
+// hookd's configuration (SPEC §2): every setting of `hookd serve`, parsed from flags and HOOKD_* environment
+// variables (a flag wins over its variable). Parsing is pure: it takes the arguments and an environment lookup,
+// so tests need neither a process nor a real environment.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace hookd {
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8084;
+  std::string data_dir = "./data";
+  std::string database;                 // "sqlite:PATH" or "postgres://..."; empty = sqlite:<data_dir>/hookd.db
+  std::string admin_token;              // empty = read or generate <data_dir>/admin-token
+  std::string master_key;               // base64; empty = read or generate <data_dir>/master.key
+  std::vector<int64_t> retry_schedule_ms = {60'000, 300'000, 1'800'000, 7'200'000, 86'400'000};
+  int64_t attempt_timeout_ms = 30'000;
+  int max_endpoint_rate = 100;
+  bool allow_http = false;
+  bool allow_private_networks = false;
+  int circuit_threshold = 5;
+  int64_t circuit_cooldown_ms = 30'000;
+  int disable_after = 5;
+  int api_rate_limit_per_s = 1000;      // 0 = unlimited
+  int64_t retention_ms = 30LL * 86'400'000;
+  std::string smtp_url;
+  std::string smtp_from;
+  std::string role = "all";
+  std::string log_format = "text";
+
+  // The database URL with the default applied.
+  [[nodiscard]] std::string DatabaseUrl() const;
+};
+
+// Looks up an environment variable; returns nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// The process environment.
+[[nodiscard]] EnvLookup ProcessEnv();
+
+// Parses `args` (the words after "serve") with `env` as the fallback for each flag. Unknown flags, missing
+// values and malformed values are errors naming the flag.
+[[nodiscard]] Result<Config> ParseConfig(const std::vector<std::string>& args, const EnvLookup& env);
+
+// "1m,5m,30m" -> {60000, 300000, 1800000}; "none" -> {}.
+[[nodiscard]] std::optional<std::vector<int64_t>> ParseRetrySchedule(const std::string& text);
+
+// Usage text for `hookd serve --help`.
+[[nodiscard]] std::string ConfigUsage();
+
+}  // namespace hookd

@@ -1,0 +1,25 @@
+// JSON helpers over Boost.JSON: quoting a string, safe typed field access for request validation, and parsing
+// with a depth/size guard. Pure and thread-safe.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace hookd {
+
+namespace json = boost::json;
+
+// `"..."` with JSON escapes.
+[[nodiscard]] std::string JsonQuote(std::string_view s);
+
+// Parses a request body that must be a JSON object. Malformed text -> 400 malformed_json; a non-object -> 422.
+[[nodiscard]] Result<json::object> ParseJsonObject(std::string_view body);
+
+// Parses any JSON value (for stored raw JSON). Returns null on failure.
+[[nodiscard]] json::value ParseJsonOrNull(std::string_view text);
+
+}  // namespace hookd

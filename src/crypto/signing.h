@@ -1,0 +1,34 @@
+// Webhook signatures (SPEC §4), byte for byte:
+//  - Standard Webhooks: "v1," + base64(HMAC-SHA256(key = base64-decoded part of the secret after "whsec_",
+//    msg = "<webhook-id>.<webhook-timestamp>.<body>")).
+//  - Seed compatibility (X-Webhook-Signature): lowercase hex HMAC-SHA256 of the raw body, keyed by the UTF-8
+//    bytes of the whole secret string (what seed 001's Python/Node examples verify).
+// Pure and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hookd {
+
+[[nodiscard]] std::string HmacSha256(std::string_view key, std::string_view message);
+[[nodiscard]] std::string Sha256Hex(std::string_view data);
+
+// "whsec_" + base64 of 32 random bytes.
+[[nodiscard]] std::string GenerateWebhookSecret();
+// True for "whsec_" + base64 that decodes to 24..64 bytes.
+[[nodiscard]] bool IsValidWebhookSecret(std::string_view secret);
+
+// "v1,<base64>"; nullopt when the secret is not a valid whsec_ secret.
+[[nodiscard]] std::optional<std::string> StandardWebhooksSignature(std::string_view secret, std::string_view msg_id,
+                                                                   int64_t timestamp_s, std::string_view body);
+[[nodiscard]] std::string SeedSignature(std::string_view secret, std::string_view body);
+
+// Verifies a webhook-signature header value (space-separated "v1,..." entries) against one secret.
+[[nodiscard]] bool VerifyStandardWebhooksSignature(std::string_view secret, std::string_view msg_id,
+                                                   int64_t timestamp_s, std::string_view body,
+                                                   std::string_view header);
+
+}  // namespace hookd

@@ -1,0 +1,44 @@
+// Signatures are computed over the exact body bytes that are sent.
+#include "delivery/request_builder.h"
+
+#include "common/json.h"
+#include "crypto/signing.h"
+#include "domain/payload.h"
+
+namespace hookd {
+
+OutboundRequest BuildDeliveryRequest(const Webhook& webhook, const Event& event, int attempt_number, int64_t now_ms,
+                                     int64_t timeout_ms) {
+  OutboundRequest req;
+  req.url = webhook.url;
+  req.timeout_ms = timeout_ms;
+  req.body = BuildPayload(webhook.payload_format, event, webhook.id);
+  const int64_t timestamp_s = now_ms / 1000;
+  std::string signature = StandardWebhooksSignature(webhook.secret, event.id, timestamp_s, req.body).value_or("");
+  if (!webhook.previous_secret.empty() && webhook.previous_secret_expires_at_ms > now_ms) {
+    if (auto previous = StandardWebhooksSignature(webhook.previous_secret, event.id, timestamp_s, req.body)) {
+      signature += " " + *previous;
+    }
+  }
+  req.headers = {
+      {"Content-Type", "application/json"},
+      {"User-Agent", std::string("hookd/") + kVersion},
+      {"webhook-id", event.id},
+      {"webhook-timestamp", std::to_string(timestamp_s)},
+      {"webhook-signature", signature},
+      {"X-Webhook-Signature", SeedSignature(webhook.secret, req.body)},
+      {"X-Webhook-Id", webhook.id},
+      {"X-Webhook-Event", event.type},
+      {"X-Webhook-Attempt", std::to_string(attempt_number)},
+  };
+  for (const auto& h : webhook.headers) req.headers.push_back(h);
+  return req;
+}
+
+std::string HeadersToJsonObject(const HeaderList& headers) {
+  json::object o;
+  for (const auto& [k, v] : headers) o[k] = v;
+  return json::serialize(o);
+}
+
+}  // namespace hookd

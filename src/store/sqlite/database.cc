@@ -1,0 +1,94 @@
+// Statement cache keyed by the SQL literal's address: each query text is compiled once per connection.
+#include "store/sqlite/database.h"
+
+#include <stdexcept>
+
+namespace hookd::sqlite {
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view value) {
+  sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::optional<int64_t> value) {
+  return value ? Bind(index, *value) : BindNull(index);
+}
+
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+bool Statement::Step() {
+  last_code_ = sqlite3_step(stmt_);
+  if (last_code_ == SQLITE_ROW) return true;
+  if (last_code_ != SQLITE_DONE) failed_ = true;
+  return false;
+}
+
+Status Statement::Run() {
+  while (Step()) {
+  }
+  if (failed_) {
+    return Fail(Error::Internal(std::string("database error: ") + sqlite3_errmsg(sqlite3_db_handle(stmt_))));
+  }
+  return Ok();
+}
+
+std::string Statement::Text(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool read_only) {
+  sqlite3* raw = nullptr;
+  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &raw, flags, nullptr) != SQLITE_OK) {
+    std::string message = raw ? sqlite3_errmsg(raw) : "out of memory";
+    sqlite3_close(raw);
+    return Fail(Error::Unavailable("cannot open database " + path + ": " + message));
+  }
+  std::unique_ptr<Database> db(new Database(raw));
+  sqlite3_busy_timeout(raw, 10'000);
+  const char* pragmas = read_only ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
+                                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                                    "PRAGMA cache_size=-64000; PRAGMA wal_autocheckpoint=4000;";
+  if (auto st = db->Exec(pragmas); !st) return Fail(st.error());
+  return db;
+}
+
+Database::~Database() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+Status Database::Exec(std::string_view sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string message = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Fail(Error::Internal("database error: " + message));
+  }
+  return Ok();
+}
+
+Statement Database::Prepare(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+      // A query that does not compile is a programming error, caught by every test that touches it.
+      throw std::logic_error(std::string("SQL does not compile: ") + sqlite3_errmsg(db_) + " in: " + sql);
+    }
+    it = cache_.emplace(sql, stmt).first;
+  }
+  return Statement(it->second);
+}
+
+}  // namespace hookd::sqlite

@@ -1,0 +1,55 @@
+// Group commit: one writer thread owns the write connection and runs every queued write job of a moment in one
+// transaction, so many concurrent API requests share a single fsync. Each job runs inside its own SAVEPOINT,
+// so one failing job is rolled back alone; if the COMMIT itself fails, every job of the group is told so.
+//
+// Thread-safe: Submit/Run may be called from any thread. Jobs run on the writer thread only; `done` callbacks
+// run there too, after the commit, and must not block.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "common/result.h"
+#include "store/sqlite/database.h"
+
+namespace hookd::sqlite {
+
+class GroupCommitWriter {
+ public:
+  // A job applies its writes and reports whether they should be kept.
+  using Job = std::function<Status(Database&)>;
+  using Done = std::function<void(Status)>;
+
+  explicit GroupCommitWriter(std::unique_ptr<Database> db);
+  ~GroupCommitWriter();  // drains the queue, then stops
+
+  // Queues `job`; `done` gets the job's status, or the commit's failure, once the group is durable.
+  void Submit(Job job, Done done);
+
+  // Queues `job` and blocks until its group committed. `job` fills its own result through captured state.
+  [[nodiscard]] Status Run(Job job);
+
+  // Blocks until everything queued before the call is durable.
+  void Flush();
+
+ private:
+  struct Pending {
+    Job job;
+    Done done;
+  };
+  void Loop();
+
+  std::unique_ptr<Database> db_;  // used only by the writer thread
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;  // guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace hookd::sqlite

@@ -1,0 +1,153 @@
+// The schema. Times are epoch milliseconds; JSON columns hold serialized text. Never edit a released migration:
+// add a new one.
+#include "store/sqlite/migrations.h"
+
+#include <vector>
+
+#include "common/time_util.h"
+
+namespace hookd::sqlite {
+namespace {
+
+const std::vector<const char*>& Migrations() {
+  static const std::vector<const char*> migrations = {
+      // 1: the initial schema.
+      R"sql(
+CREATE TABLE accounts (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  email TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name TEXT NOT NULL DEFAULT '',
+  prefix TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER
+);
+CREATE INDEX api_keys_account ON api_keys(account_id, id);
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  events TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  environment TEXT NOT NULL,
+  rate_limit INTEGER NOT NULL,
+  ordered INTEGER NOT NULL,
+  payload_format TEXT NOT NULL,
+  headers TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  secret_enc TEXT NOT NULL,
+  previous_secret_enc TEXT,
+  previous_secret_expires_at INTEGER,
+  status TEXT NOT NULL,
+  disabled_reason TEXT,
+  circuit TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX webhooks_account ON webhooks(account_id, id);
+CREATE TABLE events (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  data TEXT NOT NULL,
+  metadata TEXT,
+  created_at INTEGER NOT NULL,
+  idempotency_key TEXT,
+  initial_deliveries INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX events_account ON events(account_id, id);
+CREATE UNIQUE INDEX events_idempotency ON events(account_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE TABLE deliveries (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  webhook_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempt_count INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  created_at INTEGER NOT NULL,
+  completed_at INTEGER,
+  latency_ms INTEGER
+);
+CREATE INDEX deliveries_account ON deliveries(account_id, id);
+CREATE INDEX deliveries_webhook ON deliveries(webhook_id, id);
+CREATE INDEX deliveries_event ON deliveries(event_id);
+CREATE INDEX deliveries_unfinished ON deliveries(next_attempt_at) WHERE completed_at IS NULL;
+CREATE TABLE attempts (
+  id TEXT PRIMARY KEY,
+  delivery_id TEXT NOT NULL,
+  number INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  response_status INTEGER,
+  response_time_ms INTEGER NOT NULL,
+  error TEXT,
+  request_headers TEXT NOT NULL,
+  request_body TEXT NOT NULL,
+  request_body_truncated INTEGER NOT NULL,
+  response_headers TEXT NOT NULL,
+  response_body TEXT NOT NULL,
+  response_body_truncated INTEGER NOT NULL,
+  success INTEGER NOT NULL
+);
+CREATE INDEX attempts_delivery ON attempts(delivery_id, number);
+CREATE TABLE event_types (
+  type TEXT PRIMARY KEY,
+  category TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+)sql",
+  };
+  return migrations;
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
+
+Status ApplyMigrations(Database& db) {
+  if (auto st = db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                        "applied_at INTEGER NOT NULL)");
+      !st) {
+    return st;
+  }
+  int current = 0;
+  {
+    auto q = db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (q.Step()) current = static_cast<int>(q.Int(0));
+  }
+  if (current > LatestSchemaVersion()) {
+    return Fail(Error::Unavailable("database schema version " + std::to_string(current) +
+                                   " is newer than this hookd supports (" + std::to_string(LatestSchemaVersion()) +
+                                   ")"));
+  }
+  for (int version = current + 1; version <= LatestSchemaVersion(); ++version) {
+    if (auto st = db.Exec("BEGIN IMMEDIATE"); !st) return st;
+    auto st = db.Exec(Migrations()[static_cast<size_t>(version - 1)]);
+    if (st) {
+      st = db.Prepare("INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)")
+               .Bind(1, version)
+               .Bind(2, NowMs())
+               .Run();
+    }
+    if (!st) {
+      (void)db.Exec("ROLLBACK");
+      return Fail(Error::Unavailable("migration " + std::to_string(version) + " failed: " + st.error().message));
+    }
+    if (auto commit = db.Exec("COMMIT"); !commit) return commit;
+  }
+  return Ok();
+}
+
+}  // namespace hookd::sqlite

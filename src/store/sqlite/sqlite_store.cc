@@ -1,0 +1,756 @@
+// SQLite store. Reads go to pooled read connections; every write is a job on the group-commit writer. Queries
+// are string literals so each is prepared once per connection.
+#include "store/sqlite/sqlite_store.h"
+
+#include <filesystem>
+
+#include "common/ids.h"
+#include "common/json.h"
+#include "common/time_util.h"
+#include "domain/subscription.h"
+#include "store/sqlite/migrations.h"
+
+namespace hookd::sqlite {
+namespace {
+
+constexpr int64_t kIdempotencyWindowMs = 24LL * 3600 * 1000;
+
+std::string StringsToJson(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& s : items) a.emplace_back(s);
+  return json::serialize(a);
+}
+
+std::vector<std::string> StringsFromJson(const std::string& text) {
+  std::vector<std::string> out;
+  json::value v = ParseJsonOrNull(text);
+  if (v.is_array()) {
+    for (const auto& item : v.as_array()) {
+      if (item.is_string()) out.emplace_back(item.as_string());
+    }
+  }
+  return out;
+}
+
+std::string HeadersToJson(const HeaderList& headers) {
+  json::object o;
+  for (const auto& [k, v] : headers) o[k] = v;
+  return json::serialize(o);
+}
+
+HeaderList HeadersFromJson(const std::string& text) {
+  HeaderList out;
+  json::value v = ParseJsonOrNull(text);
+  if (v.is_object()) {
+    for (const auto& [k, val] : v.as_object()) {
+      if (val.is_string()) out.emplace_back(std::string(k), std::string(val.as_string()));
+    }
+  }
+  return out;
+}
+
+// Pages come from queries that fetch limit + 1 rows: the extra row only says there is more.
+template <class T>
+Page<T> MakePage(std::vector<T> rows, int limit, std::string (*id_of)(const T&)) {
+  Page<T> page;
+  if (static_cast<int>(rows.size()) > limit) {
+    rows.resize(static_cast<size_t>(limit));
+    page.next_cursor = id_of(rows.back());
+  }
+  page.data = std::move(rows);
+  return page;
+}
+
+Account AccountFromRow(const Statement& q) {
+  return Account{q.Text(0), q.Text(1), q.Text(2), q.Int(3), q.Int(4)};
+}
+
+ApiKey ApiKeyFromRow(const Statement& q) {
+  ApiKey k;
+  k.id = q.Text(0);
+  k.account_id = q.Text(1);
+  k.name = q.Text(2);
+  k.prefix = q.Text(3);
+  k.created_at_ms = q.Int(4);
+  k.last_used_at_ms = q.OptInt(5);
+  return k;
+}
+
+Event EventFromRow(const Statement& q) {
+  Event e;
+  e.id = q.Text(0);
+  e.account_id = q.Text(1);
+  e.type = q.Text(2);
+  e.environment = q.Text(3);
+  e.data_json = q.Text(4);
+  e.metadata_json = q.Text(5);
+  e.created_at_ms = q.Int(6);
+  return e;
+}
+
+Delivery DeliveryFromRow(const Statement& q) {
+  Delivery d;
+  d.id = q.Text(0);
+  d.account_id = q.Text(1);
+  d.event_id = q.Text(2);
+  d.webhook_id = q.Text(3);
+  d.event_type = q.Text(4);
+  d.status = ParseDeliveryStatus(q.Text(5)).value_or(DeliveryStatus::kPending);
+  d.attempt_count = static_cast<int>(q.Int(6));
+  d.next_attempt_at_ms = q.OptInt(7);
+  d.created_at_ms = q.Int(8);
+  d.completed_at_ms = q.OptInt(9);
+  d.latency_ms = q.OptInt(10);
+  return d;
+}
+
+Attempt AttemptFromRow(const Statement& q) {
+  Attempt a;
+  a.id = q.Text(0);
+  a.delivery_id = q.Text(1);
+  a.number = static_cast<int>(q.Int(2));
+  a.started_at_ms = q.Int(3);
+  if (!q.IsNull(4)) a.response_status = static_cast<int>(q.Int(4));
+  a.response_time_ms = q.Int(5);
+  a.error = q.Text(6);
+  a.request_headers_json = q.Text(7);
+  a.request_body = q.Text(8);
+  a.request_body_truncated = q.Int(9) != 0;
+  a.response_headers_json = q.Text(10);
+  a.response_body = q.Text(11);
+  a.response_body_truncated = q.Int(12) != 0;
+  a.success = q.Int(13) != 0;
+  return a;
+}
+
+std::string AccountId(const Account& a) { return a.id; }
+std::string WebhookId(const Webhook& w) { return w.id; }
+std::string EventId(const Event& e) { return e.id; }
+std::string DeliveryId(const Delivery& d) { return d.id; }
+
+#define WEBHOOK_SELECT                                                                                            \
+  "SELECT id, account_id, url, name, description, events, active, environment, rate_limit, ordered, "            \
+  "payload_format, headers, metadata, secret_enc, previous_secret_enc, previous_secret_expires_at, status, "     \
+  "disabled_reason, circuit, created_at, updated_at FROM webhooks "
+
+#define DELIVERY_SELECT                                                                                           \
+  "SELECT id, account_id, event_id, webhook_id, event_type, status, attempt_count, next_attempt_at, created_at, " \
+  "completed_at, latency_ms FROM deliveries "
+
+#define EVENT_SELECT "SELECT id, account_id, type, environment, data, metadata, created_at FROM events "
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, const std::string& master_key) {
+  if (master_key.size() != 32) return Fail(Error::Unavailable("master key must be 32 bytes"));
+  if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+  }
+  auto db = Database::Open(path, false);
+  if (!db) return Fail(db.error());
+  if (auto st = ApplyMigrations(**db); !st) return Fail(st.error());
+  auto writer = std::make_unique<GroupCommitWriter>(std::move(*db));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(path, SecretCipher(master_key), std::move(writer)));
+}
+
+SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<GroupCommitWriter> writer)
+    : path_(std::move(path)), cipher_(std::move(cipher)), writer_(std::move(writer)) {}
+
+SqliteStore::~SqliteStore() { writer_.reset(); }
+
+template <class Fn>
+auto SqliteStore::WithReader(Fn&& fn) -> decltype(fn(std::declval<Database&>())) {
+  std::unique_ptr<Database> db;
+  {
+    std::lock_guard lock(readers_mu_);
+    if (!idle_readers_.empty()) {
+      db = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+    }
+  }
+  if (!db) {
+    auto opened = Database::Open(path_, false);
+    if (!opened) return Fail(opened.error());
+    db = std::move(*opened);
+  }
+  auto result = fn(*db);
+  std::lock_guard lock(readers_mu_);
+  idle_readers_.push_back(std::move(db));
+  return result;
+}
+
+// ---- accounts and keys ----
+
+Result<Account> SqliteStore::CreateAccount(const Account& account) {
+  Status st = writer_->Run([&](Database& db) {
+    return db.Prepare("INSERT INTO accounts(id, name, email, created_at, updated_at) VALUES (?,?,?,?,?)")
+        .Bind(1, account.id)
+        .Bind(2, account.name)
+        .Bind(3, account.email)
+        .Bind(4, account.created_at_ms)
+        .Bind(5, account.updated_at_ms)
+        .Run();
+  });
+  if (!st) return Fail(st.error());
+  return account;
+}
+
+Result<Account> SqliteStore::GetAccount(const std::string& id) {
+  return WithReader([&](Database& db) -> Result<Account> {
+    auto q = db.Prepare("SELECT id, name, email, created_at, updated_at FROM accounts WHERE id = ?");
+    q.Bind(1, id);
+    if (!q.Step()) return Fail(Error::NotFound("account not found"));
+    return AccountFromRow(q);
+  });
+}
+
+Result<Page<Account>> SqliteStore::ListAccounts(const PageRequest& page) {
+  return WithReader([&](Database& db) -> Result<Page<Account>> {
+    auto q = db.Prepare(
+        "SELECT id, name, email, created_at, updated_at FROM accounts WHERE (?1 = '' OR id < ?1) "
+        "ORDER BY id DESC LIMIT ?2");
+    q.Bind(1, page.cursor).Bind(2, page.limit + 1);
+    std::vector<Account> rows;
+    while (q.Step()) rows.push_back(AccountFromRow(q));
+    return MakePage(std::move(rows), page.limit, AccountId);
+  });
+}
+
+Result<Account> SqliteStore::UpdateAccount(const Account& account) {
+  Status st = writer_->Run([&](Database& db) -> Status {
+    auto q = db.Prepare("UPDATE accounts SET name = ?, email = ?, updated_at = ? WHERE id = ?");
+    if (auto r = q.Bind(1, account.name).Bind(2, account.email).Bind(3, account.updated_at_ms).Bind(4, account.id).Run();
+        !r) {
+      return r;
+    }
+    if (db.Changes() == 0) return Fail(Error::NotFound("account not found"));
+    return Ok();
+  });
+  if (!st) return Fail(st.error());
+  return GetAccount(account.id);
+}
+
+Status SqliteStore::DeleteAccount(const std::string& id) {
+  return writer_->Run([&](Database& db) -> Status {
+    if (auto r = db.Prepare("DELETE FROM accounts WHERE id = ?").Bind(1, id).Run(); !r) return r;
+    if (db.Changes() == 0) return Fail(Error::NotFound("account not found"));
+    InvalidateMatchInfo(id);
+    return Ok();
+  });
+}
+
+Result<ApiKey> SqliteStore::CreateApiKey(const ApiKey& key, const std::string& key_hash) {
+  Status st = writer_->Run([&](Database& db) -> Status {
+    auto exists = db.Prepare("SELECT 1 FROM accounts WHERE id = ?");
+    exists.Bind(1, key.account_id);
+    if (!exists.Step()) return Fail(Error::NotFound("account not found"));
+    return db
+        .Prepare("INSERT INTO api_keys(id, account_id, name, prefix, key_hash, created_at) VALUES (?,?,?,?,?,?)")
+        .Bind(1, key.id)
+        .Bind(2, key.account_id)
+        .Bind(3, key.name)
+        .Bind(4, key.prefix)
+        .Bind(5, key_hash)
+        .Bind(6, key.created_at_ms)
+        .Run();
+  });
+  if (!st) return Fail(st.error());
+  return key;
+}
+
+Result<std::vector<ApiKey>> SqliteStore::ListApiKeys(const std::string& account_id) {
+  return WithReader([&](Database& db) -> Result<std::vector<ApiKey>> {
+    auto q = db.Prepare(
+        "SELECT id, account_id, name, prefix, created_at, last_used_at FROM api_keys WHERE account_id = ? "
+        "ORDER BY id DESC");
+    q.Bind(1, account_id);
+    std::vector<ApiKey> keys;
+    while (q.Step()) keys.push_back(ApiKeyFromRow(q));
+    return keys;
+  });
+}
+
+Status SqliteStore::RevokeApiKey(const std::string& account_id, const std::string& key_id) {
+  return writer_->Run([&](Database& db) -> Status {
+    auto r = db.Prepare("DELETE FROM api_keys WHERE id = ? AND account_id = ?").Bind(1, key_id).Bind(2, account_id).Run();
+    if (!r) return r;
+    if (db.Changes() == 0) return Fail(Error::NotFound("API key not found"));
+    return Ok();
+  });
+}
+
+Result<std::optional<ApiKey>> SqliteStore::FindApiKeyByHash(const std::string& key_hash) {
+  return WithReader([&](Database& db) -> Result<std::optional<ApiKey>> {
+    auto q = db.Prepare(
+        "SELECT id, account_id, name, prefix, created_at, last_used_at FROM api_keys WHERE key_hash = ?");
+    q.Bind(1, key_hash);
+    if (!q.Step()) return std::optional<ApiKey>();
+    return std::optional<ApiKey>(ApiKeyFromRow(q));
+  });
+}
+
+// ---- webhooks ----
+
+Result<Webhook> SqliteStore::ReadWebhook(Database& db, const char* sql, const std::string& a, const std::string& b) {
+  auto q = db.Prepare(sql);
+  q.Bind(1, a);
+  if (!b.empty()) q.Bind(2, b);
+  if (!q.Step()) return Fail(Error::NotFound("webhook not found"));
+  Webhook w;
+  w.id = q.Text(0);
+  w.account_id = q.Text(1);
+  w.url = q.Text(2);
+  w.name = q.Text(3);
+  w.description = q.Text(4);
+  w.events = StringsFromJson(q.Text(5));
+  w.active = q.Int(6) != 0;
+  w.environment = q.Text(7);
+  w.rate_limit = static_cast<int>(q.Int(8));
+  w.ordered = q.Int(9) != 0;
+  w.payload_format = ParsePayloadFormat(q.Text(10)).value_or(PayloadFormat::kStandard);
+  w.headers = HeadersFromJson(q.Text(11));
+  w.metadata_json = q.Text(12);
+  auto secret = cipher_.Decrypt(q.Text(13));
+  if (!secret) return Fail(secret.error());
+  w.secret = *secret;
+  if (!q.IsNull(14)) {
+    auto previous = cipher_.Decrypt(q.Text(14));
+    if (!previous) return Fail(previous.error());
+    w.previous_secret = *previous;
+    w.previous_secret_expires_at_ms = q.Int(15);
+  }
+  const std::string status = q.Text(16);
+  w.status = status == "disabled" ? WebhookStatus::kDisabled
+             : status == "failing" ? WebhookStatus::kFailing
+                                   : WebhookStatus::kHealthy;
+  w.disabled_reason = q.Text(17);
+  w.circuit = ParseCircuitState(q.Text(18));
+  w.created_at_ms = q.Int(19);
+  w.updated_at_ms = q.Int(20);
+  return w;
+}
+
+Result<Webhook> SqliteStore::CreateWebhook(const Webhook& w) {
+  Status st = writer_->Run([&](Database& db) -> Status {
+    auto r = db.Prepare(
+                   "INSERT INTO webhooks(id, account_id, url, name, description, events, active, environment, "
+                   "rate_limit, ordered, payload_format, headers, metadata, secret_enc, previous_secret_enc, "
+                   "previous_secret_expires_at, status, disabled_reason, circuit, created_at, updated_at) "
+                   "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,NULL,NULL,?15,NULL,?16,?17,?18)")
+                 .Bind(1, w.id)
+                 .Bind(2, w.account_id)
+                 .Bind(3, w.url)
+                 .Bind(4, w.name)
+                 .Bind(5, w.description)
+                 .Bind(6, StringsToJson(w.events))
+                 .Bind(7, w.active)
+                 .Bind(8, w.environment)
+                 .Bind(9, w.rate_limit)
+                 .Bind(10, w.ordered)
+                 .Bind(11, ToString(w.payload_format))
+                 .Bind(12, HeadersToJson(w.headers))
+                 .Bind(13, w.metadata_json)
+                 .Bind(14, cipher_.Encrypt(w.secret))
+                 .Bind(15, ToString(w.status))
+                 .Bind(16, ToString(w.circuit))
+                 .Bind(17, w.created_at_ms)
+                 .Bind(18, w.updated_at_ms)
+                 .Run();
+    if (r) InvalidateMatchInfo(w.account_id);
+    return r;
+  });
+  if (!st) return Fail(st.error());
+  return w;
+}
+
+Result<Webhook> SqliteStore::GetWebhook(const std::string& account_id, const std::string& id) {
+  return WithReader([&](Database& db) {
+    return ReadWebhook(db, WEBHOOK_SELECT "WHERE id = ?1 AND account_id = ?2", id, account_id);
+  });
+}
+
+Result<Webhook> SqliteStore::GetWebhookById(const std::string& id) {
+  return WithReader([&](Database& db) { return ReadWebhook(db, WEBHOOK_SELECT "WHERE id = ?1", id, ""); });
+}
+
+Result<Page<Webhook>> SqliteStore::ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
+                                                 const PageRequest& page) {
+  // Ids first (cheap), then each webhook in full; the event filter needs the pattern list, so it runs here.
+  auto ids = WithReader([&](Database& db) -> Result<std::vector<std::string>> {
+    auto q = db.Prepare(
+        "SELECT id, events FROM webhooks WHERE account_id = ?1 AND (?2 = '' OR id < ?2) "
+        "AND (?3 < 0 OR active = ?3) AND (?4 = '' OR environment = ?4) AND (?5 = '' OR status = ?5) "
+        "ORDER BY id DESC");
+    q.Bind(1, account_id)
+        .Bind(2, page.cursor)
+        .Bind(3, filter.active ? (*filter.active ? 1 : 0) : -1)
+        .Bind(4, filter.environment)
+        .Bind(5, filter.status ? ToString(*filter.status) : "");
+    std::vector<std::string> out;
+    while (static_cast<int>(out.size()) <= page.limit && q.Step()) {
+      if (filter.event_type.empty() || MatchesAnyPattern(StringsFromJson(q.Text(1)), filter.event_type)) {
+        out.push_back(q.Text(0));
+      }
+    }
+    return out;
+  });
+  if (!ids) return Fail(ids.error());
+  std::vector<Webhook> rows;
+  for (const std::string& id : *ids) {
+    auto w = GetWebhook(account_id, id);
+    if (w) rows.push_back(std::move(*w));
+  }
+  return MakePage(std::move(rows), page.limit, WebhookId);
+}
+
+Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w) {
+  Status st = writer_->Run([&](Database& db) -> Status {
+    auto r = db.Prepare(
+                   "UPDATE webhooks SET url=?3, name=?4, description=?5, events=?6, active=?7, environment=?8, "
+                   "rate_limit=?9, ordered=?10, payload_format=?11, headers=?12, metadata=?13, secret_enc=?14, "
+                   "previous_secret_enc=NULLIF(?15, ''), previous_secret_expires_at=?16, status=?17, disabled_reason=?18, "
+                   "circuit=?19, updated_at=?20 WHERE id=?1 AND account_id=?2")
+                 .Bind(1, w.id)
+                 .Bind(2, w.account_id)
+                 .Bind(3, w.url)
+                 .Bind(4, w.name)
+                 .Bind(5, w.description)
+                 .Bind(6, StringsToJson(w.events))
+                 .Bind(7, w.active)
+                 .Bind(8, w.environment)
+                 .Bind(9, w.rate_limit)
+                 .Bind(10, w.ordered)
+                 .Bind(11, ToString(w.payload_format))
+                 .Bind(12, HeadersToJson(w.headers))
+                 .Bind(13, w.metadata_json)
+                 .Bind(14, cipher_.Encrypt(w.secret))
+                 .Bind(15, w.previous_secret.empty() ? std::string() : cipher_.Encrypt(w.previous_secret))
+                 .Bind(16, w.previous_secret.empty() ? std::optional<int64_t>() : w.previous_secret_expires_at_ms)
+                 .Bind(17, ToString(w.status))
+                 .Bind(18, w.disabled_reason)
+                 .Bind(19, ToString(w.circuit))
+                 .Bind(20, w.updated_at_ms)
+                 .Run();
+    if (!r) return r;
+    if (db.Changes() == 0) return Fail(Error::NotFound("webhook not found"));
+    InvalidateMatchInfo(w.account_id);
+    return Ok();
+  });
+  if (!st) return Fail(st.error());
+  return GetWebhook(w.account_id, w.id);
+}
+
+Status SqliteStore::DeleteWebhook(const std::string& account_id, const std::string& id) {
+  return writer_->Run([&](Database& db) -> Status {
+    auto r = db.Prepare("DELETE FROM webhooks WHERE id = ? AND account_id = ?").Bind(1, id).Bind(2, account_id).Run();
+    if (!r) return r;
+    if (db.Changes() == 0) return Fail(Error::NotFound("webhook not found"));
+    // The webhook's log goes with it: nothing can address it any more.
+    if (auto a = db.Prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = ?)")
+                     .Bind(1, id)
+                     .Run();
+        !a) {
+      return a;
+    }
+    if (auto d = db.Prepare("DELETE FROM deliveries WHERE webhook_id = ?").Bind(1, id).Run(); !d) return d;
+    InvalidateMatchInfo(account_id);
+    return Ok();
+  });
+}
+
+// ---- events ----
+
+const std::vector<SqliteStore::MatchInfo>& SqliteStore::MatchInfoFor(Database& db, const std::string& account_id) {
+  auto it = match_cache_.find(account_id);
+  if (it != match_cache_.end()) return it->second;
+  std::vector<MatchInfo> infos;
+  auto q = db.Prepare("SELECT id, active, environment, events FROM webhooks WHERE account_id = ? ORDER BY id");
+  q.Bind(1, account_id);
+  while (q.Step()) infos.push_back({q.Text(0), q.Int(1) != 0, q.Text(2), StringsFromJson(q.Text(3))});
+  if (match_cache_.size() > 10'000) match_cache_.clear();  // bound memory; rebuilt on demand
+  return match_cache_.emplace(account_id, std::move(infos)).first->second;
+}
+
+void SqliteStore::InvalidateMatchInfo(const std::string& account_id) { match_cache_.erase(account_id); }
+
+Status SqliteStore::AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out) {
+  Event& e = input.event;
+  if (!input.idempotency_key.empty()) {
+    auto q = db.Prepare(
+        "SELECT id, account_id, type, environment, data, metadata, created_at, initial_deliveries FROM events "
+        "WHERE account_id = ? AND idempotency_key = ?");
+    q.Bind(1, e.account_id).Bind(2, input.idempotency_key);
+    if (q.Step()) {
+      if (q.Int(6) >= now_ms - kIdempotencyWindowMs) {
+        out.event = EventFromRow(q);
+        out.delivery_count = static_cast<int>(q.Int(7));
+        out.replayed = true;
+        return Ok();
+      }
+      const std::string old_id = q.Text(0);
+      if (auto r = db.Prepare("UPDATE events SET idempotency_key = NULL WHERE id = ?").Bind(1, old_id).Run(); !r) {
+        return r;
+      }
+    }
+  }
+  const auto& webhooks = MatchInfoFor(db, e.account_id);
+  out.event = e;
+  for (const MatchInfo& w : webhooks) {
+    if (!WebhookReceives(w.active, w.environment, w.events, e.environment, e.type)) continue;
+    Delivery d;
+    d.id = NewId("dlv_");
+    d.account_id = e.account_id;
+    d.event_id = e.id;
+    d.event_type = e.type;
+    d.webhook_id = w.id;
+    d.status = DeliveryStatus::kPending;
+    d.next_attempt_at_ms = now_ms;
+    d.created_at_ms = now_ms;
+    out.deliveries.push_back(std::move(d));
+  }
+  out.delivery_count = static_cast<int>(out.deliveries.size());
+  auto ins = db.Prepare(
+      "INSERT INTO events(id, account_id, type, environment, data, metadata, created_at, idempotency_key, "
+      "initial_deliveries) VALUES (?,?,?,?,?,?,?,?,?)");
+  ins.Bind(1, e.id).Bind(2, e.account_id).Bind(3, e.type).Bind(4, e.environment).Bind(5, e.data_json);
+  if (e.metadata_json.empty()) ins.BindNull(6); else ins.Bind(6, e.metadata_json);
+  ins.Bind(7, e.created_at_ms);
+  if (input.idempotency_key.empty()) ins.BindNull(8); else ins.Bind(8, input.idempotency_key);
+  ins.Bind(9, out.delivery_count);
+  if (auto r = ins.Run(); !r) return r;
+  for (const Delivery& d : out.deliveries) {
+    auto r = db.Prepare(
+                   "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
+                   "next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?,?)")
+                 .Bind(1, d.id)
+                 .Bind(2, d.account_id)
+                 .Bind(3, d.event_id)
+                 .Bind(4, d.webhook_id)
+                 .Bind(5, d.event_type)
+                 .Bind(6, d.next_attempt_at_ms)
+                 .Bind(7, d.created_at_ms)
+                 .Run();
+    if (!r) return r;
+  }
+  return Ok();
+}
+
+Result<std::vector<AcceptedEvent>> SqliteStore::AcceptEvents(std::vector<NewEvent> events) {
+  std::vector<AcceptedEvent> accepted;
+  Status st = writer_->Run([&](Database& db) -> Status {
+    accepted.clear();
+    accepted.resize(events.size());
+    const int64_t now = NowMs();
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (auto r = AcceptOne(db, events[i], now, accepted[i]); !r) return r;
+    }
+    return Ok();
+  });
+  if (!st) return Fail(st.error());
+  return accepted;
+}
+
+Result<Event> SqliteStore::GetEvent(const std::string& account_id, const std::string& id) {
+  return WithReader([&](Database& db) -> Result<Event> {
+    auto q = db.Prepare(EVENT_SELECT "WHERE id = ? AND account_id = ?");
+    q.Bind(1, id).Bind(2, account_id);
+    if (!q.Step()) return Fail(Error::NotFound("event not found"));
+    return EventFromRow(q);
+  });
+}
+
+Result<Event> SqliteStore::GetEventById(const std::string& id) {
+  return WithReader([&](Database& db) -> Result<Event> {
+    auto q = db.Prepare(EVENT_SELECT "WHERE id = ?");
+    q.Bind(1, id);
+    if (!q.Step()) return Fail(Error::NotFound("event not found"));
+    return EventFromRow(q);
+  });
+}
+
+Result<Page<Event>> SqliteStore::ListEvents(const std::string& account_id, const EventFilter& filter,
+                                            const PageRequest& page) {
+  return WithReader([&](Database& db) -> Result<Page<Event>> {
+    auto q = db.Prepare(EVENT_SELECT
+                        "WHERE account_id = ?1 AND (?2 = '' OR id < ?2) AND (?3 = '' OR type = ?3) "
+                        "AND (?4 IS NULL OR created_at >= ?4) AND (?5 IS NULL OR created_at < ?5) "
+                        "ORDER BY id DESC LIMIT ?6");
+    q.Bind(1, account_id)
+        .Bind(2, page.cursor)
+        .Bind(3, filter.type)
+        .Bind(4, filter.since_ms)
+        .Bind(5, filter.until_ms)
+        .Bind(6, page.limit + 1);
+    std::vector<Event> rows;
+    while (q.Step()) rows.push_back(EventFromRow(q));
+    return MakePage(std::move(rows), page.limit, EventId);
+  });
+}
+
+// ---- deliveries ----
+
+Result<Page<Delivery>> SqliteStore::ListDeliveries(const std::string& account_id, const DeliveryFilter& filter,
+                                                   const PageRequest& page) {
+  return WithReader([&](Database& db) -> Result<Page<Delivery>> {
+    // Two statements so each can use its own index: one webhook's log, or the whole account's.
+    auto q = filter.webhook_id.empty()
+                 ? db.Prepare(DELIVERY_SELECT
+                              "WHERE account_id = ?1 AND (?2 = '' OR id < ?2) AND (?3 = '' OR event_type = ?3) "
+                              "AND (?4 = '' OR status = ?4) AND (?5 IS NULL OR created_at >= ?5) "
+                              "AND (?6 IS NULL OR created_at < ?6) AND (?8 = '' OR webhook_id = ?8) "
+                              "ORDER BY id DESC LIMIT ?7")
+                 : db.Prepare(DELIVERY_SELECT
+                              "WHERE webhook_id = ?8 AND account_id = ?1 AND (?2 = '' OR id < ?2) "
+                              "AND (?3 = '' OR event_type = ?3) AND (?4 = '' OR status = ?4) "
+                              "AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at < ?6) "
+                              "ORDER BY id DESC LIMIT ?7");
+    q.Bind(1, account_id)
+        .Bind(2, page.cursor)
+        .Bind(3, filter.event_type)
+        .Bind(4, filter.status ? ToString(*filter.status) : "")
+        .Bind(5, filter.since_ms)
+        .Bind(6, filter.until_ms)
+        .Bind(7, page.limit + 1)
+        .Bind(8, filter.webhook_id);
+    std::vector<Delivery> rows;
+    while (q.Step()) rows.push_back(DeliveryFromRow(q));
+    return MakePage(std::move(rows), page.limit, DeliveryId);
+  });
+}
+
+Result<Delivery> SqliteStore::GetDelivery(const std::string& account_id, const std::string& id) {
+  return WithReader([&](Database& db) -> Result<Delivery> {
+    Delivery d;
+    {
+      auto q = db.Prepare(DELIVERY_SELECT "WHERE id = ? AND account_id = ?");
+      q.Bind(1, id).Bind(2, account_id);
+      if (!q.Step()) return Fail(Error::NotFound("delivery not found"));
+      d = DeliveryFromRow(q);
+    }
+    auto a = db.Prepare(
+        "SELECT id, delivery_id, number, started_at, response_status, response_time_ms, error, request_headers, "
+        "request_body, request_body_truncated, response_headers, response_body, response_body_truncated, success "
+        "FROM attempts WHERE delivery_id = ? ORDER BY number");
+    a.Bind(1, id);
+    while (a.Step()) d.attempts.push_back(AttemptFromRow(a));
+    return d;
+  });
+}
+
+Result<std::vector<Delivery>> SqliteStore::ListDeliveriesOfEvent(const std::string& event_id) {
+  return WithReader([&](Database& db) -> Result<std::vector<Delivery>> {
+    auto q = db.Prepare(DELIVERY_SELECT "WHERE event_id = ? ORDER BY id");
+    q.Bind(1, event_id);
+    std::vector<Delivery> rows;
+    while (q.Step()) rows.push_back(DeliveryFromRow(q));
+    return rows;
+  });
+}
+
+Status SqliteStore::ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) {
+  return WithReader([&](Database& db) -> Status {
+    auto q = db.Prepare(
+        "SELECT d.id, d.webhook_id, d.event_id, d.attempt_count, COALESCE(d.next_attempt_at, d.created_at), "
+        "e.created_at FROM deliveries d JOIN events e ON e.id = d.event_id "
+        "WHERE d.completed_at IS NULL ORDER BY d.next_attempt_at");
+    while (q.Step()) {
+      visit(DueDelivery{q.Text(0), q.Text(1), q.Text(2), static_cast<int>(q.Int(3)), q.Int(4), q.Int(5)});
+    }
+    if (q.Failed()) return Fail(Error::Internal("reading unfinished deliveries failed: " + db.LastError()));
+    return Ok();
+  });
+}
+
+void SqliteStore::RecordAttemptAsync(AttemptRecord record, std::function<void(Status)> done) {
+  auto shared = std::make_shared<AttemptRecord>(std::move(record));
+  writer_->Submit(
+      [this, shared](Database& db) -> Status {
+        const AttemptRecord& r = *shared;
+        const Attempt& a = r.attempt;
+        auto ins = db.Prepare(
+            "INSERT INTO attempts(id, delivery_id, number, started_at, response_status, response_time_ms, error, "
+            "request_headers, request_body, request_body_truncated, response_headers, response_body, "
+            "response_body_truncated, success) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        ins.Bind(1, a.id).Bind(2, a.delivery_id).Bind(3, a.number).Bind(4, a.started_at_ms);
+        if (a.response_status) ins.Bind(5, *a.response_status); else ins.BindNull(5);
+        ins.Bind(6, a.response_time_ms);
+        if (a.error.empty()) ins.BindNull(7); else ins.Bind(7, a.error);
+        ins.Bind(8, a.request_headers_json)
+            .Bind(9, a.request_body)
+            .Bind(10, a.request_body_truncated)
+            .Bind(11, a.response_headers_json)
+            .Bind(12, a.response_body)
+            .Bind(13, a.response_body_truncated)
+            .Bind(14, a.success);
+        if (auto st = ins.Run(); !st) return st;
+        const bool finished = r.new_status == DeliveryStatus::kSucceeded || r.new_status == DeliveryStatus::kDead;
+        auto upd = db.Prepare(
+            "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_at = ?4, completed_at = ?5, "
+            "latency_ms = ?6 WHERE id = ?1 AND completed_at IS NULL");
+        upd.Bind(1, a.delivery_id).Bind(2, ToString(r.new_status)).Bind(3, a.number).Bind(4, r.next_attempt_at_ms);
+        upd.Bind(5, finished ? std::optional<int64_t>(a.started_at_ms + a.response_time_ms) : std::nullopt);
+        upd.Bind(6, r.latency_ms);
+        if (auto st = upd.Run(); !st) return st;
+        if (r.disable_webhook) {
+          auto dis = db.Prepare(
+              "UPDATE webhooks SET active = 0, status = 'disabled', disabled_reason = ?2, updated_at = ?3 "
+              "WHERE id = (SELECT webhook_id FROM deliveries WHERE id = ?1)");
+          dis.Bind(1, a.delivery_id).Bind(2, r.disabled_reason).Bind(3, NowMs());
+          if (auto st = dis.Run(); !st) return st;
+          match_cache_.clear();
+        }
+        return Ok();
+      },
+      std::move(done));
+}
+
+// ---- custom event types ----
+
+Result<std::vector<EventType>> SqliteStore::ListCustomEventTypes() {
+  return WithReader([&](Database& db) -> Result<std::vector<EventType>> {
+    auto q = db.Prepare("SELECT type, category, description FROM event_types ORDER BY type");
+    std::vector<EventType> out;
+    while (q.Step()) out.push_back({q.Text(0), q.Text(1), q.Text(2), true});
+    return out;
+  });
+}
+
+Status SqliteStore::CreateCustomEventType(const EventType& type) {
+  return writer_->Run([&](Database& db) -> Status {
+    auto exists = db.Prepare("SELECT 1 FROM event_types WHERE type = ?");
+    exists.Bind(1, type.type);
+    if (exists.Step()) return Fail(Error::Conflict("already_exists", "event type already exists"));
+    return db.Prepare("INSERT INTO event_types(type, category, description, created_at) VALUES (?,?,?,?)")
+        .Bind(1, type.type)
+        .Bind(2, type.category)
+        .Bind(3, type.description)
+        .Bind(4, NowMs())
+        .Run();
+  });
+}
+
+Status SqliteStore::DeleteCustomEventType(const std::string& type) {
+  return writer_->Run([&](Database& db) -> Status {
+    if (auto r = db.Prepare("DELETE FROM event_types WHERE type = ?").Bind(1, type).Run(); !r) return r;
+    if (db.Changes() == 0) return Fail(Error::NotFound("custom event type not found"));
+    return Ok();
+  });
+}
+
+void SqliteStore::Flush() { writer_->Flush(); }
+
+}  // namespace hookd::sqlite
+
+namespace hookd {
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key) {
+  if (database_url.rfind("sqlite:", 0) == 0) {
+    auto store = sqlite::SqliteStore::Open(database_url.substr(7), master_key);
+    if (!store) return Fail(store.error());
+    return std::unique_ptr<Store>(std::move(*store));
+  }
+  return Fail(Error::Unavailable("the PostgreSQL backend is not available in this build; use sqlite:PATH"));
+}
+
+}  // namespace hookd

@@ -1,0 +1,90 @@
+// The SQLite implementation of Store: one write connection owned by a GroupCommitWriter, and a pool of read
+// connections (WAL lets readers run alongside the writer). Webhook secrets are sealed with SecretCipher.
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "crypto/secret_cipher.h"
+#include "store/sqlite/database.h"
+#include "store/sqlite/group_commit.h"
+#include "store/store.h"
+
+namespace hookd::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens `path`, applies migrations and starts the writer.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, const std::string& master_key);
+  ~SqliteStore() override;
+
+  Result<Account> CreateAccount(const Account& account) override;
+  Result<Account> GetAccount(const std::string& id) override;
+  Result<Page<Account>> ListAccounts(const PageRequest& page) override;
+  Result<Account> UpdateAccount(const Account& account) override;
+  Status DeleteAccount(const std::string& id) override;
+  Result<ApiKey> CreateApiKey(const ApiKey& key, const std::string& key_hash) override;
+  Result<std::vector<ApiKey>> ListApiKeys(const std::string& account_id) override;
+  Status RevokeApiKey(const std::string& account_id, const std::string& key_id) override;
+  Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) override;
+
+  Result<Webhook> CreateWebhook(const Webhook& webhook) override;
+  Result<Webhook> GetWebhook(const std::string& account_id, const std::string& id) override;
+  Result<Webhook> GetWebhookById(const std::string& id) override;
+  Result<Page<Webhook>> ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
+                                     const PageRequest& page) override;
+  Result<Webhook> UpdateWebhook(const Webhook& webhook) override;
+  Status DeleteWebhook(const std::string& account_id, const std::string& id) override;
+
+  Result<std::vector<AcceptedEvent>> AcceptEvents(std::vector<NewEvent> events) override;
+  Result<Event> GetEvent(const std::string& account_id, const std::string& id) override;
+  Result<Event> GetEventById(const std::string& id) override;
+  Result<Page<Event>> ListEvents(const std::string& account_id, const EventFilter& filter,
+                                 const PageRequest& page) override;
+
+  Result<Page<Delivery>> ListDeliveries(const std::string& account_id, const DeliveryFilter& filter,
+                                        const PageRequest& page) override;
+  Result<Delivery> GetDelivery(const std::string& account_id, const std::string& id) override;
+  Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) override;
+  Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) override;
+  void RecordAttemptAsync(AttemptRecord record, std::function<void(Status)> done) override;
+
+  Result<std::vector<EventType>> ListCustomEventTypes() override;
+  Status CreateCustomEventType(const EventType& type) override;
+  Status DeleteCustomEventType(const std::string& type) override;
+
+  void Flush() override;
+
+ private:
+  // What event matching needs of a webhook; cached per account on the writer thread.
+  struct MatchInfo {
+    std::string id;
+    bool active;
+    std::string environment;
+    std::vector<std::string> events;
+  };
+
+  SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<GroupCommitWriter> writer);
+
+  // Runs `fn` with a read connection from the pool.
+  template <class Fn>
+  auto WithReader(Fn&& fn) -> decltype(fn(std::declval<Database&>()));
+
+  Result<Webhook> ReadWebhook(Database& db, const char* sql, const std::string& a, const std::string& b);
+  Status AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out);
+  const std::vector<MatchInfo>& MatchInfoFor(Database& db, const std::string& account_id);  // writer thread only
+  void InvalidateMatchInfo(const std::string& account_id);                                  // writer thread only
+
+  std::string path_;
+  SecretCipher cipher_;
+  std::unique_ptr<GroupCommitWriter> writer_;
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Database>> idle_readers_;  // guarded by readers_mu_
+  std::unordered_map<std::string, std::vector<MatchInfo>> match_cache_;  // writer thread only
+};
+
+}  // namespace hookd::sqlite

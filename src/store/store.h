@@ -1,0 +1,145 @@
+// The store: hookd's persistent state behind one interface shaped by domain operations (SPEC §5). The SQLite
+// implementation is the default; a PostgreSQL one with delivery leases can implement the same interface.
+//
+// Thread-safety: every method may be called from any thread and may block on I/O; never call it from a network
+// thread. Writes are durable when the call returns successfully (or, for the async method, when its callback
+// reports success).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "domain/catalog.h"
+#include "domain/model.h"
+
+namespace hookd {
+
+struct PageRequest {
+  int limit = 50;
+  std::string cursor;  // the id after which (older than which) to continue; empty = newest
+};
+
+template <class T>
+struct Page {
+  std::vector<T> data;
+  std::optional<std::string> next_cursor;
+};
+
+struct WebhookFilter {
+  std::optional<bool> active;
+  std::string event_type;  // webhooks subscribed to this type
+  std::string environment;
+  std::optional<WebhookStatus> status;
+};
+
+struct EventFilter {
+  std::string type;
+  std::optional<int64_t> since_ms;
+  std::optional<int64_t> until_ms;
+};
+
+struct DeliveryFilter {
+  std::string webhook_id;
+  std::string event_type;
+  std::optional<DeliveryStatus> status;
+  std::optional<int64_t> since_ms;
+  std::optional<int64_t> until_ms;
+};
+
+// An event to accept, with its idempotency key (empty = none).
+struct NewEvent {
+  Event event;
+  std::string idempotency_key;
+};
+
+// The result of accepting one event: the event as stored and its deliveries. `replayed` is true when the
+// idempotency key matched an earlier event, which is returned instead and nothing new was created.
+struct AcceptedEvent {
+  Event event;
+  std::vector<Delivery> deliveries;
+  int delivery_count = 0;
+  bool replayed = false;
+};
+
+// What the delivery engine needs to resume or run a delivery.
+struct DueDelivery {
+  std::string delivery_id;
+  std::string webhook_id;
+  std::string event_id;
+  int attempt_count = 0;
+  int64_t due_at_ms = 0;
+  int64_t event_created_at_ms = 0;
+};
+
+// The outcome of one attempt and the delivery state it leads to, written together.
+struct AttemptRecord {
+  Attempt attempt;
+  DeliveryStatus new_status = DeliveryStatus::kFailed;
+  std::optional<int64_t> next_attempt_at_ms;
+  std::optional<int64_t> latency_ms;  // set on success
+  bool disable_webhook = false;       // 410 Gone
+  std::string disabled_reason;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Accounts and API keys (admin).
+  virtual Result<Account> CreateAccount(const Account& account) = 0;
+  virtual Result<Account> GetAccount(const std::string& id) = 0;
+  virtual Result<Page<Account>> ListAccounts(const PageRequest& page) = 0;
+  virtual Result<Account> UpdateAccount(const Account& account) = 0;
+  virtual Status DeleteAccount(const std::string& id) = 0;
+  virtual Result<ApiKey> CreateApiKey(const ApiKey& key, const std::string& key_hash) = 0;
+  virtual Result<std::vector<ApiKey>> ListApiKeys(const std::string& account_id) = 0;
+  virtual Status RevokeApiKey(const std::string& account_id, const std::string& key_id) = 0;
+  // The key whose SHA-256 hash is `key_hash`, or nullopt.
+  virtual Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) = 0;
+
+  // Webhooks. Reads return secrets decrypted.
+  virtual Result<Webhook> CreateWebhook(const Webhook& webhook) = 0;
+  virtual Result<Webhook> GetWebhook(const std::string& account_id, const std::string& id) = 0;
+  // Any account's webhook: for the delivery engine.
+  virtual Result<Webhook> GetWebhookById(const std::string& id) = 0;
+  virtual Result<Page<Webhook>> ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
+                                             const PageRequest& page) = 0;
+  virtual Result<Webhook> UpdateWebhook(const Webhook& webhook) = 0;
+  virtual Status DeleteWebhook(const std::string& account_id, const std::string& id) = 0;
+
+  // Events: stores the events and one delivery per matching webhook, all in one durable transaction.
+  virtual Result<std::vector<AcceptedEvent>> AcceptEvents(std::vector<NewEvent> events) = 0;
+  virtual Result<Event> GetEvent(const std::string& account_id, const std::string& id) = 0;
+  virtual Result<Event> GetEventById(const std::string& id) = 0;
+  virtual Result<Page<Event>> ListEvents(const std::string& account_id, const EventFilter& filter,
+                                         const PageRequest& page) = 0;
+
+  // Deliveries.
+  virtual Result<Page<Delivery>> ListDeliveries(const std::string& account_id, const DeliveryFilter& filter,
+                                                const PageRequest& page) = 0;
+  // With its attempts.
+  virtual Result<Delivery> GetDelivery(const std::string& account_id, const std::string& id) = 0;
+  virtual Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) = 0;
+  // Every delivery that is not finished, in due order, for the engine to resume after a start.
+  virtual Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) = 0;
+  // Records an attempt through the group commit without blocking; `done` runs once it is durable (or failed).
+  virtual void RecordAttemptAsync(AttemptRecord record, std::function<void(Status)> done) = 0;
+
+  // Custom event types (admin).
+  virtual Result<std::vector<EventType>> ListCustomEventTypes() = 0;
+  virtual Status CreateCustomEventType(const EventType& type) = 0;
+  virtual Status DeleteCustomEventType(const std::string& type) = 0;
+
+  // Waits until every write queued so far is durable; used on shutdown.
+  virtual void Flush() = 0;
+};
+
+// Opens the store named by `database_url` ("sqlite:PATH"), applying migrations. `master_key` is 32 bytes.
+[[nodiscard]] Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key);
+
+}  // namespace hookd

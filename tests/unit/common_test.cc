@@ -1,0 +1,130 @@
+// Ids, time formatting/parsing, durations and configuration parsing.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "common/config.h"
+#include "common/ids.h"
+#include "common/time_util.h"
+
+namespace hookd {
+namespace {
+
+TEST(Ids, PrefixedSortableAndUnique) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10000; ++i) ids.push_back(NewId("evt_"));
+  std::set<std::string> unique(ids.begin(), ids.end());
+  EXPECT_EQ(unique.size(), ids.size());
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  for (const auto& id : ids) ASSERT_TRUE(IsWellFormedId(id, "evt_")) << id;
+  EXPECT_FALSE(IsWellFormedId(ids[0], "wh_"));
+  EXPECT_FALSE(IsWellFormedId("evt_01JD3Z", "evt_"));
+  EXPECT_FALSE(IsWellFormedId("evt_01JD3Z0000000000000000000U", "evt_"));  // 'U' is not Crockford
+}
+
+TEST(Ids, UlidEncodingMatchesKnownValue) {
+  EXPECT_EQ(EncodeUlid(0, 0, 0), "00000000000000000000000000");
+  EXPECT_EQ(EncodeUlid(1469918176385, 0, 0).substr(0, 10), "01ARYZ6S41");  // the ULID spec's example time
+}
+
+TEST(Time, FormatsRfc3339WithMilliseconds) {
+  EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339(1614265330123), "2021-02-25T15:02:10.123Z");
+  EXPECT_EQ(FormatRfc3339(951782400000), "2000-02-29T00:00:00.000Z");
+}
+
+TEST(Time, ParsesRfc3339Variants) {
+  EXPECT_EQ(ParseRfc3339("2021-02-25T15:02:10.123Z"), 1614265330123);
+  EXPECT_EQ(ParseRfc3339("2021-02-25T15:02:10Z"), 1614265330000);
+  EXPECT_EQ(ParseRfc3339("2021-02-25T16:02:10+01:00"), 1614265330000);
+  EXPECT_EQ(ParseRfc3339("2021-02-25"), 1614211200000);
+  for (const char* bad : {"", "yesterday", "2021-13-01", "2021-02-25T25:00:00Z", "2021-02-25T15:02:10",
+                          "2021-02-25T15:02:10.Z", "2021-02-25T15:02:10Zjunk"}) {
+    EXPECT_FALSE(ParseRfc3339(bad).has_value()) << bad;
+  }
+  for (int64_t ms : {0LL, 1614265330123LL, 4102444800999LL}) EXPECT_EQ(ParseRfc3339(FormatRfc3339(ms)), ms);
+}
+
+TEST(Time, ParsesDurations) {
+  EXPECT_EQ(ParseDurationMs("250ms"), 250);
+  EXPECT_EQ(ParseDurationMs("30s"), 30'000);
+  EXPECT_EQ(ParseDurationMs("5m"), 300'000);
+  EXPECT_EQ(ParseDurationMs("2h"), 7'200'000);
+  EXPECT_EQ(ParseDurationMs("30d"), 2'592'000'000);
+  for (const char* bad : {"", "s", "-1s", "1", "1w", "1.5s", "99999999999999s"}) {
+    EXPECT_FALSE(ParseDurationMs(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(ParseTimeBound("24h", 100'000'000), 100'000'000 - 86'400'000);
+}
+
+EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    return it == vars.end() ? std::nullopt : std::optional(it->second);
+  };
+}
+
+TEST(Config, DefaultsMatchTheSpec) {
+  auto c = ParseConfig({}, FakeEnv({}));
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->listen_host, "127.0.0.1");
+  EXPECT_EQ(c->listen_port, 8084);
+  EXPECT_EQ(c->DatabaseUrl(), "sqlite:./data/hookd.db");
+  EXPECT_EQ(c->retry_schedule_ms, (std::vector<int64_t>{60'000, 300'000, 1'800'000, 7'200'000, 86'400'000}));
+  EXPECT_EQ(c->attempt_timeout_ms, 30'000);
+  EXPECT_EQ(c->max_endpoint_rate, 100);
+  EXPECT_FALSE(c->allow_http);
+  EXPECT_FALSE(c->allow_private_networks);
+  EXPECT_EQ(c->api_rate_limit_per_s, 1000);
+  EXPECT_EQ(c->retention_ms, 30LL * 86'400'000);
+}
+
+TEST(Config, FlagsWinOverEnvironment) {
+  auto c = ParseConfig({"--listen", "0.0.0.0:9000", "--allow-http", "--retry-schedule=1s,2s", "--data-dir", "/tmp/x"},
+                       FakeEnv({{"HOOKD_LISTEN", "127.0.0.1:1"}, {"HOOKD_MAX_ENDPOINT_RATE", "50"},
+                                {"HOOKD_ALLOW_PRIVATE_NETWORKS", "true"}}));
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->listen_host, "0.0.0.0");
+  EXPECT_EQ(c->listen_port, 9000);
+  EXPECT_TRUE(c->allow_http);
+  EXPECT_TRUE(c->allow_private_networks);
+  EXPECT_EQ(c->max_endpoint_rate, 50);
+  EXPECT_EQ(c->retry_schedule_ms, (std::vector<int64_t>{1000, 2000}));
+  EXPECT_EQ(c->DatabaseUrl(), "sqlite:/tmp/x/hookd.db");
+}
+
+TEST(Config, BooleanFlagAcceptsExplicitValue) {
+  auto c = ParseConfig({"--allow-http", "false", "--allow-private-networks"}, FakeEnv({}));
+  ASSERT_TRUE(c.has_value());
+  EXPECT_FALSE(c->allow_http);
+  EXPECT_TRUE(c->allow_private_networks);
+}
+
+TEST(Config, RejectsBadInputNamingTheFlag) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--listen", "nope"}, {"--retry-schedule", "1m,,5m"}, {"--retry-schedule", "fast"},
+           {"--max-endpoint-rate", "0"}, {"--attempt-timeout", "30"}, {"--unknown"}, {"--role", "boss"},
+           {"--database", "mysql://x"}, {"--log-format", "xml"}, {"--api-rate-limit", "lots"}, {"--data-dir"}}) {
+    auto c = ParseConfig(args, FakeEnv({}));
+    EXPECT_FALSE(c.has_value()) << args[0];
+  }
+  auto env = ParseConfig({}, FakeEnv({{"HOOKD_ATTEMPT_TIMEOUT", "forever"}}));
+  ASSERT_FALSE(env.has_value());
+  EXPECT_NE(env.error().message.find("HOOKD_ATTEMPT_TIMEOUT"), std::string::npos);
+}
+
+TEST(Config, RetryScheduleNoneMeansOneAttempt) {
+  EXPECT_EQ(ParseRetrySchedule("none"), std::vector<int64_t>{});
+  EXPECT_EQ(ParseRetrySchedule("100ms"), std::vector<int64_t>{100});
+  EXPECT_FALSE(ParseRetrySchedule("").has_value());
+  EXPECT_FALSE(ParseRetrySchedule("1s,").has_value());
+}
+
+TEST(Config, ApiRateLimitForms) {
+  EXPECT_EQ(ParseConfig({"--api-rate-limit", "50/s"}, FakeEnv({}))->api_rate_limit_per_s, 50);
+  EXPECT_EQ(ParseConfig({"--api-rate-limit", "0"}, FakeEnv({}))->api_rate_limit_per_s, 0);
+}
+
+}  // namespace
+}  // namespace hookd

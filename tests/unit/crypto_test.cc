@@ -1,0 +1,76 @@
+// Signatures byte for byte (Standard Webhooks' published vector, seed 001's hex HMAC), encodings, and the
+// at-rest cipher.
+#include <gtest/gtest.h>
+
+#include "crypto/encoding.h"
+#include "crypto/secret_cipher.h"
+#include "crypto/signing.h"
+
+namespace hookd {
+namespace {
+
+TEST(Signing, StandardWebhooksPublishedTestVector) {
+  auto sig = StandardWebhooksSignature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                                       1614265330, R"({"test": 2432232314})");
+  ASSERT_TRUE(sig.has_value());
+  EXPECT_EQ(*sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+}
+
+TEST(Signing, VerifiesAnyEntryOfAMultiSignatureHeader) {
+  const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  const std::string body = R"({"test": 2432232314})";
+  const std::string good = *StandardWebhooksSignature(secret, "msg_1", 100, body);
+  EXPECT_TRUE(VerifyStandardWebhooksSignature(secret, "msg_1", 100, body, "v1,AAAA " + good));
+  EXPECT_FALSE(VerifyStandardWebhooksSignature(secret, "msg_1", 101, body, good));
+  EXPECT_FALSE(VerifyStandardWebhooksSignature(secret, "msg_1", 100, body + " ", good));
+  EXPECT_FALSE(VerifyStandardWebhooksSignature("whsec_bad!", "msg_1", 100, body, good));
+}
+
+TEST(Signing, SeedSignatureIsHexHmacKeyedByTheWholeSecretString) {
+  // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+  EXPECT_EQ(SeedSignature("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(Signing, GeneratedSecretsAreValidAndDistinct) {
+  const std::string a = GenerateWebhookSecret();
+  const std::string b = GenerateWebhookSecret();
+  EXPECT_EQ(a.rfind("whsec_", 0), 0u);
+  EXPECT_EQ(Base64Decode(a.substr(6))->size(), 32u);
+  EXPECT_TRUE(IsValidWebhookSecret(a));
+  EXPECT_NE(a, b);
+  EXPECT_FALSE(IsValidWebhookSecret("whsec_"));
+  EXPECT_FALSE(IsValidWebhookSecret("sk_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+}
+
+TEST(Encoding, Base64RoundTripAndStrictness) {
+  for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar"}) {
+    EXPECT_EQ(Base64Decode(Base64Encode(s)), s);
+  }
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_FALSE(Base64Decode("Zm9v!mFy").has_value());
+  EXPECT_FALSE(Base64Decode("Zm9").has_value());
+  EXPECT_FALSE(Base64Decode("Z=9v").has_value());
+  EXPECT_EQ(HexEncode(std::string("\x00\xff", 2)), "00ff");
+}
+
+TEST(Encoding, Sha256OfKnownInput) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(SecretCipher, RoundTripsAndDetectsTamperingAndWrongKeys) {
+  SecretCipher cipher(std::string(32, 'k'));
+  const std::string sealed = cipher.Encrypt("whsec_secret");
+  EXPECT_EQ(sealed.find("whsec_secret"), std::string::npos);
+  EXPECT_NE(sealed, cipher.Encrypt("whsec_secret"));  // fresh nonce every time
+  EXPECT_EQ(cipher.Decrypt(sealed).value(), "whsec_secret");
+  std::string tampered = sealed;
+  tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(cipher.Decrypt(tampered).has_value());
+  SecretCipher other(std::string(32, 'x'));
+  EXPECT_FALSE(other.Decrypt(sealed).has_value());
+  EXPECT_THROW(SecretCipher(std::string(16, 'k')), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace hookd
