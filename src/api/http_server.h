@@ -45,6 +45,7 @@ class HttpServer {
   struct Connection;
   boost::asio::awaitable<void> AcceptLoop();
   boost::asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
+  boost::asio::awaitable<HttpResponse> HandleOnWorkers(std::shared_ptr<const HttpRequest> request);
   void Forget(Connection* connection);
 
   boost::asio::io_context& io_;
