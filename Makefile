@@ -1,0 +1,56 @@
+# hookd — the two commands a newcomer needs:
+#   make run    install missing packages, build, start build/hookd serve with the defaults
+#   make test   install missing packages, build (plain and ASan+UBSan), run unit and integration tests
+# Other targets: make build, make unit, make integration, make asan, make bench, make format, make clean.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+PYTHON     ?= /usr/bin/python3
+RUN_ARGS   ?=
+
+.PHONY: all deps test-deps build asan run test unit integration unit-asan integration-asan format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh test
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHOOKD_SANITIZE=ON
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+asan: test-deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/hookd serve $(RUN_ARGS)
+
+unit: test-deps build
+	cd $(BUILD) && ctest --output-on-failure
+
+integration: test-deps build
+	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd $(PYTHON) -m pytest -q tests/integration
+
+unit-asan: asan
+	cd $(ASAN_BUILD) && ctest --output-on-failure
+
+integration-asan: asan
+	HOOKD_BIN=$(CURDIR)/$(ASAN_BUILD)/hookd HOOKD_SANITIZED=1 $(PYTHON) -m pytest -q tests/integration
+
+test: test-deps build asan
+	$(MAKE) --no-print-directory unit unit-asan integration integration-asan
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

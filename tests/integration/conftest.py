@@ -1,0 +1,56 @@
+"""Fixtures: a hookd on a temp dir that may deliver to loopback over http (the receivers live there), an account
+with an API key, and receivers that are closed after each test."""
+import pytest
+
+from harness import Hookd, Receiver
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes several seconds")
+
+
+@pytest.fixture
+def make_hookd(tmp_path):
+    started = []
+
+    def make(*extra, name="hookd", **kwargs):
+        h = Hookd(tmp_path / name, ["--allow-http", "--allow-private-networks", *extra], **kwargs)
+        started.append(h)
+        return h.start()
+
+    yield make
+    for h in started:
+        if h.proc and h.proc.poll() is None:
+            code = h.stop()
+            assert code == 0, f"hookd exited with {code} on SIGTERM; log:\n{h.log()}"
+        if "ERROR: AddressSanitizer" in h.log() or "runtime error:" in h.log():
+            pytest.fail(f"sanitizer report in hookd's log:\n{h.log()}")
+
+
+@pytest.fixture
+def hookd(make_hookd):
+    return make_hookd("--retry-schedule", "200ms,400ms", "--attempt-timeout", "2s")
+
+
+@pytest.fixture
+def account(hookd):
+    return hookd.create_account()
+
+
+@pytest.fixture
+def key(account):
+    return account[1]
+
+
+@pytest.fixture
+def receiver():
+    receivers = []
+
+    def make():
+        r = Receiver()
+        receivers.append(r)
+        return r
+
+    yield make
+    for r in receivers:
+        r.close()

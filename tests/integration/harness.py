@@ -1,0 +1,261 @@
+"""Test harness: runs the real hookd binary on a temp data dir and a free port, and real HTTP receivers whose
+behaviour a test scripts (succeed, fail N times, hang, answer 410...), recording every request they get."""
+import base64
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+
+HOOKD_BIN = os.environ.get("HOOKD_BIN", os.path.join(os.path.dirname(__file__), "../../build/hookd"))
+SANITIZED = os.environ.get("HOOKD_SANITIZED") == "1"
+# Sanitized builds are several times slower; scale waits, never assertions about order or counts.
+SLOW = 3.0 if SANITIZED else 1.0
+
+
+def wait_until(predicate, timeout=10.0, interval=0.02, message="condition"):
+    deadline = time.time() + timeout * SLOW
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = {k.lower(): v for k, v in headers.items()}
+        self.raw = body
+        try:
+            self.json = json.loads(body) if body else None
+        except ValueError:
+            self.json = None
+
+    def __repr__(self):
+        return f"<Response {self.status} {self.raw[:300]!r}>"
+
+
+class Hookd:
+    """One hookd process. `start()` waits until it listens; `kill9()` and `stop()` end it."""
+
+    def __init__(self, data_dir, extra_args=(), env=None):
+        self.data_dir = str(data_dir)
+        self.extra_args = list(extra_args)
+        self.env = env or {}
+        self.proc = None
+        self.base = None
+        self.log_path = os.path.join(self.data_dir, "hookd.log")
+
+    def start(self, port=0):
+        os.makedirs(self.data_dir, exist_ok=True)
+        args = [HOOKD_BIN, "serve", "--data-dir", self.data_dir, "--listen", f"127.0.0.1:{port}"] + self.extra_args
+        env = dict(os.environ)
+        env.update(self.env)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, env=env)
+        deadline = time.time() + 20 * SLOW
+        while time.time() < deadline:
+            line = self.proc.stdout.readline().decode()
+            if not line:
+                raise AssertionError(f"hookd exited early ({self.proc.wait()}); log:\n{self.log()}")
+            if line.startswith("hookd listening on "):
+                self.base = line.split("listening on ", 1)[1].strip()
+                break
+        else:
+            raise AssertionError("hookd did not start")
+        threading.Thread(target=self._drain_stdout, daemon=True).start()
+        return self
+
+    def _drain_stdout(self):
+        for _ in self.proc.stdout:
+            pass
+
+    @property
+    def port(self):
+        return int(self.base.rsplit(":", 1)[1])
+
+    @property
+    def admin_token(self):
+        with open(os.path.join(self.data_dir, "admin-token")) as f:
+            return f.read().strip()
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def request(self, method, path, token=None, body=None, headers=None, raw=None, timeout=30):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None and not (headers and any(k.lower() == "content-type" for k in headers)):
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout * SLOW) as r:
+                return Response(r.status, dict(r.headers), r.read())
+        except urllib.error.HTTPError as e:
+            return Response(e.code, dict(e.headers), e.read())
+
+    def stop(self, sig=signal.SIGTERM, timeout=40):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            code = self.proc.wait(timeout=timeout * SLOW)
+        else:
+            code = self.proc.returncode if self.proc else 0
+        self._log.close()
+        return code
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self._log.close()
+
+    # ---- conveniences over the API ----
+
+    def create_account(self, name="Acme", email="ops@acme.test"):
+        r = self.request("POST", "/api/v1/accounts", self.admin_token, {"name": name, "email": email})
+        assert r.status == 201, r
+        account = r.json
+        r = self.request("POST", f"/api/v1/accounts/{account['id']}/api-keys", self.admin_token, {"name": "test"})
+        assert r.status == 201, r
+        return account["id"], r.json["key"]
+
+    def create_webhook(self, key, url, events=("*",), **fields):
+        body = {"url": url, "events": list(events)}
+        body.update(fields)
+        r = self.request("POST", "/api/v1/webhooks?verify=false", key, body)
+        assert r.status == 201, r
+        return r.json
+
+    def emit(self, key, type_="task.completed", data=None, **fields):
+        body = {"type": type_, "data": data if data is not None else {"n": 1}}
+        body.update(fields)
+        r = self.request("POST", "/api/v1/events", key, body)
+        assert r.status == 202, r
+        return r.json
+
+    def deliveries(self, key, query=""):
+        r = self.request("GET", f"/api/v1/deliveries{query}", key)
+        assert r.status == 200, r
+        return r.json["data"]
+
+
+class Receiver:
+    """A real HTTP receiver on 127.0.0.1 with a scripted behaviour, in the spirit of an HTTP imposter:
+    `fail_first(n, status)`, `always(status)`, `hang(seconds)`. Records (time, headers, body) of every request."""
+
+    def __init__(self):
+        self.requests = []
+        self.lock = threading.Lock()
+        self.status = 200
+        self.fail_remaining = 0
+        self.fail_status = 500
+        self.hang_seconds = 0
+        self.response_body = b'{"ok":true}'
+        self.response_headers = {}
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                length = int(self.headers.get("content-length", 0))
+                body = self.rfile.read(length)
+                with receiver.lock:
+                    receiver.requests.append(
+                        {"time": time.time(), "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                         "body": body})
+                    hang = receiver.hang_seconds
+                    if receiver.fail_remaining > 0:
+                        receiver.fail_remaining -= 1
+                        status = receiver.fail_status
+                    else:
+                        status = receiver.status
+                    payload = receiver.response_body
+                    extra = dict(receiver.response_headers)
+                if hang:
+                    time.sleep(hang)
+                try:
+                    self.send_response(status)
+                    for k, v in extra.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def fail_first(self, n, status=500):
+        self.fail_remaining, self.fail_status = n, status
+        return self
+
+    def always(self, status):
+        self.status = status
+        return self
+
+    def hang(self, seconds):
+        self.hang_seconds = seconds
+        return self
+
+    def received(self, event_type=None):
+        with self.lock:
+            reqs = list(self.requests)
+        reqs = [r for r in reqs if r["headers"].get("x-webhook-event") not in ("webhook.ping",)]
+        if event_type:
+            reqs = [r for r in reqs if r["headers"].get("x-webhook-event") == event_type]
+        return reqs
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def verify_standard_webhooks(secret, headers, body, tolerance=300):
+    """An independent Standard Webhooks verifier, written from the specification."""
+    msg_id = headers["webhook-id"]
+    timestamp = headers["webhook-timestamp"]
+    assert abs(time.time() - int(timestamp)) <= tolerance
+    key = base64.b64decode(secret.split("_", 1)[1])
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    for entry in headers["webhook-signature"].split(" "):
+        version, _, signature = entry.partition(",")
+        if version == "v1" and hmac.compare_digest(signature, expected):
+            return True
+    return False
+
+
+def verify_seed_signature(payload, signature, secret):
+    """Seed 001's Python example, as published."""
+    expected = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(signature, expected)
