@@ -127,9 +127,11 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Connection> connection) 
     connection->busy = true;
     HttpResponse response;
     bool keep_alive = false;
+    bool unread_body = false;  // we answer before reading the whole request (errors): linger before closing
     unsigned version = 11;
     if (header_ec) {
       response = ParserError(header_ec);
+      unread_body = true;
     } else {
       const auto target = parser.get().target();
       if (!limits_.large_body_path.empty() && target.starts_with(limits_.large_body_path)) {
@@ -145,6 +147,7 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Connection> connection) 
           break;
         }
         response = ParserError(body_ec);
+        unread_body = true;
       } else {
         keep_alive = req.keep_alive();
         auto request = std::make_shared<HttpRequest>();
@@ -166,12 +169,30 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Connection> connection) 
     stream.expires_after(limits_.read_timeout);
     auto [write_ec, written] = co_await http::async_write(stream, res, kNoThrow);
     connection->busy = false;
+    if (!write_ec && unread_body) co_await Linger(stream);
     if (write_ec || !keep_alive) break;
   }
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.close();
   Forget(connection.get());
+}
+
+// After answering a request whose body we did not read (e.g. 413), closing at once would reset the connection
+// while the client is still sending, and it would never see our answer. So: stop sending, then read and discard
+// what the client still sends, for a bounded time and amount.
+asio::awaitable<void> HttpServer::Linger(beast::tcp_stream& stream) {
+  constexpr size_t kMaxDiscard = 64 * 1024 * 1024;
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::chrono::seconds(2));
+  std::vector<char> sink(64 * 1024);
+  size_t discarded = 0;
+  while (discarded < kMaxDiscard) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kNoThrow);
+    if (ec) break;
+    discarded += n;
+  }
 }
 
 void HttpServer::Forget(Connection* connection) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -45,6 +46,7 @@ class HttpServer {
   struct Connection;
   boost::asio::awaitable<void> AcceptLoop();
   boost::asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
+  boost::asio::awaitable<void> Linger(boost::beast::tcp_stream& stream);
   boost::asio::awaitable<HttpResponse> HandleOnWorkers(std::shared_ptr<const HttpRequest> request);
   void Forget(Connection* connection);
 

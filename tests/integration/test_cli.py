@@ -1,0 +1,90 @@
+"""The subcommands of SPEC §2: version, migrate, account create, listen, and flag/environment handling."""
+import os
+import subprocess
+import time
+
+from harness import HOOKD_BIN, SLOW, Hookd, free_port, wait_until
+
+
+def run(*args, env=None, cwd=None):
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([HOOKD_BIN, *args], capture_output=True, text=True, timeout=60 * SLOW, env=full_env, cwd=cwd)
+
+
+def test_version_and_usage():
+    r = run("version")
+    assert r.returncode == 0 and r.stdout.startswith("hookd ")
+    assert run("frobnicate").returncode == 2
+    assert "--retry-schedule" in run("serve", "--help").stdout
+
+
+def test_bad_flags_fail_fast_with_a_message(tmp_path):
+    r = run("serve", "--data-dir", str(tmp_path), "--retry-schedule", "often")
+    assert r.returncode == 2 and "--retry-schedule" in r.stderr
+    r = run("serve", "--data-dir", str(tmp_path), env={"HOOKD_ATTEMPT_TIMEOUT": "forever"})
+    assert r.returncode == 2 and "HOOKD_ATTEMPT_TIMEOUT" in r.stderr
+
+
+def test_environment_variables_configure_serve(tmp_path):
+    port = free_port()
+    h = Hookd(tmp_path / "h", env={"HOOKD_LISTEN": f"127.0.0.1:{port}", "HOOKD_MAX_ENDPOINT_RATE": "7"})
+    h.start(port=port)  # --listen from start() wins over HOOKD_LISTEN; same port either way
+    try:
+        _, key = h.create_account()
+        r = h.request("POST", "/api/v1/webhooks?verify=false", key, {"url": "https://example.com", "events": ["*"]})
+        assert r.json["rate_limit"] == 7
+        assert h.request("POST", "/api/v1/webhooks?verify=false", key,
+                         {"url": "https://example.com", "events": ["*"], "rate_limit": 8}).status == 422
+    finally:
+        assert h.stop() == 0
+
+
+def test_migrate_then_account_create_then_serve(tmp_path):
+    data = str(tmp_path / "d")
+    r = run("migrate", "--data-dir", data)
+    assert r.returncode == 0, r.stderr
+    assert os.path.exists(os.path.join(data, "hookd.db"))
+    r = run("account", "create", "--name", "Acme", "--email", "ops@acme.test", "--data-dir", data)
+    assert r.returncode == 0, r.stderr
+    lines = dict(line.split(": ", 1) for line in r.stdout.strip().splitlines())
+    assert lines["account_id"].startswith("acc_") and lines["api_key"].startswith("hk_")
+    assert run("account", "create", "--data-dir", data).returncode == 2
+    h = Hookd(data).start()
+    try:
+        own = h.request("GET", "/api/v1/account", lines["api_key"])
+        assert own.status == 200 and own.json["name"] == "Acme" and own.json["id"] == lines["account_id"]
+    finally:
+        assert h.stop() == 0
+
+
+def test_listen_verifies_real_deliveries(make_hookd):
+    h = make_hookd()
+    _, key = h.create_account()
+    port = free_port()
+    created = h.request("POST", "/api/v1/webhooks?verify=false", key,
+                        {"url": f"http://127.0.0.1:{port}/", "events": ["*"]}).json
+    listener = subprocess.Popen([HOOKD_BIN, "listen", "--port", str(port), "--secret", created["secret"]],
+                                stdout=subprocess.PIPE, text=True)
+    try:
+        assert "receiving on" in listener.stdout.readline()
+        h.emit(key, "user.created", {"name": "Ada"})
+        line = listener.stdout.readline()
+        assert line.startswith("verified POST / event=user.created"), line
+        assert '"name":"Ada"' in listener.stdout.readline()
+        wait_until(lambda: [d for d in h.deliveries(key) if d["status"] == "succeeded"])
+        # A webhook with another secret is rejected by the listener, and the delivery fails.
+        other = h.request("POST", "/api/v1/webhooks?verify=false", key,
+                          {"url": f"http://127.0.0.1:{port}/", "events": ["task.*"]}).json
+        assert other["secret"] != created["secret"]
+        h.emit(key, "task.created")  # reaches both webhooks: one signed with the listener's secret, one not
+        verdicts = []
+        for _ in range(2):
+            verdicts.append(listener.stdout.readline().split(" ", 1)[0])  # the verdict line
+            listener.stdout.readline()  # the body line
+        assert sorted(verdicts) == ["REJECTED", "verified"], verdicts
+    finally:
+        listener.terminate()
+        listener.wait(timeout=10)
+    assert run("listen", "--port", "1", "--secret", "nope").returncode == 2
+    time.sleep(0)
