@@ -62,6 +62,11 @@ void Api::RegisterRoutes() {
            "Rotate the signing secret (the previous one signs alongside for 24 h)");
   Register("GET", "/api/v1/webhooks/{id}/deliveries", A::kAccount, &Api::ListWebhookDeliveries,
            "A webhook's delivery log");
+  Register("POST", "/api/v1/webhooks/{id}/retry", A::kAccount, &Api::RetryWebhookDeliveries,
+           "Retry a webhook's failed/dead deliveries in a date range (?dry_run=true counts them)");
+  Register("POST", "/api/v1/webhooks/{id}/replay", A::kAccount, &Api::ReplayWebhook,
+           "Re-send every matching event in a date range");
+  Register("GET", "/api/v1/webhooks/{id}/stats", A::kAccount, &Api::WebhookStats, "A webhook's delivery statistics");
 
   Register("GET", "/api/v1/event-types", A::kAccount, &Api::ListEventTypes, "List event types");
   Register("POST", "/api/v1/event-types", A::kAdmin, &Api::CreateEventType, "Add a custom event type");
@@ -71,9 +76,15 @@ void Api::RegisterRoutes() {
   Register("POST", "/api/v1/events/batch", A::kAccount, &Api::CreateEventBatch, "Emit up to 1000 events at once");
   Register("GET", "/api/v1/events", A::kAccount, &Api::ListEvents, "List events");
   Register("GET", "/api/v1/events/{id}", A::kAccount, &Api::GetEvent, "Get an event with its deliveries");
+  Register("POST", "/api/v1/events/{id}/replay", A::kAccount, &Api::ReplayEvent,
+           "New deliveries of an event (all matching webhooks, or one)");
 
   Register("GET", "/api/v1/deliveries", A::kAccount, &Api::ListDeliveries, "List deliveries");
   Register("GET", "/api/v1/deliveries/{id}", A::kAccount, &Api::GetDelivery, "Get a delivery with its attempts");
+  Register("POST", "/api/v1/deliveries/{id}/retry", A::kAccount, &Api::RetryDelivery,
+           "Retry a failed or dead delivery now");
+  Register("GET", "/api/v1/stats", A::kAccount, &Api::AccountStats,
+           "Delivery statistics (?since=24h): per event type, per webhook and over time");
 }
 
 HttpResponse Api::Handle(const HttpRequest& request) {

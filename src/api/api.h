@@ -82,6 +82,13 @@ class Api {
   // Deliveries.
   HttpResponse ListDeliveries(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse GetDelivery(const HttpRequest&, const PathParams&, const Principal&);
+  // Manual recovery and statistics.
+  HttpResponse RetryDelivery(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse ReplayEvent(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse RetryWebhookDeliveries(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse ReplayWebhook(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse AccountStats(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse WebhookStats(const HttpRequest&, const PathParams&, const Principal&);
 
   // Shared pieces of the handlers.
   [[nodiscard]] Result<Webhook> LoadWebhook(const HttpRequest& request, const PathParams& params,
@@ -92,6 +99,8 @@ class Api {
                                                const Principal& principal, const HttpRequest& request);
   [[nodiscard]] Result<OutboundResponse> SendSignedEvent(const Webhook& webhook, const Event& event);
   [[nodiscard]] Delivery WithLiveStatus(Delivery delivery) const;
+  [[nodiscard]] HttpResponse RenderStats(const HttpRequest& request, const std::string& account_id,
+                                         const std::string& webhook_id);
 
   const Config& config_;
   std::string admin_token_;

@@ -11,12 +11,14 @@
 #include "common/log.h"
 #include "delivery/engine.h"
 #include "delivery/request_builder.h"
+#include "store/retention.h"
 
 namespace hookd {
 namespace {
 
 constexpr int kWorkerThreads = 32;
 constexpr auto kDrainDeadline = std::chrono::seconds(30);
+constexpr int64_t kRetentionMaxIntervalMs = 60'000;
 
 void PrintConfigError(const Error& e) {
   std::cerr << "hookd: " << e.message << "\n";
@@ -57,17 +59,23 @@ int RunServe(const std::vector<std::string>& args) {
   if (auto custom = (*store)->ListCustomEventTypes()) catalog.SetCustomTypes(std::move(*custom));
   Metrics metrics;
 
+  Alerter alerter(**store, SmtpSettings{config->smtp_url, config->smtp_from});
   EngineOptions engine_options;
   engine_options.retry_schedule_ms = config->retry_schedule_ms;
   engine_options.attempt_timeout_ms = config->attempt_timeout_ms;
   engine_options.allow_http = config->allow_http;
   engine_options.allow_private_networks = config->allow_private_networks;
-  DeliveryEngine engine(**store, engine_options, metrics);
+  engine_options.circuit.threshold = config->circuit_threshold;
+  engine_options.circuit.cooldown_ms = config->circuit_cooldown_ms;
+  engine_options.circuit.disable_after = config->disable_after;
+  DeliveryEngine engine(**store, alerter, engine_options, metrics);
   if (auto st = engine.Start(); !st) {
     PrintConfigError(st.error());
     return 1;
   }
 
+  RetentionJob retention(**store, config->retention_ms,
+                         std::clamp<int64_t>(config->retention_ms / 4, 1000, kRetentionMaxIntervalMs));
   Api api(*config, credentials->admin_token, **store, engine, catalog, metrics);
   boost::asio::io_context io(1);
   boost::asio::thread_pool workers(kWorkerThreads);

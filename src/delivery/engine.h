@@ -1,21 +1,25 @@
-// The delivery engine: an in-process scheduler fed directly by committed events (no polling on the hot path),
-// which runs attempts on the libcurl client, records each outcome through the store's group commit, and
-// schedules retries on the retry policy. On start it resumes every unfinished delivery from the store.
+// The delivery engine: an in-process scheduler fed directly by committed events (no polling on the hot path).
+// It runs attempts on the libcurl client, records each outcome through the store's group commit, and schedules
+// retries on the retry policy. Per webhook it enforces the rate limit (token bucket), a concurrency cap, the
+// circuit breaker, strict order for `ordered` webhooks, and auto-disable. On start it resumes every unfinished
+// delivery from the store.
 //
-// Invariants: a delivery is either waiting in the scheduler, parked (webhook inactive), or in flight — never two
-// of these — so at most one attempt of a delivery is in flight; a retry is scheduled only after the failed
-// attempt's record is durable, and a succeeded delivery is never scheduled again.
+// Invariants: the engine knows each delivery at most once (jobs_ by id), in exactly one stage — scheduled
+// (waiting for its time), ready (due, waiting for its webhook's capacity), or in flight — so at most one attempt
+// of a delivery is in flight; a retry is scheduled only after the failed attempt's record is durable; a succeeded
+// delivery is forgotten and never sent again.
 //
-// Threading: one engine thread owns the scheduler, the webhook cache and the HTTP client. Enqueue,
-// OnWebhookChanged, SendNow and IsInFlight are thread-safe and never block on I/O.
+// Threading: one engine thread owns all scheduling state and the HTTP client. The public methods are
+// thread-safe, never block on I/O (SendNow's future does), and hand their work to the engine thread.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -23,8 +27,11 @@
 #include <vector>
 
 #include "common/metrics.h"
+#include "delivery/alerter.h"
 #include "delivery/http_client.h"
+#include "delivery/webhook_health.h"
 #include "domain/retry_policy.h"
+#include "domain/token_bucket.h"
 #include "store/store.h"
 
 namespace hookd {
@@ -34,12 +41,14 @@ struct EngineOptions {
   int64_t attempt_timeout_ms = 30'000;
   bool allow_http = false;
   bool allow_private_networks = false;
-  size_t max_in_flight = 2048;
+  CircuitSettings circuit;
+  size_t max_in_flight = 8192;           // all webhooks together
+  int max_in_flight_per_webhook = 128;  // so one slow webhook cannot take every connection
 };
 
 class DeliveryEngine {
  public:
-  DeliveryEngine(Store& store, EngineOptions options, Metrics& metrics);
+  DeliveryEngine(Store& store, Alerter& alerter, EngineOptions options, Metrics& metrics);
   ~DeliveryEngine();
   DeliveryEngine(const DeliveryEngine&) = delete;
   DeliveryEngine& operator=(const DeliveryEngine&) = delete;
@@ -50,9 +59,11 @@ class DeliveryEngine {
   // durable. Deliveries still waiting stay in the store for the next start.
   void Stop();
 
-  // Schedules the deliveries of freshly committed events, due now.
+  // Schedules freshly committed deliveries (new events, replays, manual retries), due at their next_attempt_at.
+  // A delivery the engine already knows is not added twice; a scheduled one is moved up to the new time.
   void Enqueue(const std::vector<AcceptedEvent>& accepted);
-  // A webhook was created, changed or deleted: forget its cached settings, release parked deliveries.
+  void EnqueueDeliveries(const std::vector<Delivery>& deliveries);
+  // A webhook was created, changed or deleted: reload its settings, release or drop its deliveries.
   void OnWebhookChanged(const std::string& webhook_id);
   // Sends one request right away, outside the scheduler and rate limits (test sends, reachability pings).
   [[nodiscard]] std::future<OutboundResponse> SendNow(OutboundRequest request);
@@ -60,6 +71,7 @@ class DeliveryEngine {
   [[nodiscard]] bool IsInFlight(const std::string& delivery_id) const;
 
  private:
+  enum class Stage { kScheduled, kReady, kInFlight };
   struct Job {
     std::string delivery_id;
     std::string webhook_id;
@@ -67,43 +79,66 @@ class DeliveryEngine {
     int attempts_made = 0;
     int64_t due_ms = 0;
     int64_t event_created_ms = 0;
-    std::shared_ptr<const Event> event;  // null until loaded (resumed deliveries)
+    std::shared_ptr<const Event> event;  // null until loaded (resumed deliveries, retries)
+    Stage stage = Stage::kScheduled;
+    uint64_t generation = 0;  // bumped on every reschedule; stale timer entries are skipped
   };
-  struct JobLater {
-    bool operator()(const Job& a, const Job& b) const { return a.due_ms > b.due_ms; }
+  struct Timer {
+    int64_t due_ms;
+    uint64_t generation;
+    std::string delivery_id;  // empty = a webhook wake-up
+    std::string webhook_id;
+    bool operator>(const Timer& o) const { return due_ms > o.due_ms; }
   };
-  struct DirectSend {
-    OutboundRequest request;
-    std::shared_ptr<std::promise<OutboundResponse>> promise;
+  struct WebhookState {
+    explicit WebhookState(CircuitSettings settings) : health(settings) {}
+    std::shared_ptr<const Webhook> settings;  // null until loaded
+    bool loaded = false;
+    bool missing = false;                  // deleted
+    std::set<std::string> unfinished;      // every known delivery of this webhook, in creation order
+    std::set<std::string> ready;           // due deliveries waiting for capacity, in creation order
+    int in_flight = 0;
+    TokenBucket bucket;
+    bool bucket_started = false;
+    WebhookHealth health;
+    bool runnable_queued = false;
   };
 
+  void Post(std::function<void()> task);  // runs `task` on the engine thread
   void Loop();
-  void DrainInbox();
-  void Schedule(Job job);
-  void StartAttempt(Job job);
-  void OnAttemptDone(Job job, Attempt attempt, OutboundResponse response);
-  std::shared_ptr<const Webhook> WebhookFor(const std::string& webhook_id);
-  void PushInbox(Job job);
+  void RunTimers(int64_t now);
+  void Add(Job job);
+  void ScheduleTimer(Job& job);
+  void Forget(const std::string& delivery_id);
+  WebhookState& State(const std::string& webhook_id);
+  void LoadSettings(WebhookState& ws, const std::string& webhook_id);
+  void MarkRunnable(const std::string& webhook_id);
+  void Dispatch(const std::string& webhook_id, int64_t now);
+  void StartAttempt(Job& job, WebhookState& ws);
+  void OnAttemptDone(const std::string& delivery_id, Attempt attempt, OutboundResponse response);
+  void OnRecorded(const std::string& delivery_id, DeliveryStatus status, std::optional<int64_t> next_attempt_ms,
+                  bool disabled, const std::string& disabled_reason, Status st);
+  void PersistHealth(const std::string& webhook_id, const WebhookState& ws);
 
   Store& store_;
+  Alerter& alerter_;
   EngineOptions options_;
   Metrics& metrics_;
   RetryPolicy retry_policy_;
   HttpClient client_;  // engine thread only
 
   // Engine-thread state.
-  std::vector<Job> scheduled_;  // a min-heap on due_ms
-  std::unordered_map<std::string, std::vector<Job>> parked_;             // by webhook id
-  std::unordered_map<std::string, std::shared_ptr<const Webhook>> webhooks_;  // cache by id
+  std::unordered_map<std::string, Job> jobs_;
+  std::vector<Timer> timers_;  // min-heap on due_ms
+  std::unordered_map<std::string, std::unique_ptr<WebhookState>> webhooks_;
+  std::vector<std::string> runnable_;  // webhooks that may be able to start attempts
   std::mt19937_64 rng_;
 
   // Shared with other threads.
   mutable std::mutex mu_;
-  std::vector<Job> inbox_jobs_;                  // guarded by mu_
-  std::vector<std::string> inbox_webhooks_;      // guarded by mu_
-  std::vector<DirectSend> inbox_direct_;         // guarded by mu_
-  std::unordered_set<std::string> in_flight_;    // guarded by mu_
-  bool stopping_ = false;                        // guarded by mu_
+  std::vector<std::function<void()>> inbox_;   // guarded by mu_
+  std::unordered_set<std::string> in_flight_;  // guarded by mu_
+  bool stopping_ = false;                      // guarded by mu_
   std::thread thread_;
 };
 

@@ -86,6 +86,40 @@ struct AttemptRecord {
   std::string disabled_reason;
 };
 
+// A page of a bulk operation: what it changed, and where the next page starts (empty = done).
+struct BulkChunk {
+  std::vector<Delivery> deliveries;  // reopened or created, to hand to the engine
+  std::string next_after;            // the id to continue after
+  int scanned = 0;
+};
+
+// Delivery statistics over a period (SPEC §3 /stats): per event type, per webhook and over time.
+struct DeliveryStatsRow {
+  std::string key;  // event type, webhook id, or bucket start (RFC 3339) for a time series
+  int64_t total = 0;
+  int64_t succeeded = 0;
+  int64_t failed = 0;  // still retrying
+  int64_t dead = 0;
+  int64_t pending = 0;
+  double avg_attempts = 0;
+  std::optional<int64_t> p50_latency_ms;
+  std::optional<int64_t> p95_latency_ms;
+};
+
+struct StatsQuery {
+  std::string account_id;
+  std::string webhook_id;  // empty = all of the account's webhooks
+  int64_t since_ms = 0;
+  int64_t bucket_ms = 3'600'000;  // width of the time-series buckets
+};
+
+struct DeliveryStats {
+  DeliveryStatsRow overall;
+  std::vector<DeliveryStatsRow> by_event_type;
+  std::vector<DeliveryStatsRow> by_webhook;
+  std::vector<DeliveryStatsRow> series;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -129,6 +163,33 @@ class Store {
   virtual Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) = 0;
   // Records an attempt through the group commit without blocking; `done` runs once it is durable (or failed).
   virtual void RecordAttemptAsync(AttemptRecord record, std::function<void(Status)> done) = 0;
+  // Persists a webhook's circuit state and the status it implies (a disabled webhook stays disabled). Async.
+  virtual void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) = 0;
+
+  // Manual recovery. Reopens a failed or dead delivery so it is attempted now (409 if it succeeded or is pending).
+  virtual Result<Delivery> ReopenDelivery(const std::string& account_id, const std::string& delivery_id) = 0;
+  // Reopens up to `limit` of a webhook's deliveries with one of `statuses`, created in [since, until), with ids
+  // after `after` — one page of a bulk retry, in its own transaction.
+  virtual Result<BulkChunk> ReopenDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
+                                             int64_t since_ms, int64_t until_ms, const std::string& after,
+                                             int limit) = 0;
+  // How many deliveries a bulk retry would reopen.
+  virtual Result<int64_t> CountDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
+                                          int64_t since_ms, int64_t until_ms) = 0;
+  // New deliveries of one event: to `webhook_ids` (each must belong to the event's account).
+  virtual Result<std::vector<Delivery>> CreateDeliveries(const Event& event,
+                                                         const std::vector<std::string>& webhook_ids) = 0;
+  // One page of a webhook replay: new deliveries for the account's events in [since, until) that the webhook
+  // subscribes to (type and environment), with event ids after `after`.
+  virtual Result<BulkChunk> ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms,
+                                         const std::string& after, int limit) = 0;
+
+  // Retention: deletes up to `limit` finished deliveries (with their attempts) and events older than
+  // `cutoff_ms`, in one small transaction. Returns how many rows went; 0 = nothing left to purge.
+  virtual Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) = 0;
+
+  // Statistics.
+  virtual Result<DeliveryStats> Stats(const StatsQuery& query) = 0;
 
   // Custom event types (admin).
   virtual Result<std::vector<EventType>> ListCustomEventTypes() = 0;

@@ -29,7 +29,7 @@ def make_hookd(tmp_path):
 
 @pytest.fixture
 def hookd(make_hookd):
-    return make_hookd("--retry-schedule", "200ms,400ms", "--attempt-timeout", "2s")
+    return make_hookd("--retry-schedule", "200ms,400ms", "--attempt-timeout", "2s", "--circuit-cooldown", "200ms")
 
 
 @pytest.fixture

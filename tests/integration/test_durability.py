@@ -8,7 +8,8 @@ from harness import Hookd, SLOW, free_port, wait_until
 
 def test_kill9_with_pending_deliveries_loses_nothing(tmp_path, receiver):
     r = receiver().always(503)  # the receiver is "down": everything stays pending
-    args = ["--allow-http", "--allow-private-networks", "--retry-schedule", "300ms,300ms,300ms,300ms,300ms,300ms"]
+    args = ["--allow-http", "--allow-private-networks", "--retry-schedule", "300ms,300ms,300ms,300ms,300ms,300ms",
+            "--circuit-cooldown", "200ms"]
     h = Hookd(tmp_path / "h", args).start()
     _, key = h.create_account()
     h.create_webhook(key, r.url)

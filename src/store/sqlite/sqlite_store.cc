@@ -2,7 +2,9 @@
 // are string literals so each is prepared once per connection.
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "common/ids.h"
 #include "common/json.h"
@@ -494,22 +496,12 @@ Status SqliteStore::AcceptOne(Database& db, NewEvent& input, int64_t now_ms, Acc
       }
     }
   }
-  const auto& webhooks = MatchInfoFor(db, e.account_id);
   out.event = e;
-  for (const MatchInfo& w : webhooks) {
-    if (!WebhookReceives(w.active, w.environment, w.events, e.environment, e.type)) continue;
-    Delivery d;
-    d.id = NewId("dlv_");
-    d.account_id = e.account_id;
-    d.event_id = e.id;
-    d.event_type = e.type;
-    d.webhook_id = w.id;
-    d.status = DeliveryStatus::kPending;
-    d.next_attempt_at_ms = now_ms;
-    d.created_at_ms = now_ms;
-    out.deliveries.push_back(std::move(d));
+  std::vector<std::string> targets;
+  for (const MatchInfo& w : MatchInfoFor(db, e.account_id)) {
+    if (WebhookReceives(w.active, w.environment, w.events, e.environment, e.type)) targets.push_back(w.id);
   }
-  out.delivery_count = static_cast<int>(out.deliveries.size());
+  out.delivery_count = static_cast<int>(targets.size());
   auto ins = db.Prepare(
       "INSERT INTO events(id, account_id, type, environment, data, metadata, created_at, idempotency_key, "
       "initial_deliveries) VALUES (?,?,?,?,?,?,?,?,?)");
@@ -519,21 +511,38 @@ Status SqliteStore::AcceptOne(Database& db, NewEvent& input, int64_t now_ms, Acc
   if (input.idempotency_key.empty()) ins.BindNull(8); else ins.Bind(8, input.idempotency_key);
   ins.Bind(9, out.delivery_count);
   if (auto r = ins.Run(); !r) return r;
-  for (const Delivery& d : out.deliveries) {
-    auto r = db.Prepare(
-                   "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
-                   "next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?,?)")
-                 .Bind(1, d.id)
-                 .Bind(2, d.account_id)
-                 .Bind(3, d.event_id)
-                 .Bind(4, d.webhook_id)
-                 .Bind(5, d.event_type)
-                 .Bind(6, d.next_attempt_at_ms)
-                 .Bind(7, d.created_at_ms)
-                 .Run();
-    if (!r) return r;
+  for (const std::string& webhook_id : targets) {
+    auto d = InsertDelivery(db, e, webhook_id, now_ms);
+    if (!d) return Fail(d.error());
+    out.deliveries.push_back(std::move(*d));
   }
   return Ok();
+}
+
+Result<Delivery> SqliteStore::InsertDelivery(Database& db, const Event& event, const std::string& webhook_id,
+                                             int64_t now_ms) {
+  Delivery d;
+  d.id = NewId("dlv_");
+  d.account_id = event.account_id;
+  d.event_id = event.id;
+  d.event_type = event.type;
+  d.webhook_id = webhook_id;
+  d.status = DeliveryStatus::kPending;
+  d.next_attempt_at_ms = now_ms;
+  d.created_at_ms = now_ms;
+  auto r = db.Prepare(
+                 "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
+                 "next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?,?)")
+               .Bind(1, d.id)
+               .Bind(2, d.account_id)
+               .Bind(3, d.event_id)
+               .Bind(4, d.webhook_id)
+               .Bind(5, d.event_type)
+               .Bind(6, d.next_attempt_at_ms)
+               .Bind(7, d.created_at_ms)
+               .Run();
+  if (!r) return Fail(r.error());
+  return d;
 }
 
 Result<std::vector<AcceptedEvent>> SqliteStore::AcceptEvents(std::vector<NewEvent> events) {
@@ -703,6 +712,263 @@ void SqliteStore::RecordAttemptAsync(AttemptRecord record, std::function<void(St
         return Ok();
       },
       std::move(done));
+}
+
+void SqliteStore::UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) {
+  writer_->Submit(
+      [webhook_id, status, circuit](Database& db) {
+        return db
+            .Prepare("UPDATE webhooks SET circuit = ?2, status = CASE WHEN status = 'disabled' THEN status ELSE ?3 END "
+                     "WHERE id = ?1")
+            .Bind(1, webhook_id)
+            .Bind(2, ToString(circuit))
+            .Bind(3, ToString(status))
+            .Run();
+      },
+      nullptr);
+}
+
+// ---- manual recovery ----
+
+namespace {
+
+bool Has(const std::vector<DeliveryStatus>& statuses, DeliveryStatus s) {
+  return std::find(statuses.begin(), statuses.end(), s) != statuses.end();
+}
+
+// Makes a delivery due again: pending, not completed, next attempt now. Its attempt count is kept, so a dead
+// delivery gets one more attempt and a failed one continues its schedule.
+Status Reopen(Database& db, const std::string& id, int64_t now_ms) {
+  return db
+      .Prepare("UPDATE deliveries SET status = 'pending', completed_at = NULL, next_attempt_at = ?2, latency_ms = NULL "
+               "WHERE id = ?1")
+      .Bind(1, id)
+      .Bind(2, now_ms)
+      .Run();
+}
+
+}  // namespace
+
+Result<Delivery> SqliteStore::ReopenDelivery(const std::string& account_id, const std::string& delivery_id) {
+  Status st = writer_->Run([&](Database& db) -> Status {
+    auto q = db.Prepare("SELECT status FROM deliveries WHERE id = ? AND account_id = ?");
+    q.Bind(1, delivery_id).Bind(2, account_id);
+    if (!q.Step()) return Fail(Error::NotFound("delivery not found"));
+    const std::string status = q.Text(0);
+    if (status == "succeeded") {
+      return Fail(Error::Conflict("delivery_succeeded",
+                                  "the delivery already succeeded; replay the event to send it again"));
+    }
+    if (status == "pending") return Fail(Error::Conflict("delivery_pending", "the delivery is already due"));
+    return Reopen(db, delivery_id, NowMs());
+  });
+  if (!st) return Fail(st.error());
+  return GetDelivery(account_id, delivery_id);
+}
+
+Result<BulkChunk> SqliteStore::ReopenDeliveries(const std::string& webhook_id,
+                                                const std::vector<DeliveryStatus>& statuses, int64_t since_ms,
+                                                int64_t until_ms, const std::string& after, int limit) {
+  BulkChunk chunk;
+  Status st = writer_->Run([&](Database& db) -> Status {
+    chunk = BulkChunk{};
+    std::vector<Delivery> found;
+    {
+      auto q = db.Prepare(DELIVERY_SELECT
+                          "WHERE webhook_id = ?1 AND id > ?2 AND created_at >= ?3 AND created_at < ?4 "
+                          "AND ((?5 = 1 AND status = 'failed') OR (?6 = 1 AND status = 'dead')) ORDER BY id LIMIT ?7");
+      q.Bind(1, webhook_id)
+          .Bind(2, after)
+          .Bind(3, since_ms)
+          .Bind(4, until_ms)
+          .Bind(5, Has(statuses, DeliveryStatus::kFailed))
+          .Bind(6, Has(statuses, DeliveryStatus::kDead))
+          .Bind(7, limit);
+      while (q.Step()) found.push_back(DeliveryFromRow(q));
+    }
+    const int64_t now = NowMs();
+    for (Delivery& d : found) {
+      if (auto r = Reopen(db, d.id, now); !r) return r;
+      d.status = DeliveryStatus::kPending;
+      d.next_attempt_at_ms = now;
+      d.completed_at_ms.reset();
+    }
+    chunk.scanned = static_cast<int>(found.size());
+    if (chunk.scanned == limit) chunk.next_after = found.back().id;
+    chunk.deliveries = std::move(found);
+    return Ok();
+  });
+  if (!st) return Fail(st.error());
+  return chunk;
+}
+
+Result<int64_t> SqliteStore::CountDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
+                                             int64_t since_ms, int64_t until_ms) {
+  return WithReader([&](Database& db) -> Result<int64_t> {
+    auto q = db.Prepare(
+        "SELECT COUNT(*) FROM deliveries WHERE webhook_id = ?1 AND created_at >= ?2 AND created_at < ?3 "
+        "AND ((?4 = 1 AND status = 'failed') OR (?5 = 1 AND status = 'dead'))");
+    q.Bind(1, webhook_id)
+        .Bind(2, since_ms)
+        .Bind(3, until_ms)
+        .Bind(4, Has(statuses, DeliveryStatus::kFailed))
+        .Bind(5, Has(statuses, DeliveryStatus::kDead));
+    return q.Step() ? q.Int(0) : 0;
+  });
+}
+
+Result<std::vector<Delivery>> SqliteStore::CreateDeliveries(const Event& event,
+                                                            const std::vector<std::string>& webhook_ids) {
+  std::vector<Delivery> created;
+  Status st = writer_->Run([&](Database& db) -> Status {
+    created.clear();
+    const int64_t now = NowMs();
+    for (const std::string& webhook_id : webhook_ids) {
+      auto d = InsertDelivery(db, event, webhook_id, now);
+      if (!d) return Fail(d.error());
+      created.push_back(std::move(*d));
+    }
+    return Ok();
+  });
+  if (!st) return Fail(st.error());
+  return created;
+}
+
+Result<BulkChunk> SqliteStore::ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms,
+                                            const std::string& after, int limit) {
+  BulkChunk chunk;
+  Status st = writer_->Run([&](Database& db) -> Status {
+    chunk = BulkChunk{};
+    std::vector<Event> events;
+    {
+      auto q = db.Prepare(EVENT_SELECT
+                          "WHERE account_id = ?1 AND id > ?2 AND created_at >= ?3 AND created_at < ?4 "
+                          "ORDER BY id LIMIT ?5");
+      q.Bind(1, webhook.account_id).Bind(2, after).Bind(3, since_ms).Bind(4, until_ms).Bind(5, limit);
+      while (q.Step()) events.push_back(EventFromRow(q));
+    }
+    const int64_t now = NowMs();
+    for (const Event& e : events) {
+      if (e.environment != webhook.environment || !MatchesAnyPattern(webhook.events, e.type)) continue;
+      auto d = InsertDelivery(db, e, webhook.id, now);
+      if (!d) return Fail(d.error());
+      chunk.deliveries.push_back(std::move(*d));
+    }
+    chunk.scanned = static_cast<int>(events.size());
+    if (chunk.scanned == limit) chunk.next_after = events.back().id;
+    return Ok();
+  });
+  if (!st) return Fail(st.error());
+  return chunk;
+}
+
+// ---- retention ----
+
+Result<int64_t> SqliteStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
+  // Ids sort by creation time, so "older than the cutoff" is a range scan of the primary key.
+  const std::string delivery_cutoff = "dlv_" + EncodeUlid(static_cast<uint64_t>(cutoff_ms), 0, 0);
+  const std::string event_cutoff = "evt_" + EncodeUlid(static_cast<uint64_t>(cutoff_ms), 0, 0);
+  int64_t purged = 0;
+  Status st = writer_->Run([&](Database& db) -> Status {
+    purged = 0;
+    if (auto r = db.Prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE id < ?1 "
+                            "AND completed_at IS NOT NULL ORDER BY id LIMIT ?2)")
+                     .Bind(1, delivery_cutoff)
+                     .Bind(2, limit)
+                     .Run();
+        !r) {
+      return r;
+    }
+    if (auto r = db.Prepare("DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE id < ?1 "
+                            "AND completed_at IS NOT NULL ORDER BY id LIMIT ?2)")
+                     .Bind(1, delivery_cutoff)
+                     .Bind(2, limit)
+                     .Run();
+        !r) {
+      return r;
+    }
+    purged += db.Changes();
+    if (auto r = db.Prepare("DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.id < ?1 AND NOT EXISTS "
+                            "(SELECT 1 FROM deliveries d WHERE d.event_id = e.id) ORDER BY e.id LIMIT ?2)")
+                     .Bind(1, event_cutoff)
+                     .Bind(2, limit)
+                     .Run();
+        !r) {
+      return r;
+    }
+    purged += db.Changes();
+    return Ok();
+  });
+  if (!st) return Fail(st.error());
+  return purged;
+}
+
+// ---- statistics ----
+
+namespace {
+
+struct Accumulator {
+  DeliveryStatsRow row;
+  int64_t attempts = 0;
+  std::vector<int64_t> latencies;
+
+  void Add(const std::string& status, int64_t attempt_count, std::optional<int64_t> latency) {
+    ++row.total;
+    attempts += attempt_count;
+    if (status == "succeeded") {
+      ++row.succeeded;
+      if (latency) latencies.push_back(*latency);
+    } else if (status == "failed") {
+      ++row.failed;
+    } else if (status == "dead") {
+      ++row.dead;
+    } else {
+      ++row.pending;
+    }
+  }
+
+  DeliveryStatsRow Finish(std::string key) {
+    row.key = std::move(key);
+    row.avg_attempts = row.total ? static_cast<double>(attempts) / static_cast<double>(row.total) : 0;
+    if (!latencies.empty()) {
+      std::sort(latencies.begin(), latencies.end());
+      auto at = [&](double q) { return latencies[static_cast<size_t>(q * static_cast<double>(latencies.size() - 1))]; };
+      row.p50_latency_ms = at(0.50);
+      row.p95_latency_ms = at(0.95);
+    }
+    return row;
+  }
+};
+
+}  // namespace
+
+Result<DeliveryStats> SqliteStore::Stats(const StatsQuery& query) {
+  const std::string from = "dlv_" + EncodeUlid(static_cast<uint64_t>(std::max<int64_t>(0, query.since_ms)), 0, 0);
+  return WithReader([&](Database& db) -> Result<DeliveryStats> {
+    auto q = db.Prepare(
+        "SELECT event_type, webhook_id, status, attempt_count, latency_ms, created_at FROM deliveries "
+        "WHERE account_id = ?1 AND id >= ?2 AND (?3 = '' OR webhook_id = ?3)");
+    q.Bind(1, query.account_id).Bind(2, from).Bind(3, query.webhook_id);
+    Accumulator overall;
+    std::map<std::string, Accumulator> by_type, by_webhook;
+    std::map<int64_t, Accumulator> by_bucket;
+    const int64_t bucket = std::max<int64_t>(60'000, query.bucket_ms);
+    while (q.Step()) {
+      const std::string status = q.Text(2);
+      const int64_t attempts = q.Int(3);
+      const auto latency = q.OptInt(4);
+      overall.Add(status, attempts, latency);
+      by_type[q.Text(0)].Add(status, attempts, latency);
+      by_webhook[q.Text(1)].Add(status, attempts, latency);
+      by_bucket[q.Int(5) / bucket * bucket].Add(status, attempts, latency);
+    }
+    DeliveryStats stats;
+    stats.overall = overall.Finish("all");
+    for (auto& [type, acc] : by_type) stats.by_event_type.push_back(acc.Finish(type));
+    for (auto& [webhook, acc] : by_webhook) stats.by_webhook.push_back(acc.Finish(webhook));
+    for (auto& [start, acc] : by_bucket) stats.series.push_back(acc.Finish(FormatRfc3339(start)));
+    return stats;
+  });
 }
 
 // ---- custom event types ----

@@ -52,6 +52,18 @@ class SqliteStore final : public Store {
   Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) override;
   Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) override;
   void RecordAttemptAsync(AttemptRecord record, std::function<void(Status)> done) override;
+  void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) override;
+
+  Result<Delivery> ReopenDelivery(const std::string& account_id, const std::string& delivery_id) override;
+  Result<BulkChunk> ReopenDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
+                                     int64_t since_ms, int64_t until_ms, const std::string& after, int limit) override;
+  Result<int64_t> CountDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
+                                  int64_t since_ms, int64_t until_ms) override;
+  Result<std::vector<Delivery>> CreateDeliveries(const Event& event, const std::vector<std::string>& webhook_ids) override;
+  Result<BulkChunk> ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms, const std::string& after,
+                                 int limit) override;
+  Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) override;
+  Result<DeliveryStats> Stats(const StatsQuery& query) override;
 
   Result<std::vector<EventType>> ListCustomEventTypes() override;
   Status CreateCustomEventType(const EventType& type) override;
@@ -76,6 +88,8 @@ class SqliteStore final : public Store {
 
   Result<Webhook> ReadWebhook(Database& db, const char* sql, const std::string& a, const std::string& b);
   Status AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out);
+  // Inserts one new pending delivery of `event` to `webhook_id`, due now.
+  Result<Delivery> InsertDelivery(Database& db, const Event& event, const std::string& webhook_id, int64_t now_ms);
   const std::vector<MatchInfo>& MatchInfoFor(Database& db, const std::string& account_id);  // writer thread only
   void InvalidateMatchInfo(const std::string& account_id);                                  // writer thread only
 

@@ -1,0 +1,204 @@
+// Manual recovery (retry a delivery, replay an event, bulk retry and replay for a webhook) and delivery
+// statistics. Bulk operations work in pages of kBulkPage rows, each its own short transaction, so 100k
+// deliveries never hold the writer for long.
+#include "api/api.h"
+#include "api/json_mapping.h"
+#include "common/ids.h"
+#include "common/time_util.h"
+#include "domain/subscription.h"
+
+namespace hookd {
+namespace {
+
+constexpr int kBulkPage = 1000;
+
+// An optional time field of a JSON body: RFC 3339, or a duration meaning "that long ago".
+Result<std::optional<int64_t>> TimeField(const json::object& body, const char* name) {
+  auto it = body.find(name);
+  if (it == body.end() || it->value().is_null()) return std::optional<int64_t>();
+  if (!it->value().is_string()) return Fail(Error::Invalid(name, "must be an RFC 3339 time string"));
+  auto ms = ParseTimeBound(std::string(it->value().as_string()), NowMs());
+  if (!ms) return Fail(Error::Invalid(name, "must be an RFC 3339 time (2026-01-31T12:00:00Z) or a duration (24h)"));
+  return std::optional<int64_t>(*ms);
+}
+
+struct TimeRange {
+  int64_t since_ms = 0;
+  int64_t until_ms = 0;
+};
+
+Result<TimeRange> RangeOf(const json::object& body) {
+  auto since = TimeField(body, "since");
+  if (!since) return Fail(since.error());
+  auto until = TimeField(body, "until");
+  if (!until) return Fail(until.error());
+  TimeRange range{since->value_or(0), until->value_or(NowMs() + 1)};
+  if (range.until_ms <= range.since_ms) return Fail(Error::Invalid("until", "must be after since"));
+  return range;
+}
+
+json::object StatsRowJson(const DeliveryStatsRow& r) {
+  json::object o{{"total", r.total},         {"succeeded", r.succeeded}, {"failed", r.failed}, {"dead", r.dead},
+                 {"pending", r.pending},     {"avg_attempts", r.avg_attempts}};
+  o["success_rate"] = r.total ? static_cast<double>(r.succeeded) / static_cast<double>(r.total) : 0.0;
+  o["p50_latency_ms"] = r.p50_latency_ms ? json::value(*r.p50_latency_ms) : json::value(nullptr);
+  o["p95_latency_ms"] = r.p95_latency_ms ? json::value(*r.p95_latency_ms) : json::value(nullptr);
+  return o;
+}
+
+}  // namespace
+
+HttpResponse Api::RetryDelivery(const HttpRequest& request, const PathParams& params, const Principal& principal) {
+  auto account_id = ActingAccount(request, principal);
+  if (!account_id) return ErrorResponse(account_id.error());
+  const std::string& id = params.at("id");
+  if (!IsWellFormedId(id, "dlv_")) return ErrorResponse(Error::NotFound("delivery not found"));
+  auto delivery = store_.ReopenDelivery(*account_id, id);
+  if (!delivery) return ErrorResponse(delivery.error());
+  engine_.EnqueueDeliveries({*delivery});
+  return JsonResponse(202, DeliveryJson(*delivery));
+}
+
+HttpResponse Api::ReplayEvent(const HttpRequest& request, const PathParams& params, const Principal& principal) {
+  auto body = ReadJsonBody(request, true);
+  if (!body) return ErrorResponse(body.error());
+  auto account_id = ActingAccount(request, principal, &*body);
+  if (!account_id) return ErrorResponse(account_id.error());
+  const std::string& id = params.at("id");
+  if (!IsWellFormedId(id, "evt_")) return ErrorResponse(Error::NotFound("event not found"));
+  auto event = store_.GetEvent(*account_id, id);
+  if (!event) return ErrorResponse(event.error());
+  std::vector<std::string> targets;
+  if (auto it = body->find("webhook_id"); it != body->end() && !it->value().is_null()) {
+    if (!it->value().is_string()) return ErrorResponse(Error::Invalid("webhook_id", "must be a string"));
+    const std::string webhook_id(it->value().as_string());
+    if (!IsWellFormedId(webhook_id, "wh_")) return ErrorResponse(Error::NotFound("webhook not found"));
+    auto webhook = store_.GetWebhook(*account_id, webhook_id);
+    if (!webhook) return ErrorResponse(webhook.error());
+    if (!webhook->active) return ErrorResponse(Error::Conflict("webhook_disabled", "the webhook is disabled"));
+    if (!WebhookReceives(true, webhook->environment, webhook->events, event->environment, event->type)) {
+      return ErrorResponse(Error::Invalid("webhook_id", "the webhook does not subscribe to this event"));
+    }
+    targets.push_back(webhook_id);
+  } else {
+    WebhookFilter filter;
+    filter.active = true;
+    filter.event_type = event->type;
+    filter.environment = event->environment;
+    PageRequest page;
+    page.limit = 1000;
+    auto webhooks = store_.ListWebhooks(*account_id, filter, page);
+    if (!webhooks) return ErrorResponse(webhooks.error());
+    for (const Webhook& w : webhooks->data) targets.push_back(w.id);
+  }
+  auto created = store_.CreateDeliveries(*event, targets);
+  if (!created) return ErrorResponse(created.error());
+  engine_.EnqueueDeliveries(*created);
+  json::array data;
+  for (const Delivery& d : *created) data.push_back(DeliveryJson(d));
+  return JsonResponse(202, json::object{{"data", std::move(data)}});
+}
+
+HttpResponse Api::RetryWebhookDeliveries(const HttpRequest& request, const PathParams& params,
+                                         const Principal& principal) {
+  auto body = ReadJsonBody(request, true);
+  if (!body) return ErrorResponse(body.error());
+  auto webhook = LoadWebhook(request, params, principal);
+  if (!webhook) return ErrorResponse(webhook.error());
+  auto range = RangeOf(*body);
+  if (!range) return ErrorResponse(range.error());
+  std::vector<DeliveryStatus> statuses{DeliveryStatus::kFailed, DeliveryStatus::kDead};
+  if (auto it = body->find("status"); it != body->end() && !it->value().is_null()) {
+    const auto status = it->value().is_string() ? ParseDeliveryStatus(std::string(it->value().as_string()))
+                                                : std::nullopt;
+    if (status != DeliveryStatus::kFailed && status != DeliveryStatus::kDead) {
+      return ErrorResponse(Error::Invalid("status", "must be failed or dead"));
+    }
+    statuses = {*status};
+  }
+  if (const std::string* dry = request.Query("dry_run"); dry && *dry == "true") {
+    auto count = store_.CountDeliveries(webhook->id, statuses, range->since_ms, range->until_ms);
+    if (!count) return ErrorResponse(count.error());
+    return JsonResponse(200, json::object{{"count", *count}});
+  }
+  int64_t retried = 0;
+  std::string after;
+  do {
+    auto chunk = store_.ReopenDeliveries(webhook->id, statuses, range->since_ms, range->until_ms, after, kBulkPage);
+    if (!chunk) return ErrorResponse(chunk.error());
+    engine_.EnqueueDeliveries(chunk->deliveries);
+    retried += static_cast<int64_t>(chunk->deliveries.size());
+    after = chunk->next_after;
+  } while (!after.empty());
+  return JsonResponse(202, json::object{{"retried", retried}});
+}
+
+HttpResponse Api::ReplayWebhook(const HttpRequest& request, const PathParams& params, const Principal& principal) {
+  auto body = ReadJsonBody(request, true);
+  if (!body) return ErrorResponse(body.error());
+  auto webhook = LoadWebhook(request, params, principal);
+  if (!webhook) return ErrorResponse(webhook.error());
+  if (!webhook->active) return ErrorResponse(Error::Conflict("webhook_disabled", "enable the webhook first"));
+  auto range = RangeOf(*body);
+  if (!range) return ErrorResponse(range.error());
+  int64_t replayed = 0;
+  std::string after;
+  do {
+    auto chunk = store_.ReplayEvents(*webhook, range->since_ms, range->until_ms, after, kBulkPage);
+    if (!chunk) return ErrorResponse(chunk.error());
+    engine_.EnqueueDeliveries(chunk->deliveries);
+    replayed += static_cast<int64_t>(chunk->deliveries.size());
+    after = chunk->next_after;
+  } while (!after.empty());
+  return JsonResponse(202, json::object{{"replayed", replayed}});
+}
+
+HttpResponse Api::RenderStats(const HttpRequest& request, const std::string& account_id,
+                              const std::string& webhook_id) {
+  StatsQuery query;
+  query.account_id = account_id;
+  query.webhook_id = webhook_id;
+  const std::string since_text = request.Query("since") ? *request.Query("since") : "24h";
+  auto since = ParseTimeBound(since_text, NowMs());
+  if (!since) return ErrorResponse(Error::Invalid("since", "must be a duration (24h) or an RFC 3339 time"));
+  query.since_ms = *since;
+  if (const std::string* bucket = request.Query("bucket")) {
+    auto ms = ParseDurationMs(*bucket);
+    if (!ms || *ms < 60'000) return ErrorResponse(Error::Invalid("bucket", "must be a duration of at least 1m"));
+    query.bucket_ms = *ms;
+  } else {
+    query.bucket_ms = std::max<int64_t>(60'000, (NowMs() - query.since_ms) / 24 / 60'000 * 60'000);
+  }
+  auto stats = store_.Stats(query);
+  if (!stats) return ErrorResponse(stats.error());
+  auto rows = [](const std::vector<DeliveryStatsRow>& rows, const char* key_name) {
+    json::array out;
+    for (const auto& r : rows) {
+      json::object o = StatsRowJson(r);
+      o[key_name] = r.key;
+      out.push_back(std::move(o));
+    }
+    return out;
+  };
+  json::object out = StatsRowJson(stats->overall);
+  out["since"] = FormatRfc3339(query.since_ms);
+  out["bucket_ms"] = query.bucket_ms;
+  out["event_types"] = rows(stats->by_event_type, "event_type");
+  out["webhooks"] = rows(stats->by_webhook, "webhook_id");
+  out["series"] = rows(stats->series, "time");
+  return JsonResponse(200, out);
+}
+
+HttpResponse Api::AccountStats(const HttpRequest& request, const PathParams&, const Principal& principal) {
+  auto account_id = ActingAccount(request, principal);
+  if (!account_id) return ErrorResponse(account_id.error());
+  return RenderStats(request, *account_id, "");
+}
+
+HttpResponse Api::WebhookStats(const HttpRequest& request, const PathParams& params, const Principal& principal) {
+  auto webhook = LoadWebhook(request, params, principal);
+  if (!webhook) return ErrorResponse(webhook.error());
+  return RenderStats(request, webhook->account_id, webhook->id);
+}
+
+}  // namespace hookd
