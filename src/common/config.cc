@@ -122,7 +122,7 @@ const std::vector<Setting>& Settings() {
       {"allow-private-networks", "allow delivering to loopback/private/link-local addresses (default false)", true,
        BoolSetter(&Config::allow_private_networks)},
       {"circuit-threshold", "consecutive failed attempts that open a webhook's circuit (default 5)", false,
-       IntSetter(&Config::circuit_threshold, 1, 1000)},
+       IntSetter(&Config::circuit_threshold, 1, 1'000'000)},
       {"circuit-cooldown", "first open period of a circuit; doubles up to 10m (default 30s)", false,
        DurationSetter(&Config::circuit_cooldown_ms, 1)},
       {"disable-after", "consecutive dead deliveries that disable a webhook; 0 = never (default 5)", false,
