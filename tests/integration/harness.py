@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -163,6 +164,7 @@ class Receiver:
         self.fail_remaining = 0
         self.fail_status = 500
         self.hang_seconds = 0
+        self.reset_remaining = 0
         self.response_body = b'{"ok":true}'
         self.response_headers = {}
         receiver = self
@@ -178,6 +180,9 @@ class Receiver:
                         {"time": time.time(), "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
                          "body": body})
                     hang = receiver.hang_seconds
+                    reset = receiver.reset_remaining > 0
+                    if reset:
+                        receiver.reset_remaining -= 1
                     if receiver.fail_remaining > 0:
                         receiver.fail_remaining -= 1
                         status = receiver.fail_status
@@ -187,6 +192,11 @@ class Receiver:
                     extra = dict(receiver.response_headers)
                 if hang:
                     time.sleep(hang)
+                if reset:  # abort the connection: SO_LINGER 0 makes close() send a TCP RST
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.close()
+                    self.close_connection = True
+                    return
                 try:
                     self.send_response(status)
                     for k, v in extra.items():
@@ -218,6 +228,10 @@ class Receiver:
 
     def always(self, status):
         self.status = status
+        return self
+
+    def reset_first(self, n):
+        self.reset_remaining = n
         return self
 
     def hang(self, seconds):

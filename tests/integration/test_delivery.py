@@ -224,3 +224,23 @@ def test_secret_rotation_signs_with_both_secrets(hookd, key, receiver):
     assert verify_standard_webhooks(new, got["headers"], got["body"])
     assert verify_standard_webhooks(old, got["headers"], got["body"])
     assert verify_seed_signature(got["body"].decode(), got["headers"]["x-webhook-signature"], new)
+
+
+def test_connection_resets_are_failed_attempts_and_retried(hookd, key, receiver):
+    r = receiver().reset_first(1)
+    hookd.create_webhook(key, r.url)
+    hookd.emit(key)
+    delivery = wait_until(lambda: [d for d in hookd.deliveries(key) if d["status"] == "succeeded"])[0]
+    attempts = hookd.request("GET", f"/api/v1/deliveries/{delivery['id']}", key).json["attempts"]
+    assert attempts[0]["success"] is False and attempts[0]["response_status"] is None
+    assert attempts[0]["error"] in ("connection_reset", "send_failed")
+    assert attempts[1]["success"] is True
+
+
+def test_slow_receiver_within_the_timeout_succeeds(hookd, key, receiver):
+    r = receiver().hang(0.7)
+    hookd.create_webhook(key, r.url)
+    hookd.emit(key)
+    delivery = wait_until(lambda: [d for d in hookd.deliveries(key) if d["status"] == "succeeded"], timeout=10)[0]
+    attempt = hookd.request("GET", f"/api/v1/deliveries/{delivery['id']}", key).json["attempts"][0]
+    assert attempt["response_time_ms"] >= 650 and delivery["attempt_count"] == 1
