@@ -88,6 +88,7 @@ HttpResponse Api::DeleteAccount(const HttpRequest&, const PathParams& params, co
   auto id = AccountIdParam(params);
   if (!id) return ErrorResponse(id.error());
   if (auto st = store_.DeleteAccount(*id); !st) return ErrorResponse(st.error());
+  credentials_.Clear();  // its keys are gone
   return EmptyResponse(204);
 }
 
@@ -148,6 +149,7 @@ HttpResponse Api::RevokeApiKey(const HttpRequest&, const PathParams& params, con
   const std::string& key_id = params.at("key_id");
   if (!IsWellFormedId(key_id, "key_")) return ErrorResponse(Error::NotFound("API key not found"));
   if (auto st = store_.RevokeApiKey(*id, key_id); !st) return ErrorResponse(st.error());
+  credentials_.Clear();  // the revoked key must stop working now
   return EmptyResponse(204);
 }
 

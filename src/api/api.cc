@@ -136,9 +136,15 @@ Result<Principal> Api::Authenticate(const HttpRequest& request) {
   if (ConstantTimeEquals(token, admin_token_)) return Principal{true, "", "admin"};
   if (token.rfind("hk_", 0) == 0 && token.size() < 256) {
     // Looked up by hash: the key itself is never stored, and the comparison is of fixed-size digests.
-    auto key = store_.FindApiKeyByHash(Sha256Hex(token));
+    const std::string hash = Sha256Hex(token);
+    const int64_t now = NowMs();
+    if (auto cached = credentials_.Find(hash, now)) return Principal{false, cached->account_id, cached->key_id};
+    auto key = store_.FindApiKeyByHash(hash);
     if (!key) return Fail(key.error());
-    if (*key) return Principal{false, (*key)->account_id, (*key)->id};
+    if (*key) {
+      credentials_.Put(hash, CachedCredential{(*key)->account_id, (*key)->id}, now);
+      return Principal{false, (*key)->account_id, (*key)->id};
+    }
   }
   return Fail(Error::Unauthorized("invalid API key or token"));
 }

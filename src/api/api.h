@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "api/credential_cache.h"
 #include "api/http_types.h"
 #include "api/rate_limiter.h"
 #include "api/router.h"
@@ -109,6 +110,7 @@ class Api {
   EventCatalog& catalog_;
   Metrics& metrics_;
   ApiRateLimiter rate_limiter_;
+  CredentialCache credentials_;
   Router router_;
   // Per route, parallel to router_.Routes(): who may call it, and its handler.
   std::vector<Access> access_;

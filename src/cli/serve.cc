@@ -1,6 +1,8 @@
 // `hookd serve`: wiring only — config → credentials → store → engine → API → HTTP server, then a graceful
 // shutdown on SIGINT/SIGTERM: stop accepting, finish in-flight requests and attempts, flush the store.
 #include <boost/asio.hpp>
+#include <pthread.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -114,6 +116,7 @@ int RunServe(const std::vector<std::string>& args) {
   }
   std::cout << "hookd listening on http://" << address << std::endl;
 
+  pthread_setname_np(pthread_self(), "hookd-net");
   io.run();
   workers.join();   // every in-flight request has been answered
   engine.Stop();    // in-flight attempts finish and are recorded

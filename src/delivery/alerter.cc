@@ -1,4 +1,5 @@
 // SMTP through libcurl: MAIL FROM / RCPT TO from the settings and the account, the message uploaded from memory.
+#include <pthread.h>
 #include "delivery/alerter.h"
 
 #include <curl/curl.h>
@@ -86,6 +87,7 @@ void Alerter::WebhookDisabled(const std::string& webhook_id, const std::string& 
 }
 
 void Alerter::Loop() {
+  pthread_setname_np(pthread_self(), "hookd-alerter");
   for (;;) {
     Pending alert;
     {

@@ -1,6 +1,7 @@
 // Scheduler loop: run posted tasks, move due deliveries from the timer heap to their webhook's ready set, let each
 // runnable webhook start what its rate limit, concurrency cap, circuit and order allow, then let libcurl wait for
 // sockets until the next timer or a wakeup.
+#include <pthread.h>
 #include "delivery/engine.h"
 
 #include <algorithm>
@@ -64,11 +65,14 @@ void DeliveryEngine::Stop() {
 }
 
 void DeliveryEngine::Post(std::function<void()> task) {
+  bool was_empty;
   {
     std::lock_guard lock(mu_);
+    was_empty = inbox_.empty();
     inbox_.push_back(std::move(task));
   }
-  client_.Wakeup();
+  // The engine drains the whole inbox each turn, so only the first task of a turn needs to wake it.
+  if (was_empty) client_.Wakeup();
 }
 
 void DeliveryEngine::Enqueue(const std::vector<AcceptedEvent>& accepted) {
@@ -211,6 +215,7 @@ void DeliveryEngine::RunTimers(int64_t now) {
 }
 
 void DeliveryEngine::Loop() {
+  pthread_setname_np(pthread_self(), "hookd-engine");
   int64_t stop_deadline = 0;
   for (;;) {
     std::vector<std::function<void()>> tasks;

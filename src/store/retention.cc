@@ -1,4 +1,5 @@
 // Batches of 500 rows keep each purge transaction to a few milliseconds.
+#include <pthread.h>
 #include "store/retention.h"
 
 #include "common/log.h"
@@ -44,6 +45,7 @@ int64_t RetentionJob::RunOnce() {
 }
 
 void RetentionJob::Loop() {
+  pthread_setname_np(pthread_self(), "hookd-retention");
   for (;;) {
     {
       std::unique_lock lock(mu_);

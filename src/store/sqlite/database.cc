@@ -58,7 +58,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool r
   sqlite3_busy_timeout(raw, 10'000);
   const char* pragmas = read_only ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
                                   : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-                                    "PRAGMA cache_size=-64000; PRAGMA wal_autocheckpoint=4000;";
+                                    "PRAGMA cache_size=-64000;";
   if (auto st = db->Exec(pragmas); !st) return Fail(st.error());
   return db;
 }

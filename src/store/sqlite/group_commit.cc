@@ -1,5 +1,6 @@
 // The writer loop: wait for work, take everything queued (up to a cap), BEGIN, run each job in a savepoint,
 // COMMIT, then report. Jobs queued while a group commits form the next group.
+#include <pthread.h>
 #include "store/sqlite/group_commit.h"
 
 #include <vector>
@@ -43,6 +44,7 @@ void GroupCommitWriter::Flush() {
 }
 
 void GroupCommitWriter::Loop() {
+  pthread_setname_np(pthread_self(), "hookd-writer");
   std::vector<Pending> group;
   std::vector<Status> results;
   for (;;) {
@@ -56,25 +58,25 @@ void GroupCommitWriter::Loop() {
       }
     }
     results.clear();
-    Status begin = db_->Exec("BEGIN IMMEDIATE");
+    Status begin = db_->Prepare("BEGIN IMMEDIATE").Run();
     for (Pending& p : group) {
       if (!begin) {
         results.push_back(begin);
         continue;
       }
-      (void)db_->Exec("SAVEPOINT job");
+      (void)db_->Prepare("SAVEPOINT job").Run();
       Status st;
       try {
         st = p.job(*db_);
       } catch (const std::exception& e) {
         st = Fail(Error::Internal(std::string("write failed: ") + e.what()));
       }
-      if (!st) (void)db_->Exec("ROLLBACK TO job");
-      (void)db_->Exec("RELEASE job");
+      if (!st) (void)db_->Prepare("ROLLBACK TO job").Run();
+      (void)db_->Prepare("RELEASE job").Run();
       results.push_back(std::move(st));
     }
     if (begin) {
-      if (Status commit = db_->Exec("COMMIT"); !commit) {
+      if (Status commit = db_->Prepare("COMMIT").Run(); !commit) {
         LogError("group commit failed", {{"error", commit.error().message}});
         (void)db_->Exec("ROLLBACK");
         for (Status& r : results) {

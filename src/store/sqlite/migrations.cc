@@ -79,13 +79,13 @@ CREATE TABLE deliveries (
   created_at INTEGER NOT NULL,
   completed_at INTEGER,
   latency_ms INTEGER
-);
+) WITHOUT ROWID;
 CREATE INDEX deliveries_account ON deliveries(account_id, id);
 CREATE INDEX deliveries_webhook ON deliveries(webhook_id, id);
 CREATE INDEX deliveries_event ON deliveries(event_id);
 CREATE INDEX deliveries_unfinished ON deliveries(next_attempt_at) WHERE completed_at IS NULL;
 CREATE TABLE attempts (
-  id TEXT PRIMARY KEY,
+  id TEXT NOT NULL,  -- unique by construction (ULID); looked up only through its delivery
   delivery_id TEXT NOT NULL,
   number INTEGER NOT NULL,
   started_at INTEGER NOT NULL,

@@ -152,14 +152,23 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   auto db = Database::Open(path, false);
   if (!db) return Fail(db.error());
   if (auto st = ApplyMigrations(**db); !st) return Fail(st.error());
+  // Checkpoints run on their own thread and connection, off the writer's critical path.
+  if (auto st = (*db)->Exec("PRAGMA wal_autocheckpoint=0"); !st) return Fail(st.error());
+  auto checkpoint_db = Database::Open(path, false);
+  if (!checkpoint_db) return Fail(checkpoint_db.error());
   auto writer = std::make_unique<GroupCommitWriter>(std::move(*db));
-  return std::unique_ptr<SqliteStore>(new SqliteStore(path, SecretCipher(master_key), std::move(writer)));
+  auto store = std::unique_ptr<SqliteStore>(new SqliteStore(path, SecretCipher(master_key), std::move(writer)));
+  store->checkpointer_ = std::make_unique<Checkpointer>(std::move(*checkpoint_db));
+  return store;
 }
 
 SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<GroupCommitWriter> writer)
     : path_(std::move(path)), cipher_(std::move(cipher)), writer_(std::move(writer)) {}
 
-SqliteStore::~SqliteStore() { writer_.reset(); }
+SqliteStore::~SqliteStore() {
+  writer_.reset();
+  checkpointer_.reset();
+}
 
 template <class Fn>
 auto SqliteStore::WithReader(Fn&& fn) -> decltype(fn(std::declval<Database&>())) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "crypto/secret_cipher.h"
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/database.h"
 #include "store/sqlite/group_commit.h"
 #include "store/store.h"
@@ -96,6 +97,7 @@ class SqliteStore final : public Store {
   std::string path_;
   SecretCipher cipher_;
   std::unique_ptr<GroupCommitWriter> writer_;
+  std::unique_ptr<Checkpointer> checkpointer_;
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Database>> idle_readers_;  // guarded by readers_mu_
   std::unordered_map<std::string, std::vector<MatchInfo>> match_cache_;  // writer thread only

@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""hookd's benchmark harness. Starts a fresh hookd (SQLite, synchronous=FULL) per scenario, creates webhooks that
+point at hookd-bench's receiver ports, drives load with hookd-bench, and writes bench/results/<name>.json and .md.
+
+    bench/run.py            the full run (minutes; what BENCHMARKS.md reports)
+    bench/run.py --quick    a short smoke run of every scenario (CI-sized)
+
+Every figure is also reported as a ratio to the machine's own limit, measured in the same run: a plain HTTP POST
+loop against the same receiver (`hookd-bench baseline`)."""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HOOKD = os.environ.get("HOOKD_BIN", os.path.join(ROOT, "build", "hookd"))
+DRIVER = os.environ.get("HOOKD_BENCH_BIN", os.path.join(ROOT, "build", "hookd-bench"))
+
+
+def free_ports(n):
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+class Hookd:
+    def __init__(self, data_dir, *extra):
+        self.data_dir = data_dir
+        self.extra = list(extra)
+
+    def start(self):
+        args = [HOOKD, "serve", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0", "--allow-http",
+                "--allow-private-networks", "--api-rate-limit", "0", "--max-endpoint-rate", "1000000"] + self.extra
+        self.log = open(os.path.join(self.data_dir, "hookd.log"), "ab")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log)
+        for line in self.proc.stdout:
+            line = line.decode()
+            if line.startswith("hookd listening on "):
+                self.base = line.split("on ", 1)[1].strip()
+                break
+        self.target = self.base.replace("http://", "")
+        self.token = open(os.path.join(self.data_dir, "admin-token")).read().strip()
+        return self
+
+    def api(self, method, path, body=None, token=None):
+        req = urllib.request.Request(self.base + path, data=json.dumps(body).encode() if body is not None else None,
+                                     method=method, headers={"Authorization": f"Bearer {token or self.token}",
+                                                             "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return json.loads(r.read() or b"null")
+
+    def peak_rss_mb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return 0
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=120)
+        self.log.close()
+
+
+def setup(h, ports, **webhook_fields):
+    account = h.api("POST", "/api/v1/accounts", {"name": "bench", "email": "bench@hookd.test"})
+    key = h.api("POST", f"/api/v1/accounts/{account['id']}/api-keys", {"name": "bench"})["key"]
+    webhooks = []
+    for port in ports:
+        fields = {"url": f"http://127.0.0.1:{port}/", "events": ["*"], "rate_limit": 1000000}
+        fields.update(webhook_fields)
+        webhooks.append(h.api("POST", "/api/v1/webhooks?verify=false", fields, token=key))
+    return key, webhooks
+
+
+def drive(h, key, ports, rate, duration, fanout, batch=1, connections=64, drain=300, extra=()):
+    args = [DRIVER, "drive", "--target", h.target, "--key", key, "--rate", str(rate), "--duration", str(duration),
+            "--fanout", str(fanout), "--batch", str(batch), "--connections", str(connections), "--drain", str(drain),
+            "--ports", ",".join(map(str, ports)), *extra]
+    out = subprocess.run(args, capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    result["drain_s"] = drain
+    return result
+
+
+class Bench:
+    def __init__(self, quick, only=()):
+        self.quick = quick
+        self.only = set(only)
+        self.results = {}
+        self.tmp = tempfile.mkdtemp(prefix="hookd-bench-")
+
+    def fresh(self, name, *extra):
+        d = os.path.join(self.tmp, name)
+        os.makedirs(d)
+        return Hookd(d, *extra).start()
+
+    def scenario(self, name, fn):
+        if self.only and name not in self.only:
+            return
+        print(f"… {name}", file=sys.stderr, flush=True)
+        t = time.time()
+        self.results[name] = fn()
+        self.results[name]["wall_s"] = round(time.time() - t, 1)
+        print(f"  {json.dumps(self.results[name])}", file=sys.stderr, flush=True)
+
+    def baseline(self):
+        (port,) = free_ports(1)
+        out = subprocess.run([DRIVER, "baseline", "--port", str(port), "--duration", "5" if self.quick else "10",
+                              "--connections", "32"], capture_output=True, text=True, check=True)
+        return json.loads(out.stdout)
+
+    def ingest(self, batch):
+        h = self.fresh(f"ingest-{batch}")
+        try:
+            key, _ = setup(h, [])
+            r = drive(h, key, [], 0, 5 if self.quick else 20, 0, batch=batch, connections=64)
+            r["peak_rss_mb"] = h.peak_rss_mb()
+            return r
+        finally:
+            h.stop()
+
+    def end_to_end(self, fanout, rate, duration):
+        h = self.fresh(f"e2e-{fanout}-{rate}")
+        try:
+            ports = free_ports(fanout)
+            key, _ = setup(h, ports)
+            r = drive(h, key, ports, rate, duration, fanout)
+            r["peak_rss_mb"] = h.peak_rss_mb()
+            return r
+        finally:
+            h.stop()
+
+    def isolation(self, rate, duration):
+        h = self.fresh("isolation", "--attempt-timeout", "2s", "--retry-schedule", "1s,1s,1s")
+        try:
+            healthy, hanging, failing = free_ports(3)
+            key, webhooks = setup(h, [healthy, hanging, failing])
+            r = drive(h, key, [healthy, hanging, failing], rate, duration, 1, drain=10,
+                      extra=["--hang-ports", str(hanging), "--fail-ports", str(failing),
+                             "--healthy", webhooks[0]["id"]])
+            return r
+        finally:
+            h.stop()
+
+    def backlog(self, n):
+        d = os.path.join(self.tmp, "backlog")
+        os.makedirs(d)
+        (port,) = free_ports(1)
+        args = ("--circuit-cooldown", "1s", "--retry-schedule", "1s,1s,1s,1s,1s,1s,1s,1s")
+        h = Hookd(d, *args).start()
+        key, _ = setup(h, [port])
+        t = time.time()
+        sent = 0
+        while sent < n:
+            batch = min(1000, n - sent)
+            req = urllib.request.Request(h.base + "/api/v1/events/batch", method="POST",
+                                         data=json.dumps({"events": [{"type": "user.created", "data": {"i": i}}
+                                                                     for i in range(batch)]}).encode(),
+                                         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=120) as r:
+                assert r.status == 202
+            sent += batch
+        fill_s = time.time() - t
+        h.stop()
+        receiver = subprocess.Popen([DRIVER, "receive", "--ports", str(port), "--expect", str(n), "--duration", "900"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        receiver.stderr.readline()  # "receiving"
+        t = time.time()
+        h2 = Hookd(d, *args).start()
+        started_s = time.time() - t
+        out, _ = receiver.communicate(timeout=900)
+        result = json.loads(out)
+        result.update({"pending": n, "fill_s": round(fill_s, 1), "restart_to_listening_s": round(started_s, 2),
+                       "restart_to_drained_s": round(time.time() - t, 1), "peak_rss_mb": h2.peak_rss_mb()})
+        h2.stop()
+        return result
+
+    def run(self):
+        q = self.quick
+        self.scenario("baseline_post_loop", self.baseline)
+        self.scenario("ingest_single", lambda: self.ingest(1))
+        self.scenario("ingest_batch_100", lambda: self.ingest(100))
+        d = 10 if q else 60
+        self.scenario("e2e_fanout_1", lambda: self.end_to_end(1, 20000, d))
+        self.scenario("e2e_fanout_10", lambda: self.end_to_end(10, 4000, d))
+        self.scenario("e2e_fanout_100", lambda: self.end_to_end(100, 400, d))
+        for rate in (1000, 5000, 10000):
+            self.scenario(f"latency_{rate}_per_s", lambda rate=rate: self.end_to_end(1, rate, 5 if q else 30))
+        self.scenario("isolation_1000_per_s", lambda: self.isolation(1000, 5 if q else 30))
+        self.scenario("backlog", lambda: self.backlog(50_000 if q else 1_000_000))
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return self.results
+
+
+def markdown(results, name):
+    base = results["baseline_post_loop"]["requests_per_s"]
+
+    def ratio(v):
+        return f"{v / base:.1%}" if base else "-"
+
+    rows = [("baseline: plain POST loop → receiver", f"{base:,.0f} req/s", "100%")]
+    for key, label in (("ingest_single", "ingest, one event per request"), ("ingest_batch_100", "ingest, /events/batch of 100")):
+        r = results[key]
+        rows.append((label, f"{r['ingest_events_per_s']:,.0f} events/s (p99 {r['ingest_latency_ms']['p99']:.1f} ms)",
+                     ratio(r["ingest_events_per_s"])))
+    for fan in (1, 10, 100):
+        r = results[f"e2e_fanout_{fan}"]
+        rows.append((f"end-to-end, fan-out {fan} (offered {r['offered_rate'] * fan:,.0f} deliveries/s, {r['duration_s']:.0f} s)",
+                     f"{r['deliveries_per_s']:,.0f} deliveries/s; p99 {r['e2e_latency_ms']['p99']:.0f} ms; "
+                     f"dup {r['duplicates']}, undelivered when the {r['drain_s']:.0f} s drain window closed "
+                     f"{r['undelivered_at_cutoff']}", ratio(r["deliveries_per_s"])))
+    for rate in (1000, 5000, 10000):
+        r = results[f"latency_{rate}_per_s"]
+        l = r["e2e_latency_ms"]
+        rows.append((f"latency at {rate:,} events/s (fan-out 1)",
+                     f"p50 {l['p50']:.1f} / p95 {l['p95']:.1f} / p99 {l['p99']:.1f} / max {l['max']:.0f} ms; "
+                     f"dup {r['duplicates']}, undelivered {r['undelivered_at_cutoff']}", ""))
+    r = results["isolation_1000_per_s"]
+    l = r["e2e_latency_ms"]
+    rows.append(("isolation: healthy webhook beside a hanging and a failing one, 1,000 events/s",
+                 f"healthy p50 {l['p50']:.1f} / p99 {l['p99']:.1f} / max {l['max']:.0f} ms", ""))
+    r = results["backlog"]
+    rows.append((f"backlog: {r['pending']:,} pending, restart, receiver up",
+                 f"drain {r['drain_per_s']:,.0f}/s, drained {r['restart_to_drained_s']} s after restart, "
+                 f"peak RSS {r['peak_rss_mb']:.0f} MiB; dup {r['duplicates']}, lost {r['losses']}",
+                 ratio(r["drain_per_s"])))
+    out = [f"## {name}", "", "| scenario | result | ratio to baseline |", "| --- | --- | --- |"]
+    out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(out) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--name", default=None)
+    parser.add_argument("--only", action="append", default=[], help="run just this scenario (repeatable)")
+    args = parser.parse_args()
+    name = args.name or ("quick" if args.quick else "full")
+    results = Bench(args.quick, args.only).run()
+    if args.only:
+        print(json.dumps(results, indent=2))
+        return
+    results["_machine"] = {"nproc": os.cpu_count(), "kernel": os.uname().release,
+                           "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "results", f"{name}.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    md = markdown(results, name)
+    with open(os.path.join(ROOT, "bench", "results", f"{name}.md"), "w") as f:
+        f.write(md)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()
