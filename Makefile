@@ -1,7 +1,8 @@
 # hookd — the two commands a newcomer needs:
 #   make run    install missing packages, build, start build/hookd serve with the defaults
 #   make test   install missing packages, build (plain and ASan+UBSan), run unit and integration tests
-# Other targets: make build, make unit, make integration, make asan, make bench, make format, make clean.
+# Other targets: make build, make unit, make integration, make ui-test, make asan, make bench, make bench-quick,
+# make format, make clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -9,7 +10,7 @@ JOBS       ?= $(shell nproc)
 PYTHON     ?= /usr/bin/python3
 RUN_ARGS   ?=
 
-.PHONY: all deps test-deps build asan run test unit integration unit-asan integration-asan format clean
+.PHONY: all deps test-deps build asan run test unit integration unit-asan integration-asan ui-test bench bench-quick format clean
 
 all: build
 
@@ -46,8 +47,22 @@ unit-asan: asan
 integration-asan: asan
 	HOOKD_BIN=$(CURDIR)/$(ASAN_BUILD)/hookd HOOKD_SANITIZED=1 $(PYTHON) -m pytest -q tests/integration
 
+tests/ui/node_modules/.package-lock.json: tests/ui/package-lock.json
+	cd tests/ui && npm ci --no-audit --no-fund
+
+# Browser tests: headless Chromium (Debian's) driven by playwright-core; screenshots land in test-output/ui/.
+ui-test: test-deps build tests/ui/node_modules/.package-lock.json
+	cd tests/ui && HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test --test-concurrency=1 ui.test.mjs
+
 test: test-deps build asan
-	$(MAKE) --no-print-directory unit unit-asan integration integration-asan
+	$(MAKE) --no-print-directory unit unit-asan integration integration-asan ui-test
+
+# Benchmarks (see BENCHMARKS.md): the full run takes a while; bench-quick is a short smoke run of every scenario.
+bench: build
+	$(PYTHON) bench/run.py
+
+bench-quick: build
+	$(PYTHON) bench/run.py --quick
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc')

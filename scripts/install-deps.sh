@@ -8,12 +8,15 @@ build_packages=(
   libboost1.81-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev libpq-dev
 )
 test_packages=(
-  libgtest-dev python3 python3-pytest python3-aiosmtpd
+  libgtest-dev python3 python3-pytest python3-aiosmtpd chromium
 )
 
 wanted=("${build_packages[@]}")
 if [ "${1:-build}" = "test" ]; then
   wanted+=("${test_packages[@]}")
+  # The browser tests run on Node.js (playwright-core from npm). Use the machine's Node if it has one.
+  command -v node >/dev/null 2>&1 || wanted+=(nodejs)
+  command -v npm >/dev/null 2>&1 || wanted+=(npm)
 fi
 
 missing=()

@@ -37,6 +37,11 @@ void Api::RegisterRoutes() {
   Register("GET", "/readyz", A::kPublic, &Api::Readyz, "Readiness: the store answers");
   Register("GET", "/metrics", A::kPublic, &Api::MetricsText, "Prometheus metrics");
   Register("GET", "/api/v1/openapi.json", A::kPublic, &Api::OpenApi, "This document");
+  Register("GET", "/", A::kPublic, &Api::RedirectToUi, "Redirects to the web UI");
+  Register("GET", "/settings/webhooks", A::kPublic, &Api::UiIndex, "The web UI");
+  Register("GET", "/ui/{file}", A::kPublic, &Api::UiFile, "The web UI's assets");
+  Register("GET", "/api/v1/server-info", A::kAccount, &Api::ServerInfo,
+           "This server's rules: HTTP allowed, rate cap, retry schedule");
 
   Register("POST", "/api/v1/accounts", A::kAdmin, &Api::CreateAccount, "Create an account");
   Register("GET", "/api/v1/accounts", A::kAdmin, &Api::ListAccounts, "List accounts");

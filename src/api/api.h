@@ -49,6 +49,11 @@ class Api {
   HttpResponse Readyz(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse MetricsText(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse OpenApi(const HttpRequest&, const PathParams&, const Principal&);
+  // Web UI.
+  HttpResponse RedirectToUi(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse UiIndex(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse UiFile(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse ServerInfo(const HttpRequest&, const PathParams&, const Principal&);
   // Accounts and keys.
   HttpResponse CreateAccount(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse ListAccounts(const HttpRequest&, const PathParams&, const Principal&);

@@ -87,6 +87,9 @@ json::object DeliveryJson(const Delivery& d) {
   o["next_attempt_at"] = Time(d.completed_at_ms ? std::nullopt : d.next_attempt_at_ms);
   o["completed_at"] = Time(d.completed_at_ms);
   o["latency_ms"] = OptInt(d.latency_ms);
+  o["last_response_status"] = d.last_response_status ? json::value(*d.last_response_status) : json::value(nullptr);
+  o["last_response_time_ms"] = OptInt(d.last_response_time_ms);
+  o["last_error"] = d.last_error.empty() ? json::value(nullptr) : json::value(d.last_error);
   return o;
 }
 

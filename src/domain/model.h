@@ -108,6 +108,9 @@ struct Delivery {
   int64_t created_at_ms = 0;
   std::optional<int64_t> completed_at_ms;
   std::optional<int64_t> latency_ms;
+  std::optional<int> last_response_status;  // of the latest attempt
+  std::optional<int64_t> last_response_time_ms;
+  std::string last_error;
   std::vector<Attempt> attempts;  // filled only when one delivery is read in full
 };
 

@@ -78,7 +78,10 @@ CREATE TABLE deliveries (
   next_attempt_at INTEGER,
   created_at INTEGER NOT NULL,
   completed_at INTEGER,
-  latency_ms INTEGER
+  latency_ms INTEGER,
+  last_response_status INTEGER,  -- of the latest attempt, so the log lists it without reading attempts
+  last_response_time_ms INTEGER,
+  last_error TEXT
 ) WITHOUT ROWID;
 CREATE INDEX deliveries_account ON deliveries(account_id, id);
 CREATE INDEX deliveries_webhook ON deliveries(webhook_id, id);

@@ -103,6 +103,9 @@ Delivery DeliveryFromRow(const Statement& q) {
   d.created_at_ms = q.Int(8);
   d.completed_at_ms = q.OptInt(9);
   d.latency_ms = q.OptInt(10);
+  if (!q.IsNull(11)) d.last_response_status = static_cast<int>(q.Int(11));
+  d.last_response_time_ms = q.OptInt(12);
+  d.last_error = q.Text(13);
   return d;
 }
 
@@ -137,7 +140,7 @@ std::string DeliveryId(const Delivery& d) { return d.id; }
 
 #define DELIVERY_SELECT                                                                                           \
   "SELECT id, account_id, event_id, webhook_id, event_type, status, attempt_count, next_attempt_at, created_at, " \
-  "completed_at, latency_ms FROM deliveries "
+  "completed_at, latency_ms, last_response_status, last_response_time_ms, last_error FROM deliveries "
 
 #define EVENT_SELECT "SELECT id, account_id, type, environment, data, metadata, created_at FROM events "
 
@@ -705,10 +708,14 @@ void SqliteStore::RecordAttemptAsync(AttemptRecord record, std::function<void(St
         const bool finished = r.new_status == DeliveryStatus::kSucceeded || r.new_status == DeliveryStatus::kDead;
         auto upd = db.Prepare(
             "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_at = ?4, completed_at = ?5, "
-            "latency_ms = ?6 WHERE id = ?1 AND completed_at IS NULL");
+            "latency_ms = ?6, last_response_status = ?7, last_response_time_ms = ?8, last_error = ?9 "
+            "WHERE id = ?1 AND completed_at IS NULL");
         upd.Bind(1, a.delivery_id).Bind(2, ToString(r.new_status)).Bind(3, a.number).Bind(4, r.next_attempt_at_ms);
         upd.Bind(5, finished ? std::optional<int64_t>(a.started_at_ms + a.response_time_ms) : std::nullopt);
         upd.Bind(6, r.latency_ms);
+        if (a.response_status) upd.Bind(7, *a.response_status); else upd.BindNull(7);
+        upd.Bind(8, a.response_time_ms);
+        if (a.error.empty()) upd.BindNull(9); else upd.Bind(9, a.error);
         if (auto st = upd.Run(); !st) return st;
         if (r.disable_webhook) {
           auto dis = db.Prepare(
