@@ -1,5 +1,4 @@
 // Batches of 500 rows keep each purge transaction to a few milliseconds.
-#include <pthread.h>
 #include "store/retention.h"
 
 #include "common/log.h"
@@ -12,24 +11,13 @@ constexpr auto kPauseBetweenBatches = std::chrono::milliseconds(5);
 }  // namespace
 
 RetentionJob::RetentionJob(Store& store, int64_t retention_ms, int64_t interval_ms)
-    : store_(store), retention_ms_(retention_ms), interval_ms_(interval_ms), thread_([this] { Loop(); }) {}
+    : store_(store),
+      retention_ms_(retention_ms),
+      task_("hookd-retention", std::chrono::milliseconds(interval_ms), [this](PeriodicTask& t) { RunOnce(t); }) {}
 
-RetentionJob::~RetentionJob() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-}
-
-int64_t RetentionJob::RunOnce() {
+void RetentionJob::RunOnce(PeriodicTask& task) {
   int64_t total = 0;
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      if (stopping_) break;
-    }
+  do {
     auto purged = store_.PurgeOlderThan(NowMs() - retention_ms_, kBatch);
     if (!purged) {
       LogError("retention purge failed", {{"error", purged.error().message}});
@@ -37,22 +25,8 @@ int64_t RetentionJob::RunOnce() {
     }
     total += *purged;
     if (*purged == 0) break;
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, kPauseBetweenBatches, [this] { return stopping_; });
-  }
+  } while (task.Pause(kPauseBetweenBatches));
   if (total > 0) LogInfo("retention purged old rows", {{"rows", std::to_string(total)}});
-  return total;
-}
-
-void RetentionJob::Loop() {
-  pthread_setname_np(pthread_self(), "hookd-retention");
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stopping_; })) return;
-    }
-    RunOnce();
-  }
 }
 
 }  // namespace hookd

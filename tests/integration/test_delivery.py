@@ -159,6 +159,15 @@ def test_subscriptions_and_environments(hookd, key, receiver):
                                                                                      "task.completed"]
 
 
+def assert_delivery_blocked(h, key, url, receiver):
+    h.create_webhook(key, url)  # ?verify=false
+    h.emit(key)
+    delivery = wait_until(lambda: [d for d in h.deliveries(key) if d["status"] == "dead"])[0]
+    attempt = h.request("GET", f"/api/v1/deliveries/{delivery['id']}", key).json["attempts"][0]
+    assert attempt["error"] == "blocked_address"
+    assert receiver.received() == []
+
+
 def test_ssrf_guard_blocks_loopback_without_the_flag(tmp_path, receiver):
     h = Hookd(tmp_path / "strict", ["--allow-http", "--retry-schedule", "none"]).start()
     try:
@@ -167,12 +176,7 @@ def test_ssrf_guard_blocks_loopback_without_the_flag(tmp_path, receiver):
         created = h.request("POST", "/api/v1/webhooks", key, {"url": r.url, "events": ["*"]})
         assert created.status == 422 and created.json["error"]["code"] == "endpoint_unreachable"
         assert "blocked_address" in created.json["error"]["message"]
-        h.create_webhook(key, r.url)  # ?verify=false
-        h.emit(key)
-        delivery = wait_until(lambda: [d for d in h.deliveries(key) if d["status"] == "dead"])[0]
-        attempt = h.request("GET", f"/api/v1/deliveries/{delivery['id']}", key).json["attempts"][0]
-        assert attempt["error"] == "blocked_address"
-        assert r.received() == []
+        assert_delivery_blocked(h, key, r.url, r)
     finally:
         assert h.stop() == 0
 
@@ -182,12 +186,7 @@ def test_localhost_name_is_blocked_after_dns(tmp_path, receiver):
     try:
         _, key = h.create_account()
         r = receiver()
-        h.create_webhook(key, r.url.replace("127.0.0.1", "localhost"))
-        h.emit(key)
-        delivery = wait_until(lambda: [d for d in h.deliveries(key) if d["status"] == "dead"])[0]
-        attempt = h.request("GET", f"/api/v1/deliveries/{delivery['id']}", key).json["attempts"][0]
-        assert attempt["error"] == "blocked_address"
-        assert r.received() == []
+        assert_delivery_blocked(h, key, r.url.replace("127.0.0.1", "localhost"), r)
     finally:
         assert h.stop() == 0
 
