@@ -203,6 +203,8 @@ test('the PRD tasks in a real browser', async (t) => {
     assert.equal(await page.isChecked('input[aria-label="All Task events"]'), true);
     assert.equal(await page.isChecked('input[value="user.created"]'), true);
     assert.equal(await page.isChecked('input[value="user.deleted"]'), false);
+    await page.getByRole('button', { name: 'Reveal' }).click();  // the secret, on demand, in the form too
+    assert.equal(await page.locator('#secret-value').textContent(), (await call('GET', `/webhooks/${webhookId}/secret`)).json.secret);
     await shot('11-webhook-edit');
   });
 

@@ -373,13 +373,45 @@ async function renderWebhookForm(id) {
       'Ordered: deliver one at a time, in the order events happened')),
     h('div', { class: 'field' }, h('label', { class: 'check' }, (fields.active = h('input', { type: 'checkbox', checked: w.active })),
       'Active: deliver events to this endpoint')),
+    id ? h('div', { class: 'field' }, h('label', {}, 'Signing secret'), secretControl(id, null),
+      h('div', { class: 'help' }, 'Verify the webhook-signature header with it (Standard Webhooks).'))
+      : h('p', { class: 'help' }, 'A signing secret is generated when you create the webhook; it is shown right after.'),
     h('div', { class: 'row' }, submit, h('a', { class: 'button', href: id ? `#/webhooks/${id}` : '#/webhooks' }, 'Cancel')));
   errors.events.parentElement.dataset.field = 'events';
   app.replaceChildren(...layout('webhooks', h('div', { class: 'page-head' }, h('h1', {}, id ? 'Edit webhook' : 'Add webhook')), form));
   fields.url.focus();
 }
 
-// ---- webhook detail: secret, test, delivery log ----
+// ---- the signing secret: hidden until asked for, with copy and regenerate (rotate) ----
+
+function secretControl(id, shownSecret, note) {
+  const box = h('div', {});
+  function show(secret, text) {
+    box.replaceChildren(h('div', { class: 'secret' }, h('code', { id: 'secret-value' }, secret),
+      h('button', { type: 'button', class: 'small', onclick: () => copy(secret) }, 'Copy'),
+      h('button', { type: 'button', class: 'small', onclick: hide }, 'Hide')), text ? h('p', { class: 'help' }, text) : null);
+  }
+  function hide() {
+    box.replaceChildren(h('div', { class: 'row' },
+      h('code', {}, 'whsec_••••••••••••••••'),
+      h('button', { type: 'button', class: 'small', onclick: async () => {
+        try { show((await api('GET', `/webhooks/${id}/secret`)).secret); } catch (err) { toast(err.message, 'error'); }
+      } }, 'Reveal'),
+      h('button', { type: 'button', class: 'small', onclick: async () => {
+        if (!await confirmDialog('Regenerate the signing secret?', 'A new secret signs every delivery from now on. The current one keeps signing alongside it for 24 hours, so you have time to update your endpoint.', 'Regenerate')) return;
+        try {
+          const r = await api('POST', `/webhooks/${id}/secret/rotate`);
+          show(r.secret, `The previous secret also signs until ${fmtTime(r.previous_secret_expires_at)}.`);
+          toast('Secret regenerated');
+        } catch (err) { toast(err.message, 'error'); }
+      } }, 'Regenerate')));
+  }
+  if (shownSecret) show(shownSecret, note);
+  else hide();
+  return box;
+}
+
+// ---- webhook detail: test, delivery log ----
 
 async function renderWebhookDetail(id) {
   let w;
@@ -387,29 +419,7 @@ async function renderWebhookDetail(id) {
   const newSecret = sessionStorage.getItem(`hookd.newSecret.${id}`);
   sessionStorage.removeItem(`hookd.newSecret.${id}`);
 
-  const secretBox = h('div', {});
-  function showSecret(secret, note) {
-    secretBox.replaceChildren(h('div', { class: 'secret' }, h('code', { id: 'secret-value' }, secret),
-      h('button', { type: 'button', class: 'small', onclick: () => copy(secret) }, 'Copy'),
-      h('button', { type: 'button', class: 'small', onclick: hideSecret }, 'Hide')), note ? h('p', { class: 'help' }, note) : null);
-  }
-  function hideSecret() {
-    secretBox.replaceChildren(h('div', { class: 'row' },
-      h('code', {}, 'whsec_••••••••••••••••'),
-      h('button', { type: 'button', class: 'small', onclick: async () => {
-        try { showSecret((await api('GET', `/webhooks/${id}/secret`)).secret); } catch (err) { toast(err.message, 'error'); }
-      } }, 'Reveal'),
-      h('button', { type: 'button', class: 'small', onclick: async () => {
-        if (!await confirmDialog('Regenerate the signing secret?', 'A new secret signs every delivery from now on. The current one keeps signing alongside it for 24 hours, so you have time to update your endpoint.', 'Regenerate')) return;
-        try {
-          const r = await api('POST', `/webhooks/${id}/secret/rotate`);
-          showSecret(r.secret, `The previous secret also signs until ${fmtTime(r.previous_secret_expires_at)}.`);
-          toast('Secret regenerated');
-        } catch (err) { toast(err.message, 'error'); }
-      } }, 'Regenerate')));
-  }
-  if (newSecret) showSecret(newSecret, 'Save this signing secret now; you can reveal it again here at any time.');
-  else hideSecret();
+  const secretBox = secretControl(id, newSecret, 'Save this signing secret now; you can reveal it again here at any time.');
 
   const testResult = h('div', { role: 'status' });
   const testButton = h('button', { type: 'button', onclick: async () => {
