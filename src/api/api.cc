@@ -124,6 +124,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
       response = (this->*handlers_[match->route_index])(request, match->params, principal ? *principal : kAnonymous);
     }
   }
+  if (response.status == 503) response.headers.emplace_back("Retry-After", "2");
   if (rate_limiter_.Enabled()) {
     response.headers.emplace_back("X-RateLimit-Limit", std::to_string(limit.limit));
     response.headers.emplace_back("X-RateLimit-Remaining", std::to_string(limit.remaining));

@@ -3,6 +3,7 @@
 // Thread-safe: handlers share only thread-safe collaborators (store, engine, catalog, limiter, metrics).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,7 +104,10 @@ class Api {
                                               const HttpRequest& request);
   [[nodiscard]] Result<NewEvent> ParseNewEvent(const json::object& body, const std::string& field_prefix,
                                                const Principal& principal, const HttpRequest& request);
-  [[nodiscard]] Result<OutboundResponse> SendSignedEvent(const Webhook& webhook, const Event& event);
+  // Sends a signed event now and waits for the answer (test sends, reachability pings). At most
+  // kMaxOutboundWaits handlers wait at once, so slow endpoints cannot occupy every worker thread.
+  [[nodiscard]] Result<OutboundResponse> SendSignedEvent(const Webhook& webhook, const Event& event,
+                                                         int64_t timeout_ms);
   [[nodiscard]] Delivery WithLiveStatus(Delivery delivery) const;
   [[nodiscard]] HttpResponse RenderStats(const HttpRequest& request, const std::string& account_id,
                                          const std::string& webhook_id);
@@ -116,6 +120,7 @@ class Api {
   Metrics& metrics_;
   ApiRateLimiter rate_limiter_;
   CredentialCache credentials_;
+  std::atomic<int> outbound_waits_{0};
   Router router_;
   // Per route, parallel to router_.Routes(): who may call it, and its handler.
   std::vector<Access> access_;

@@ -1,5 +1,7 @@
 // Webhooks: CRUD, test sends, secret reveal and rotation, the per-webhook delivery log, and the reachability
 // check (a signed webhook.ping) on create and on URL change.
+#include <algorithm>
+
 #include "api/api.h"
 #include "api/json_mapping.h"
 #include "api/webhook_input.h"
@@ -12,6 +14,8 @@ namespace hookd {
 namespace {
 
 constexpr int64_t kRotationGraceMs = 24LL * 3600 * 1000;
+constexpr int kMaxOutboundWaits = 8;          // of the 32 worker threads
+constexpr int64_t kPingTimeoutMs = 10'000;  // a reachability check need not wait a whole attempt timeout
 
 bool VerifyRequested(const HttpRequest& request) {
   const std::string* v = request.Query("verify");
@@ -31,8 +35,16 @@ Event SampleEvent(const Webhook& webhook, const std::string& type, const std::st
 
 }  // namespace
 
-Result<OutboundResponse> Api::SendSignedEvent(const Webhook& webhook, const Event& event) {
-  OutboundRequest request = BuildDeliveryRequest(webhook, event, 1, NowMs(), config_.attempt_timeout_ms);
+Result<OutboundResponse> Api::SendSignedEvent(const Webhook& webhook, const Event& event, int64_t timeout_ms) {
+  struct WaitSlot {
+    std::atomic<int>& count;
+    ~WaitSlot() { count.fetch_sub(1); }
+  } slot{outbound_waits_};
+  if (outbound_waits_.fetch_add(1) >= kMaxOutboundWaits) {
+    return Fail(Error{ErrorKind::kUnavailable, "busy",
+                      "too many test sends and reachability checks are in progress; retry in a few seconds", {}});
+  }
+  OutboundRequest request = BuildDeliveryRequest(webhook, event, 1, NowMs(), timeout_ms);
   return engine_.SendNow(std::move(request)).get();
 }
 
@@ -58,7 +70,8 @@ HttpResponse Api::CreateWebhook(const HttpRequest& request, const PathParams&, c
   if (auto st = ApplyWebhookFields(*body, true, rules, catalog_, w); !st) return ErrorResponse(st.error());
   if (!w.active) w.status = WebhookStatus::kDisabled;
   if (VerifyRequested(request)) {
-    auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable"));
+    auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable"),
+                                std::min(config_.attempt_timeout_ms, kPingTimeoutMs));
     if (!ping) return ErrorResponse(ping.error());
     if (!ping->status) {
       return ErrorResponse(Error::Invalid("url", "is not reachable (" + ping->error + "); pass ?verify=false to skip "
@@ -117,7 +130,8 @@ HttpResponse Api::PatchWebhook(const HttpRequest& request, const PathParams& par
     w.disabled_reason = "disabled through the API";
   }
   if (w.url != webhook->url && VerifyRequested(request)) {
-    auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable"));
+    auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable"),
+                                std::min(config_.attempt_timeout_ms, kPingTimeoutMs));
     if (!ping) return ErrorResponse(ping.error());
     if (!ping->status) {
       return ErrorResponse(Error::Invalid("url", "is not reachable (" + ping->error + "); pass ?verify=false to skip "
@@ -152,7 +166,8 @@ HttpResponse Api::TestWebhook(const HttpRequest& request, const PathParams& para
       return ErrorResponse(Error::Invalid("event_type", "is not in the event catalog", "unknown_event_type"));
     }
   }
-  auto sent = SendSignedEvent(*webhook, SampleEvent(*webhook, type, "This is a test event sent by hookd"));
+  auto sent = SendSignedEvent(*webhook, SampleEvent(*webhook, type, "This is a test event sent by hookd"),
+                              config_.attempt_timeout_ms);
   if (!sent) return ErrorResponse(sent.error());
   json::object out{{"success", sent->Success()},
                    {"response_time_ms", sent->elapsed_ms},

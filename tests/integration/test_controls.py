@@ -289,3 +289,28 @@ def test_bulk_retry_does_not_stall_other_traffic(make_hookd, receiver):
     assert latencies and max(latencies) < 1.0 * SLOW, max(latencies)
     wait_until(lambda: h.request("GET", "/api/v1/stats?since=1h", key).json["succeeded"] == 3000 + len(latencies),
                timeout=60)
+
+
+def test_slow_test_sends_cannot_occupy_the_api(make_hookd, receiver):
+    h = make_hookd("--attempt-timeout", "3s")
+    _, key = h.create_account()
+    slow = receiver().hang(5)
+    w = h.create_webhook(key, slow.url)
+    results = []
+
+    def send():
+        results.append(h.request("POST", f"/api/v1/webhooks/{w['id']}/test", key, timeout=20))
+
+    threads = [threading.Thread(target=send) for _ in range(40)]  # more than the 32 worker threads
+    for t in threads:
+        t.start()
+    wait_until(lambda: len(slow.requests) >= 8, message="test sends in flight")
+    started = time.time()
+    assert h.request("GET", "/api/v1/webhooks", key).status == 200
+    assert time.time() - started < 1.0 * SLOW  # the API still answers while the endpoint hangs
+    for t in threads:
+        t.join()
+    busy = [r for r in results if r.status == 503]
+    assert busy and all(r.json["error"]["code"] == "busy" and r.headers["retry-after"] for r in busy)
+    timed_out = [r for r in results if r.status == 200]
+    assert timed_out and all(r.json["error"] == "timeout" for r in timed_out)
