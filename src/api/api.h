@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -109,6 +110,8 @@ class Api {
   [[nodiscard]] Result<OutboundResponse> SendSignedEvent(const Webhook& webhook, const Event& event,
                                                          int64_t timeout_ms);
   [[nodiscard]] Delivery WithLiveStatus(Delivery delivery) const;
+  // Runs a bulk operation page by page (each page its own transaction) and schedules what each page produced.
+  [[nodiscard]] Result<int64_t> RunInPages(const std::function<Result<BulkChunk>(const std::string& after)>& page);
   [[nodiscard]] HttpResponse RenderStats(const HttpRequest& request, const std::string& account_id,
                                          const std::string& webhook_id);
 

@@ -48,6 +48,19 @@ json::object StatsRowJson(const DeliveryStatsRow& r) {
 
 }  // namespace
 
+Result<int64_t> Api::RunInPages(const std::function<Result<BulkChunk>(const std::string& after)>& page) {
+  int64_t total = 0;
+  std::string after;
+  do {
+    auto chunk = page(after);
+    if (!chunk) return Fail(chunk.error());
+    engine_.EnqueueDeliveries(chunk->deliveries);  // each page is durable before its deliveries are scheduled
+    total += static_cast<int64_t>(chunk->deliveries.size());
+    after = chunk->next_after;
+  } while (!after.empty());
+  return total;
+}
+
 HttpResponse Api::RetryDelivery(const HttpRequest& request, const PathParams& params, const Principal& principal) {
   auto account_id = ActingAccount(request, principal);
   if (!account_id) return ErrorResponse(account_id.error());
@@ -121,16 +134,11 @@ HttpResponse Api::RetryWebhookDeliveries(const HttpRequest& request, const PathP
     if (!count) return ErrorResponse(count.error());
     return JsonResponse(200, json::object{{"count", *count}});
   }
-  int64_t retried = 0;
-  std::string after;
-  do {
-    auto chunk = store_.ReopenDeliveries(webhook->id, statuses, range->since_ms, range->until_ms, after, kBulkPage);
-    if (!chunk) return ErrorResponse(chunk.error());
-    engine_.EnqueueDeliveries(chunk->deliveries);
-    retried += static_cast<int64_t>(chunk->deliveries.size());
-    after = chunk->next_after;
-  } while (!after.empty());
-  return JsonResponse(202, json::object{{"retried", retried}});
+  auto retried = RunInPages([&](const std::string& after) {
+    return store_.ReopenDeliveries(webhook->id, statuses, range->since_ms, range->until_ms, after, kBulkPage);
+  });
+  if (!retried) return ErrorResponse(retried.error());
+  return JsonResponse(202, json::object{{"retried", *retried}});
 }
 
 HttpResponse Api::ReplayWebhook(const HttpRequest& request, const PathParams& params, const Principal& principal) {
@@ -141,16 +149,11 @@ HttpResponse Api::ReplayWebhook(const HttpRequest& request, const PathParams& pa
   if (!webhook->active) return ErrorResponse(Error::Conflict("webhook_disabled", "enable the webhook first"));
   auto range = RangeOf(*body);
   if (!range) return ErrorResponse(range.error());
-  int64_t replayed = 0;
-  std::string after;
-  do {
-    auto chunk = store_.ReplayEvents(*webhook, range->since_ms, range->until_ms, after, kBulkPage);
-    if (!chunk) return ErrorResponse(chunk.error());
-    engine_.EnqueueDeliveries(chunk->deliveries);
-    replayed += static_cast<int64_t>(chunk->deliveries.size());
-    after = chunk->next_after;
-  } while (!after.empty());
-  return JsonResponse(202, json::object{{"replayed", replayed}});
+  auto replayed = RunInPages([&](const std::string& after) {
+    return store_.ReplayEvents(*webhook, range->since_ms, range->until_ms, after, kBulkPage);
+  });
+  if (!replayed) return ErrorResponse(replayed.error());
+  return JsonResponse(202, json::object{{"replayed", *replayed}});
 }
 
 HttpResponse Api::RenderStats(const HttpRequest& request, const std::string& account_id,
