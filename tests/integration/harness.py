@@ -178,7 +178,7 @@ class Receiver:
                 with receiver.lock:
                     receiver.requests.append(
                         {"time": time.time(), "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                         "body": body})
+                         "body": body, "client_port": self.client_address[1]})
                     hang = receiver.hang_seconds
                     reset = receiver.reset_remaining > 0
                     if reset:

@@ -243,3 +243,13 @@ def test_slow_receiver_within_the_timeout_succeeds(hookd, key, receiver):
     delivery = wait_until(lambda: [d for d in hookd.deliveries(key) if d["status"] == "succeeded"], timeout=10)[0]
     attempt = hookd.request("GET", f"/api/v1/deliveries/{delivery['id']}", key).json["attempts"][0]
     assert attempt["response_time_ms"] >= 650 and delivery["attempt_count"] == 1
+
+
+def test_connections_are_reused(hookd, key, receiver):
+    r = receiver()
+    hookd.create_webhook(key, r.url, rate_limit=20)  # paced, so deliveries never need parallel connections
+    for _ in range(20):
+        hookd.emit(key)
+    wait_until(lambda: len(r.received()) == 20, timeout=10)
+    connections = {g["client_port"] for g in r.received()}
+    assert len(connections) <= 3, len(connections)  # keep-alive: not one TCP connection per delivery

@@ -168,7 +168,8 @@ test('the PRD tasks in a real browser', async (t) => {
     await page.getByText('disabled through the API').waitFor();
     assert.equal((await call('GET', `/webhooks/${webhookId}`)).json.active, false);
     await shot('07-webhook-disabled');
-    await page.getByRole('switch').click();
+    await page.getByRole('switch').focus();  // by keyboard this time
+    await page.keyboard.press('Space');
     await page.locator('.badge.healthy').first().waitFor();
     assert.equal((await call('GET', `/webhooks/${webhookId}`)).json.active, true);
   });
@@ -210,6 +211,11 @@ test('the PRD tasks in a real browser', async (t) => {
 
   await t.test('delete with confirmation', async () => {
     await page.goto(base + `/settings/webhooks#/webhooks/${webhookId}`);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Escape');  // Escape cancels: nothing is deleted
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    assert.equal((await call('GET', `/webhooks/${webhookId}`)).status, 200);
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete webhook' }).click();
     await page.getByText('No webhooks yet').waitFor();

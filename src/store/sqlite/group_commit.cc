@@ -76,7 +76,9 @@ void GroupCommitWriter::Loop() {
       results.push_back(std::move(st));
     }
     if (begin) {
-      if (Status commit = db_->Prepare("COMMIT").Run(); !commit) {
+      if (Status commit = db_->Prepare("COMMIT").Run(); commit) {
+        groups_committed_.fetch_add(1);
+      } else {
         LogError("group commit failed", {{"error", commit.error().message}});
         (void)db_->Exec("ROLLBACK");
         for (Status& r : results) {

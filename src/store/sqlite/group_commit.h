@@ -6,7 +6,9 @@
 // run there too, after the commit, and must not block.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <future>
@@ -37,6 +39,9 @@ class GroupCommitWriter {
   // Blocks until everything queued before the call is durable.
   void Flush();
 
+  // How many transactions have been committed (for tests and metrics).
+  [[nodiscard]] uint64_t GroupsCommitted() const { return groups_committed_.load(); }
+
  private:
   struct Pending {
     Job job;
@@ -49,6 +54,7 @@ class GroupCommitWriter {
   std::condition_variable cv_;
   std::deque<Pending> queue_;  // guarded by mu_
   bool stopping_ = false;      // guarded by mu_
+  std::atomic<uint64_t> groups_committed_{0};
   std::thread thread_;
 };
 
