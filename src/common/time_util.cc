@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <limits>
 #include <cstdio>
 
 namespace hookd {
@@ -110,6 +111,7 @@ std::optional<int64_t> ParseDurationMs(std::string_view s) {
   else if (unit == "h") scale = 3'600'000;
   else if (unit == "d") scale = 86'400'000;
   else return std::nullopt;
+  if (n > std::numeric_limits<int64_t>::max() / scale) return std::nullopt;  // would overflow
   return n * scale;
 }
 
