@@ -1,6 +1,7 @@
 // Group commit: one writer thread owns the write connection and runs every queued write job of a moment in one
-// transaction, so many concurrent API requests share a single fsync. Each job runs inside its own SAVEPOINT,
-// so one failing job is rolled back alone; if the COMMIT itself fails, every job of the group is told so.
+// transaction, so many concurrent API requests share a single fsync. One failing job is rolled back alone (the
+// group is run again with each job in a SAVEPOINT), so a job must be safe to run twice: it may only change state
+// outside the database that it resets when it starts. If the COMMIT itself fails, every job of the group is told so.
 //
 // Thread-safe: Submit/Run may be called from any thread. Jobs run on the writer thread only; `done` callbacks
 // run there too, after the commit, and must not block.
@@ -15,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/result.h"
 #include "store/sqlite/database.h"
@@ -27,7 +29,9 @@ class GroupCommitWriter {
   using Job = std::function<Status(Database&)>;
   using Done = std::function<void(Status)>;
 
-  explicit GroupCommitWriter(std::unique_ptr<Database> db);
+  // `on_rollback` runs on the writer thread whenever work of jobs was undone, so caches filled from the
+  // uncommitted state can be dropped.
+  GroupCommitWriter(std::unique_ptr<Database> db, std::function<void()> on_rollback = {});
   ~GroupCommitWriter();  // drains the queue, then stops
 
   // Queues `job`; `done` gets the job's status, or the commit's failure, once the group is durable.
@@ -48,8 +52,13 @@ class GroupCommitWriter {
     Done done;
   };
   void Loop();
+  Status RunJob(Pending& p);
+  // Runs `group` in one transaction, filling `results`. Without `isolate_jobs`, returns false (having rolled
+  // back, with `results` partial) as soon as a job fails.
+  bool RunGroup(std::vector<Pending>& group, std::vector<Status>& results, bool isolate_jobs);
 
   std::unique_ptr<Database> db_;  // used only by the writer thread
+  std::function<void()> on_rollback_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;  // guarded by mu_

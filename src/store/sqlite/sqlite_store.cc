@@ -159,14 +159,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   if (auto st = (*db)->Exec("PRAGMA wal_autocheckpoint=0"); !st) return Fail(st.error());
   auto checkpoint_db = Database::Open(path, false);
   if (!checkpoint_db) return Fail(checkpoint_db.error());
-  auto writer = std::make_unique<GroupCommitWriter>(std::move(*db));
-  auto store = std::unique_ptr<SqliteStore>(new SqliteStore(path, SecretCipher(master_key), std::move(writer)));
+  auto store = std::unique_ptr<SqliteStore>(new SqliteStore(path, SecretCipher(master_key), std::move(*db)));
   store->checkpointer_ = std::make_unique<Checkpointer>(std::move(*checkpoint_db));
   return store;
 }
 
-SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<GroupCommitWriter> writer)
-    : path_(std::move(path)), cipher_(std::move(cipher)), writer_(std::move(writer)) {}
+SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<Database> write_db)
+    : path_(std::move(path)),
+      cipher_(std::move(cipher)),
+      // A rolled-back group may have filled the match cache from rows that never existed.
+      writer_(std::make_unique<GroupCommitWriter>(std::move(write_db), [this] { match_cache_.clear(); })) {}
 
 SqliteStore::~SqliteStore() {
   writer_.reset();

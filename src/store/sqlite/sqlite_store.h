@@ -81,7 +81,7 @@ class SqliteStore final : public Store {
     std::vector<std::string> events;
   };
 
-  SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<GroupCommitWriter> writer);
+  SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<Database> write_db);
 
   // Runs `fn` with a read connection from the pool.
   template <class Fn>
