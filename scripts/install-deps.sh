@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_packages=(
   g++ cmake make pkg-config
-  libboost1.81-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev libpq-dev
+  libboost1.81-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev libpq-dev libjemalloc-dev
 )
 test_packages=(
   libgtest-dev python3 python3-pytest python3-aiosmtpd chromium

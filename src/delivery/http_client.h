@@ -56,7 +56,8 @@ class HttpClient {
 
   // Begins a POST; `done` runs on the polling thread when it finishes.
   void Start(OutboundRequest request, Done done);
-  // Drives transfers for up to `timeout_ms` (returns early when woken or when something finished).
+  // Waits up to `timeout_ms` (less when curl has a timeout due) for sockets to be ready or a wakeup, then drives
+  // the ready transfers and completes the finished ones.
   void Poll(int timeout_ms);
   // Interrupts a Poll in progress. Thread-safe.
   void Wakeup();
@@ -64,10 +65,17 @@ class HttpClient {
 
  private:
   struct Transfer;
+  void* NewHandle();  // a CURL* with the options every delivery shares
   void Finish(Transfer* transfer, int curl_code);
+  // libcurl's callbacks: watch `socket` for `what` (CURL_POLL_*); the next timeout is due in `timeout_ms`.
+  static int OnSocket(void* easy, int socket, int what, void* user, void* socket_data);
+  static int OnTimer(void* multi, long timeout_ms, void* user);
 
   HttpClientOptions options_;
   void* multi_;  // CURLM*
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;          // an eventfd in the epoll set, for Wakeup
+  int64_t timer_due_ms_ = -1;  // steady-clock ms when curl wants CURL_SOCKET_TIMEOUT; -1 = none
   size_t in_flight_ = 0;
   std::unordered_map<void*, std::unique_ptr<Transfer>> transfers_;  // by CURL* handle, while running
   std::vector<void*> idle_handles_;                                 // CURL* kept for reuse
