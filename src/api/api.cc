@@ -27,8 +27,13 @@ Api::Api(const Config& config, std::string admin_token, Store& store, DeliveryEn
 
 void Api::Register(const char* method, const char* pattern, Access access, Handler handler, const char* summary) {
   router_.Add(method, pattern, summary);
-  access_.push_back(access);
-  handlers_.push_back(handler);
+  targets_.push_back(RouteTarget{access, handler, nullptr});
+}
+
+void Api::Register(const char* method, const char* pattern, Access access, AsyncHandler handler,
+                   const char* summary) {
+  router_.Add(method, pattern, summary);
+  targets_.push_back(RouteTarget{access, nullptr, handler});
 }
 
 void Api::RegisterRoutes() {
@@ -92,7 +97,7 @@ void Api::RegisterRoutes() {
            "Delivery statistics (?since=24h): per event type, per webhook and over time");
 }
 
-HttpResponse Api::Handle(const HttpRequest& request) {
+void Api::Handle(const HttpRequest& request, Respond respond) {
   metrics_.http_requests.fetch_add(1, std::memory_order_relaxed);
   const bool has_credentials = !request.Header("authorization").empty();
   Result<Principal> principal =
@@ -103,34 +108,52 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     const std::string bucket = principal ? principal->credential : "addr:" + request.remote_address;
     limit = rate_limiter_.Check(bucket, NowMs());
   }
-  HttpResponse response;
-  if (!limit.allowed) {
-    response = ErrorResponse(Error{ErrorKind::kRateLimited, "rate_limited",
-                                   "too many requests; retry after " + std::to_string(limit.retry_after_s) + " s", {}});
-    response.headers.emplace_back("Retry-After", std::to_string(limit.retry_after_s));
-  } else if (request.malformed_target) {
-    response = ErrorResponse(Error::BadRequest("malformed request target"));
-  } else if (auto match = router_.Find(request.method, request.path); !match) {
-    response = ErrorResponse(match.error());
-  } else {
-    const Access access = access_[match->route_index];
-    if (access != Access::kPublic && !principal) {
-      response = ErrorResponse(principal.error());
-      response.headers.emplace_back("WWW-Authenticate", "Bearer");
-    } else if (access == Access::kAdmin && !principal->admin) {
-      response = ErrorResponse(Error::Unauthorized("this endpoint requires the admin token"));
-    } else {
-      static const Principal kAnonymous;
-      response = (this->*handlers_[match->route_index])(request, match->params, principal ? *principal : kAnonymous);
+  // Every answer, now or later, carries the same headers.
+  Respond finish = [limited = rate_limiter_.Enabled(), limit, respond = std::move(respond)](HttpResponse response) {
+    if (response.status == 503) response.headers.emplace_back("Retry-After", "2");
+    if (limited) {
+      response.headers.emplace_back("X-RateLimit-Limit", std::to_string(limit.limit));
+      response.headers.emplace_back("X-RateLimit-Remaining", std::to_string(limit.remaining));
+      response.headers.emplace_back("X-RateLimit-Reset", std::to_string(limit.reset_s));
     }
+    respond(std::move(response));
+  };
+  if (!limit.allowed) {
+    HttpResponse response = ErrorResponse(Error{ErrorKind::kRateLimited, "rate_limited",
+                                                "too many requests; retry after " +
+                                                    std::to_string(limit.retry_after_s) + " s",
+                                                {}});
+    response.headers.emplace_back("Retry-After", std::to_string(limit.retry_after_s));
+    return finish(std::move(response));
   }
-  if (response.status == 503) response.headers.emplace_back("Retry-After", "2");
-  if (rate_limiter_.Enabled()) {
-    response.headers.emplace_back("X-RateLimit-Limit", std::to_string(limit.limit));
-    response.headers.emplace_back("X-RateLimit-Remaining", std::to_string(limit.remaining));
-    response.headers.emplace_back("X-RateLimit-Reset", std::to_string(limit.reset_s));
+  if (request.malformed_target) return finish(ErrorResponse(Error::BadRequest("malformed request target")));
+  auto match = router_.Find(request.method, request.path);
+  if (!match) return finish(ErrorResponse(match.error()));
+  const RouteTarget& target = targets_[match->route_index];
+  if (target.access != Access::kPublic && !principal) {
+    HttpResponse response = ErrorResponse(principal.error());
+    response.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return finish(std::move(response));
   }
-  return response;
+  if (target.access == Access::kAdmin && !principal->admin) {
+    return finish(ErrorResponse(Error::Unauthorized("this endpoint requires the admin token")));
+  }
+  static const Principal kAnonymous;
+  const Principal& caller = principal ? *principal : kAnonymous;
+  if (target.async_handler) return (this->*target.async_handler)(request, match->params, caller, std::move(finish));
+  finish((this->*target.handler)(request, match->params, caller));
+}
+
+bool Api::AnswersWithoutBlocking(const HttpRequest& request) {
+  if (request.malformed_target) return false;
+  auto match = router_.Find(request.method, request.path);
+  if (!match || !targets_[match->route_index].async_handler) return false;
+  const std::string header = request.Header("authorization");
+  if (header.size() < 8) return false;
+  const std::string token = header.substr(7);
+  if (ConstantTimeEquals(token, admin_token_)) return true;
+  // Authenticate finds it there too, unless it expires in between: then one lookup blocks briefly.
+  return token.rfind("hk_", 0) == 0 && token.size() < 256 && credentials_.Find(Sha256Hex(token), NowMs());
 }
 
 Result<Principal> Api::Authenticate(const HttpRequest& request) {
@@ -236,7 +259,7 @@ HttpResponse Api::OpenApi(const HttpRequest&, const PathParams&, const Principal
       }
     }
     if (!parameters.empty()) op["parameters"] = std::move(parameters);
-    if (access_[i] != Access::kPublic) op["security"] = json::array{json::object{{"bearer", json::array{}}}};
+    if (targets_[i].access != Access::kPublic) op["security"] = json::array{json::object{{"bearer", json::array{}}}};
     std::string method = route.method;
     for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     json::value& entry = paths[route.pattern];

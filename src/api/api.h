@@ -33,13 +33,24 @@ class Api {
   Api(const Config& config, std::string admin_token, Store& store, DeliveryEngine& engine, EventCatalog& catalog,
       Metrics& metrics);
 
-  [[nodiscard]] HttpResponse Handle(const HttpRequest& request);
+  // Answers `request` through `respond`: before returning, or (for event ingest) once the events are durable.
+  void Handle(const HttpRequest& request, Respond respond);
+  // True when Handle would answer `request` without blocking: an asynchronous route (event ingest) called with
+  // the admin token or an API key already in the credential cache. Such requests may run on the network thread.
+  [[nodiscard]] bool AnswersWithoutBlocking(const HttpRequest& request);
 
  private:
   enum class Access { kPublic, kAccount, kAdmin };
   using Handler = HttpResponse (Api::*)(const HttpRequest&, const PathParams&, const Principal&);
-
+  // A handler that answers later, without holding its worker thread while it waits.
+  using AsyncHandler = void (Api::*)(const HttpRequest&, const PathParams&, const Principal&, Respond);
+  struct RouteTarget {
+    Access access;
+    Handler handler = nullptr;
+    AsyncHandler async_handler = nullptr;
+  };
   void Register(const char* method, const char* pattern, Access access, Handler handler, const char* summary);
+  void Register(const char* method, const char* pattern, Access access, AsyncHandler handler, const char* summary);
   void RegisterRoutes();
   [[nodiscard]] Result<Principal> Authenticate(const HttpRequest& request);
   // The account a request acts for: the key's own, or for the admin the `account_id` query/body field.
@@ -83,8 +94,8 @@ class Api {
   HttpResponse CreateEventType(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse DeleteEventType(const HttpRequest&, const PathParams&, const Principal&);
   // Events.
-  HttpResponse CreateEvent(const HttpRequest&, const PathParams&, const Principal&);
-  HttpResponse CreateEventBatch(const HttpRequest&, const PathParams&, const Principal&);
+  void CreateEvent(const HttpRequest&, const PathParams&, const Principal&, Respond respond);
+  void CreateEventBatch(const HttpRequest&, const PathParams&, const Principal&, Respond respond);
   HttpResponse ListEvents(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse GetEvent(const HttpRequest&, const PathParams&, const Principal&);
   // Deliveries.
@@ -110,6 +121,8 @@ class Api {
   [[nodiscard]] Result<OutboundResponse> SendSignedEvent(const Webhook& webhook, const Event& event,
                                                          int64_t timeout_ms);
   [[nodiscard]] Delivery WithLiveStatus(Delivery delivery) const;
+  // Stores events and answers 202 once they are durable (single: the event; batch: {"data": [...]}).
+  void AcceptEventsAndRespond(std::vector<NewEvent> inputs, bool batch, Respond respond);
   // Runs a bulk operation page by page (each page its own transaction) and schedules what each page produced.
   [[nodiscard]] Result<int64_t> RunInPages(const std::function<Result<BulkChunk>(const std::string& after)>& page);
   [[nodiscard]] HttpResponse RenderStats(const HttpRequest& request, const std::string& account_id,
@@ -126,8 +139,7 @@ class Api {
   std::atomic<int> outbound_waits_{0};
   Router router_;
   // Per route, parallel to router_.Routes(): who may call it, and its handler.
-  std::vector<Access> access_;
-  std::vector<Handler> handlers_;
+  std::vector<RouteTarget> targets_;
 };
 
 // Parses ?limit= and ?cursor= (SPEC §3: limit 1..1000, default 50).

@@ -2,6 +2,8 @@
 // (read timeout), run the handler on the worker pool, write the response, repeat while keep-alive holds.
 #include "api/http_server.h"
 
+#include <atomic>
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -68,22 +70,35 @@ Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port) {
 
 // Runs the handler on the worker pool and completes on the network thread. Written as an explicit initiation
 // rather than a co_spawn'd lambda: GCC 12 mis-handles capturing coroutine lambdas in co_await expressions.
-asio::awaitable<HttpResponse> HttpServer::HandleOnWorkers(std::shared_ptr<const HttpRequest> request) {
+asio::awaitable<HttpResponse> HttpServer::Handle(std::shared_ptr<const HttpRequest> request) {
   auto network = co_await asio::this_coro::executor;
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(HttpResponse)>(
       [this, network](auto handler, std::shared_ptr<const HttpRequest> req) {
-        asio::post(workers_, [this, network, req, handler = std::move(handler)]() mutable {
-          HttpResponse response;
+        // The completion is move-only and must run once, on the network thread, whoever answers.
+        struct Completion {
+          decltype(handler) resume;
+          std::atomic<bool> answered{false};
+        };
+        auto completion = std::make_shared<Completion>(std::move(handler));
+        Respond respond = [network, completion](HttpResponse response) {
+          if (completion->answered.exchange(true)) return;
+          asio::post(network, [completion, response = std::move(response)]() mutable {
+            std::move(completion->resume)(std::move(response));
+          });
+        };
+        auto run = [this, req, respond = std::move(respond)] {
           try {
-            response = handler_(*req);
+            handler_(*req, respond);
           } catch (const std::exception& e) {
             LogError("handler threw", {{"error", e.what()}});
-            response = ErrorResponse(Error::Internal("internal error"));
+            respond(ErrorResponse(Error::Internal("internal error")));
           }
-          asio::post(network, [handler = std::move(handler), response = std::move(response)]() mutable {
-            std::move(handler)(std::move(response));
-          });
-        });
+        };
+        if (inline_filter_ && inline_filter_(*req)) {
+          run();
+        } else {
+          asio::post(workers_, std::move(run));
+        }
       },
       asio::use_awaitable, std::move(request));
 }
@@ -161,7 +176,7 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Connection> connection) 
           request->headers.emplace_back(std::move(name), std::string(field.value()));
         }
         request->body = std::move(parser.get().body());
-        response = co_await HandleOnWorkers(request);
+        response = co_await Handle(request);
       }
     }
     if (shutting_down_) keep_alive = false;

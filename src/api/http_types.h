@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,6 +34,10 @@ struct HttpResponse {
   HeaderList headers;
   std::string body;
 };
+
+// Answers a request: called exactly once, from any thread (a handler may answer after it returned, e.g. when its
+// write is durable).
+using Respond = std::function<void(HttpResponse)>;
 
 [[nodiscard]] HttpResponse JsonResponse(int status, const json::value& body);
 [[nodiscard]] HttpResponse ErrorResponse(const Error& error);

@@ -58,7 +58,7 @@ int RunListen(const std::vector<std::string>& args) {
   boost::asio::io_context io(1);
   boost::asio::thread_pool workers(2);
   std::mutex print_mu;
-  HttpServer server(io, workers, [&](const HttpRequest& r) { return Verify(r, secret, print_mu); }, {});
+  HttpServer server(io, workers, [&](const HttpRequest& r, Respond respond) { respond(Verify(r, secret, print_mu)); }, {});
   auto bound = server.Listen(host, static_cast<uint16_t>(port));
   if (!bound) {
     std::cerr << "hookd: " << bound.error().message << "\n";

@@ -146,8 +146,10 @@ class Store {
   virtual Result<Webhook> UpdateWebhook(const Webhook& webhook) = 0;
   virtual Status DeleteWebhook(const std::string& account_id, const std::string& id) = 0;
 
-  // Events: stores the events and one delivery per matching webhook, all in one durable transaction.
-  virtual Result<std::vector<AcceptedEvent>> AcceptEvents(std::vector<NewEvent> events) = 0;
+  // Events: stores the events and one delivery per matching webhook, all in one durable transaction, without
+  // blocking; `done` gets the result once it is durable (or failed), on a store thread, and must not block.
+  virtual void AcceptEventsAsync(std::vector<NewEvent> events,
+                                 std::function<void(Result<std::vector<AcceptedEvent>>)> done) = 0;
   virtual Result<Event> GetEvent(const std::string& account_id, const std::string& id) = 0;
   virtual Result<Event> GetEventById(const std::string& id) = 0;
   virtual Result<Page<Event>> ListEvents(const std::string& account_id, const EventFilter& filter,

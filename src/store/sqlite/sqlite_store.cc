@@ -559,19 +559,27 @@ Result<Delivery> SqliteStore::InsertDelivery(Database& db, const Event& event, c
   return d;
 }
 
-Result<std::vector<AcceptedEvent>> SqliteStore::AcceptEvents(std::vector<NewEvent> events) {
-  std::vector<AcceptedEvent> accepted;
-  Status st = writer_->Run([&](Database& db) -> Status {
-    accepted.clear();
-    accepted.resize(events.size());
-    const int64_t now = NowMs();
-    for (size_t i = 0; i < events.size(); ++i) {
-      if (auto r = AcceptOne(db, events[i], now, accepted[i]); !r) return r;
-    }
-    return Ok();
-  });
-  if (!st) return Fail(st.error());
-  return accepted;
+void SqliteStore::AcceptEventsAsync(std::vector<NewEvent> events,
+                                    std::function<void(Result<std::vector<AcceptedEvent>>)> done) {
+  struct Batch {
+    std::vector<NewEvent> events;
+    std::vector<AcceptedEvent> accepted;
+  };
+  auto batch = std::make_shared<Batch>(Batch{std::move(events), {}});
+  writer_->Submit(
+      [this, batch](Database& db) -> Status {
+        batch->accepted.clear();
+        batch->accepted.resize(batch->events.size());
+        const int64_t now = NowMs();
+        for (size_t i = 0; i < batch->events.size(); ++i) {
+          if (auto r = AcceptOne(db, batch->events[i], now, batch->accepted[i]); !r) return r;
+        }
+        return Ok();
+      },
+      [batch, done = std::move(done)](Status st) {
+        if (!st) return done(Fail(st.error()));
+        done(std::move(batch->accepted));
+      });
 }
 
 Result<Event> SqliteStore::GetEvent(const std::string& account_id, const std::string& id) {

@@ -41,7 +41,8 @@ class SqliteStore final : public Store {
   Result<Webhook> UpdateWebhook(const Webhook& webhook) override;
   Status DeleteWebhook(const std::string& account_id, const std::string& id) override;
 
-  Result<std::vector<AcceptedEvent>> AcceptEvents(std::vector<NewEvent> events) override;
+  void AcceptEventsAsync(std::vector<NewEvent> events,
+                         std::function<void(Result<std::vector<AcceptedEvent>>)> done) override;
   Result<Event> GetEvent(const std::string& account_id, const std::string& id) override;
   Result<Event> GetEventById(const std::string& id) override;
   Result<Page<Event>> ListEvents(const std::string& account_id, const EventFilter& filter,
