@@ -246,8 +246,10 @@ void DeliveryEngine::Loop() {
         wait = std::clamp<int64_t>(timers_.front().due_ms - NowMs(), 0, kMaxSleepMs);
       }
     }
+    RecordFinishedAttempts();
     client_.Poll(static_cast<int>(wait));
   }
+  RecordFinishedAttempts();
   if (client_.InFlight() > 0) {
     LogWarn("stopping with attempts still in flight; they will be retried after restart",
             {{"in_flight", std::to_string(client_.InFlight())}});
@@ -417,21 +419,28 @@ void DeliveryEngine::OnAttemptDone(const std::string& delivery_id, Attempt attem
   if (ws.health.OnAttempt(attempt.success, now)) PersistHealth(job.webhook_id, ws);
   record.attempt = std::move(attempt);
 
-  const DeliveryStatus status = record.new_status;
-  const auto next_attempt = record.next_attempt_at_ms;
-  const bool disabled = record.disable_webhook;
-  const std::string reason = record.disabled_reason;
-  store_.RecordAttemptAsync(std::move(record), [this, delivery_id, status, next_attempt, disabled, reason](Status st) {
-    Post([this, delivery_id, status, next_attempt, disabled, reason, st = std::move(st)]() mutable {
-      OnRecorded(delivery_id, status, next_attempt, disabled, reason, std::move(st));
-    });
-  });
+  unrecorded_.push_back(std::move(record));
   MarkRunnable(job.webhook_id);
 }
 
-void DeliveryEngine::OnRecorded(const std::string& delivery_id, DeliveryStatus status,
-                                std::optional<int64_t> next_attempt_ms, bool disabled,
-                                const std::string& disabled_reason, Status st) {
+// One write for every attempt that finished this turn, and one task back when it is durable.
+void DeliveryEngine::RecordFinishedAttempts() {
+  if (unrecorded_.empty()) return;
+  std::vector<RecordedOutcome> outcomes;
+  outcomes.reserve(unrecorded_.size());
+  for (const AttemptRecord& r : unrecorded_) {
+    outcomes.push_back({r.attempt.delivery_id, r.new_status, r.next_attempt_at_ms, r.disable_webhook, r.disabled_reason});
+  }
+  store_.RecordAttemptsAsync(std::move(unrecorded_), [this, outcomes = std::move(outcomes)](Status st) mutable {
+    Post([this, outcomes = std::move(outcomes), st = std::move(st)] {
+      for (const RecordedOutcome& outcome : outcomes) OnRecorded(outcome, st);
+    });
+  });
+  unrecorded_.clear();
+}
+
+void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st) {
+  const std::string& delivery_id = outcome.delivery_id;
   {
     std::lock_guard lock(mu_);
     in_flight_.erase(delivery_id);
@@ -447,18 +456,18 @@ void DeliveryEngine::OnRecorded(const std::string& delivery_id, DeliveryStatus s
     job.stage = Stage::kScheduled;
     job.due_ms = NowMs() + kStoreRetryDelayMs;
     ScheduleTimer(job);
-  } else if (status == DeliveryStatus::kFailed) {
+  } else if (outcome.status == DeliveryStatus::kFailed) {
     job.attempts_made += 1;
-    job.due_ms = *next_attempt_ms;
+    job.due_ms = *outcome.next_attempt_ms;
     job.stage = Stage::kScheduled;
     if (job.due_ms - NowMs() > kKeepEventForRetryMs) job.event.reset();
     ScheduleTimer(job);
   } else {
     Forget(delivery_id);
   }
-  if (st && disabled) {
-    LogWarn("webhook disabled", {{"webhook_id", webhook_id}, {"reason", disabled_reason}});
-    alerter_.WebhookDisabled(webhook_id, disabled_reason);
+  if (st && outcome.disabled) {
+    LogWarn("webhook disabled", {{"webhook_id", webhook_id}, {"reason", outcome.disabled_reason}});
+    alerter_.WebhookDisabled(webhook_id, outcome.disabled_reason);
     State(webhook_id).loaded = false;
   }
   MarkRunnable(webhook_id);

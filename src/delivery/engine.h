@@ -118,8 +118,16 @@ class DeliveryEngine {
   void Dispatch(const std::string& webhook_id, int64_t now);
   void StartAttempt(Job& job, WebhookState& ws);
   void OnAttemptDone(const std::string& delivery_id, Attempt attempt, OutboundResponse response);
-  void OnRecorded(const std::string& delivery_id, DeliveryStatus status, std::optional<int64_t> next_attempt_ms,
-                  bool disabled, const std::string& disabled_reason, Status st);
+  // What the engine does once an attempt's record is durable.
+  struct RecordedOutcome {
+    std::string delivery_id;
+    DeliveryStatus status;
+    std::optional<int64_t> next_attempt_ms;
+    bool disabled = false;
+    std::string disabled_reason;
+  };
+  void RecordFinishedAttempts();
+  void OnRecorded(const RecordedOutcome& outcome, const Status& st);
   void PersistHealth(const std::string& webhook_id, const WebhookState& ws);
 
   Store& store_;
@@ -134,6 +142,7 @@ class DeliveryEngine {
   std::vector<Timer> timers_;  // min-heap on due_ms
   std::unordered_map<std::string, std::unique_ptr<WebhookState>> webhooks_;
   std::vector<std::string> runnable_;  // webhooks that may be able to start attempts
+  std::vector<AttemptRecord> unrecorded_;  // finished this turn, to be written together
   std::mt19937_64 rng_;
 
   // Shared with other threads.

@@ -163,8 +163,9 @@ class Store {
   virtual Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) = 0;
   // Every delivery that is not finished, in due order, for the engine to resume after a start.
   virtual Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) = 0;
-  // Records an attempt through the group commit without blocking; `done` runs once it is durable (or failed).
-  virtual void RecordAttemptAsync(AttemptRecord record, std::function<void(Status)> done) = 0;
+  // Records attempts (all or none) through the group commit without blocking; `done` runs once they are durable
+  // (or failed), on a store thread.
+  virtual void RecordAttemptsAsync(std::vector<AttemptRecord> records, std::function<void(Status)> done) = 0;
   // Persists a webhook's circuit state and the status it implies (a disabled webhook stays disabled). Async.
   virtual void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) = 0;
 

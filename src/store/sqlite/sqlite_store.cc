@@ -693,51 +693,57 @@ Status SqliteStore::ForEachUnfinishedDelivery(const std::function<void(const Due
   });
 }
 
-void SqliteStore::RecordAttemptAsync(AttemptRecord record, std::function<void(Status)> done) {
-  auto shared = std::make_shared<AttemptRecord>(std::move(record));
+void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, std::function<void(Status)> done) {
+  auto shared = std::make_shared<std::vector<AttemptRecord>>(std::move(records));
   writer_->Submit(
       [this, shared](Database& db) -> Status {
-        const AttemptRecord& r = *shared;
-        const Attempt& a = r.attempt;
-        auto ins = db.Prepare(
-            "INSERT INTO attempts(id, delivery_id, number, started_at, response_status, response_time_ms, error, "
-            "request_headers, request_body, request_body_truncated, response_headers, response_body, "
-            "response_body_truncated, success) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-        ins.Bind(1, a.id).Bind(2, a.delivery_id).Bind(3, a.number).Bind(4, a.started_at_ms);
-        if (a.response_status) ins.Bind(5, *a.response_status); else ins.BindNull(5);
-        ins.Bind(6, a.response_time_ms);
-        if (a.error.empty()) ins.BindNull(7); else ins.Bind(7, a.error);
-        ins.Bind(8, a.request_headers_json)
-            .Bind(9, a.request_body)
-            .Bind(10, a.request_body_truncated)
-            .Bind(11, a.response_headers_json)
-            .Bind(12, a.response_body)
-            .Bind(13, a.response_body_truncated)
-            .Bind(14, a.success);
-        if (auto st = ins.Run(); !st) return st;
-        const bool finished = r.new_status == DeliveryStatus::kSucceeded || r.new_status == DeliveryStatus::kDead;
-        auto upd = db.Prepare(
-            "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_at = ?4, completed_at = ?5, "
-            "latency_ms = ?6, last_response_status = ?7, last_response_time_ms = ?8, last_error = ?9 "
-            "WHERE id = ?1 AND completed_at IS NULL");
-        upd.Bind(1, a.delivery_id).Bind(2, ToString(r.new_status)).Bind(3, a.number).Bind(4, r.next_attempt_at_ms);
-        upd.Bind(5, finished ? std::optional<int64_t>(a.started_at_ms + a.response_time_ms) : std::nullopt);
-        upd.Bind(6, r.latency_ms);
-        if (a.response_status) upd.Bind(7, *a.response_status); else upd.BindNull(7);
-        upd.Bind(8, a.response_time_ms);
-        if (a.error.empty()) upd.BindNull(9); else upd.Bind(9, a.error);
-        if (auto st = upd.Run(); !st) return st;
-        if (r.disable_webhook) {
-          auto dis = db.Prepare(
-              "UPDATE webhooks SET active = 0, status = 'disabled', disabled_reason = ?2, updated_at = ?3 "
-              "WHERE id = (SELECT webhook_id FROM deliveries WHERE id = ?1)");
-          dis.Bind(1, a.delivery_id).Bind(2, r.disabled_reason).Bind(3, NowMs());
-          if (auto st = dis.Run(); !st) return st;
-          match_cache_.clear();
+        for (const AttemptRecord& r : *shared) {
+          if (auto st = RecordAttempt(db, r); !st) return st;
         }
         return Ok();
       },
       std::move(done));
+}
+
+Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {
+  const Attempt& a = r.attempt;
+  auto ins = db.Prepare(
+      "INSERT INTO attempts(id, delivery_id, number, started_at, response_status, response_time_ms, error, "
+      "request_headers, request_body, request_body_truncated, response_headers, response_body, "
+      "response_body_truncated, success) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  ins.Bind(1, a.id).Bind(2, a.delivery_id).Bind(3, a.number).Bind(4, a.started_at_ms);
+  if (a.response_status) ins.Bind(5, *a.response_status); else ins.BindNull(5);
+  ins.Bind(6, a.response_time_ms);
+  if (a.error.empty()) ins.BindNull(7); else ins.Bind(7, a.error);
+  ins.Bind(8, a.request_headers_json)
+      .Bind(9, a.request_body)
+      .Bind(10, a.request_body_truncated)
+      .Bind(11, a.response_headers_json)
+      .Bind(12, a.response_body)
+      .Bind(13, a.response_body_truncated)
+      .Bind(14, a.success);
+  if (auto st = ins.Run(); !st) return st;
+  const bool finished = r.new_status == DeliveryStatus::kSucceeded || r.new_status == DeliveryStatus::kDead;
+  auto upd = db.Prepare(
+      "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_at = ?4, completed_at = ?5, "
+      "latency_ms = ?6, last_response_status = ?7, last_response_time_ms = ?8, last_error = ?9 "
+      "WHERE id = ?1 AND completed_at IS NULL");
+  upd.Bind(1, a.delivery_id).Bind(2, ToString(r.new_status)).Bind(3, a.number).Bind(4, r.next_attempt_at_ms);
+  upd.Bind(5, finished ? std::optional<int64_t>(a.started_at_ms + a.response_time_ms) : std::nullopt);
+  upd.Bind(6, r.latency_ms);
+  if (a.response_status) upd.Bind(7, *a.response_status); else upd.BindNull(7);
+  upd.Bind(8, a.response_time_ms);
+  if (a.error.empty()) upd.BindNull(9); else upd.Bind(9, a.error);
+  if (auto st = upd.Run(); !st) return st;
+  if (r.disable_webhook) {
+    auto dis = db.Prepare(
+        "UPDATE webhooks SET active = 0, status = 'disabled', disabled_reason = ?2, updated_at = ?3 "
+        "WHERE id = (SELECT webhook_id FROM deliveries WHERE id = ?1)");
+    dis.Bind(1, a.delivery_id).Bind(2, r.disabled_reason).Bind(3, NowMs());
+    if (auto st = dis.Run(); !st) return st;
+    match_cache_.clear();
+  }
+  return Ok();
 }
 
 void SqliteStore::UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) {

@@ -53,7 +53,7 @@ class SqliteStore final : public Store {
   Result<Delivery> GetDelivery(const std::string& account_id, const std::string& id) override;
   Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) override;
   Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) override;
-  void RecordAttemptAsync(AttemptRecord record, std::function<void(Status)> done) override;
+  void RecordAttemptsAsync(std::vector<AttemptRecord> records, std::function<void(Status)> done) override;
   void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) override;
 
   Result<Delivery> ReopenDelivery(const std::string& account_id, const std::string& delivery_id) override;
@@ -90,6 +90,7 @@ class SqliteStore final : public Store {
 
   Result<Webhook> ReadWebhook(Database& db, const char* sql, const std::string& a, const std::string& b);
   Status AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out);
+  Status RecordAttempt(Database& db, const AttemptRecord& record);
   // Inserts one new pending delivery of `event` to `webhook_id`, due now.
   Result<Delivery> InsertDelivery(Database& db, const Event& event, const std::string& webhook_id, int64_t now_ms);
   const std::vector<MatchInfo>& MatchInfoFor(Database& db, const std::string& account_id);  // writer thread only
