@@ -8,7 +8,7 @@ build_packages=(
   libboost1.81-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev libpq-dev libjemalloc-dev
 )
 test_packages=(
-  libgtest-dev python3 python3-pytest python3-aiosmtpd chromium
+  libgtest-dev python3 python3-pytest python3-aiosmtpd chromium openssl
 )
 
 wanted=("${build_packages[@]}")

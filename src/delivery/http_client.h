@@ -1,7 +1,7 @@
-// The outbound HTTP client: libcurl multi, driven by one thread that calls Poll() in a loop. Reuses connections,
-// enforces a whole-request timeout, follows no redirects, keeps at most 10 KiB of each response body, limits
-// protocols to HTTPS (and HTTP when allowed), requires TLS >= 1.2, and runs the SSRF guard on every address it
-// connects to.
+// The outbound HTTP client: HTTP/1.1 over Boost.Beast/Asio on one thread that calls Poll() in a loop. Keeps
+// connections alive per origin, enforces a whole-request deadline, follows no redirects, keeps at most 10 KiB of
+// each response body, limits protocols to HTTPS (and HTTP when allowed), requires TLS >= 1.2 with the peer's
+// certificate and host name verified, and runs the SSRF guard on every address it connects to.
 //
 // Thread-safety: Start and Poll must be called from the owning thread; Wakeup may be called from any thread.
 #pragma once
@@ -11,7 +11,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "domain/model.h"
@@ -56,29 +55,16 @@ class HttpClient {
 
   // Begins a POST; `done` runs on the polling thread when it finishes.
   void Start(OutboundRequest request, Done done);
-  // Waits up to `timeout_ms` (less when curl has a timeout due) for sockets to be ready or a wakeup, then drives
-  // the ready transfers and completes the finished ones.
+  // Waits up to `timeout_ms` for sockets, timers or a wakeup, then runs what is ready: finished requests call
+  // their `done` from inside Poll.
   void Poll(int timeout_ms);
   // Interrupts a Poll in progress. Thread-safe.
   void Wakeup();
-  [[nodiscard]] size_t InFlight() const { return in_flight_; }
+  [[nodiscard]] size_t InFlight() const;
 
  private:
-  struct Transfer;
-  void* NewHandle();  // a CURL* with the options every delivery shares
-  void Finish(Transfer* transfer, int curl_code);
-  // libcurl's callbacks: watch `socket` for `what` (CURL_POLL_*); the next timeout is due in `timeout_ms`.
-  static int OnSocket(void* easy, int socket, int what, void* user, void* socket_data);
-  static int OnTimer(void* multi, long timeout_ms, void* user);
-
-  HttpClientOptions options_;
-  void* multi_;  // CURLM*
-  int epoll_fd_ = -1;
-  int wake_fd_ = -1;          // an eventfd in the epoll set, for Wakeup
-  int64_t timer_due_ms_ = -1;  // steady-clock ms when curl wants CURL_SOCKET_TIMEOUT; -1 = none
-  size_t in_flight_ = 0;
-  std::unordered_map<void*, std::unique_ptr<Transfer>> transfers_;  // by CURL* handle, while running
-  std::vector<void*> idle_handles_;                                 // CURL* kept for reuse
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Parses a Retry-After header value (delta-seconds or an HTTP date) into milliseconds from `now_ms`.

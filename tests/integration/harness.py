@@ -155,9 +155,11 @@ class Hookd:
 
 class Receiver:
     """A real HTTP receiver on 127.0.0.1 with a scripted behaviour, in the spirit of an HTTP imposter:
-    `fail_first(n, status)`, `always(status)`, `hang(seconds)`. Records (time, headers, body) of every request."""
+    `fail_first(n, status)`, `always(status)`, `hang(seconds)`. Records (time, headers, body) of every request.
+    With `tls` (an ssl.SSLContext) it serves HTTPS and its URL names `localhost`; with `idle_timeout` it closes a
+    kept-alive connection that has been idle that many seconds, as many servers do."""
 
-    def __init__(self):
+    def __init__(self, tls=None, idle_timeout=None):
         self.requests = []
         self.lock = threading.Lock()
         self.status = 200
@@ -171,6 +173,7 @@ class Receiver:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            timeout = idle_timeout
 
             def do_POST(self):
                 length = int(self.headers.get("content-length", 0))
@@ -214,12 +217,17 @@ class Receiver:
             request_queue_size = 1024  # a real server's backlog; Python's default of 5 drops bursts of connects
 
         self.server = Server(("127.0.0.1", 0), Handler)
+        if tls:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.tls = tls
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def url(self):
+        if self.tls:
+            return f"https://localhost:{self.server.server_address[1]}/hook"
         return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
 
     def fail_first(self, n, status=500):
