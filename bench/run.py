@@ -86,7 +86,7 @@ def setup(h, ports, **webhook_fields):
     return key, webhooks
 
 
-def drive(h, key, ports, rate, duration, fanout, batch=1, connections=64, drain=300, extra=()):
+def drive(h, key, ports, rate, duration, fanout, batch=1, connections=256, drain=300, extra=()):
     args = [DRIVER, "drive", "--target", h.target, "--key", key, "--rate", str(rate), "--duration", str(duration),
             "--fanout", str(fanout), "--batch", str(batch), "--connections", str(connections), "--drain", str(drain),
             "--ports", ",".join(map(str, ports)), *extra]
@@ -128,7 +128,7 @@ class Bench:
         h = self.fresh(f"ingest-{batch}")
         try:
             key, _ = setup(h, [])
-            r = drive(h, key, [], 0, 5 if self.quick else 20, 0, batch=batch, connections=64)
+            r = drive(h, key, [], 0, 5 if self.quick else 20, 0, batch=batch)
             r["peak_rss_mb"] = h.peak_rss_mb()
             return r
         finally:
