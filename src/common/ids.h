@@ -15,6 +15,10 @@ namespace hookd {
 // The ULID for a given time and randomness; exposed for tests.
 [[nodiscard]] std::string EncodeUlid(uint64_t time_ms, uint64_t random_hi16, uint64_t random_lo64);
 
+// The 128-bit value of the ULID that ends `id` (its last 26 characters): ids of one prefix compare like their
+// values. Characters outside the alphabet count as 0.
+[[nodiscard]] unsigned __int128 UlidValue(std::string_view id);
+
 // True when `id` is `prefix` followed by a well-formed ULID. Used to reject garbage ids and cursors early.
 [[nodiscard]] bool IsWellFormedId(std::string_view id, std::string_view prefix);
 

@@ -48,7 +48,7 @@ Status DeliveryEngine::Start() {
     Add(std::move(job));
   });
   if (!st) return st;
-  LogInfo("delivery engine started", {{"resumed_deliveries", std::to_string(jobs_.size())}});
+  LogInfo("delivery engine started", {{"resumed_deliveries", std::to_string(slot_by_id_.size())}});
   thread_ = std::thread([this] { Loop(); });
   return Ok();
 }
@@ -119,7 +119,7 @@ void DeliveryEngine::OnWebhookChanged(const std::string& webhook_id) {
     auto it = webhooks_.find(webhook_id);
     if (it == webhooks_.end()) return;
     it->second->loaded = false;
-    MarkRunnable(webhook_id);
+    MarkRunnable(*it->second);
   });
 }
 
@@ -153,64 +153,83 @@ bool DeliveryEngine::IsInFlight(const std::string& delivery_id) const {
 DeliveryEngine::WebhookState& DeliveryEngine::State(const std::string& webhook_id) {
   auto it = webhooks_.find(webhook_id);
   if (it == webhooks_.end()) {
-    it = webhooks_.emplace(webhook_id, std::make_unique<WebhookState>(options_.circuit)).first;
+    it = webhooks_.emplace(webhook_id, std::make_unique<WebhookState>(webhook_id, options_.circuit)).first;
   }
   return *it->second;
 }
 
 void DeliveryEngine::Add(Job job) {
-  auto it = jobs_.find(job.delivery_id);
-  if (it != jobs_.end()) {
-    Job& known = it->second;
-    if (known.stage == Stage::kScheduled && job.due_ms < known.due_ms) {
-      known.due_ms = job.due_ms;
-      ScheduleTimer(known);
+  if (auto known = slot_by_id_.find(job.delivery_id); known != slot_by_id_.end()) {
+    Job& existing = slots_[known->second];
+    if (existing.stage == Stage::kScheduled && job.due_ms < existing.due_ms) {
+      existing.due_ms = job.due_ms;
+      ScheduleTimer(known->second);
     }
     return;
   }
-  State(job.webhook_id).unfinished.insert(job.delivery_id);
-  const std::string id = job.delivery_id;
-  Job& stored = jobs_.emplace(id, std::move(job)).first->second;
-  stored.stage = Stage::kScheduled;
-  ScheduleTimer(stored);
+  JobSlot slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<JobSlot>(slots_.size());
+    slots_.emplace_back();
+  }
+  Job& stored = slots_[slot];
+  job.generation = stored.generation;  // the slot's count goes on, so references to its previous job stay stale
+  job.order = UlidValue(job.delivery_id);
+  job.ws = &State(job.webhook_id);
+  job.stage = Stage::kScheduled;
+  job.live = true;
+  stored = std::move(job);
+  stored.ws->unfinished.emplace(stored.order, slot);
+  slot_by_id_.emplace(stored.delivery_id, slot);
+  ScheduleTimer(slot);
 }
 
-void DeliveryEngine::ScheduleTimer(Job& job) {
+void DeliveryEngine::ScheduleTimer(JobSlot slot) {
+  Job& job = slots_[slot];
   ++job.generation;
-  timers_.push_back(Timer{job.due_ms, job.generation, job.delivery_id, job.webhook_id});
+  timers_.push_back(Timer{job.due_ms, job.generation, slot, job.ws});
   std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
 }
 
-void DeliveryEngine::Forget(const std::string& delivery_id) {
-  auto it = jobs_.find(delivery_id);
-  if (it == jobs_.end()) return;
-  WebhookState& ws = State(it->second.webhook_id);
-  ws.unfinished.erase(delivery_id);
-  ws.ready.erase(delivery_id);
-  jobs_.erase(it);
+void DeliveryEngine::WakeWebhookAt(WebhookState& ws, int64_t at_ms) {
+  timers_.push_back(Timer{at_ms, 0, kNoJob, &ws});
+  std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
 }
 
-void DeliveryEngine::MarkRunnable(const std::string& webhook_id) {
-  WebhookState& ws = State(webhook_id);
+void DeliveryEngine::Forget(JobSlot slot) {
+  Job& job = slots_[slot];
+  if (!job.live) return;
+  job.ws->unfinished.erase({job.order, slot});
+  slot_by_id_.erase(job.delivery_id);
+  const uint64_t next_generation = job.generation + 1;
+  job = Job{};
+  job.generation = next_generation;
+  free_slots_.push_back(slot);
+}
+
+void DeliveryEngine::MarkRunnable(WebhookState& ws) {
   if (ws.runnable_queued) return;
   ws.runnable_queued = true;
-  runnable_.push_back(webhook_id);
+  runnable_.push_back(&ws);
 }
 
 void DeliveryEngine::RunTimers(int64_t now) {
   while (!timers_.empty() && timers_.front().due_ms <= now) {
     std::pop_heap(timers_.begin(), timers_.end(), std::greater<>{});
-    Timer t = std::move(timers_.back());
+    const Timer t = timers_.back();
     timers_.pop_back();
-    if (t.delivery_id.empty()) {  // a webhook wake-up (rate limit or circuit cooldown)
-      MarkRunnable(t.webhook_id);
+    if (t.slot == kNoJob) {  // a webhook wake-up (rate limit or circuit cooldown)
+      MarkRunnable(*t.ws);
       continue;
     }
-    auto it = jobs_.find(t.delivery_id);
-    if (it == jobs_.end() || it->second.generation != t.generation || it->second.stage != Stage::kScheduled) continue;
-    it->second.stage = Stage::kReady;
-    State(t.webhook_id).ready.insert(t.delivery_id);
-    MarkRunnable(t.webhook_id);
+    Job& job = slots_[t.slot];
+    if (!job.live || job.generation != t.generation || job.stage != Stage::kScheduled) continue;
+    job.stage = Stage::kReady;
+    job.ws->ready.emplace_back(t.slot, job.generation);
+    MarkRunnable(*job.ws);
   }
 }
 
@@ -232,11 +251,11 @@ void DeliveryEngine::Loop() {
       if (client_.InFlight() == 0 || now >= stop_deadline) break;
     } else {
       RunTimers(now);
-      std::vector<std::string> batch;
+      std::vector<WebhookState*> batch;
       batch.swap(runnable_);
-      for (const std::string& webhook_id : batch) Dispatch(webhook_id, now);
+      for (WebhookState* ws : batch) Dispatch(*ws, now);
     }
-    metrics_.deliveries_queued.store(static_cast<int64_t>(jobs_.size()) - static_cast<int64_t>(client_.InFlight()),
+    metrics_.deliveries_queued.store(static_cast<int64_t>(slot_by_id_.size()) - static_cast<int64_t>(client_.InFlight()),
                                      std::memory_order_relaxed);
     int64_t wait = kMaxSleepMs;
     if (!stopping) {
@@ -256,16 +275,15 @@ void DeliveryEngine::Loop() {
   }
 }
 
-void DeliveryEngine::LoadSettings(WebhookState& ws, const std::string& webhook_id) {
-  auto loaded = store_.GetWebhookById(webhook_id);
+void DeliveryEngine::LoadSettings(WebhookState& ws) {
+  auto loaded = store_.GetWebhookById(ws.id);
   if (!loaded) {
     if (loaded.error().kind == ErrorKind::kNotFound) {
       ws.missing = true;
       ws.loaded = true;
     } else {
-      LogError("cannot load webhook", {{"webhook_id", webhook_id}, {"error", loaded.error().message}});
-      timers_.push_back(Timer{NowMs() + 1000, 0, "", webhook_id});  // try again shortly
-      std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
+      LogError("cannot load webhook", {{"webhook_id", ws.id}, {"error", loaded.error().message}});
+      WakeWebhookAt(ws, NowMs() + 1000);  // try again shortly
     }
     return;
   }
@@ -281,16 +299,16 @@ void DeliveryEngine::LoadSettings(WebhookState& ws, const std::string& webhook_i
   }
 }
 
-void DeliveryEngine::Dispatch(const std::string& webhook_id, int64_t now) {
-  WebhookState& ws = State(webhook_id);
+void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
   ws.runnable_queued = false;
-  if (!ws.loaded) LoadSettings(ws, webhook_id);
+  if (!ws.loaded) LoadSettings(ws);
   if (ws.missing) {  // deleted: its deliveries went with it
-    std::vector<std::string> drop;
-    for (const std::string& id : ws.unfinished) {
-      if (jobs_.at(id).stage != Stage::kInFlight) drop.push_back(id);
+    std::vector<JobSlot> drop;
+    for (const auto& [order, slot] : ws.unfinished) {
+      if (slots_[slot].stage != Stage::kInFlight) drop.push_back(slot);
     }
-    for (const std::string& id : drop) Forget(id);
+    for (JobSlot slot : drop) Forget(slot);
+    ws.ready.clear();
     return;
   }
   if (!ws.settings || !ws.settings->active) return;  // parked until the webhook changes
@@ -301,40 +319,50 @@ void DeliveryEngine::Dispatch(const std::string& webhook_id, int64_t now) {
     ws.bucket = TokenBucket::Full(burst, now);
     ws.bucket_started = true;
   }
-  auto wake_at = [&](int64_t at) {
-    timers_.push_back(Timer{at, 0, "", webhook_id});
-    std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
-  };
-  while (!ws.ready.empty()) {
+  for (;;) {
+    const JobSlot next = NextReady(ws, w.ordered);
+    if (next == kNoJob) return;  // for an ordered webhook: the oldest is not due yet, the rest wait behind it
     if (client_.InFlight() >= options_.max_in_flight) {
-      MarkRunnable(webhook_id);
+      MarkRunnable(ws);
       return;
     }
     if (ws.in_flight >= options_.max_in_flight_per_webhook || (w.ordered && ws.in_flight > 0)) return;
     const CircuitState before = ws.health.circuit();
     if (!ws.health.MayAttempt(now, ws.in_flight)) {
-      if (ws.health.circuit() == CircuitState::kOpen && ws.in_flight == 0) wake_at(ws.health.open_until_ms());
+      if (ws.health.circuit() == CircuitState::kOpen && ws.in_flight == 0) WakeWebhookAt(ws, ws.health.open_until_ms());
       return;  // otherwise a probe is in flight; its completion makes this webhook runnable again
     }
-    if (ws.health.circuit() != before) PersistHealth(webhook_id, ws);
-    const std::string next = w.ordered ? *ws.unfinished.begin() : *ws.ready.begin();
-    if (w.ordered && !ws.ready.count(next)) return;  // the oldest is not due yet: the rest wait behind it
+    if (ws.health.circuit() != before) PersistHealth(ws);
     if (!ws.bucket.TryTake(rate, burst, now)) {
-      wake_at(now + std::max<int64_t>(1, ws.bucket.MsUntilToken(rate)));
+      WakeWebhookAt(ws, now + std::max<int64_t>(1, ws.bucket.MsUntilToken(rate)));
       return;
     }
-    ws.ready.erase(next);
-    StartAttempt(jobs_.at(next), ws);
+    if (!w.ordered) ws.ready.pop_front();  // NextReady returned the front
+    StartAttempt(next, ws);
     if (ws.health.circuit() == CircuitState::kHalfOpen) return;  // one probe at a time
   }
 }
 
-void DeliveryEngine::StartAttempt(Job& job, WebhookState& ws) {
+DeliveryEngine::JobSlot DeliveryEngine::NextReady(WebhookState& ws, bool ordered) {
+  while (!ws.ready.empty()) {  // drop entries whose job has moved on (started, rescheduled or forgotten)
+    const auto [slot, generation] = ws.ready.front();
+    const Job& job = slots_[slot];
+    if (job.live && job.generation == generation && job.stage == Stage::kReady) break;
+    ws.ready.pop_front();
+  }
+  if (!ordered) return ws.ready.empty() ? kNoJob : ws.ready.front().first;
+  if (ws.unfinished.empty()) return kNoJob;
+  const JobSlot oldest = ws.unfinished.begin()->second;
+  return slots_[oldest].stage == Stage::kReady ? oldest : kNoJob;
+}
+
+void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
+  Job& job = slots_[slot];
   if (!job.event) {
     auto event = store_.GetEventById(job.event_id);
     if (!event) {
       LogError("cannot load event of delivery", {{"delivery_id", job.delivery_id}, {"error", event.error().message}});
-      Forget(job.delivery_id);
+      Forget(slot);
       return;
     }
     job.event_created_ms = event->created_at_ms;
@@ -357,16 +385,15 @@ void DeliveryEngine::StartAttempt(Job& job, WebhookState& ws) {
   }
   metrics_.attempts_started.fetch_add(1, std::memory_order_relaxed);
   metrics_.attempts_in_flight.fetch_add(1, std::memory_order_relaxed);
-  client_.Start(std::move(request),
-                [this, id = job.delivery_id, attempt = std::move(attempt)](OutboundResponse response) mutable {
-                  OnAttemptDone(id, std::move(attempt), std::move(response));
-                });
+  client_.Start(std::move(request), [this, slot, attempt = std::move(attempt)](OutboundResponse response) mutable {
+    OnAttemptDone(slot, std::move(attempt), std::move(response));
+  });
 }
 
-void DeliveryEngine::OnAttemptDone(const std::string& delivery_id, Attempt attempt, OutboundResponse response) {
+void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundResponse response) {
   metrics_.attempts_in_flight.fetch_sub(1, std::memory_order_relaxed);
-  Job& job = jobs_.at(delivery_id);
-  WebhookState& ws = State(job.webhook_id);
+  Job& job = slots_[slot];  // an in-flight job keeps its slot
+  WebhookState& ws = *job.ws;
   --ws.in_flight;
   const int64_t now = NowMs();
   attempt.response_status = response.status;
@@ -416,11 +443,12 @@ void DeliveryEngine::OnAttemptDone(const std::string& delivery_id, Attempt attem
       }
     }
   }
-  if (ws.health.OnAttempt(attempt.success, now)) PersistHealth(job.webhook_id, ws);
+  if (ws.health.OnAttempt(attempt.success, now)) PersistHealth(ws);
   record.attempt = std::move(attempt);
 
   unrecorded_.push_back(std::move(record));
-  MarkRunnable(job.webhook_id);
+  unrecorded_slots_.push_back(slot);
+  MarkRunnable(ws);
 }
 
 // One write for every attempt that finished this turn, and one task back when it is durable.
@@ -428,8 +456,10 @@ void DeliveryEngine::RecordFinishedAttempts() {
   if (unrecorded_.empty()) return;
   std::vector<RecordedOutcome> outcomes;
   outcomes.reserve(unrecorded_.size());
-  for (const AttemptRecord& r : unrecorded_) {
-    outcomes.push_back({r.attempt.delivery_id, r.new_status, r.next_attempt_at_ms, r.disable_webhook, r.disabled_reason});
+  for (size_t i = 0; i < unrecorded_.size(); ++i) {
+    const AttemptRecord& r = unrecorded_[i];
+    outcomes.push_back({unrecorded_slots_[i], r.attempt.delivery_id, r.new_status, r.next_attempt_at_ms,
+                        r.disable_webhook, r.disabled_reason});
   }
   store_.RecordAttemptsAsync(std::move(unrecorded_), [this, outcomes = std::move(outcomes)](Status st) mutable {
     Post([this, outcomes = std::move(outcomes), st = std::move(st)] {
@@ -437,6 +467,7 @@ void DeliveryEngine::RecordFinishedAttempts() {
     });
   });
   unrecorded_.clear();
+  unrecorded_slots_.clear();
 }
 
 void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st) {
@@ -445,37 +476,36 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
     std::lock_guard lock(mu_);
     in_flight_.erase(delivery_id);
   }
-  auto it = jobs_.find(delivery_id);
-  if (it == jobs_.end()) return;
-  Job& job = it->second;
-  const std::string webhook_id = job.webhook_id;
+  Job& job = slots_[outcome.slot];  // an in-flight job keeps its slot until here
+  if (!job.live || job.delivery_id != delivery_id) return;
+  WebhookState& ws = *job.ws;
   if (!st) {
     // The outcome is not durable: the store still holds the previous state, so the same attempt runs again.
     LogError("recording an attempt failed; will retry the delivery",
              {{"delivery_id", delivery_id}, {"error", st.error().message}});
     job.stage = Stage::kScheduled;
     job.due_ms = NowMs() + kStoreRetryDelayMs;
-    ScheduleTimer(job);
+    ScheduleTimer(outcome.slot);
   } else if (outcome.status == DeliveryStatus::kFailed) {
     job.attempts_made += 1;
     job.due_ms = *outcome.next_attempt_ms;
     job.stage = Stage::kScheduled;
     if (job.due_ms - NowMs() > kKeepEventForRetryMs) job.event.reset();
-    ScheduleTimer(job);
+    ScheduleTimer(outcome.slot);
   } else {
-    Forget(delivery_id);
+    Forget(outcome.slot);
   }
   if (st && outcome.disabled) {
-    LogWarn("webhook disabled", {{"webhook_id", webhook_id}, {"reason", outcome.disabled_reason}});
-    alerter_.WebhookDisabled(webhook_id, outcome.disabled_reason);
-    State(webhook_id).loaded = false;
+    LogWarn("webhook disabled", {{"webhook_id", ws.id}, {"reason", outcome.disabled_reason}});
+    alerter_.WebhookDisabled(ws.id, outcome.disabled_reason);
+    ws.loaded = false;
   }
-  MarkRunnable(webhook_id);
+  MarkRunnable(ws);
 }
 
-void DeliveryEngine::PersistHealth(const std::string& webhook_id, const WebhookState& ws) {
+void DeliveryEngine::PersistHealth(const WebhookState& ws) {
   const CircuitState circuit = ws.health.circuit();
-  store_.UpdateWebhookHealthAsync(webhook_id,
+  store_.UpdateWebhookHealthAsync(ws.id,
                                   circuit == CircuitState::kClosed ? WebhookStatus::kHealthy : WebhookStatus::kFailing,
                                   circuit);
 }

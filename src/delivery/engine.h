@@ -1,10 +1,10 @@
 // The delivery engine: an in-process scheduler fed directly by committed events (no polling on the hot path).
-// It runs attempts on the libcurl client, records each outcome through the store's group commit, and schedules
+// It runs attempts on the HTTP client, records each outcome through the store's group commit, and schedules
 // retries on the retry policy. Per webhook it enforces the rate limit (token bucket), a concurrency cap, the
 // circuit breaker, strict order for `ordered` webhooks, and auto-disable. On start it resumes every unfinished
 // delivery from the store.
 //
-// Invariants: the engine knows each delivery at most once (jobs_ by id), in exactly one stage — scheduled
+// Invariants: the engine knows each delivery at most once (slot_by_id_), in exactly one stage — scheduled
 // (waiting for its time), ready (due, waiting for its webhook's capacity), or in flight — so at most one attempt
 // of a delivery is in flight; a retry is scheduled only after the failed attempt's record is durable; a succeeded
 // delivery is forgotten and never sent again.
@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <future>
 #include <memory>
@@ -42,8 +43,7 @@ struct EngineOptions {
   bool allow_http = false;
   bool allow_private_networks = false;
   CircuitSettings circuit;
-  // Concurrency caps. libcurl multi's cost per call grows with the number of transfers, and a receiver is served
-  // best by a few busy keep-alive connections, so these stay modest (measured in BENCHMARKS.md).
+  // Concurrency caps: a receiver is served best by a few busy keep-alive connections, so these stay modest.
   size_t max_in_flight = 1024;          // all webhooks together
   int max_in_flight_per_webhook = 32;   // so one slow webhook cannot take every connection
 };
@@ -74,31 +74,41 @@ class DeliveryEngine {
 
  private:
   enum class Stage { kScheduled, kReady, kInFlight };
+  struct WebhookState;
+  // Jobs live in slots (indices into slots_) so that timers, ready queues and completions refer to them without
+  // hashing ids; a slot's generation changes whenever its job is rescheduled or forgotten, which makes every
+  // older reference to it stale.
+  using JobSlot = uint32_t;
+  static constexpr JobSlot kNoJob = UINT32_MAX;
   struct Job {
     std::string delivery_id;
     std::string webhook_id;
     std::string event_id;
+    unsigned __int128 order = 0;  // the delivery id's ULID value: creation order
+    WebhookState* ws = nullptr;
     int attempts_made = 0;
     int64_t due_ms = 0;
     int64_t event_created_ms = 0;
     std::shared_ptr<const Event> event;  // null until loaded (resumed deliveries, retries)
     Stage stage = Stage::kScheduled;
-    uint64_t generation = 0;  // bumped on every reschedule; stale timer entries are skipped
+    uint64_t generation = 0;
+    bool live = false;  // false while the slot is free
   };
   struct Timer {
     int64_t due_ms;
     uint64_t generation;
-    std::string delivery_id;  // empty = a webhook wake-up
-    std::string webhook_id;
+    JobSlot slot;        // kNoJob = a webhook wake-up
+    WebhookState* ws;
     bool operator>(const Timer& o) const { return due_ms > o.due_ms; }
   };
   struct WebhookState {
-    explicit WebhookState(CircuitSettings settings) : health(settings) {}
+    WebhookState(std::string webhook_id, CircuitSettings circuit) : id(std::move(webhook_id)), health(circuit) {}
+    std::string id;
     std::shared_ptr<const Webhook> settings;  // null until loaded
     bool loaded = false;
-    bool missing = false;                  // deleted
-    std::set<std::string> unfinished;      // every known delivery of this webhook, in creation order
-    std::set<std::string> ready;           // due deliveries waiting for capacity, in creation order
+    bool missing = false;  // deleted
+    std::set<std::pair<unsigned __int128, JobSlot>> unfinished;  // every known delivery, in creation order
+    std::deque<std::pair<JobSlot, uint64_t>> ready;  // (slot, generation) as they became due; stale ones skipped
     int in_flight = 0;
     TokenBucket bucket;
     bool bucket_started = false;
@@ -110,16 +120,20 @@ class DeliveryEngine {
   void Loop();
   void RunTimers(int64_t now);
   void Add(Job job);
-  void ScheduleTimer(Job& job);
-  void Forget(const std::string& delivery_id);
+  void ScheduleTimer(JobSlot slot);
+  void WakeWebhookAt(WebhookState& ws, int64_t at_ms);
+  void Forget(JobSlot slot);
   WebhookState& State(const std::string& webhook_id);
-  void LoadSettings(WebhookState& ws, const std::string& webhook_id);
-  void MarkRunnable(const std::string& webhook_id);
-  void Dispatch(const std::string& webhook_id, int64_t now);
-  void StartAttempt(Job& job, WebhookState& ws);
-  void OnAttemptDone(const std::string& delivery_id, Attempt attempt, OutboundResponse response);
+  void LoadSettings(WebhookState& ws);
+  void MarkRunnable(WebhookState& ws);
+  void Dispatch(WebhookState& ws, int64_t now);
+  // The job `ws` may start next (the oldest unfinished one for an ordered webhook, if it is due), or kNoJob.
+  JobSlot NextReady(WebhookState& ws, bool ordered);
+  void StartAttempt(JobSlot slot, WebhookState& ws);
+  void OnAttemptDone(JobSlot slot, Attempt attempt, OutboundResponse response);
   // What the engine does once an attempt's record is durable.
   struct RecordedOutcome {
+    JobSlot slot;
     std::string delivery_id;
     DeliveryStatus status;
     std::optional<int64_t> next_attempt_ms;
@@ -128,7 +142,7 @@ class DeliveryEngine {
   };
   void RecordFinishedAttempts();
   void OnRecorded(const RecordedOutcome& outcome, const Status& st);
-  void PersistHealth(const std::string& webhook_id, const WebhookState& ws);
+  void PersistHealth(const WebhookState& ws);
 
   Store& store_;
   Alerter& alerter_;
@@ -138,11 +152,14 @@ class DeliveryEngine {
   HttpClient client_;  // engine thread only
 
   // Engine-thread state.
-  std::unordered_map<std::string, Job> jobs_;
-  std::vector<Timer> timers_;  // min-heap on due_ms
-  std::unordered_map<std::string, std::unique_ptr<WebhookState>> webhooks_;
-  std::vector<std::string> runnable_;  // webhooks that may be able to start attempts
+  std::deque<Job> slots_;                                  // stable addresses as it grows
+  std::vector<JobSlot> free_slots_;
+  std::unordered_map<std::string, JobSlot> slot_by_id_;   // every live job, by delivery id
+  std::vector<Timer> timers_;                              // min-heap on due_ms
+  std::unordered_map<std::string, std::unique_ptr<WebhookState>> webhooks_;  // never erased
+  std::vector<WebhookState*> runnable_;  // webhooks that may be able to start attempts
   std::vector<AttemptRecord> unrecorded_;  // finished this turn, to be written together
+  std::vector<JobSlot> unrecorded_slots_;  // their jobs
   std::mt19937_64 rng_;
 
   // Shared with other threads.
