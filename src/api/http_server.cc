@@ -97,18 +97,17 @@ Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port) {
 // Runs the handler on the worker pool and completes on the network thread. Written as an explicit initiation
 // rather than a co_spawn'd lambda: GCC 12 mis-handles capturing coroutine lambdas in co_await expressions.
 asio::awaitable<HttpResponse> HttpServer::Handle(std::shared_ptr<const HttpRequest> request) {
-  auto network = co_await asio::this_coro::executor;
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(HttpResponse)>(
-      [this, network](auto handler, std::shared_ptr<const HttpRequest> req) {
+      [this](auto handler, std::shared_ptr<const HttpRequest> req) {
         // The completion is move-only and must run once, on the network thread, whoever answers.
         struct Completion {
           decltype(handler) resume;
           std::atomic<bool> answered{false};
         };
         auto completion = std::make_shared<Completion>(std::move(handler));
-        Respond respond = [network, completion](HttpResponse response) {
+        Respond respond = [this, completion](HttpResponse response) {
           if (completion->answered.exchange(true)) return;
-          asio::post(network, [completion, response = std::move(response)]() mutable {
+          Deliver([completion, response = std::move(response)]() mutable {
             std::move(completion->resume)(std::move(response));
           });
         };
@@ -127,6 +126,27 @@ asio::awaitable<HttpResponse> HttpServer::Handle(std::shared_ptr<const HttpReque
         }
       },
       asio::use_awaitable, std::move(request));
+}
+
+// Answers come from worker threads and from the store's writer, often many from one group commit: they queue here
+// and one task on the network thread runs them all, so a burst costs one wakeup of the network thread, not one each.
+void HttpServer::Deliver(std::function<void()> resume) {
+  bool was_empty;
+  {
+    std::lock_guard lock(answers_mu_);
+    was_empty = answers_.empty();
+    answers_.push_back(std::move(resume));
+  }
+  if (was_empty) asio::post(io_, [this] { RunAnswers(); });
+}
+
+void HttpServer::RunAnswers() {
+  std::vector<std::function<void()>> ready;
+  {
+    std::lock_guard lock(answers_mu_);
+    ready.swap(answers_);
+  }
+  for (auto& resume : ready) resume();
 }
 
 void HttpServer::Start() { asio::co_spawn(io_, AcceptLoop(), asio::detached); }

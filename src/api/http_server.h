@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_set>
 
@@ -54,6 +55,9 @@ class HttpServer {
   boost::asio::awaitable<void> Linger(boost::beast::tcp_stream& stream);
   // Runs the handler (inline or on a worker) and resumes on the network thread with its answer.
   boost::asio::awaitable<HttpResponse> Handle(std::shared_ptr<const HttpRequest> request);
+  // Runs `resume` on the network thread (thread-safe); answers queued together are run by one task.
+  void Deliver(std::function<void()> resume);
+  void RunAnswers();
   void Forget(Connection* connection);
 
   boost::asio::io_context& io_;
@@ -64,6 +68,8 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   // Network-thread state.
   std::unordered_set<Connection*> connections_;
+  std::mutex answers_mu_;
+  std::vector<std::function<void()>> answers_;  // guarded by answers_mu_
   bool shutting_down_ = false;
   std::function<void()> on_drained_;
 };
