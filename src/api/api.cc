@@ -97,12 +97,17 @@ void Api::RegisterRoutes() {
            "Delivery statistics (?since=24h): per event type, per webhook and over time");
 }
 
-void Api::Handle(const HttpRequest& request, Respond respond) {
+void Api::Handle(const HttpRequest& request, Respond respond, const Offload& offload) {
   metrics_.http_requests.fetch_add(1, std::memory_order_relaxed);
-  const bool has_credentials = !request.Header("authorization").empty();
-  Result<Principal> principal =
-      has_credentials ? Authenticate(request) : Result<Principal>(Fail(Error::Unauthorized("missing bearer token")));
+  if (std::optional<Result<Principal>> principal = AuthenticateWithoutBlocking(request)) {
+    return Dispatch(request, std::move(*principal), std::move(respond), &offload);
+  }
+  offload([this, &request, respond = std::move(respond)]() mutable {
+    Dispatch(request, Authenticate(request), std::move(respond), nullptr);
+  });
+}
 
+void Api::Dispatch(const HttpRequest& request, Result<Principal> principal, Respond respond, const Offload* offload) {
   RateLimitDecision limit;
   if (rate_limiter_.Enabled()) {
     const std::string bucket = principal ? principal->credential : "addr:" + request.remote_address;
@@ -138,44 +143,38 @@ void Api::Handle(const HttpRequest& request, Respond respond) {
   if (target.access == Access::kAdmin && !principal->admin) {
     return finish(ErrorResponse(Error::Unauthorized("this endpoint requires the admin token")));
   }
-  static const Principal kAnonymous;
-  const Principal& caller = principal ? *principal : kAnonymous;
+  Principal caller = principal ? std::move(*principal) : Principal{};
   if (target.async_handler) return (this->*target.async_handler)(request, match->params, caller, std::move(finish));
-  finish((this->*target.handler)(request, match->params, caller));
+  if (!offload) return finish((this->*target.handler)(request, match->params, caller));
+  // Synchronous handlers read the store: never on the network thread.
+  (*offload)([this, &request, handler = target.handler, params = std::move(match->params), caller = std::move(caller),
+              finish = std::move(finish)] { finish((this->*handler)(request, params, caller)); });
 }
 
-bool Api::AnswersWithoutBlocking(const HttpRequest& request) {
-  if (request.malformed_target) return false;
-  auto match = router_.Find(request.method, request.path);
-  if (!match || !targets_[match->route_index].async_handler) return false;
+std::optional<Result<Principal>> Api::AuthenticateWithoutBlocking(const HttpRequest& request) {
   const std::string header = request.Header("authorization");
-  if (header.size() < 8) return false;
-  const std::string token = header.substr(7);
-  if (ConstantTimeEquals(token, admin_token_)) return true;
-  // Authenticate finds it there too, unless it expires in between: then one lookup blocks briefly.
-  return token.rfind("hk_", 0) == 0 && token.size() < 256 && credentials_.Find(Sha256Hex(token), NowMs());
-}
-
-Result<Principal> Api::Authenticate(const HttpRequest& request) {
-  const std::string header = request.Header("authorization");
+  if (header.empty()) return Fail(Error::Unauthorized("missing bearer token"));
   if (header.size() < 8 || (header.compare(0, 7, "Bearer ") != 0 && header.compare(0, 7, "bearer ") != 0)) {
     return Fail(Error::Unauthorized("expected Authorization: Bearer <token>"));
   }
   const std::string token = header.substr(7);
   if (ConstantTimeEquals(token, admin_token_)) return Principal{true, "", "admin"};
-  if (token.rfind("hk_", 0) == 0 && token.size() < 256) {
-    // Looked up by hash: the key itself is never stored, and the comparison is of fixed-size digests.
-    const std::string hash = Sha256Hex(token);
-    const int64_t now = NowMs();
-    if (auto cached = credentials_.Find(hash, now)) return Principal{false, cached->account_id, cached->key_id};
-    auto key = store_.FindApiKeyByHash(hash);
-    if (!key) return Fail(key.error());
-    if (*key) {
-      credentials_.Put(hash, CachedCredential{(*key)->account_id, (*key)->id}, now);
-      return Principal{false, (*key)->account_id, (*key)->id};
-    }
+  if (token.rfind("hk_", 0) != 0 || token.size() >= 256) return Fail(Error::Unauthorized("invalid API key or token"));
+  // Looked up by hash: the key itself is never stored, and the comparison is of fixed-size digests.
+  if (auto cached = credentials_.Find(Sha256Hex(token), NowMs())) {
+    return Principal{false, cached->account_id, cached->key_id};
   }
-  return Fail(Error::Unauthorized("invalid API key or token"));
+  return std::nullopt;
+}
+
+Result<Principal> Api::Authenticate(const HttpRequest& request) {
+  if (auto decided = AuthenticateWithoutBlocking(request)) return std::move(*decided);
+  const std::string hash = Sha256Hex(request.Header("authorization").substr(7));
+  auto key = store_.FindApiKeyByHash(hash);
+  if (!key) return Fail(key.error());
+  if (!*key) return Fail(Error::Unauthorized("invalid API key or token"));
+  credentials_.Put(hash, CachedCredential{(*key)->account_id, (*key)->id}, NowMs());
+  return Principal{false, (*key)->account_id, (*key)->id};
 }
 
 Result<std::string> Api::ActingAccount(const HttpRequest& request, const Principal& principal,

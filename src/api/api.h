@@ -1,5 +1,6 @@
 // The REST API (SPEC §3): authentication, API rate limiting, routing, and one handler per endpoint. Handle()
-// is the whole request → response function the HTTP server calls on a worker thread; it never throws.
+// is the whole request → response function the HTTP server calls on its network thread; blocking work is
+// offloaded to workers.
 // Thread-safe: handlers share only thread-safe collaborators (store, engine, catalog, limiter, metrics).
 #pragma once
 
@@ -34,10 +35,9 @@ class Api {
       Metrics& metrics);
 
   // Answers `request` through `respond`: before returning, or (for event ingest) once the events are durable.
-  void Handle(const HttpRequest& request, Respond respond);
-  // True when Handle would answer `request` without blocking: an asynchronous route (event ingest) called with
-  // the admin token or an API key already in the credential cache. Such requests may run on the network thread.
-  [[nodiscard]] bool AnswersWithoutBlocking(const HttpRequest& request);
+  // Called on the network thread: what can be decided without blocking (credentials in the cache, routing, event
+  // ingest, which only queues its write) is done there; the rest goes through `offload` to a worker.
+  void Handle(const HttpRequest& request, Respond respond, const Offload& offload);
 
  private:
   enum class Access { kPublic, kAccount, kAdmin };
@@ -52,6 +52,11 @@ class Api {
   void Register(const char* method, const char* pattern, Access access, Handler handler, const char* summary);
   void Register(const char* method, const char* pattern, Access access, AsyncHandler handler, const char* summary);
   void RegisterRoutes();
+  // Routes an authenticated (or failed) request; `offload` is null when already on a worker thread.
+  void Dispatch(const HttpRequest& request, Result<Principal> principal, Respond respond, const Offload* offload);
+  // The caller, when the header, the admin token or the credential cache decide it; nullopt when only the store
+  // can (an API key not in the cache).
+  [[nodiscard]] std::optional<Result<Principal>> AuthenticateWithoutBlocking(const HttpRequest& request);
   [[nodiscard]] Result<Principal> Authenticate(const HttpRequest& request);
   // The account a request acts for: the key's own, or for the admin the `account_id` query/body field.
   [[nodiscard]] Result<std::string> ActingAccount(const HttpRequest& request, const Principal& principal,

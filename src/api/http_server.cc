@@ -63,6 +63,16 @@ asio::awaitable<beast::error_code> WriteResponse(beast::tcp_stream& stream, cons
   co_return ec;
 }
 
+// Runs `work`; if it throws, answers with a 500 instead: a failing handler never takes the server down.
+void RunGuarded(const std::function<void()>& work, const Respond& respond) {
+  try {
+    work();
+  } catch (const std::exception& e) {
+    LogError("handler threw", {{"error", e.what()}});
+    respond(ErrorResponse(Error::Internal("internal error")));
+  }
+}
+
 HttpResponse ParserError(const beast::error_code& ec) {
   if (ec == http::error::body_limit) return ErrorResponse(Error::TooLarge("request body is too large"));
   if (ec == http::error::header_limit) {
@@ -94,7 +104,7 @@ Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port) {
   return acceptor_.local_endpoint().port();
 }
 
-// Runs the handler on the worker pool and completes on the network thread. Written as an explicit initiation
+// Runs the handler and completes on the network thread. Written as an explicit initiation
 // rather than a co_spawn'd lambda: GCC 12 mis-handles capturing coroutine lambdas in co_await expressions.
 asio::awaitable<HttpResponse> HttpServer::Handle(std::shared_ptr<const HttpRequest> request) {
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(HttpResponse)>(
@@ -111,19 +121,11 @@ asio::awaitable<HttpResponse> HttpServer::Handle(std::shared_ptr<const HttpReque
             std::move(completion->resume)(std::move(response));
           });
         };
-        auto run = [this, req, respond = std::move(respond)] {
-          try {
-            handler_(*req, respond);
-          } catch (const std::exception& e) {
-            LogError("handler threw", {{"error", e.what()}});
-            respond(ErrorResponse(Error::Internal("internal error")));
-          }
+        // The request is kept alive by this coroutine until it is answered, and by offloaded work until it ends.
+        Offload offload = [this, req, respond](std::function<void()> work) {
+          asio::post(workers_, [req, respond, work = std::move(work)] { RunGuarded(work, respond); });
         };
-        if (inline_filter_ && inline_filter_(*req)) {
-          run();
-        } else {
-          asio::post(workers_, std::move(run));
-        }
+        RunGuarded([&] { handler_(*req, respond, offload); }, respond);
       },
       asio::use_awaitable, std::move(request));
 }

@@ -32,17 +32,14 @@ struct HttpServerLimits {
 
 class HttpServer {
  public:
-  // Runs on a worker thread; answers through `respond`, now or later.
-  using Handler = std::function<void(const HttpRequest&, Respond respond)>;
-  // Says whether the handler can take a request without blocking, so it runs on the network thread and skips
-  // the hop to a worker (e.g. event ingest, which only parses and queues a write).
-  using InlineFilter = std::function<bool(const HttpRequest&)>;
+  // Runs on the network thread and must not block there: work that may block goes through `offload`. Answers
+  // through `respond`, now or later, from any thread. The request stays valid until it is answered.
+  using Handler = std::function<void(const HttpRequest&, Respond respond, const Offload& offload)>;
 
   HttpServer(boost::asio::io_context& io, boost::asio::thread_pool& workers, Handler handler, HttpServerLimits limits);
 
   // Binds and listens; returns the bound port (useful with port 0).
   [[nodiscard]] Result<uint16_t> Listen(const std::string& host, uint16_t port);
-  void SetInlineFilter(InlineFilter filter) { inline_filter_ = std::move(filter); }
   // Starts accepting connections.
   void Start();
   // Must be called on the network thread (e.g. from a signal handler posted to it).
@@ -53,7 +50,7 @@ class HttpServer {
   boost::asio::awaitable<void> AcceptLoop();
   boost::asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
   boost::asio::awaitable<void> Linger(boost::beast::tcp_stream& stream);
-  // Runs the handler (inline or on a worker) and resumes on the network thread with its answer.
+  // Runs the handler and resumes on the network thread with its answer.
   boost::asio::awaitable<HttpResponse> Handle(std::shared_ptr<const HttpRequest> request);
   // Runs `resume` on the network thread (thread-safe); answers queued together are run by one task.
   void Deliver(std::function<void()> resume);
@@ -63,7 +60,6 @@ class HttpServer {
   boost::asio::io_context& io_;
   boost::asio::thread_pool& workers_;
   Handler handler_;
-  InlineFilter inline_filter_;
   HttpServerLimits limits_;
   boost::asio::ip::tcp::acceptor acceptor_;
   // Network-thread state.

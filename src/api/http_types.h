@@ -38,6 +38,9 @@ struct HttpResponse {
 // Answers a request: called exactly once, from any thread (a handler may answer after it returned, e.g. when its
 // write is durable).
 using Respond = std::function<void(HttpResponse)>;
+// Runs a piece of work that may block (a database read, an outbound call) on a worker thread, never on the
+// network thread. If the work throws, the request is answered with a 500.
+using Offload = std::function<void(std::function<void()> work)>;
 
 [[nodiscard]] HttpResponse JsonResponse(int status, const json::value& body);
 [[nodiscard]] HttpResponse ErrorResponse(const Error& error);

@@ -58,7 +58,10 @@ int RunListen(const std::vector<std::string>& args) {
   boost::asio::io_context io(1);
   boost::asio::thread_pool workers(2);
   std::mutex print_mu;
-  HttpServer server(io, workers, [&](const HttpRequest& r, Respond respond) { respond(Verify(r, secret, print_mu)); }, {});
+  auto handle = [&](const HttpRequest& r, Respond respond, const Offload& offload) {
+    offload([&r, &secret, &print_mu, respond] { respond(Verify(r, secret, print_mu)); });  // printing may block
+  };
+  HttpServer server(io, workers, handle, {});
   auto bound = server.Listen(host, static_cast<uint16_t>(port));
   if (!bound) {
     std::cerr << "hookd: " << bound.error().message << "\n";

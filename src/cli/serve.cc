@@ -83,8 +83,10 @@ int RunServe(const std::vector<std::string>& args) {
   boost::asio::thread_pool workers(kWorkerThreads);
   HttpServerLimits limits;
   limits.large_body_path = "/api/v1/events/batch";
-  HttpServer server(io, workers, [&api](const HttpRequest& r, Respond respond) { api.Handle(r, std::move(respond)); }, limits);
-  server.SetInlineFilter([&api](const HttpRequest& r) { return api.AnswersWithoutBlocking(r); });
+  HttpServer server(
+      io, workers,
+      [&api](const HttpRequest& r, Respond respond, const Offload& offload) { api.Handle(r, std::move(respond), offload); },
+      limits);
   auto port = server.Listen(config->listen_host, config->listen_port);
   if (!port) {
     PrintConfigError(port.error());
