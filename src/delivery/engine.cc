@@ -1,5 +1,5 @@
 // Scheduler loop: run posted tasks, move due deliveries from the timer heap to their webhook's ready set, let each
-// runnable webhook start what its rate limit, concurrency cap, circuit and order allow, then let libcurl wait for
+// runnable webhook start what its rate limit, concurrency cap, circuit and order allow, then let the client wait for
 // sockets until the next timer or a wakeup.
 #include <pthread.h>
 #include "delivery/engine.h"
@@ -404,7 +404,7 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
   attempt.response_body_truncated = response.body_truncated;
   attempt.success = response.Success();
   if (!attempt.error.empty() && attempt.error != "blocked_address" && !response.error_detail.empty()) {
-    // Keep curl's words next to the short code: they say which host or certificate was at fault.
+    // Keep the client's words next to the short code: they say which host or certificate was at fault.
     attempt.response_body = response.error_detail;
   }
 
