@@ -163,7 +163,7 @@ void DeliveryEngine::Add(Job job) {
     Job& existing = slots_[known->second];
     if (existing.stage == Stage::kScheduled && job.due_ms < existing.due_ms) {
       existing.due_ms = job.due_ms;
-      ScheduleTimer(known->second);
+      Schedule(known->second);
     }
     return;
   }
@@ -179,17 +179,23 @@ void DeliveryEngine::Add(Job job) {
   job.generation = stored.generation;  // the slot's count goes on, so references to its previous job stay stale
   job.order = UlidValue(job.delivery_id);
   job.ws = &State(job.webhook_id);
-  job.stage = Stage::kScheduled;
   job.live = true;
   stored = std::move(job);
   stored.ws->unfinished.emplace(stored.order, slot);
   slot_by_id_.emplace(stored.delivery_id, slot);
-  ScheduleTimer(slot);
+  Schedule(slot);
 }
 
-void DeliveryEngine::ScheduleTimer(JobSlot slot) {
+void DeliveryEngine::Schedule(JobSlot slot) {
   Job& job = slots_[slot];
   ++job.generation;
+  if (job.due_ms <= NowMs()) {  // due already (a fresh delivery, usually): straight to its webhook's queue
+    job.stage = Stage::kReady;
+    job.ws->ready.emplace_back(slot, job.generation);
+    MarkRunnable(*job.ws);
+    return;
+  }
+  job.stage = Stage::kScheduled;
   timers_.push_back(Timer{job.due_ms, job.generation, slot, job.ws});
   std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
 }
@@ -483,15 +489,13 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
     // The outcome is not durable: the store still holds the previous state, so the same attempt runs again.
     LogError("recording an attempt failed; will retry the delivery",
              {{"delivery_id", delivery_id}, {"error", st.error().message}});
-    job.stage = Stage::kScheduled;
     job.due_ms = NowMs() + kStoreRetryDelayMs;
-    ScheduleTimer(outcome.slot);
+    Schedule(outcome.slot);
   } else if (outcome.status == DeliveryStatus::kFailed) {
     job.attempts_made += 1;
     job.due_ms = *outcome.next_attempt_ms;
-    job.stage = Stage::kScheduled;
     if (job.due_ms - NowMs() > kKeepEventForRetryMs) job.event.reset();
-    ScheduleTimer(outcome.slot);
+    Schedule(outcome.slot);
   } else {
     Forget(outcome.slot);
   }

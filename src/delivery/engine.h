@@ -120,7 +120,8 @@ class DeliveryEngine {
   void Loop();
   void RunTimers(int64_t now);
   void Add(Job job);
-  void ScheduleTimer(JobSlot slot);
+  // Queues the job for its due time: on its webhook's ready queue if due, else on the timer heap.
+  void Schedule(JobSlot slot);
   void WakeWebhookAt(WebhookState& ws, int64_t at_ms);
   void Forget(JobSlot slot);
   WebhookState& State(const std::string& webhook_id);
