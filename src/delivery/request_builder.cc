@@ -1,6 +1,8 @@
 // Signatures are computed over the exact body bytes that are sent.
 #include "delivery/request_builder.h"
 
+#include <algorithm>
+
 #include "common/json.h"
 #include "crypto/signing.h"
 #include "domain/payload.h"
@@ -35,10 +37,22 @@ OutboundRequest BuildDeliveryRequest(const Webhook& webhook, const Event& event,
   return req;
 }
 
+// Written directly rather than through a json::object (a hash table per attempt, twice per attempt). A name that
+// appears twice keeps its last value, as an object would.
 std::string HeadersToJsonObject(const HeaderList& headers) {
-  json::object o;
-  for (const auto& [k, v] : headers) o[k] = v;
-  return json::serialize(o);
+  std::string out = "{";
+  for (size_t i = 0; i < headers.size(); ++i) {
+    const auto& [name, value] = headers[i];
+    const bool repeated_later = std::any_of(headers.begin() + static_cast<std::ptrdiff_t>(i) + 1, headers.end(),
+                                            [&](const auto& h) { return h.first == name; });
+    if (repeated_later) continue;
+    if (out.size() > 1) out += ',';
+    out += JsonQuote(name);
+    out += ':';
+    out += JsonQuote(value);
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace hookd

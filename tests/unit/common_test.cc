@@ -28,6 +28,14 @@ TEST(Ids, UlidEncodingMatchesKnownValue) {
   EXPECT_EQ(EncodeUlid(1469918176385, 0, 0).substr(0, 10), "01ARYZ6S41");  // the ULID spec's example time
 }
 
+TEST(Ids, UlidValueDecodesAndOrdersLikeTheIds) {
+  EXPECT_EQ(UlidValue("dlv_" + EncodeUlid(5, 7, 9)),
+            (static_cast<unsigned __int128>(5) << 80) | (static_cast<unsigned __int128>(7) << 64) | 9);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 1000; ++i) ids.push_back(NewId("dlv_"));
+  for (size_t i = 1; i < ids.size(); ++i) ASSERT_LT(UlidValue(ids[i - 1]), UlidValue(ids[i])) << ids[i];
+}
+
 TEST(Time, FormatsRfc3339WithMilliseconds) {
   EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(FormatRfc3339(1614265330123), "2021-02-25T15:02:10.123Z");

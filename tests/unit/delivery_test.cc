@@ -1,6 +1,7 @@
 // The SSRF guard's address ranges, Retry-After parsing, and the exact request of a delivery attempt.
 #include <gtest/gtest.h>
 
+#include "common/json.h"
 #include "crypto/signing.h"
 #include "delivery/http_client.h"
 #include "delivery/request_builder.h"
@@ -87,6 +88,17 @@ TEST(RequestBuilder, RotationGracePeriodCarriesBothSignatures) {
   OutboundRequest after = BuildDeliveryRequest(w, SampleEvent(), 1, 1700000002000, 5000);
   EXPECT_FALSE(VerifyStandardWebhooksSignature(w.previous_secret, "evt_1", 1700000002, after.body,
                                                HeaderOf(after, "webhook-signature")));
+}
+
+TEST(RequestBuilder, HeadersAsJsonEscapeAndKeepTheLastOfARepeatedName) {
+  EXPECT_EQ(HeadersToJsonObject({}), "{}");
+  const std::string text = HeadersToJsonObject(
+      {{"set-cookie", "a=1"}, {"x-quote", "say \"hi\"\\\n\x01"}, {"set-cookie", "b=2"}, {"x-utf8", "caf\xc3\xa9"}});
+  const json::object parsed = json::parse(text).as_object();
+  EXPECT_EQ(parsed.size(), 3u);
+  EXPECT_EQ(parsed.at("set-cookie").as_string(), "b=2");
+  EXPECT_EQ(parsed.at("x-quote").as_string(), "say \"hi\"\\\n\x01");
+  EXPECT_EQ(parsed.at("x-utf8").as_string(), "caf\xc3\xa9");
 }
 
 }  // namespace
