@@ -75,6 +75,21 @@ class Hookd:
         self.log.close()
 
 
+def settle_disk(quiet_s=1.0, limit_s=30.0):
+    """Waits until no disk has written anything for `quiet_s` (freeing a big scenario's files goes on after
+    sync() returns, and its writes would stall the next scenario's fsyncs), at most `limit_s`."""
+    def sectors_written():
+        with open("/proc/diskstats") as f:
+            return sum(int(line.split()[9]) for line in f if len(line.split()) > 9)
+    deadline = time.time() + limit_s
+    last, quiet_since = sectors_written(), time.time()
+    while time.time() < deadline and time.time() - quiet_since < quiet_s:
+        time.sleep(0.1)
+        now = sectors_written()
+        if now != last:
+            last, quiet_since = now, time.time()
+
+
 def setup(h, ports, **webhook_fields):
     account = h.api("POST", "/api/v1/accounts", {"name": "bench", "email": "bench@hookd.test"})
     key = h.api("POST", f"/api/v1/accounts/{account['id']}/api-keys", {"name": "bench"})["key"]
@@ -121,6 +136,7 @@ class Bench:
         for entry in os.listdir(self.tmp):
             shutil.rmtree(os.path.join(self.tmp, entry), ignore_errors=True)
         os.sync()
+        settle_disk()
         print(f"  {json.dumps(self.results[name])}", file=sys.stderr, flush=True)
 
     def baseline(self):
