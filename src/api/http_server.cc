@@ -1,5 +1,6 @@
 // Each connection coroutine: read the header (idle timeout), pick the body limit from the path, read the body
-// (read timeout), run the handler on the worker pool, write the response, repeat while keep-alive holds.
+// (read timeout), run the handler (it offloads blocking work to the pool), write the response, repeat while
+// keep-alive holds.
 #include "api/http_server.h"
 
 // GCC 12 reports a false -Wmismatched-new-delete on asio's coroutine frames (their promise has its own operator
@@ -34,6 +35,9 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // The response head, written by hand: it is a few lines of text, and Beast's generic serializer cost more CPU per
 // request than everything else on the network thread's answer path. Header values come from handlers; a line
 // break in one is dropped rather than sent.
+// 1xx, 204 and 304 answers carry no body and no Content-Length.
+bool HasNoBody(int status) { return status == 204 || status == 304 || status / 100 == 1; }
+
 std::string ResponseHead(const HttpResponse& r, unsigned version, bool keep_alive) {
   auto clean = [](std::string_view v) { return v.find_first_of("\r\n") == std::string_view::npos; };
   std::string head;
@@ -45,8 +49,7 @@ std::string ResponseHead(const HttpResponse& r, unsigned version, bool keep_aliv
   for (const auto& [k, v] : r.headers) {
     if (clean(k) && clean(v)) head.append(k).append(": ").append(v).append("\r\n");
   }
-  const bool bodiless = r.status == 204 || r.status == 304 || r.status / 100 == 1;
-  if (!bodiless) head.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+  if (!HasNoBody(r.status)) head.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
   if (!keep_alive && version != 10) head.append("Connection: close\r\n");
   if (keep_alive && version == 10) head.append("Connection: keep-alive\r\n");
   head.append("\r\n");
@@ -56,9 +59,8 @@ std::string ResponseHead(const HttpResponse& r, unsigned version, bool keep_aliv
 asio::awaitable<beast::error_code> WriteResponse(beast::tcp_stream& stream, const HttpResponse& response,
                                                  unsigned version, bool keep_alive) {
   const std::string head = ResponseHead(response, version, keep_alive);
-  const bool bodiless = response.status == 204 || response.status == 304;
-  const std::array<asio::const_buffer, 2> message{
-      asio::buffer(head), asio::buffer(response.body.data(), bodiless ? 0 : response.body.size())};
+  const size_t body_bytes = HasNoBody(response.status) ? 0 : response.body.size();
+  const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(response.body.data(), body_bytes)};
   auto [ec, written] = co_await asio::async_write(stream, message, kNoThrow);
   co_return ec;
 }

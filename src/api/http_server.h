@@ -1,6 +1,6 @@
 // The HTTP/1.1 server on Boost.Beast: one coroutine per connection on a single network thread, keep-alive,
-// a timeout on every read and write, header and body size limits, and request handling moved off the network
-// thread onto a worker pool (handlers may block on the store).
+// a timeout on every read and write, header and body size limits. Handlers are called on the network thread and
+// hand whatever may block (the store) to a worker pool through `Offload`.
 //
 // Graceful shutdown: Shutdown() stops accepting, closes idle connections at once and lets busy ones finish
 // their current request; `on_drained` runs (on the network thread) when the last connection is gone.

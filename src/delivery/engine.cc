@@ -189,15 +189,17 @@ void DeliveryEngine::Add(Job job) {
 void DeliveryEngine::Schedule(JobSlot slot) {
   Job& job = slots_[slot];
   ++job.generation;
-  if (job.due_ms <= NowMs()) {  // due already (a fresh delivery, usually): straight to its webhook's queue
-    job.stage = Stage::kReady;
-    job.ws->ready.emplace_back(slot, job.generation);
-    MarkRunnable(*job.ws);
-    return;
-  }
+  if (job.due_ms <= NowMs()) return MakeReady(slot);  // a fresh delivery, usually: no timer-heap round trip
   job.stage = Stage::kScheduled;
   timers_.push_back(Timer{job.due_ms, job.generation, slot, job.ws});
   std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
+}
+
+void DeliveryEngine::MakeReady(JobSlot slot) {
+  Job& job = slots_[slot];
+  job.stage = Stage::kReady;
+  job.ws->ready.emplace_back(slot, job.generation);
+  MarkRunnable(*job.ws);
 }
 
 void DeliveryEngine::WakeWebhookAt(WebhookState& ws, int64_t at_ms) {
@@ -233,9 +235,7 @@ void DeliveryEngine::RunTimers(int64_t now) {
     }
     Job& job = slots_[t.slot];
     if (!job.live || job.generation != t.generation || job.stage != Stage::kScheduled) continue;
-    job.stage = Stage::kReady;
-    job.ws->ready.emplace_back(t.slot, job.generation);
-    MarkRunnable(*job.ws);
+    MakeReady(t.slot);
   }
 }
 

@@ -122,6 +122,8 @@ class DeliveryEngine {
   void Add(Job job);
   // Queues the job for its due time: on its webhook's ready queue if due, else on the timer heap.
   void Schedule(JobSlot slot);
+  // Puts a due job on its webhook's ready queue and makes the webhook runnable.
+  void MakeReady(JobSlot slot);
   void WakeWebhookAt(WebhookState& ws, int64_t at_ms);
   void Forget(JobSlot slot);
   WebhookState& State(const std::string& webhook_id);
