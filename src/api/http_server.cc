@@ -178,7 +178,7 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Connection> connection) 
     auto endpoint = stream.socket().remote_endpoint(ec);
     if (!ec) remote = endpoint.address().to_string();
   }
-  for (;;) {
+  while (!shutting_down_) {  // Shutdown() cancels idle reads; one that finishes a write after it stops here
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     parser.body_limit(limits_.max_body_bytes);
