@@ -222,7 +222,7 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Connection> connection) 
             !ParseTarget(std::string_view(req.target().data(), req.target().size()), *request);
         for (const auto& field : req) {
           std::string name(field.name_string());
-          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          for (char& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;  // ASCII only
           request->headers.emplace_back(std::move(name), std::string(field.value()));
         }
         request->body = std::move(parser.get().body());

@@ -66,13 +66,13 @@ std::string NewId(std::string_view prefix) {
   return id;
 }
 
-unsigned __int128 UlidValue(std::string_view id) {
+UlidKey UlidValue(std::string_view id) {
   static const auto digit_of = [] {
     std::array<uint8_t, 256> table{};
     for (uint8_t i = 0; i < 32; ++i) table[static_cast<unsigned char>(kCrockford[i])] = i;
     return table;
   }();
-  unsigned __int128 value = 0;
+  UlidKey value = 0;
   for (char c : id.substr(id.size() > 26 ? id.size() - 26 : 0)) value = (value << 5) | digit_of[static_cast<unsigned char>(c)];
   return value;
 }

@@ -16,8 +16,16 @@ namespace hookd {
 [[nodiscard]] std::string EncodeUlid(uint64_t time_ms, uint64_t random_hi16, uint64_t random_lo64);
 
 // The 128-bit value of the ULID that ends `id` (its last 26 characters): ids of one prefix compare like their
-// values. Characters outside the alphabet count as 0.
-[[nodiscard]] unsigned __int128 UlidValue(std::string_view id);
+// values, and two ids of one prefix are equal when their values are. Characters outside the alphabet count as 0.
+using UlidKey = unsigned __int128;
+[[nodiscard]] UlidKey UlidValue(std::string_view id);
+
+// Hashes a ULID value by folding its halves; the low 64 bits are random already.
+struct UlidKeyHash {
+  size_t operator()(UlidKey key) const noexcept {
+    return static_cast<size_t>(static_cast<uint64_t>(key) ^ static_cast<uint64_t>(key >> 64));
+  }
+};
 
 // True when `id` is `prefix` followed by a well-formed ULID. Used to reject garbage ids and cursors early.
 [[nodiscard]] bool IsWellFormedId(std::string_view id, std::string_view prefix);

@@ -145,7 +145,7 @@ std::future<OutboundResponse> DeliveryEngine::SendNow(OutboundRequest request) {
 
 bool DeliveryEngine::IsInFlight(const std::string& delivery_id) const {
   std::lock_guard lock(mu_);
-  return in_flight_.count(delivery_id) > 0;
+  return in_flight_.contains(UlidValue(delivery_id));
 }
 
 // ---- engine thread ----
@@ -159,7 +159,8 @@ DeliveryEngine::WebhookState& DeliveryEngine::State(const std::string& webhook_i
 }
 
 void DeliveryEngine::Add(Job job) {
-  if (auto known = slot_by_id_.find(job.delivery_id); known != slot_by_id_.end()) {
+  job.order = UlidValue(job.delivery_id);
+  if (auto known = slot_by_id_.find(job.order); known != slot_by_id_.end()) {
     Job& existing = slots_[known->second];
     if (existing.stage == Stage::kScheduled && job.due_ms < existing.due_ms) {
       existing.due_ms = job.due_ms;
@@ -177,12 +178,11 @@ void DeliveryEngine::Add(Job job) {
   }
   Job& stored = slots_[slot];
   job.generation = stored.generation;  // the slot's count goes on, so references to its previous job stay stale
-  job.order = UlidValue(job.delivery_id);
   job.ws = &State(job.webhook_id);
   job.live = true;
   stored = std::move(job);
   stored.ws->unfinished.emplace(stored.order, slot);
-  slot_by_id_.emplace(stored.delivery_id, slot);
+  slot_by_id_.emplace(stored.order, slot);
   Schedule(slot);
 }
 
@@ -211,7 +211,7 @@ void DeliveryEngine::Forget(JobSlot slot) {
   Job& job = slots_[slot];
   if (!job.live) return;
   job.ws->unfinished.erase({job.order, slot});
-  slot_by_id_.erase(job.delivery_id);
+  slot_by_id_.erase(job.order);
   const uint64_t next_generation = job.generation + 1;
   job = Job{};
   job.generation = next_generation;
@@ -387,7 +387,7 @@ void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
   ++ws.in_flight;
   {
     std::lock_guard lock(mu_);
-    in_flight_.insert(job.delivery_id);
+    in_flight_.insert(job.order);
   }
   metrics_.attempts_started.fetch_add(1, std::memory_order_relaxed);
   metrics_.attempts_in_flight.fetch_add(1, std::memory_order_relaxed);
@@ -464,7 +464,7 @@ void DeliveryEngine::RecordFinishedAttempts() {
   outcomes.reserve(unrecorded_.size());
   for (size_t i = 0; i < unrecorded_.size(); ++i) {
     const AttemptRecord& r = unrecorded_[i];
-    outcomes.push_back({unrecorded_slots_[i], r.attempt.delivery_id, r.new_status, r.next_attempt_at_ms,
+    outcomes.push_back({unrecorded_slots_[i], slots_[unrecorded_slots_[i]].order, r.new_status, r.next_attempt_at_ms,
                         r.disable_webhook, r.disabled_reason});
   }
   store_.RecordAttemptsAsync(std::move(unrecorded_), [this, outcomes = std::move(outcomes)](Status st) mutable {
@@ -477,13 +477,13 @@ void DeliveryEngine::RecordFinishedAttempts() {
 }
 
 void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st) {
-  const std::string& delivery_id = outcome.delivery_id;
   {
     std::lock_guard lock(mu_);
-    in_flight_.erase(delivery_id);
+    in_flight_.erase(outcome.order);
   }
   Job& job = slots_[outcome.slot];  // an in-flight job keeps its slot until here
-  if (!job.live || job.delivery_id != delivery_id) return;
+  if (!job.live || job.order != outcome.order) return;
+  const std::string& delivery_id = job.delivery_id;
   WebhookState& ws = *job.ws;
   if (!st) {
     // The outcome is not durable: the store still holds the previous state, so the same attempt runs again.

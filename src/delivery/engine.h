@@ -27,6 +27,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/ids.h"
 #include "common/metrics.h"
 #include "delivery/alerter.h"
 #include "delivery/http_client.h"
@@ -84,7 +85,7 @@ class DeliveryEngine {
     std::string delivery_id;
     std::string webhook_id;
     std::string event_id;
-    unsigned __int128 order = 0;  // the delivery id's ULID value: creation order
+    UlidKey order = 0;  // the delivery id's ULID value: creation order
     WebhookState* ws = nullptr;
     int attempts_made = 0;
     int64_t due_ms = 0;
@@ -107,7 +108,7 @@ class DeliveryEngine {
     std::shared_ptr<const Webhook> settings;  // null until loaded
     bool loaded = false;
     bool missing = false;  // deleted
-    std::set<std::pair<unsigned __int128, JobSlot>> unfinished;  // every known delivery, in creation order
+    std::set<std::pair<UlidKey, JobSlot>> unfinished;  // every known delivery, in creation order
     std::deque<std::pair<JobSlot, uint64_t>> ready;  // (slot, generation) as they became due; stale ones skipped
     int in_flight = 0;
     TokenBucket bucket;
@@ -137,7 +138,7 @@ class DeliveryEngine {
   // What the engine does once an attempt's record is durable.
   struct RecordedOutcome {
     JobSlot slot;
-    std::string delivery_id;
+    UlidKey order;  // the job's delivery id value
     DeliveryStatus status;
     std::optional<int64_t> next_attempt_ms;
     bool disabled = false;
@@ -157,7 +158,7 @@ class DeliveryEngine {
   // Engine-thread state.
   std::deque<Job> slots_;                                  // stable addresses as it grows
   std::vector<JobSlot> free_slots_;
-  std::unordered_map<std::string, JobSlot> slot_by_id_;   // every live job, by delivery id
+  std::unordered_map<UlidKey, JobSlot, UlidKeyHash> slot_by_id_;  // every live job, by its delivery id's value
   std::vector<Timer> timers_;                              // min-heap on due_ms
   std::unordered_map<std::string, std::unique_ptr<WebhookState>> webhooks_;  // never erased
   std::vector<WebhookState*> runnable_;  // webhooks that may be able to start attempts
@@ -168,7 +169,7 @@ class DeliveryEngine {
   // Shared with other threads.
   mutable std::mutex mu_;
   std::vector<std::function<void()>> inbox_;   // guarded by mu_
-  std::unordered_set<std::string> in_flight_;  // guarded by mu_
+  std::unordered_set<UlidKey, UlidKeyHash> in_flight_;  // delivery id values; guarded by mu_
   bool stopping_ = false;                      // guarded by mu_
   std::thread thread_;
 };

@@ -57,7 +57,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+bool HasLineBreak(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n'; });
+}
 
 // A response body that keeps the first kLoggedBodyLimit bytes; one byte more ends the read (the connection is then
 // closed instead of draining a body nobody will look at).

@@ -29,7 +29,9 @@ class Statement {
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
   Statement& Bind(int index, bool value) { return Bind(index, static_cast<int64_t>(value ? 1 : 0)); }
-  Statement& Bind(int index, std::string_view value);
+  Statement& Bind(int index, std::string_view value);  // copied
+  // Binds without copying, for hot statements: the bytes must stay valid until this Statement is destroyed.
+  Statement& BindView(int index, std::string_view value);
   Statement& Bind(int index, const std::string& value) { return Bind(index, std::string_view(value)); }
   Statement& Bind(int index, const char* value) { return Bind(index, std::string_view(value)); }
   Statement& Bind(int index, std::optional<int64_t> value);

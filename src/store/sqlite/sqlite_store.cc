@@ -519,10 +519,11 @@ Status SqliteStore::AcceptOne(Database& db, NewEvent& input, int64_t now_ms, Acc
   auto ins = db.Prepare(
       "INSERT INTO events(id, account_id, type, environment, data, metadata, created_at, idempotency_key, "
       "initial_deliveries) VALUES (?,?,?,?,?,?,?,?,?)");
-  ins.Bind(1, e.id).Bind(2, e.account_id).Bind(3, e.type).Bind(4, e.environment).Bind(5, e.data_json);
-  if (e.metadata_json.empty()) ins.BindNull(6); else ins.Bind(6, e.metadata_json);
+  ins.BindView(1, e.id).BindView(2, e.account_id).BindView(3, e.type).BindView(4, e.environment);
+  ins.BindView(5, e.data_json);
+  if (e.metadata_json.empty()) ins.BindNull(6); else ins.BindView(6, e.metadata_json);
   ins.Bind(7, e.created_at_ms);
-  if (input.idempotency_key.empty()) ins.BindNull(8); else ins.Bind(8, input.idempotency_key);
+  if (input.idempotency_key.empty()) ins.BindNull(8); else ins.BindView(8, input.idempotency_key);
   ins.Bind(9, out.delivery_count);
   if (auto r = ins.Run(); !r) return r;
   for (const std::string& webhook_id : targets) {
@@ -547,11 +548,11 @@ Result<Delivery> SqliteStore::InsertDelivery(Database& db, const Event& event, c
   auto r = db.Prepare(
                  "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
                  "next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?,?)")
-               .Bind(1, d.id)
-               .Bind(2, d.account_id)
-               .Bind(3, d.event_id)
-               .Bind(4, d.webhook_id)
-               .Bind(5, d.event_type)
+               .BindView(1, d.id)
+               .BindView(2, d.account_id)
+               .BindView(3, d.event_id)
+               .BindView(4, d.webhook_id)
+               .BindView(5, d.event_type)
                .Bind(6, d.next_attempt_at_ms)
                .Bind(7, d.created_at_ms)
                .Run();
@@ -711,15 +712,15 @@ Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {
       "INSERT INTO attempts(id, delivery_id, number, started_at, response_status, response_time_ms, error, "
       "request_headers, request_body, request_body_truncated, response_headers, response_body, "
       "response_body_truncated, success) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  ins.Bind(1, a.id).Bind(2, a.delivery_id).Bind(3, a.number).Bind(4, a.started_at_ms);
+  ins.BindView(1, a.id).BindView(2, a.delivery_id).Bind(3, a.number).Bind(4, a.started_at_ms);
   if (a.response_status) ins.Bind(5, *a.response_status); else ins.BindNull(5);
   ins.Bind(6, a.response_time_ms);
-  if (a.error.empty()) ins.BindNull(7); else ins.Bind(7, a.error);
-  ins.Bind(8, a.request_headers_json)
-      .Bind(9, a.request_body)
+  if (a.error.empty()) ins.BindNull(7); else ins.BindView(7, a.error);
+  ins.BindView(8, a.request_headers_json)
+      .BindView(9, a.request_body)
       .Bind(10, a.request_body_truncated)
-      .Bind(11, a.response_headers_json)
-      .Bind(12, a.response_body)
+      .BindView(11, a.response_headers_json)
+      .BindView(12, a.response_body)
       .Bind(13, a.response_body_truncated)
       .Bind(14, a.success);
   if (auto st = ins.Run(); !st) return st;
@@ -728,12 +729,12 @@ Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {
       "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_at = ?4, completed_at = ?5, "
       "latency_ms = ?6, last_response_status = ?7, last_response_time_ms = ?8, last_error = ?9 "
       "WHERE id = ?1 AND completed_at IS NULL");
-  upd.Bind(1, a.delivery_id).Bind(2, ToString(r.new_status)).Bind(3, a.number).Bind(4, r.next_attempt_at_ms);
+  upd.BindView(1, a.delivery_id).BindView(2, ToString(r.new_status)).Bind(3, a.number).Bind(4, r.next_attempt_at_ms);
   upd.Bind(5, finished ? std::optional<int64_t>(a.started_at_ms + a.response_time_ms) : std::nullopt);
   upd.Bind(6, r.latency_ms);
   if (a.response_status) upd.Bind(7, *a.response_status); else upd.BindNull(7);
   upd.Bind(8, a.response_time_ms);
-  if (a.error.empty()) upd.BindNull(9); else upd.Bind(9, a.error);
+  if (a.error.empty()) upd.BindNull(9); else upd.BindView(9, a.error);
   if (auto st = upd.Run(); !st) return st;
   if (r.disable_webhook) {
     auto dis = db.Prepare(
