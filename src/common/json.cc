@@ -5,7 +5,39 @@
 
 namespace hookd {
 
-std::string JsonQuote(std::string_view s) { return json::serialize(json::string_view(s.data(), s.size())); }
+std::string JsonQuote(std::string_view s) {
+  std::string out;
+  AppendJsonQuoted(out, s);
+  return out;
+}
+
+void AppendJsonQuoted(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  size_t plain_from = 0;  // runs of bytes that need no escape are appended at once
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s, plain_from, i - plain_from);
+    plain_from = i + 1;
+    out += '\\';
+    switch (c) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case '\b': out += 'b'; break;
+      case '\f': out += 'f'; break;
+      case '\n': out += 'n'; break;
+      case '\r': out += 'r'; break;
+      case '\t': out += 't'; break;
+      default:
+        out += "u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+  }
+  out.append(s, plain_from, s.size() - plain_from);
+  out += '"';
+}
 
 Result<json::object> ParseJsonObject(std::string_view body) {
   json::parse_options options;

@@ -13,8 +13,10 @@ namespace hookd {
 
 namespace json = boost::json;
 
-// `"..."` with JSON escapes.
+// `"..."` with JSON escapes, the same bytes Boost.JSON's serializer writes.
 [[nodiscard]] std::string JsonQuote(std::string_view s);
+// The same, appended to `out` (hot paths build whole documents this way).
+void AppendJsonQuoted(std::string& out, std::string_view s);
 
 // Parses a request body that must be a JSON object. Malformed text -> 400 malformed_json; a non-object -> 422.
 [[nodiscard]] Result<json::object> ParseJsonObject(std::string_view body);

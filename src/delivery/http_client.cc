@@ -14,6 +14,7 @@
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <unordered_map>
 
 #include <boost/asio.hpp>
@@ -58,7 +59,7 @@ std::string_view Trim(std::string_view s) {
 }
 
 bool HasLineBreak(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n'; });
+  return std::memchr(s.data(), '\n', s.size()) != nullptr || std::memchr(s.data(), '\r', s.size()) != nullptr;
 }
 
 // A response body that keeps the first kLoggedBodyLimit bytes; one byte more ends the read (the connection is then

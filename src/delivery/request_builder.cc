@@ -47,9 +47,9 @@ std::string HeadersToJsonObject(const HeaderList& headers) {
                                             [&](const auto& h) { return h.first == name; });
     if (repeated_later) continue;
     if (out.size() > 1) out += ',';
-    out += JsonQuote(name);
+    AppendJsonQuoted(out, name);
     out += ':';
-    out += JsonQuote(value);
+    AppendJsonQuoted(out, value);
   }
   out += '}';
   return out;

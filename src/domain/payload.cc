@@ -9,22 +9,33 @@ namespace hookd {
 std::string BuildPayload(PayloadFormat format, const Event& event, std::string_view webhook_id) {
   std::string body;
   body.reserve(event.data_json.size() + event.metadata_json.size() + 256);
+  const auto field = [&body](std::string_view name_and_colon, std::string_view value) {
+    body += name_and_colon;
+    AppendJsonQuoted(body, value);
+  };
   switch (format) {
     case PayloadFormat::kStandard:
-      body += "{\"id\":" + JsonQuote(event.id) + ",\"type\":" + JsonQuote(event.type) +
-              ",\"created\":" + JsonQuote(FormatRfc3339(event.created_at_ms)) +
-              ",\"account_id\":" + JsonQuote(event.account_id) + ",\"environment\":" + JsonQuote(event.environment) +
-              ",\"data\":" + event.data_json;
-      if (!event.metadata_json.empty()) body += ",\"metadata\":" + event.metadata_json;
-      body += "}";
+      field("{\"id\":", event.id);
+      field(",\"type\":", event.type);
+      field(",\"created\":", FormatRfc3339(event.created_at_ms));
+      field(",\"account_id\":", event.account_id);
+      field(",\"environment\":", event.environment);
+      body.append(",\"data\":").append(event.data_json);
+      if (!event.metadata_json.empty()) body.append(",\"metadata\":").append(event.metadata_json);
+      body += '}';
       break;
     case PayloadFormat::kEventData:
-      body += "{\"event\":" + JsonQuote(event.type) + ",\"timestamp\":" + JsonQuote(FormatRfc3339(event.created_at_ms)) +
-              ",\"data\":" + event.data_json + ",\"webhook_id\":" + JsonQuote(webhook_id) + "}";
+      field("{\"event\":", event.type);
+      field(",\"timestamp\":", FormatRfc3339(event.created_at_ms));
+      body.append(",\"data\":").append(event.data_json);
+      field(",\"webhook_id\":", webhook_id);
+      body += '}';
       break;
     case PayloadFormat::kEventPayload:
-      body += "{\"event\":" + JsonQuote(event.type) + ",\"payload\":" + event.data_json +
-              ",\"webhook_id\":" + JsonQuote(webhook_id) + "}";
+      field("{\"event\":", event.type);
+      body.append(",\"payload\":").append(event.data_json);
+      field(",\"webhook_id\":", webhook_id);
+      body += '}';
       break;
   }
   return body;

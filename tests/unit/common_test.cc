@@ -6,6 +6,7 @@
 
 #include "common/config.h"
 #include "common/ids.h"
+#include "common/json.h"
 #include "common/time_util.h"
 
 namespace hookd {
@@ -34,6 +35,18 @@ TEST(Ids, UlidValueDecodesAndOrdersLikeTheIds) {
   std::vector<std::string> ids;
   for (int i = 0; i < 1000; ++i) ids.push_back(NewId("dlv_"));
   for (size_t i = 1; i < ids.size(); ++i) ASSERT_LT(UlidValue(ids[i - 1]), UlidValue(ids[i])) << ids[i];
+}
+
+TEST(Json, QuoteWritesTheBytesBoostJsonWrites) {
+  std::string every_byte;
+  for (int c = 0; c < 256; ++c) every_byte += static_cast<char>(c);
+  for (std::string_view s : {std::string_view(""), std::string_view("plain"), std::string_view("a\"b\\c\nd\x01"),
+                             std::string_view("caf\xc3\xa9 \xe2\x82\xac"), std::string_view(every_byte)}) {
+    EXPECT_EQ(JsonQuote(s), json::serialize(json::string_view(s.data(), s.size()))) << s;
+  }
+  std::string out = "{";
+  AppendJsonQuoted(out, "k");
+  EXPECT_EQ(out, "{\"k\"");
 }
 
 TEST(Time, FormatsRfc3339WithMilliseconds) {
