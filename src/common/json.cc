@@ -3,7 +3,27 @@
 
 #include "common/json.h"
 
+#include <array>
+#include <cstdint>
+#include <cstring>
+
 namespace hookd {
+
+namespace {
+
+// Whether any of the 8 bytes at `p` is a control character, '"' or '\\' (bit tricks on one 64-bit word: a byte
+// is below 0x20, or equal to a given byte, when subtracting sets its high bit where it was clear).
+bool WordNeedsEscape(const char* p) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  const auto has_zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHighs; };
+  const uint64_t below_space = (w - kOnes * 0x20) & ~w & kHighs;
+  return (below_space | has_zero_byte(w ^ (kOnes * '"')) | has_zero_byte(w ^ (kOnes * '\\'))) != 0;
+}
+
+}  // namespace
 
 std::string JsonQuote(std::string_view s) {
   std::string out;
@@ -13,13 +33,21 @@ std::string JsonQuote(std::string_view s) {
 
 void AppendJsonQuoted(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr auto kEscaped = [] {  // the bytes JSON cannot carry as they are
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 0x20; ++c) table[c] = true;
+    table['"'] = table['\\'] = true;
+    return table;
+  }();
   out += '"';
-  size_t plain_from = 0;  // runs of bytes that need no escape are appended at once
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t plain_from = i;  // a run of bytes that need no escape is appended at once
+    while (i + 8 <= s.size() && !WordNeedsEscape(s.data() + i)) i += 8;
+    while (i < s.size() && !kEscaped[static_cast<unsigned char>(s[i])]) ++i;
     out.append(s, plain_from, i - plain_from);
-    plain_from = i + 1;
+    if (i == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[i++]);
     out += '\\';
     switch (c) {
       case '"': out += '"'; break;
@@ -35,7 +63,6 @@ void AppendJsonQuoted(std::string& out, std::string_view s) {
         out += kHex[c & 0xF];
     }
   }
-  out.append(s, plain_from, s.size() - plain_from);
   out += '"';
 }
 

@@ -40,7 +40,11 @@ OutboundRequest BuildDeliveryRequest(const Webhook& webhook, const Event& event,
 // Written directly rather than through a json::object (a hash table per attempt, twice per attempt). A name that
 // appears twice keeps its last value, as an object would.
 std::string HeadersToJsonObject(const HeaderList& headers) {
-  std::string out = "{";
+  size_t size = 2;
+  for (const auto& [name, value] : headers) size += name.size() + value.size() + 6;  // quotes, colon, comma
+  std::string out;
+  out.reserve(size);
+  out += '{';
   for (size_t i = 0; i < headers.size(); ++i) {
     const auto& [name, value] = headers[i];
     const bool repeated_later = std::any_of(headers.begin() + static_cast<std::ptrdiff_t>(i) + 1, headers.end(),

@@ -44,6 +44,13 @@ TEST(Json, QuoteWritesTheBytesBoostJsonWrites) {
                              std::string_view("caf\xc3\xa9 \xe2\x82\xac"), std::string_view(every_byte)}) {
     EXPECT_EQ(JsonQuote(s), json::serialize(json::string_view(s.data(), s.size()))) << s;
   }
+  for (char special : {'\x01', '\x1f', '"', '\\', ' ', '\x7f', '\x80'}) {  // at every offset of a word
+    for (size_t at = 0; at < 20; ++at) {
+      std::string s(24, 'a');
+      s[at] = special;
+      EXPECT_EQ(JsonQuote(s), json::serialize(json::string_view(s.data(), s.size()))) << at;
+    }
+  }
   std::string out = "{";
   AppendJsonQuoted(out, "k");
   EXPECT_EQ(out, "{\"k\"");
