@@ -10,6 +10,7 @@
 #include "crypto/encoding.h"
 #include "crypto/signing.h"
 #include "delivery/request_builder.h"
+#include "common/text.h"
 
 namespace hookd {
 
@@ -259,8 +260,7 @@ HttpResponse Api::OpenApi(const HttpRequest&, const PathParams&, const Principal
     }
     if (!parameters.empty()) op["parameters"] = std::move(parameters);
     if (targets_[i].access != Access::kPublic) op["security"] = json::array{json::object{{"bearer", json::array{}}}};
-    std::string method = route.method;
-    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string method = AsciiLower(route.method);
     json::value& entry = paths[route.pattern];
     if (!entry.is_object()) entry.emplace_object();
     entry.as_object()[method] = std::move(op);

@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 
 #include "common/log.h"
+#include "common/text.h"
 
 namespace hookd {
 
@@ -39,15 +40,14 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 bool HasNoBody(int status) { return status == 204 || status == 304 || status / 100 == 1; }
 
 std::string ResponseHead(const HttpResponse& r, unsigned version, bool keep_alive) {
-  auto clean = [](std::string_view v) { return v.find_first_of("\r\n") == std::string_view::npos; };
   std::string head;
   head.reserve(160 + r.body.size() / 64);
   head.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(r.status)).append(" ");
   const auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
   head.append(reason.data(), reason.size()).append("\r\nServer: hookd\r\n");
-  if (!r.content_type.empty() && clean(r.content_type)) head.append("Content-Type: ").append(r.content_type).append("\r\n");
+  if (!r.content_type.empty() && !HasLineBreak(r.content_type)) head.append("Content-Type: ").append(r.content_type).append("\r\n");
   for (const auto& [k, v] : r.headers) {
-    if (clean(k) && clean(v)) head.append(k).append(": ").append(v).append("\r\n");
+    if (!HasLineBreak(k) && !HasLineBreak(v)) head.append(k).append(": ").append(v).append("\r\n");
   }
   if (!HasNoBody(r.status)) head.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
   if (!keep_alive && version != 10) head.append("Connection: close\r\n");
@@ -222,7 +222,7 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Connection> connection) 
             !ParseTarget(std::string_view(req.target().data(), req.target().size()), *request);
         for (const auto& field : req) {
           std::string name(field.name_string());
-          for (char& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;  // ASCII only
+          AsciiLowerInPlace(name);
           request->headers.emplace_back(std::move(name), std::string(field.value()));
         }
         request->body = std::move(parser.get().body());

@@ -1,5 +1,6 @@
 // The error envelope of SPEC §3: {"error": {"code", "message", "details": [{"field", "message"}]}}.
 #include "api/http_types.h"
+#include "common/text.h"
 
 #include <boost/url/parse.hpp>
 
@@ -47,7 +48,7 @@ Result<json::object> ReadJsonBody(const HttpRequest& request, bool optional) {
   std::string type = request.Header("content-type");
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ') type.pop_back();
-  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  AsciiLowerInPlace(type);
   const bool json_like = type.empty() || type == "application/json" || type == "text/plain" ||
                          type == "application/x-www-form-urlencoded" ||
                          (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0);

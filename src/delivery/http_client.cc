@@ -12,9 +12,7 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <chrono>
-#include <cstring>
 #include <unordered_map>
 
 #include <boost/asio.hpp>
@@ -25,6 +23,7 @@
 #include <boost/url/parse.hpp>
 
 #include "delivery/ssrf_guard.h"
+#include "common/text.h"
 
 namespace hookd {
 
@@ -53,20 +52,10 @@ constexpr int kMaxHandlersPerPoll = 4096;
 
 using Clock = std::chrono::steady_clock;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
   return s;
-}
-
-bool HasLineBreak(std::string_view s) {
-  return std::memchr(s.data(), '\n', s.size()) != nullptr || std::memchr(s.data(), '\r', s.size()) != nullptr;
 }
 
 // A response body that keeps the first kLoggedBodyLimit bytes; one byte more ends the read (the connection is then
@@ -124,7 +113,7 @@ std::optional<Target> ParseTarget(const std::string& url) {
   if (!parsed) return std::nullopt;
   const auto& u = *parsed;
   Target t;
-  t.scheme = Lower(u.scheme());
+  t.scheme = AsciiLower(u.scheme());
   t.tls = t.scheme == "https";
   t.host = u.host_address();  // IPv6 without its brackets
   if (t.host.empty()) return std::nullopt;
@@ -263,7 +252,7 @@ Task<OutboundResponse> HttpClient::Impl::Run(OutboundRequest request) {
         for (const auto& field : message) {
           header_bytes += field.name_string().size() + field.value().size() + 4;
           if (response.headers.size() >= kMaxResponseHeaders || header_bytes > kMaxHeaderBytes) break;
-          response.headers.emplace_back(Lower(field.name_string()), std::string(Trim(field.value())));
+          response.headers.emplace_back(AsciiLower(field.name_string()), std::string(Trim(field.value())));
         }
         response.body = std::move(message.body().data);
         response.body_truncated = message.body().truncated;
@@ -412,7 +401,7 @@ void HttpClient::Impl::CloseStaleIdle() {
 }
 
 std::string OutboundResponse::Header(std::string_view name) const {
-  const std::string lower = Lower(name);
+  const std::string lower = AsciiLower(name);
   for (const auto& [k, v] : headers) {
     if (k == lower) return v;
   }

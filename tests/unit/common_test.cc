@@ -7,6 +7,7 @@
 #include "common/config.h"
 #include "common/ids.h"
 #include "common/json.h"
+#include "common/text.h"
 #include "common/time_util.h"
 
 namespace hookd {
@@ -54,6 +55,15 @@ TEST(Json, QuoteWritesTheBytesBoostJsonWrites) {
   std::string out = "{";
   AppendJsonQuoted(out, "k");
   EXPECT_EQ(out, "{\"k\"");
+}
+
+TEST(Text, AsciiLowerAndLineBreaks) {
+  EXPECT_EQ(AsciiLower("Content-TYPE: X-Ab_9"), "content-type: x-ab_9");
+  EXPECT_EQ(AsciiLower("\xc3\x89t\xc3\xa9"), "\xc3\x89t\xc3\xa9");  // bytes outside A–Z are left alone
+  EXPECT_FALSE(HasLineBreak("v1,abc def"));
+  EXPECT_TRUE(HasLineBreak("a\rb"));
+  EXPECT_TRUE(HasLineBreak("a\nb"));
+  EXPECT_FALSE(HasLineBreak(""));
 }
 
 TEST(Time, FormatsRfc3339WithMilliseconds) {

@@ -1,0 +1,21 @@
+#include "common/text.h"
+
+#include <cstring>
+
+namespace hookd {
+
+void AsciiLowerInPlace(std::string& s) {
+  for (char& c : s) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  AsciiLowerInPlace(out);
+  return out;
+}
+
+bool HasLineBreak(std::string_view s) {
+  return std::memchr(s.data(), '\n', s.size()) != nullptr || std::memchr(s.data(), '\r', s.size()) != nullptr;
+}
+
+}  // namespace hookd
