@@ -246,6 +246,23 @@ def test_stats_per_event_type_and_webhook(make_hookd, receiver):
     assert h.request("GET", "/api/v1/stats?since=whenever", key).status == 422
 
 
+def test_a_slow_endpoint_gets_more_connections_up_to_the_cap(make_hookd, receiver):
+    # Each answer takes 200 ms, whatever the load: concurrency is what the endpoint needs, so the webhook's limit
+    # grows from its initial 8 towards the cap of 32 in flight (SPEC §4), and never past it.
+    h = make_hookd("--max-endpoint-rate", "1000")
+    _, key = h.create_account()
+    r = receiver().hang(0.2)
+    h.create_webhook(key, r.url, rate_limit=1000)
+    for _ in range(3):
+        assert h.request("POST", "/api/v1/events/batch", key, {"events": [{"type": "user.created"}] * 200}).status == 202
+    wait_until(lambda: len(r.received()) == 600, timeout=30, message="all 600 delivered")
+    ids = [g["headers"]["webhook-id"] for g in r.received()]
+    assert len(set(ids)) == 600
+    arrivals = sorted(g["time"] for g in r.received())
+    in_flight = [sum(1 for a in arrivals if t - 0.19 < a <= t) for t in arrivals]  # answered 0.2 s after arrival
+    assert 20 <= max(in_flight) <= 32, max(in_flight)
+
+
 def test_broken_webhooks_do_not_delay_healthy_ones(make_hookd, receiver):
     h = make_hookd("--attempt-timeout", "3s", "--retry-schedule", "100ms,100ms")
     _, key = h.create_account()
