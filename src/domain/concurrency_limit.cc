@@ -13,7 +13,9 @@ namespace hookd {
 ConcurrencyLimit::ConcurrencyLimit(ConcurrencyLimitSettings settings)
     : settings_(settings), limit_(std::clamp(settings.initial_limit, settings.min_limit, settings.max_limit)) {}
 
-int ConcurrencyLimit::limit() const { return probing_ ? std::max(settings_.min_limit, limit_ / 2) : limit_; }
+int ConcurrencyLimit::limit() const {
+  return probing_ ? std::max(settings_.min_limit, limit_ / 2) : limit_;
+}
 
 void ConcurrencyLimit::OnSample(int64_t round_trip_us, int64_t now_us) {
   if (!started_ || now_us - epoch_started_us_ >= settings_.epoch_us) StartEpoch(now_us);

@@ -15,9 +15,9 @@ namespace hookd {
 
 struct ConcurrencyLimitSettings {
   int min_limit = 2;
-  int max_limit = 32;      // the hard cap, whatever the round trips say
+  int max_limit = 32;  // the hard cap, whatever the round trips say
   int initial_limit = 8;
-  int min_window = 16;     // samples per decision (at least the current limit: about one round trip's worth)
+  int min_window = 16;           // samples per decision (at least the current limit: about one round trip's worth)
   int64_t epoch_us = 5'000'000;  // how often the baseline is measured again
 };
 

@@ -1,11 +1,11 @@
 // The adaptive per-webhook concurrency limit against simulated endpoints: each test runs an endpoint whose round
 // trip at concurrency L is a given function, keeps it busy at the limit, and checks where the limit settles.
+#include "domain/concurrency_limit.h"
+
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <random>
-
-#include "domain/concurrency_limit.h"
 
 namespace hookd {
 namespace {
@@ -16,7 +16,7 @@ constexpr int64_t kSecondUs = 1'000'000;
 // round_trip(L) / L. `held_back` says whether more work was waiting than the limit let through. Returns how many
 // requests completed.
 int64_t RunBusy(ConcurrencyLimit& limit, int64_t& now_us, int64_t duration_us, bool held_back,
-             const std::function<int64_t(int)>& round_trip) {
+                const std::function<int64_t(int)>& round_trip) {
   const int64_t end = now_us + duration_us;
   int64_t completed = 0;
   for (; now_us < end; ++completed) {
