@@ -5,7 +5,6 @@
 #include "delivery/engine.h"
 
 #include <algorithm>
-#include <chrono>
 
 #include "common/ids.h"
 #include "common/log.h"
@@ -18,11 +17,6 @@ namespace {
 constexpr int64_t kMaxSleepMs = 1000;
 constexpr int64_t kStoreRetryDelayMs = 5000;
 constexpr int64_t kKeepEventForRetryMs = 10'000;  // retries further out re-read the event instead of holding it
-
-int64_t SteadyUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Truncate(const std::string& s, bool& truncated) {
   truncated = s.size() > kLoggedBodyLimit;
@@ -159,10 +153,7 @@ bool DeliveryEngine::IsInFlight(const std::string& delivery_id) const {
 DeliveryEngine::WebhookState& DeliveryEngine::State(const std::string& webhook_id) {
   auto it = webhooks_.find(webhook_id);
   if (it == webhooks_.end()) {
-    ConcurrencyLimitSettings limits;
-    limits.max_limit = options_.max_in_flight_per_webhook;
-    limits.min_limit = std::min(limits.min_limit, limits.max_limit);
-    it = webhooks_.emplace(webhook_id, std::make_unique<WebhookState>(webhook_id, options_.circuit, limits)).first;
+    it = webhooks_.emplace(webhook_id, std::make_unique<WebhookState>(webhook_id, options_.circuit)).first;
   }
   return *it->second;
 }
@@ -341,11 +332,7 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
       MarkRunnable(ws);
       return;
     }
-    if (w.ordered && ws.in_flight > 0) return;
-    if (ws.in_flight >= ws.concurrency.limit()) {
-      ws.concurrency.OnHeldBack();
-      return;
-    }
+    if (ws.in_flight >= options_.max_in_flight_per_webhook || (w.ordered && ws.in_flight > 0)) return;
     const CircuitState before = ws.health.circuit();
     if (!ws.health.MayAttempt(now, ws.in_flight)) {
       if (ws.health.circuit() == CircuitState::kOpen && ws.in_flight == 0) WakeWebhookAt(ws, ws.health.open_until_ms());
@@ -397,7 +384,6 @@ void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
   attempt.request_headers_json = HeadersToJsonObject(request.headers);
   attempt.request_body = Truncate(request.body, attempt.request_body_truncated);
   job.stage = Stage::kInFlight;
-  job.attempt_started_us = SteadyUs();
   ++ws.in_flight;
   {
     std::lock_guard lock(mu_);
@@ -415,8 +401,6 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
   Job& job = slots_[slot];  // an in-flight job keeps its slot
   WebhookState& ws = *job.ws;
   --ws.in_flight;
-  const int64_t now_us = SteadyUs();
-  ws.concurrency.OnSample(now_us - job.attempt_started_us, now_us);
   const int64_t now = NowMs();
   attempt.response_status = response.status;
   attempt.response_time_ms = response.elapsed_ms;

@@ -1,7 +1,7 @@
 // The delivery engine: an in-process scheduler fed directly by committed events (no polling on the hot path).
 // It runs attempts on the HTTP client, records each outcome through the store's group commit, and schedules
-// retries on the retry policy. Per webhook it enforces the rate limit (token bucket), an adaptive concurrency limit
-// under a fixed cap, the circuit breaker, strict order for `ordered` webhooks, and auto-disable. On start it resumes every unfinished
+// retries on the retry policy. Per webhook it enforces the rate limit (token bucket), a concurrency cap, the
+// circuit breaker, strict order for `ordered` webhooks, and auto-disable. On start it resumes every unfinished
 // delivery from the store.
 //
 // Invariants: the engine knows each delivery at most once (slot_by_id_), in exactly one stage — scheduled
@@ -32,7 +32,6 @@
 #include "delivery/alerter.h"
 #include "delivery/http_client.h"
 #include "delivery/webhook_health.h"
-#include "domain/concurrency_limit.h"
 #include "domain/retry_policy.h"
 #include "domain/token_bucket.h"
 #include "store/store.h"
@@ -45,8 +44,7 @@ struct EngineOptions {
   bool allow_http = false;
   bool allow_private_networks = false;
   CircuitSettings circuit;
-  // Concurrency caps: a receiver is served best by a few busy keep-alive connections, so these stay modest. Below
-  // the per-webhook cap, each webhook's limit adapts to its round trips (domain/concurrency_limit.h).
+  // Concurrency caps: a receiver is served best by a few busy keep-alive connections, so these stay modest.
   size_t max_in_flight = 1024;          // all webhooks together
   int max_in_flight_per_webhook = 32;   // so one slow webhook cannot take every connection
 };
@@ -92,7 +90,6 @@ class DeliveryEngine {
     int attempts_made = 0;
     int64_t due_ms = 0;
     int64_t event_created_ms = 0;
-    int64_t attempt_started_us = 0;  // steady clock, while in flight
     std::shared_ptr<const Event> event;  // null until loaded (resumed deliveries, retries)
     Stage stage = Stage::kScheduled;
     uint64_t generation = 0;
@@ -106,8 +103,7 @@ class DeliveryEngine {
     bool operator>(const Timer& o) const { return due_ms > o.due_ms; }
   };
   struct WebhookState {
-    WebhookState(std::string webhook_id, CircuitSettings circuit, ConcurrencyLimitSettings limits)
-        : id(std::move(webhook_id)), concurrency(limits), health(circuit) {}
+    WebhookState(std::string webhook_id, CircuitSettings circuit) : id(std::move(webhook_id)), health(circuit) {}
     std::string id;
     std::shared_ptr<const Webhook> settings;  // null until loaded
     bool loaded = false;
@@ -115,7 +111,6 @@ class DeliveryEngine {
     std::set<std::pair<UlidKey, JobSlot>> unfinished;  // every known delivery, in creation order
     std::deque<std::pair<JobSlot, uint64_t>> ready;  // (slot, generation) as they became due; stale ones skipped
     int in_flight = 0;
-    ConcurrencyLimit concurrency;
     TokenBucket bucket;
     bool bucket_started = false;
     WebhookHealth health;

@@ -247,8 +247,8 @@ def test_stats_per_event_type_and_webhook(make_hookd, receiver):
 
 
 def test_a_slow_endpoint_gets_more_connections_up_to_the_cap(make_hookd, receiver):
-    # Each answer takes 200 ms, whatever the load: concurrency is what the endpoint needs, so the webhook's limit
-    # grows from its initial 8 towards the cap of 32 in flight (SPEC §4), and never past it.
+    # Each answer takes 200 ms: only concurrency lets the endpoint keep up, so hookd keeps many attempts in flight
+    # to it, but never more than the cap of 32 (SPEC §4).
     h = make_hookd("--max-endpoint-rate", "1000")
     _, key = h.create_account()
     r = receiver().hang(0.2)
