@@ -1,7 +1,10 @@
 // Ids, time formatting/parsing, durations and configuration parsing.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
 #include <map>
+#include <random>
 #include <set>
 
 #include "common/config.h"
@@ -70,6 +73,21 @@ TEST(Time, FormatsRfc3339WithMilliseconds) {
   EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(FormatRfc3339(1614265330123), "2021-02-25T15:02:10.123Z");
   EXPECT_EQ(FormatRfc3339(951782400000), "2000-02-29T00:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339(253402300799999), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatRfc3339(-1), "1969-12-31T23:59:59.999Z");
+  // Against the C library's calendar, over every year from 1970 to 9999.
+  std::mt19937_64 rng(3339);
+  std::uniform_int_distribution<int64_t> any_ms(0, 253402300799999);
+  for (int i = 0; i < 20000; ++i) {
+    const int64_t ms = any_ms(rng);
+    const time_t secs = static_cast<time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char expected[96];
+    std::snprintf(expected, sizeof expected, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    ASSERT_EQ(FormatRfc3339(ms), expected) << ms;
+  }
 }
 
 TEST(Time, ParsesRfc3339Variants) {
