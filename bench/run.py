@@ -8,8 +8,10 @@ point at hookd-bench's receiver ports, drives load with hookd-bench, and writes 
 Every figure is also reported as a ratio to the machine's own limit, measured in the same run: a plain HTTP POST
 loop against the same receiver (`hookd-bench baseline`)."""
 import argparse
+import collections
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -101,6 +103,42 @@ def setup(h, ports, **webhook_fields):
     return key, webhooks
 
 
+def thread_cpu_s(pid):
+    """CPU seconds (user + system) of each thread of a process, summed by thread name."""
+    ticks = collections.Counter()
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        ticks[name] += int(fields[11]) + int(fields[12])  # utime, stime
+    hz = os.sysconf("SC_CLK_TCK")
+    return {name: t / hz for name, t in ticks.items()}
+
+
+def children_cpu_s():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def drive_measuring_cpu(h, key, ports, rate, duration, fanout):
+    """drive(), plus where the CPU went: microseconds per delivery for each hookd thread (by name), all of hookd,
+    and hookd-bench (the load generator and the receiver, which share the machine)."""
+    hookd_before, driver_before = thread_cpu_s(h.proc.pid), children_cpu_s()
+    r = drive(h, key, ports, rate, duration, fanout)
+    hookd_after, driver_after = thread_cpu_s(h.proc.pid), children_cpu_s()
+    n = max(1, r["deliveries"])
+    per_thread = {name: (hookd_after[name] - hookd_before.get(name, 0)) * 1e6 / n for name in hookd_after}
+    cpu = {name: round(us, 1) for name, us in sorted(per_thread.items()) if us >= 0.1}
+    cpu["hookd"] = round(sum(per_thread.values()), 1)
+    cpu["hookd-bench"] = round((driver_after - driver_before) * 1e6 / n, 1)
+    r["cpu_us_per_delivery"] = cpu
+    return r
+
+
 def drive(h, key, ports, rate, duration, fanout, batch=1, connections=256, drain=300, extra=()):
     args = [DRIVER, "drive", "--target", h.target, "--key", key, "--rate", str(rate), "--duration", str(duration),
             "--fanout", str(fanout), "--batch", str(batch), "--connections", str(connections), "--drain", str(drain),
@@ -160,7 +198,7 @@ class Bench:
         try:
             ports = free_ports(fanout)
             key, _ = setup(h, ports)
-            r = drive(h, key, ports, rate, duration, fanout)
+            r = drive_measuring_cpu(h, key, ports, rate, duration, fanout)
             r["peak_rss_mb"] = h.peak_rss_mb()
             return r
         finally:
@@ -264,7 +302,27 @@ def markdown(results, name):
                  ratio(r["drain_per_s"])))
     out = [f"## {name}", "", "| scenario | result | ratio to baseline |", "| --- | --- | --- |"]
     out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    return "\n".join(out) + "\n"
+    return "\n".join(out + cpu_table(results)) + "\n"
+
+
+def cpu_table(results):
+    """CPU microseconds per delivery by thread, for the end-to-end scenarios that measured it."""
+    measured = [(key, r["cpu_us_per_delivery"]) for key, r in results.items()
+                if isinstance(r, dict) and "cpu_us_per_delivery" in r]
+    if not measured:
+        return []
+    threads = {"hookd-net": "network", "hookd-writer": "writer", "hookd-engine": "engine",
+               "hookd-checkpoin": "checkpointer"}  # thread names are cut to 15 characters
+    out = ["", "CPU per delivery, µs, by hookd thread (`/proc/PID/task/*/stat` before and after the drive); "
+           "hookd-bench is the load generator and the receiver:", "",
+           "| scenario | " + " | ".join(threads.values()) + " | other threads | all of hookd | hookd-bench |",
+           "| --- |" + " --- |" * (len(threads) + 3)]
+    for key, cpu in measured:
+        named = [cpu.get(t, 0.0) for t in threads]
+        other = cpu["hookd"] - sum(named)
+        cells = [f"{v:.1f}" for v in named + [other, cpu["hookd"], cpu["hookd-bench"]]]
+        out.append(f"| {key} | " + " | ".join(cells) + " |")
+    return out
 
 
 def main():
