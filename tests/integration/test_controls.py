@@ -260,7 +260,7 @@ def test_a_slow_endpoint_gets_more_connections_up_to_the_cap(make_hookd, receive
     assert len(set(ids)) == 600
     arrivals = sorted(g["time"] for g in r.received())
     in_flight = [sum(1 for a in arrivals if t - 0.19 < a <= t) for t in arrivals]  # answered 0.2 s after arrival
-    assert 20 <= max(in_flight) <= 32, max(in_flight)
+    assert 16 <= max(in_flight) <= 32, max(in_flight)  # 32 when the machine is quiet
 
 
 def test_broken_webhooks_do_not_delay_healthy_ones(make_hookd, receiver):
