@@ -1,3 +1,4 @@
+// ASCII lower-casing without locales, and the CR/LF check that keeps a header value on one line.
 #include "common/text.h"
 
 #include <cstring>
