@@ -1,9 +1,23 @@
 // Statement cache keyed by the SQL literal's address: each query text is compiled once per connection.
 #include "store/sqlite/database.h"
 
+#include <mutex>
 #include <stdexcept>
 
 namespace hookd::sqlite {
+namespace {
+
+// Process-wide SQLite settings, applied once before the first connection opens. Memory statistics are off: with
+// them on, every allocation SQLite makes takes a global mutex to count it, and nothing here reads the counts.
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // SQLITE_MISUSE when SQLite was already initialized (by another user in this process): keep its settings.
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
+}
+
+}  // namespace
 
 Statement& Statement::Bind(int index, int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);
@@ -51,6 +65,7 @@ std::string Statement::Text(int col) const {
 }
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool read_only) {
+  ConfigureSqliteOnce();
   sqlite3* raw = nullptr;
   const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;
