@@ -181,7 +181,7 @@ void DeliveryEngine::Add(Job job) {
   job.ws = &State(job.webhook_id);
   job.live = true;
   stored = std::move(job);
-  stored.ws->unfinished.emplace(stored.order, slot);
+  if (stored.ws->tracks_order) stored.ws->unfinished.emplace(stored.order, slot);
   slot_by_id_.emplace(stored.order, slot);
   Schedule(slot);
 }
@@ -210,12 +210,23 @@ void DeliveryEngine::WakeWebhookAt(WebhookState& ws, int64_t at_ms) {
 void DeliveryEngine::Forget(JobSlot slot) {
   Job& job = slots_[slot];
   if (!job.live) return;
-  job.ws->unfinished.erase({job.order, slot});
+  if (job.ws->tracks_order) job.ws->unfinished.erase({job.order, slot});
   slot_by_id_.erase(job.order);
   const uint64_t next_generation = job.generation + 1;
   job = Job{};
   job.generation = next_generation;
   free_slots_.push_back(slot);
+}
+
+void DeliveryEngine::TrackOrder(WebhookState& ws, bool on) {
+  if (ws.tracks_order == on) return;
+  ws.tracks_order = on;
+  ws.unfinished.clear();
+  if (!on) return;
+  for (JobSlot slot = 0; slot < slots_.size(); ++slot) {
+    const Job& job = slots_[slot];
+    if (job.live && job.ws == &ws) ws.unfinished.emplace(job.order, slot);
+  }
 }
 
 void DeliveryEngine::MarkRunnable(WebhookState& ws) {
@@ -298,6 +309,7 @@ void DeliveryEngine::LoadSettings(WebhookState& ws) {
   ws.settings = std::make_shared<const Webhook>(std::move(*loaded));
   ws.loaded = true;
   ws.missing = false;
+  TrackOrder(ws, ws.settings->ordered);
   if (first_load) {
     if (ws.settings->circuit != CircuitState::kClosed && ws.settings->active) ws.health.RestoreOpen(NowMs());
   } else if (!was_active && ws.settings->active) {
@@ -309,11 +321,10 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
   ws.runnable_queued = false;
   if (!ws.loaded) LoadSettings(ws);
   if (ws.missing) {  // deleted: its deliveries went with it
-    std::vector<JobSlot> drop;
-    for (const auto& [order, slot] : ws.unfinished) {
-      if (slots_[slot].stage != Stage::kInFlight) drop.push_back(slot);
+    for (JobSlot slot = 0; slot < slots_.size(); ++slot) {
+      const Job& job = slots_[slot];
+      if (job.live && job.ws == &ws && job.stage != Stage::kInFlight) Forget(slot);
     }
-    for (JobSlot slot : drop) Forget(slot);
     ws.ready.clear();
     return;
   }

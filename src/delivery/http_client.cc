@@ -49,6 +49,7 @@ constexpr uint32_t kHeaderParseLimit = 100 * 1024;  // a response head larger th
 constexpr int64_t kIdleConnectionMs = 30'000;      // idle connections older than this are closed
 constexpr size_t kMaxIdlePerOrigin = 256;
 constexpr int kMaxHandlersPerPoll = 4096;
+constexpr size_t kMaxCachedTargets = 4096;
 
 using Clock = std::chrono::steady_clock;
 
@@ -168,6 +169,9 @@ struct HttpClient::Impl {
                                    std::optional<ResponseParser>& parser);
   Task<std::unique_ptr<Connection>> Connect(const Target& target, Clock::time_point deadline,
                                             OutboundResponse& response);
+  // The parsed URL, from a cache: every attempt to a webhook sends to the same URL (parsing it was 2.5 % of the
+  // engine). Null when the URL does not parse.
+  std::shared_ptr<const Target> TargetFor(const std::string& url);
   std::unique_ptr<Connection> TakeIdle(const std::string& origin);
   void GiveBack(const std::string& origin, std::unique_ptr<Connection> conn);
   void CloseStaleIdle();
@@ -178,6 +182,7 @@ struct HttpClient::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> keep_running = asio::make_work_guard(io);
   ssl::context tls_context;
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+  std::unordered_map<std::string, std::shared_ptr<const Target>> targets;  // by URL; cleared when it grows large
   size_t idle_count = 0;
   size_t in_flight = 0;
   Clock::time_point last_sweep = Clock::now();
@@ -227,7 +232,7 @@ Task<OutboundResponse> HttpClient::Impl::Run(OutboundRequest request) {
   const Clock::time_point started = Clock::now();
   const Clock::time_point deadline = started + std::chrono::milliseconds(request.timeout_ms);
   OutboundResponse response;
-  const std::optional<Target> target = ParseTarget(request.url);
+  const std::shared_ptr<const Target> target = TargetFor(request.url);
   if (!target) {
     response.error = "bad_url";
     response.error_detail = "the URL cannot be parsed";
@@ -360,6 +365,15 @@ Task<std::unique_ptr<Connection>> HttpClient::Impl::Connect(const Target& target
     co_return nullptr;
   }
   co_return conn;
+}
+
+std::shared_ptr<const Target> HttpClient::Impl::TargetFor(const std::string& url) {
+  if (auto it = targets.find(url); it != targets.end()) return it->second;
+  if (targets.size() >= kMaxCachedTargets) targets.clear();
+  std::optional<Target> parsed = ParseTarget(url);
+  auto target = parsed ? std::make_shared<const Target>(std::move(*parsed)) : nullptr;
+  targets.emplace(url, target);
+  return target;
 }
 
 std::unique_ptr<Connection> HttpClient::Impl::TakeIdle(const std::string& origin) {

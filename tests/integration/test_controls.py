@@ -188,6 +188,19 @@ def test_ordered_webhook_delivers_one_at_a_time_in_order(make_hookd, receiver):
     assert all(b - a >= 0.045 for a, b in zip(times, times[1:]))  # never two in flight
 
 
+def test_a_webhook_made_ordered_holds_new_deliveries_behind_one_already_waiting(make_hookd, receiver):
+    h = make_hookd("--retry-schedule", "1s")
+    _, key = h.create_account()
+    r = receiver().fail_first(1, 500)
+    w = h.create_webhook(key, r.url)  # not ordered yet
+    first = h.emit(key)["id"]
+    wait_until(lambda: len(r.received()) == 1)  # failed; its retry is a second away
+    assert h.request("PATCH", f"/api/v1/webhooks/{w['id']}", key, {"ordered": True}).status == 200
+    later = [h.emit(key)["id"] for _ in range(2)]
+    wait_until(lambda: len(r.received()) == 4)
+    assert [g["headers"]["webhook-id"] for g in r.received()] == [first, first] + later
+
+
 def test_ordered_webhook_holds_behind_a_dead_one_and_survives_restart(tmp_path, receiver):
     args = ["--allow-http", "--allow-private-networks", "--retry-schedule", "300ms", "--circuit-threshold", "100"]
     r = receiver().always(503)
