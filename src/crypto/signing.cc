@@ -64,6 +64,44 @@ std::string HmacSha256(std::string_view key, std::string_view message) {
   return context.Compute(key, message);
 }
 
+HmacSha256Key::HmacSha256Key(std::string_view key) {
+  static const std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr),
+                                                                     &EVP_MAC_free);  // fetched once
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
+  static const unsigned char kEmpty = 0;  // a zero-length key still needs a valid pointer
+  const auto* key_bytes = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  if (mac) ctx_ = EVP_MAC_CTX_new(mac.get());
+  if (!ctx_ || EVP_MAC_init(ctx_, key_bytes, key.size(), params) != 1) {
+    EVP_MAC_CTX_free(ctx_);
+    throw std::runtime_error("OpenSSL has no HMAC-SHA256");
+  }
+}
+
+HmacSha256Key::~HmacSha256Key() { EVP_MAC_CTX_free(ctx_); }
+
+std::string HmacSha256Key::Mac(std::initializer_list<std::string_view> parts) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  size_t len = 0;
+  bool ok = EVP_MAC_init(ctx_, nullptr, 0, nullptr) == 1;  // restart under the key already set
+  for (std::string_view part : parts) {
+    ok = ok && EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(part.data()), part.size()) == 1;
+  }
+  if (!ok || EVP_MAC_final(ctx_, out, &len, sizeof out) != 1) throw std::runtime_error("HMAC-SHA256 failed");
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+StandardWebhooksSigner::StandardWebhooksSigner(std::string_view secret) {
+  if (auto key = SecretKeyBytes(secret)) key_ = std::make_unique<HmacSha256Key>(*key);
+}
+
+std::optional<std::string> StandardWebhooksSigner::Sign(std::string_view msg_id, int64_t timestamp_s,
+                                                        std::string_view body) {
+  if (!key_) return std::nullopt;
+  const std::string timestamp = std::to_string(timestamp_s);
+  return "v1," + Base64Encode(key_->Mac({msg_id, ".", timestamp, ".", body}));
+}
+
 std::string Sha256Hex(std::string_view data) {
   static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> sha256(EVP_MD_fetch(nullptr, "SHA256", nullptr),
                                                                       &EVP_MD_free);  // fetched once
@@ -84,12 +122,7 @@ bool IsValidWebhookSecret(std::string_view secret) {
 
 std::optional<std::string> StandardWebhooksSignature(std::string_view secret, std::string_view msg_id,
                                                      int64_t timestamp_s, std::string_view body) {
-  auto key = SecretKeyBytes(secret);
-  if (!key) return std::nullopt;
-  std::string signed_content;
-  signed_content.reserve(msg_id.size() + body.size() + 24);
-  signed_content.append(msg_id).append(".").append(std::to_string(timestamp_s)).append(".").append(body);
-  return "v1," + Base64Encode(HmacSha256(*key, signed_content));
+  return StandardWebhooksSigner(secret).Sign(msg_id, timestamp_s, body);
 }
 
 std::string SeedSignature(std::string_view secret, std::string_view body) {

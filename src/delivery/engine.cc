@@ -307,6 +307,7 @@ void DeliveryEngine::LoadSettings(WebhookState& ws) {
   const bool first_load = ws.settings == nullptr;
   const bool was_active = ws.settings && ws.settings->active;
   ws.settings = std::make_shared<const Webhook>(std::move(*loaded));
+  ws.signing_keys = std::make_unique<DeliverySigningKeys>(*ws.settings);
   ws.loaded = true;
   ws.missing = false;
   TrackOrder(ws, ws.settings->ordered);
@@ -390,7 +391,7 @@ void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
   attempt.delivery_id = job.delivery_id;
   attempt.number = job.attempts_made + 1;
   attempt.started_at_ms = NowMs();
-  OutboundRequest request = BuildDeliveryRequest(*ws.settings, *job.event, attempt.number, attempt.started_at_ms,
+  OutboundRequest request = BuildDeliveryRequest(*ws.settings, *ws.signing_keys, *job.event, attempt.number, attempt.started_at_ms,
                                                  options_.attempt_timeout_ms);
   attempt.request_headers_json = HeadersToJsonObject(request.headers);
   attempt.request_body = Truncate(request.body, attempt.request_body_truncated);

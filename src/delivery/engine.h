@@ -31,6 +31,7 @@
 #include "common/metrics.h"
 #include "delivery/alerter.h"
 #include "delivery/http_client.h"
+#include "delivery/request_builder.h"
 #include "delivery/webhook_health.h"
 #include "domain/retry_policy.h"
 #include "domain/token_bucket.h"
@@ -106,6 +107,7 @@ class DeliveryEngine {
     WebhookState(std::string webhook_id, CircuitSettings circuit) : id(std::move(webhook_id)), health(circuit) {}
     std::string id;
     std::shared_ptr<const Webhook> settings;  // null until loaded
+    std::unique_ptr<DeliverySigningKeys> signing_keys;  // built from settings
     bool loaded = false;
     bool missing = false;  // deleted
     // Every known delivery in creation order, kept only while the webhook is ordered (or not yet loaded): an

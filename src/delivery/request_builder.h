@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "crypto/signing.h"
 #include "delivery/http_client.h"
 #include "domain/model.h"
 
@@ -13,6 +15,20 @@ namespace hookd {
 
 inline constexpr const char* kVersion = "0.1.0";
 
+// A webhook's signing keys, decoded and keyed once (the engine keeps one per webhook and rebuilds it when the
+// webhook changes). One object must not be used by two threads at once.
+struct DeliverySigningKeys {
+  explicit DeliverySigningKeys(const Webhook& webhook);
+
+  StandardWebhooksSigner current;
+  std::optional<StandardWebhooksSigner> previous;  // during a rotation's grace period
+  HmacSha256Key seed;                              // X-Webhook-Signature: keyed by the whole secret string
+};
+
+[[nodiscard]] OutboundRequest BuildDeliveryRequest(const Webhook& webhook, DeliverySigningKeys& keys,
+                                                   const Event& event, int attempt_number, int64_t now_ms,
+                                                   int64_t timeout_ms);
+// The same, with keys prepared for this one request.
 [[nodiscard]] OutboundRequest BuildDeliveryRequest(const Webhook& webhook, const Event& event, int attempt_number,
                                                    int64_t now_ms, int64_t timeout_ms);
 

@@ -32,6 +32,31 @@ TEST(Signing, SeedSignatureIsHexHmacKeyedByTheWholeSecretString) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(Signing, AKeyedOnceHmacGivesTheOneShotAnswerForEveryMessage) {
+  HmacSha256Key key("Jefe");
+  const std::string rfc4231_case2 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  EXPECT_EQ(HexEncode(key.Mac({"what do ya want for nothing?"})), rfc4231_case2);
+  EXPECT_EQ(HexEncode(key.Mac({"what do ya ", "", "want for nothing?"})), rfc4231_case2);  // parts concatenated
+  EXPECT_EQ(key.Mac({"another message"}), HmacSha256("Jefe", "another message"));
+  EXPECT_EQ(HexEncode(key.Mac({"what do ya want for nothing?"})), rfc4231_case2);  // no state carried over
+  HmacSha256Key empty("");
+  EXPECT_EQ(empty.Mac({"x"}), HmacSha256("", "x"));
+}
+
+TEST(Signing, AStandardWebhooksSignerSignsManyMessagesLikeTheOneShotFunction) {
+  StandardWebhooksSigner signer("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  ASSERT_TRUE(signer.valid());
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(signer.Sign("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, R"({"test": 2432232314})"),
+              "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    EXPECT_EQ(signer.Sign("msg_2", 100 + i, "{}"),
+              StandardWebhooksSignature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_2", 100 + i, "{}"));
+  }
+  StandardWebhooksSigner invalid("whsec_bad!");
+  EXPECT_FALSE(invalid.valid());
+  EXPECT_FALSE(invalid.Sign("msg_1", 1, "{}").has_value());
+}
+
 TEST(Signing, GeneratedSecretsAreValidAndDistinct) {
   const std::string a = GenerateWebhookSecret();
   const std::string b = GenerateWebhookSecret();

@@ -75,6 +75,24 @@ TEST(RequestBuilder, SignsTheExactBodyBothWays) {
   EXPECT_EQ(HeaderOf(r, "X-Tenant"), "42");
 }
 
+TEST(RequestBuilder, KeysPreparedOnceSignEveryRequestLikeFreshOnes) {
+  Webhook w = SampleWebhook();
+  w.previous_secret = GenerateWebhookSecret();
+  w.previous_secret_expires_at_ms = 1700000000000 + 1000;
+  DeliverySigningKeys keys(w);
+  Event other = SampleEvent();
+  other.id = "evt_2";
+  other.data_json = R"({"another":"payload"})";
+  for (const Event& e : {SampleEvent(), other, SampleEvent()}) {
+    for (int64_t now : {int64_t{1700000000000}, int64_t{1700000005000}}) {  // inside and after the grace period
+      const OutboundRequest reused = BuildDeliveryRequest(w, keys, e, 1, now, 5000);
+      const OutboundRequest fresh = BuildDeliveryRequest(w, e, 1, now, 5000);
+      EXPECT_EQ(reused.headers, fresh.headers);
+      EXPECT_EQ(reused.body, fresh.body);
+    }
+  }
+}
+
 TEST(RequestBuilder, RotationGracePeriodCarriesBothSignatures) {
   Webhook w = SampleWebhook();
   w.previous_secret = w.secret;
