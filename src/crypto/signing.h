@@ -3,7 +3,8 @@
 //    msg = "<webhook-id>.<webhook-timestamp>.<body>")).
 //  - Seed compatibility (X-Webhook-Signature): lowercase hex HMAC-SHA256 of the raw body, keyed by the UTF-8
 //    bytes of the whole secret string (what seed 001's Python/Node examples verify).
-// Pure and thread-safe.
+// The free functions are pure and thread-safe; a keyed object (HmacSha256Key, StandardWebhooksSigner) serves one
+// thread at a time.
 #pragma once
 
 #include <openssl/types.h>
@@ -48,6 +49,7 @@ class StandardWebhooksSigner {
  private:
   std::unique_ptr<HmacSha256Key> key_;
 };
+
 [[nodiscard]] std::string Sha256Hex(std::string_view data);
 
 // "whsec_" + base64 of 32 random bytes.

@@ -391,8 +391,8 @@ void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
   attempt.delivery_id = job.delivery_id;
   attempt.number = job.attempts_made + 1;
   attempt.started_at_ms = NowMs();
-  OutboundRequest request = BuildDeliveryRequest(*ws.settings, *ws.signing_keys, *job.event, attempt.number, attempt.started_at_ms,
-                                                 options_.attempt_timeout_ms);
+  OutboundRequest request = BuildDeliveryRequest(*ws.settings, *ws.signing_keys, *job.event, attempt.number,
+                                                 attempt.started_at_ms, options_.attempt_timeout_ms);
   attempt.request_headers_json = HeadersToJsonObject(request.headers);
   attempt.request_body = Truncate(request.body, attempt.request_body_truncated);
   job.stage = Stage::kInFlight;

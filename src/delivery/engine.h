@@ -106,8 +106,8 @@ class DeliveryEngine {
   struct WebhookState {
     WebhookState(std::string webhook_id, CircuitSettings circuit) : id(std::move(webhook_id)), health(circuit) {}
     std::string id;
-    std::shared_ptr<const Webhook> settings;  // null until loaded
-    std::unique_ptr<DeliverySigningKeys> signing_keys;  // built from settings
+    std::shared_ptr<const Webhook> settings;            // null until loaded
+    std::unique_ptr<DeliverySigningKeys> signing_keys;  // made from settings, with them
     bool loaded = false;
     bool missing = false;  // deleted
     // Every known delivery in creation order, kept only while the webhook is ordered (or not yet loaded): an

@@ -1,6 +1,7 @@
 // Builds the exact HTTP request of one delivery attempt (SPEC §4): body by payload format, Standard Webhooks
 // headers and signature (both signatures during a rotation's grace period), the seed-compatible
-// X-Webhook-Signature, X-Webhook-* metadata headers and the webhook's own headers. Pure.
+// X-Webhook-Signature, X-Webhook-* metadata headers and the webhook's own headers. Pure, but for the HMAC
+// state of the signing keys it is given.
 #pragma once
 
 #include <cstdint>
