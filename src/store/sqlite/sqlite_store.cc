@@ -548,9 +548,7 @@ Result<Delivery> SqliteStore::InsertDelivery(Database& db, const Event& event, c
   d.status = DeliveryStatus::kPending;
   d.next_attempt_at_ms = now_ms;
   d.created_at_ms = now_ms;
-  auto r = db.Prepare(
-                 "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
-                 "next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?,?)")
+  auto r = db.Prepare(kInsertDeliverySql)
                .BindView(1, d.id)
                .BindView(2, d.account_id)
                .BindView(3, d.event_id)

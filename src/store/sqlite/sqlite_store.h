@@ -17,6 +17,12 @@
 
 namespace hookd::sqlite {
 
+// One new pending delivery (bind: id, account_id, event_id, webhook_id, event_type, next_attempt_at, created_at).
+// Named so that bench/tools/index_cost.cc times the statement hookd runs.
+inline constexpr const char* kInsertDeliverySql =
+    "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
+    "next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?,?)";
+
 class SqliteStore final : public Store {
  public:
   // Opens `path`, applies migrations and starts the writer.
