@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,6 +40,14 @@ using Clock = std::chrono::steady_clock;
 
 int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch()).count();
+}
+
+// CPU seconds this process has used so far (every thread, user and system).
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 std::map<std::string, std::string> ParseArgs(int argc, char** argv, int from) {
@@ -400,6 +409,7 @@ int Drive(const std::map<std::string, std::string>& a) {
   Generator generator(a.at("--target"), EventRequest(a.at("--key"), batch, a.count("--type") ? a.at("--type") : "user.created"),
                       connections);
   const int64_t t0 = NowUs();
+  const double cpu_at_start = ProcessCpuSeconds();
   std::vector<Sent> sent = generator.Run(rate, duration);
   const int64_t t_sent = NowUs();
 
@@ -423,6 +433,7 @@ int Drive(const std::map<std::string, std::string>& a) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::vector<Receipt> receipts = receiver.Take();
+  const double cpu_while_driving = ProcessCpuSeconds() - cpu_at_start;  // not the tally below
 
   std::unordered_set<std::string> seen;
   size_t duplicates = 0, unknown = 0;
@@ -452,11 +463,11 @@ int Drive(const std::map<std::string, std::string>& a) {
       "{\"offered_rate\":%.1f,\"duration_s\":%.2f,\"requests\":%zu,\"accepted_requests\":%zu,\"errors\":%zu,"
       "\"accepted_events\":%zu,\"ingest_events_per_s\":%.1f,\"ingest_latency_ms\":%s,\"expected_deliveries\":%zu,"
       "\"deliveries\":%zu,\"deliveries_per_s\":%.1f,\"delivery_window_s\":%.2f,\"duplicates\":%zu,\"undelivered_at_cutoff\":%zu,"
-      "\"e2e_latency_ms\":%s}\n",
+      "\"e2e_latency_ms\":%s,\"cpu_s\":%.3f}\n",
       rate, send_span, sent.size(), accepted_requests, errors, accepted_events,
       static_cast<double>(accepted_events) / send_span, Json(Summarize(ingest_ms)).c_str(), expected, unique,
       rx_span > 0 ? static_cast<double>(unique) / rx_span : 0.0, rx_span, duplicates, lost,
-      Json(Summarize(e2e_ms)).c_str());
+      Json(Summarize(e2e_ms)).c_str(), cpu_while_driving);
   return 0;
 }
 
