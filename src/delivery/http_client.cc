@@ -278,12 +278,17 @@ Task<OutboundResponse> HttpClient::Impl::Run(OutboundRequest request) {
 
 Task<beast::error_code> HttpClient::Impl::Exchange(Connection& conn, const Target& target, OutboundRequest& request,
                                                    std::optional<ResponseParser>& parser) {
-  std::string head = "POST " + target.path + " HTTP/1.1\r\nHost: " + target.host_header + "\r\n";
+  const std::string content_length = std::to_string(request.body.size());
+  size_t head_size = target.path.size() + target.host_header.size() + content_length.size() + 48;
+  for (const auto& [name, value] : request.headers) head_size += name.size() + value.size() + 4;
+  std::string head;
+  head.reserve(head_size);  // one allocation for the whole head
+  head.append("POST ").append(target.path).append(" HTTP/1.1\r\nHost: ").append(target.host_header).append("\r\n");
   for (const auto& [name, value] : request.headers) {
     if (HasLineBreak(name) || HasLineBreak(value)) co_return http::error::bad_field;
     head.append(name).append(": ").append(value).append("\r\n");
   }
-  head.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n\r\n");
+  head.append("Content-Length: ").append(content_length).append("\r\n\r\n");
   const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(request.body)};
   beast::error_code ec;
   if (conn.tls) {

@@ -25,18 +25,18 @@ OutboundRequest BuildDeliveryRequest(const Webhook& webhook, DeliverySigningKeys
   if (keys.previous && webhook.previous_secret_expires_at_ms > now_ms) {
     if (auto previous = keys.previous->Sign(event.id, timestamp_s, req.body)) signature += " " + *previous;
   }
-  req.headers = {
-      {"Content-Type", "application/json"},
-      {"User-Agent", std::string("hookd/") + kVersion},
-      {"webhook-id", event.id},
-      {"webhook-timestamp", std::to_string(timestamp_s)},
-      {"webhook-signature", std::move(signature)},
-      {"X-Webhook-Signature", HexEncode(keys.seed.Mac({req.body}))},
-      {"X-Webhook-Id", webhook.id},
-      {"X-Webhook-Event", event.type},
-      {"X-Webhook-Attempt", std::to_string(attempt_number)},
-  };
-  for (const auto& h : webhook.headers) req.headers.push_back(h);
+  // Built in place: a braced list would copy every string once more (its elements are const).
+  req.headers.reserve(9 + webhook.headers.size());
+  req.headers.emplace_back("Content-Type", "application/json");
+  req.headers.emplace_back("User-Agent", std::string("hookd/") + kVersion);
+  req.headers.emplace_back("webhook-id", event.id);
+  req.headers.emplace_back("webhook-timestamp", std::to_string(timestamp_s));
+  req.headers.emplace_back("webhook-signature", std::move(signature));
+  req.headers.emplace_back("X-Webhook-Signature", HexEncode(keys.seed.Mac({req.body})));
+  req.headers.emplace_back("X-Webhook-Id", webhook.id);
+  req.headers.emplace_back("X-Webhook-Event", event.type);
+  req.headers.emplace_back("X-Webhook-Attempt", std::to_string(attempt_number));
+  req.headers.insert(req.headers.end(), webhook.headers.begin(), webhook.headers.end());
   return req;
 }
 
