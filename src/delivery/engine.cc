@@ -154,6 +154,9 @@ DeliveryEngine::WebhookState& DeliveryEngine::State(const std::string& webhook_i
   auto it = webhooks_.find(webhook_id);
   if (it == webhooks_.end()) {
     it = webhooks_.emplace(webhook_id, std::make_unique<WebhookState>(webhook_id, options_.circuit)).first;
+    // Loaded now rather than at its first dispatch, so that an unordered webhook's jobs never enter the order set
+    // (a million resumed deliveries would otherwise fill it before the first dispatch empties it).
+    LoadSettings(*it->second);
   }
   return *it->second;
 }
