@@ -40,12 +40,11 @@ Status DeliveryEngine::Start() {
   Status st = store_.ForEachUnfinishedDelivery([this](const DueDelivery& d) {
     Job job;
     job.delivery_id = d.delivery_id;
-    job.webhook_id = d.webhook_id;
     job.event_id = d.event_id;
     job.attempts_made = d.attempt_count;
     job.due_ms = d.due_at_ms;
     job.event_created_ms = d.event_created_at_ms;
-    Add(std::move(job));
+    Add(d.webhook_id, std::move(job));
   });
   if (!st) return st;
   LogInfo("delivery engine started", {{"resumed_deliveries", std::to_string(slot_by_id_.size())}});
@@ -76,41 +75,39 @@ void DeliveryEngine::Post(std::function<void()> task) {
 }
 
 void DeliveryEngine::Enqueue(const std::vector<AcceptedEvent>& accepted) {
-  std::vector<Job> jobs;
+  std::vector<std::pair<std::string, Job>> jobs;
   for (const AcceptedEvent& a : accepted) {
     if (a.replayed || a.deliveries.empty()) continue;
     auto event = std::make_shared<const Event>(a.event);
     for (const Delivery& d : a.deliveries) {
       Job job;
       job.delivery_id = d.id;
-      job.webhook_id = d.webhook_id;
-      job.event_id = d.event_id;
       job.due_ms = d.next_attempt_at_ms.value_or(d.created_at_ms);
       job.event_created_ms = a.event.created_at_ms;
       job.event = event;
-      jobs.push_back(std::move(job));
+      jobs.emplace_back(d.webhook_id, std::move(job));
     }
   }
-  if (jobs.empty()) return;
-  Post([this, jobs = std::move(jobs)]() mutable {
-    for (Job& job : jobs) Add(std::move(job));
-  });
+  PostJobs(std::move(jobs));
 }
 
 void DeliveryEngine::EnqueueDeliveries(const std::vector<Delivery>& deliveries) {
-  std::vector<Job> jobs;
+  std::vector<std::pair<std::string, Job>> jobs;
   for (const Delivery& d : deliveries) {
     Job job;
     job.delivery_id = d.id;
-    job.webhook_id = d.webhook_id;
     job.event_id = d.event_id;
     job.attempts_made = d.attempt_count;
     job.due_ms = d.next_attempt_at_ms.value_or(NowMs());
-    jobs.push_back(std::move(job));
+    jobs.emplace_back(d.webhook_id, std::move(job));
   }
+  PostJobs(std::move(jobs));
+}
+
+void DeliveryEngine::PostJobs(std::vector<std::pair<std::string, Job>> jobs) {
   if (jobs.empty()) return;
   Post([this, jobs = std::move(jobs)]() mutable {
-    for (Job& job : jobs) Add(std::move(job));
+    for (auto& [webhook_id, job] : jobs) Add(webhook_id, std::move(job));
   });
 }
 
@@ -161,7 +158,7 @@ DeliveryEngine::WebhookState& DeliveryEngine::State(const std::string& webhook_i
   return *it->second;
 }
 
-void DeliveryEngine::Add(Job job) {
+void DeliveryEngine::Add(const std::string& webhook_id, Job job) {
   job.order = UlidValue(job.delivery_id);
   if (auto known = slot_by_id_.find(job.order); known != slot_by_id_.end()) {
     Job& existing = slots_[known->second];
@@ -181,7 +178,7 @@ void DeliveryEngine::Add(Job job) {
   }
   Job& stored = slots_[slot];
   job.generation = stored.generation;  // the slot's count goes on, so references to its previous job stay stale
-  job.ws = &State(job.webhook_id);
+  job.ws = &State(webhook_id);
   job.live = true;
   stored = std::move(job);
   if (stored.ws->tracks_order) stored.ws->unfinished.emplace(stored.order, slot);
@@ -509,7 +506,10 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
   } else if (outcome.status == DeliveryStatus::kFailed) {
     job.attempts_made += 1;
     job.due_ms = *outcome.next_attempt_ms;
-    if (job.due_ms - NowMs() > kKeepEventForRetryMs) job.event.reset();
+    if (job.due_ms - NowMs() > kKeepEventForRetryMs && job.event) {  // loaded again by its id when due
+      job.event_id = job.event->id;
+      job.event.reset();
+    }
     Schedule(outcome.slot);
   } else {
     Forget(outcome.slot);

@@ -84,8 +84,7 @@ class DeliveryEngine {
   static constexpr JobSlot kNoJob = UINT32_MAX;
   struct Job {
     std::string delivery_id;
-    std::string webhook_id;
-    std::string event_id;
+    std::string event_id;  // only while `event` is not loaded (resumed deliveries, manual retries)
     UlidKey order = 0;  // the delivery id's ULID value: creation order
     WebhookState* ws = nullptr;
     int attempts_made = 0;
@@ -125,7 +124,10 @@ class DeliveryEngine {
   void Post(std::function<void()> task);  // runs `task` on the engine thread
   void Loop();
   void RunTimers(int64_t now);
-  void Add(Job job);
+  // Takes on a delivery of `webhook_id` (a job the engine already knows may only be moved up).
+  void Add(const std::string& webhook_id, Job job);
+  // Jobs made on another thread, with their webhooks' ids, for Add on the engine thread.
+  void PostJobs(std::vector<std::pair<std::string, Job>> jobs);
   // Queues the job for its due time: on its webhook's ready queue if due, else on the timer heap.
   void Schedule(JobSlot slot);
   // Puts a due job on its webhook's ready queue and makes the webhook runnable.

@@ -70,6 +70,22 @@ def test_retries_follow_the_schedule_then_succeed(hookd, key, receiver):
     assert len(r.received()) == 3  # a succeeded delivery is never sent again
 
 
+def test_a_retry_far_out_reloads_its_event_and_sends_the_same_payload(make_hookd, receiver):
+    # The engine lets go of an event whose next retry is more than 10 s away and reads it again when it is due
+    # (12 s with the schedule's ±10 % jitter is 10.8-13.2 s).
+    h = make_hookd("--retry-schedule", "12s")
+    _, key = h.create_account()
+    r = receiver().fail_first(1, 500)
+    secret = h.create_webhook(key, r.url)["secret"]
+    accepted = h.emit(key, "task.completed", {"object": {"id": 8}})
+    got = wait_until(lambda: len(r.received()) >= 2 and r.received(), timeout=25, message="the retry")
+    assert [g["headers"]["x-webhook-attempt"] for g in got] == ["1", "2"]
+    assert got[1]["time"] - got[0]["time"] >= 10.7
+    assert got[1]["body"] == got[0]["body"]
+    assert json.loads(got[1]["body"])["id"] == accepted["id"]
+    assert verify_standard_webhooks(secret, got[1]["headers"], got[1]["body"])
+
+
 def test_dead_after_the_last_attempt(hookd, key, receiver):
     r = receiver().always(503)
     webhook = hookd.create_webhook(key, r.url)
