@@ -24,44 +24,8 @@ std::optional<std::string> SecretKeyBytes(std::string_view secret) {
 
 }  // namespace
 
-namespace {
-
-// A per-thread HMAC-SHA256 context: the digest is set once; each use re-keys it.
-class HmacContext {
- public:
-  HmacContext() {
-    std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr), &EVP_MAC_free);
-    if (mac) ctx_ = EVP_MAC_CTX_new(mac.get());
-    char digest[] = "SHA256";
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
-    if (!ctx_ || EVP_MAC_CTX_set_params(ctx_, params) != 1) throw std::runtime_error("OpenSSL has no HMAC-SHA256");
-  }
-  ~HmacContext() { EVP_MAC_CTX_free(ctx_); }
-  HmacContext(const HmacContext&) = delete;
-  HmacContext& operator=(const HmacContext&) = delete;
-
-  std::string Compute(std::string_view key, std::string_view message) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    size_t len = 0;
-    static const unsigned char kEmpty = 0;  // a zero-length key still needs a valid pointer
-    const auto* key_bytes = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-    if (EVP_MAC_init(ctx_, key_bytes, key.size(), nullptr) != 1 ||
-        EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
-        EVP_MAC_final(ctx_, out, &len, sizeof out) != 1) {
-      throw std::runtime_error("HMAC-SHA256 failed");
-    }
-    return std::string(reinterpret_cast<char*>(out), len);
-  }
-
- private:
-  EVP_MAC_CTX* ctx_ = nullptr;
-};
-
-}  // namespace
-
 std::string HmacSha256(std::string_view key, std::string_view message) {
-  thread_local HmacContext context;
-  return context.Compute(key, message);
+  return HmacSha256Key(key).Mac({message});
 }
 
 HmacSha256Key::HmacSha256Key(std::string_view key) {
