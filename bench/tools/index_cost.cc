@@ -8,14 +8,12 @@
 //   build/hookd-index-cost none                              # the primary key alone
 #include <cstdio>
 #include <ctime>
-#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "scratch_db.h"
 #include "common/ids.h"
-#include "store/sqlite/database.h"
-#include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {
@@ -41,14 +39,12 @@ int main(int argc, char** argv) {
   const bool keep_all = argc == 1;
   for (int i = 1; i < argc; ++i) keep.insert(argv[i]);
 
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("hookd-index-cost-" + hookd::NewId(""));
-  std::filesystem::create_directories(dir);
-  auto opened = Database::Open((dir / "hookd.db").string(), false);
-  if (!opened || !hookd::sqlite::ApplyMigrations(**opened)) {
-    std::fprintf(stderr, "cannot create the database in %s\n", dir.c_str());
+  const hookd::tools::ScratchDatabase scratch;
+  if (scratch.get() == nullptr) {
+    std::fprintf(stderr, "cannot create the database in %s\n", scratch.dir().c_str());
     return 1;
   }
-  Database& db = **opened;
+  Database& db = *scratch.get();
   (void)db.Exec("PRAGMA synchronous=OFF");
   std::vector<std::string> kept;
   for (const std::string& name : IndexesOnDeliveries(db)) {
@@ -93,7 +89,5 @@ int main(int argc, char** argv) {
   for (const std::string& name : kept) names += (names.empty() ? "" : ", ") + name;
   std::printf("%.2f us of CPU per delivery inserted; indexes: %s\n", cpu_s * 1e6 / kDeliveries,
               names.empty() ? "none (primary key only)" : names.c_str());
-  opened->reset();
-  std::filesystem::remove_all(dir);
   return 0;
 }

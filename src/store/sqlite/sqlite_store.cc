@@ -709,10 +709,7 @@ void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, std::f
 
 Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {
   const Attempt& a = r.attempt;
-  auto ins = db.Prepare(
-      "INSERT INTO attempts(id, delivery_id, number, started_at, response_status, response_time_ms, error, "
-      "request_headers, request_body, request_body_truncated, response_headers, response_body, "
-      "response_body_truncated, success) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  auto ins = db.Prepare(kInsertAttemptSql);
   ins.BindView(1, a.id).BindView(2, a.delivery_id).Bind(3, a.number).Bind(4, a.started_at_ms);
   if (a.response_status) ins.Bind(5, *a.response_status); else ins.BindNull(5);
   ins.Bind(6, a.response_time_ms);
@@ -726,10 +723,7 @@ Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {
       .Bind(14, a.success);
   if (auto st = ins.Run(); !st) return st;
   const bool finished = r.new_status == DeliveryStatus::kSucceeded || r.new_status == DeliveryStatus::kDead;
-  auto upd = db.Prepare(
-      "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_at = ?4, completed_at = ?5, "
-      "latency_ms = ?6, last_response_status = ?7, last_response_time_ms = ?8, last_error = ?9 "
-      "WHERE id = ?1 AND completed_at IS NULL");
+  auto upd = db.Prepare(kUpdateDeliveryOutcomeSql);
   upd.BindView(1, a.delivery_id).BindView(2, ToString(r.new_status)).Bind(3, a.number).Bind(4, r.next_attempt_at_ms);
   upd.Bind(5, finished ? std::optional<int64_t>(a.started_at_ms + a.response_time_ms) : std::nullopt);
   upd.Bind(6, r.latency_ms);

@@ -23,6 +23,20 @@ inline constexpr const char* kInsertDeliverySql =
     "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
     "next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?,?)";
 
+// Recording one attempt: its row (bind: id, delivery_id, number, started_at, response_status, response_time_ms,
+// error, request_headers, request_body, request_body_truncated, response_headers, response_body,
+// response_body_truncated, success), then its delivery's new state (bind: ?1 id, ?2 status, ?3 attempt_count,
+// ?4 next_attempt_at, ?5 completed_at, ?6 latency_ms, ?7 last_response_status, ?8 last_response_time_ms,
+// ?9 last_error). Named so that bench/tools/write_paths.cc times the statements hookd runs.
+inline constexpr const char* kInsertAttemptSql =
+    "INSERT INTO attempts(id, delivery_id, number, started_at, response_status, response_time_ms, error, "
+    "request_headers, request_body, request_body_truncated, response_headers, response_body, "
+    "response_body_truncated, success) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+inline constexpr const char* kUpdateDeliveryOutcomeSql =
+    "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_at = ?4, completed_at = ?5, "
+    "latency_ms = ?6, last_response_status = ?7, last_response_time_ms = ?8, last_error = ?9 "
+    "WHERE id = ?1 AND completed_at IS NULL";
+
 class SqliteStore final : public Store {
  public:
   // Opens `path`, applies migrations and starts the writer.
