@@ -59,8 +59,9 @@ bool InsertEvent(Database& db, const Fixture& f, const std::string& event_id) {
       q.BindView(1, event_id).BindView(2, f.account).BindView(3, f.event_data).Bind(4, kNow).Bind(5, kWebhooks).Run());
 }
 
-bool InsertPending(Database& db, const Fixture& f, const NewDelivery& d) {
-  return static_cast<bool>(db.Prepare(hookd::sqlite::kInsertDeliverySql)
+// Either delivery insert (hookd's pending one, or the finished one under test): both bind the same seven values.
+bool InsertDelivery(Database& db, const char* sql, const Fixture& f, const NewDelivery& d) {
+  return static_cast<bool>(db.Prepare(sql)
                                .BindView(1, d.id)
                                .BindView(2, f.account)
                                .BindView(3, d.event_id)
@@ -73,17 +74,7 @@ bool InsertPending(Database& db, const Fixture& f, const NewDelivery& d) {
 
 // One successful first attempt: "twice" updates the pending row, "once" inserts the finished delivery.
 bool RecordSuccess(Database& db, const Fixture& f, const NewDelivery& d, bool once) {
-  if (once && !db.Prepare(kInsertFinishedDeliverySql)
-                   .BindView(1, d.id)
-                   .BindView(2, f.account)
-                   .BindView(3, d.event_id)
-                   .BindView(4, *d.webhook_id)
-                   .BindView(5, "user.created")
-                   .Bind(6, kNow)
-                   .Bind(7, kNow)
-                   .Run()) {
-    return false;
-  }
+  if (once && !InsertDelivery(db, kInsertFinishedDeliverySql, f, d)) return false;
   const std::string attempt_id = hookd::NewId("att_");
   auto attempt = db.Prepare(hookd::sqlite::kInsertAttemptSql);
   attempt.BindView(1, attempt_id).BindView(2, d.id).Bind(3, 1).Bind(4, kNow).Bind(5, 200).Bind(6, 1).BindNull(7);
@@ -113,7 +104,7 @@ double Measure(bool once, bool sync) {
       if (!InsertEvent(*db, f, event_id)) return -1;
       for (const std::string& webhook : f.webhooks) {
         accepted.push_back({hookd::NewId("dlv_"), event_id, &webhook});
-        if (!once && !InsertPending(*db, f, accepted.back())) return -1;
+        if (!once && !InsertDelivery(*db, hookd::sqlite::kInsertDeliverySql, f, accepted.back())) return -1;
         ++made;
       }
     }
