@@ -223,9 +223,12 @@ void DeliveryEngine::TrackOrder(WebhookState& ws, bool on) {
   ws.tracks_order = on;
   ws.unfinished.clear();
   if (!on) return;
+  ForEachJobOf(ws, [&](JobSlot slot) { ws.unfinished.emplace(slots_[slot].order, slot); });
+}
+
+void DeliveryEngine::ForEachJobOf(const WebhookState& ws, const std::function<void(JobSlot)>& visit) {
   for (JobSlot slot = 0; slot < slots_.size(); ++slot) {
-    const Job& job = slots_[slot];
-    if (job.live && job.ws == &ws) ws.unfinished.emplace(job.order, slot);
+    if (slots_[slot].live && slots_[slot].ws == &ws) visit(slot);
   }
 }
 
@@ -322,10 +325,9 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
   ws.runnable_queued = false;
   if (!ws.loaded) LoadSettings(ws);
   if (ws.missing) {  // deleted: its deliveries went with it
-    for (JobSlot slot = 0; slot < slots_.size(); ++slot) {
-      const Job& job = slots_[slot];
-      if (job.live && job.ws == &ws && job.stage != Stage::kInFlight) Forget(slot);
-    }
+    ForEachJobOf(ws, [&](JobSlot slot) {
+      if (slots_[slot].stage != Stage::kInFlight) Forget(slot);
+    });
     ws.ready.clear();
     return;
   }

@@ -136,6 +136,8 @@ class DeliveryEngine {
   void Forget(JobSlot slot);
   // Starts or stops keeping `ws.unfinished`; starting rebuilds it from the live jobs.
   void TrackOrder(WebhookState& ws, bool on);
+  // Visits the slot of every live job of `ws` (a scan of all slots: for rare events such as a settings change).
+  void ForEachJobOf(const WebhookState& ws, const std::function<void(JobSlot)>& visit);
   WebhookState& State(const std::string& webhook_id);
   void LoadSettings(WebhookState& ws);
   void MarkRunnable(WebhookState& ws);
