@@ -99,7 +99,10 @@ bool GroupCommitWriter::RunGroup(std::vector<Pending>& group, std::vector<Status
     }
     (void)db_->Prepare("SAVEPOINT job").Run();
     Status st = RunJob(p);
-    if (!st) (void)db_->Prepare("ROLLBACK TO job").Run();
+    if (!st) {
+      (void)db_->Prepare("ROLLBACK TO job").Run();
+      if (on_rollback_) on_rollback_();
+    }
     (void)db_->Prepare("RELEASE job").Run();
     results.push_back(std::move(st));
   }

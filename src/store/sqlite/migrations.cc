@@ -111,6 +111,14 @@ CREATE TABLE event_types (
   created_at INTEGER NOT NULL
 );
 )sql",
+      // 2: deliveries written once (see deferred_deliveries.h): an event's deliveries that have no row yet.
+      R"sql(
+CREATE TABLE events_awaiting_deliveries (
+  event_id TEXT PRIMARY KEY,
+  accepted_at INTEGER NOT NULL,
+  deliveries TEXT NOT NULL  -- "delivery_id webhook_id" pairs, space-separated
+) WITHOUT ROWID;
+)sql",
   };
   return migrations;
 }

@@ -16,6 +16,9 @@ namespace hookd::sqlite {
 namespace {
 
 constexpr int64_t kIdempotencyWindowMs = 24LL * 3600 * 1000;
+// How long an accepted delivery may go without its own row (its first outcome usually writes it within
+// milliseconds); after that it gets a pending row, so the awaiting table and the map stay small.
+constexpr int64_t kDeliveryRowDelayMs = 1000;
 
 std::string StringsToJson(const std::vector<std::string>& items) {
   json::array a;
@@ -164,18 +167,38 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   if (!checkpoint_db) return Fail(checkpoint_db.error());
   auto store = std::unique_ptr<SqliteStore>(new SqliteStore(path, SecretCipher(master_key), std::move(*db)));
   store->checkpointer_ = std::make_unique<Checkpointer>(std::move(*checkpoint_db));
+  // After a crash, deliveries accepted but not yet written get their pending rows before anything reads them.
+  if (auto st = store->WriteWaitingDeliveries(); !st) return Fail(st.error());
+  SqliteStore* self = store.get();
+  store->waiting_writer_ = std::make_unique<PeriodicTask>(
+      "hookd-waiting", std::chrono::milliseconds(250), [self](PeriodicTask&) {
+        if (!self->deferred_.MaybeAwaiting() || self->writing_waiting_.exchange(true)) return;
+        self->writer_->Submit(
+            [self](Database& db) { return self->deferred_.WriteWaiting(db, NowMs() - kDeliveryRowDelayMs); },
+            [self](const Status&) { self->writing_waiting_.store(false); });
+      });
   return store;
 }
 
 SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<Database> write_db)
     : path_(std::move(path)),
       cipher_(std::move(cipher)),
-      // A rolled-back group may have filled the match cache from rows that never existed.
-      writer_(std::make_unique<GroupCommitWriter>(std::move(write_db), [this] { match_cache_.clear(); })) {}
+      // A rolled-back group may have filled the match cache from rows that never existed, and the map of
+      // deliveries waiting for their rows no longer matches the database.
+      writer_(std::make_unique<GroupCommitWriter>(std::move(write_db), [this] {
+        match_cache_.clear();
+        deferred_.OnRollback();
+      })) {}
 
 SqliteStore::~SqliteStore() {
+  waiting_writer_.reset();
   writer_.reset();
   checkpointer_.reset();
+}
+
+Status SqliteStore::WriteWaitingDeliveries() {
+  if (!deferred_.MaybeAwaiting()) return Ok();
+  return writer_->Run([this](Database& db) { return deferred_.WriteWaiting(db); });
 }
 
 template <class Fn>
@@ -252,6 +275,7 @@ Result<Account> SqliteStore::UpdateAccount(const Account& account) {
 
 Status SqliteStore::DeleteAccount(const std::string& id) {
   return writer_->Run([&](Database& db) -> Status {
+    if (auto st = deferred_.WriteWaiting(db); !st) return st;
     if (auto r = db.Prepare("DELETE FROM accounts WHERE id = ?").Bind(1, id).Run(); !r) return r;
     if (db.Changes() == 0) return Fail(Error::NotFound("account not found"));
     InvalidateMatchInfo(id);
@@ -462,6 +486,7 @@ Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w) {
 
 Status SqliteStore::DeleteWebhook(const std::string& account_id, const std::string& id) {
   return writer_->Run([&](Database& db) -> Status {
+    if (auto st = deferred_.WriteWaiting(db); !st) return st;
     auto r = db.Prepare("DELETE FROM webhooks WHERE id = ? AND account_id = ?").Bind(1, id).Bind(2, account_id).Run();
     if (!r) return r;
     if (db.Changes() == 0) return Fail(Error::NotFound("webhook not found"));
@@ -529,16 +554,13 @@ Status SqliteStore::AcceptOne(Database& db, NewEvent& input, int64_t now_ms, Acc
   if (input.idempotency_key.empty()) ins.BindNull(8); else ins.BindView(8, input.idempotency_key);
   ins.Bind(9, out.delivery_count);
   if (auto r = ins.Run(); !r) return r;
-  for (const std::string& webhook_id : targets) {
-    auto d = InsertDelivery(db, e, webhook_id, now_ms);
-    if (!d) return Fail(d.error());
-    out.deliveries.push_back(std::move(*d));
-  }
-  return Ok();
+  out.deliveries.reserve(targets.size());
+  for (const std::string& webhook_id : targets) out.deliveries.push_back(NewDelivery(e, webhook_id, now_ms));
+  // Durable through the event's awaiting row; each delivery's own row comes with its first outcome.
+  return deferred_.Defer(db, e, out.deliveries, now_ms);
 }
 
-Result<Delivery> SqliteStore::InsertDelivery(Database& db, const Event& event, const std::string& webhook_id,
-                                             int64_t now_ms) {
+Delivery SqliteStore::NewDelivery(const Event& event, const std::string& webhook_id, int64_t now_ms) {
   Delivery d;
   d.id = NewId("dlv_");
   d.account_id = event.account_id;
@@ -548,6 +570,12 @@ Result<Delivery> SqliteStore::InsertDelivery(Database& db, const Event& event, c
   d.status = DeliveryStatus::kPending;
   d.next_attempt_at_ms = now_ms;
   d.created_at_ms = now_ms;
+  return d;
+}
+
+Result<Delivery> SqliteStore::InsertDelivery(Database& db, const Event& event, const std::string& webhook_id,
+                                             int64_t now_ms) {
+  Delivery d = NewDelivery(event, webhook_id, now_ms);
   auto r = db.Prepare(kInsertDeliverySql)
                .BindView(1, d.id)
                .BindView(2, d.account_id)
@@ -625,6 +653,7 @@ Result<Page<Event>> SqliteStore::ListEvents(const std::string& account_id, const
 
 Result<Page<Delivery>> SqliteStore::ListDeliveries(const std::string& account_id, const DeliveryFilter& filter,
                                                    const PageRequest& page) {
+  if (auto st = WriteWaitingDeliveries(); !st) return Fail(st.error());
   return WithReader([&](Database& db) -> Result<Page<Delivery>> {
     // Two statements so each can use its own index: one webhook's log, or the whole account's.
     auto q = filter.webhook_id.empty()
@@ -653,6 +682,7 @@ Result<Page<Delivery>> SqliteStore::ListDeliveries(const std::string& account_id
 }
 
 Result<Delivery> SqliteStore::GetDelivery(const std::string& account_id, const std::string& id) {
+  if (auto st = WriteWaitingDeliveries(); !st) return Fail(st.error());
   return WithReader([&](Database& db) -> Result<Delivery> {
     Delivery d;
     {
@@ -672,6 +702,7 @@ Result<Delivery> SqliteStore::GetDelivery(const std::string& account_id, const s
 }
 
 Result<std::vector<Delivery>> SqliteStore::ListDeliveriesOfEvent(const std::string& event_id) {
+  if (auto st = WriteWaitingDeliveries(); !st) return Fail(st.error());
   return WithReader([&](Database& db) -> Result<std::vector<Delivery>> {
     auto q = db.Prepare(DELIVERY_SELECT "WHERE event_id = ? ORDER BY id");
     q.Bind(1, event_id);
@@ -682,6 +713,7 @@ Result<std::vector<Delivery>> SqliteStore::ListDeliveriesOfEvent(const std::stri
 }
 
 Status SqliteStore::ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) {
+  if (auto st = WriteWaitingDeliveries(); !st) return st;
   return WithReader([&](Database& db) -> Status {
     auto q = db.Prepare(
         "SELECT d.id, d.webhook_id, d.event_id, d.attempt_count, COALESCE(d.next_attempt_at, d.created_at), "
@@ -723,14 +755,26 @@ Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {
       .Bind(14, a.success);
   if (auto st = ins.Run(); !st) return st;
   const bool finished = r.new_status == DeliveryStatus::kSucceeded || r.new_status == DeliveryStatus::kDead;
-  auto upd = db.Prepare(kUpdateDeliveryOutcomeSql);
-  upd.BindView(1, a.delivery_id).BindView(2, ToString(r.new_status)).Bind(3, a.number).Bind(4, r.next_attempt_at_ms);
-  upd.Bind(5, finished ? std::optional<int64_t>(a.started_at_ms + a.response_time_ms) : std::nullopt);
-  upd.Bind(6, r.latency_ms);
-  if (a.response_status) upd.Bind(7, *a.response_status); else upd.BindNull(7);
-  upd.Bind(8, a.response_time_ms);
-  if (a.error.empty()) upd.BindNull(9); else upd.BindView(9, a.error);
-  if (auto st = upd.Run(); !st) return st;
+  DeferredDeliveries::Identity first;
+  auto unwritten = deferred_.Find(db, a.delivery_id, first);
+  if (!unwritten) return Fail(unwritten.error());
+  {  // the first outcome inserts the row; later ones update it
+    auto outcome = db.Prepare(*unwritten ? kInsertDeliveryOutcomeSql : kUpdateDeliveryOutcomeSql);
+    if (*unwritten) {
+      outcome.BindView(10, first.account_id).BindView(11, first.event_id).BindView(12, first.webhook_id);
+      outcome.BindView(13, first.event_type).Bind(14, first.created_at_ms);
+    }
+    outcome.BindView(1, a.delivery_id).BindView(2, ToString(r.new_status)).Bind(3, a.number).Bind(4, r.next_attempt_at_ms);
+    outcome.Bind(5, finished ? std::optional<int64_t>(a.started_at_ms + a.response_time_ms) : std::nullopt);
+    outcome.Bind(6, r.latency_ms);
+    if (a.response_status) outcome.Bind(7, *a.response_status); else outcome.BindNull(7);
+    outcome.Bind(8, a.response_time_ms);
+    if (a.error.empty()) outcome.BindNull(9); else outcome.BindView(9, a.error);
+    if (auto st = outcome.Run(); !st) return st;
+  }
+  if (*unwritten) {
+    if (auto st = deferred_.Written(db, a.delivery_id); !st) return st;
+  }
   if (r.disable_webhook) {
     auto dis = db.Prepare(
         "UPDATE webhooks SET active = 0, status = 'disabled', disabled_reason = ?2, updated_at = ?3 "
@@ -779,6 +823,7 @@ Status Reopen(Database& db, const std::string& id, int64_t now_ms) {
 
 Result<Delivery> SqliteStore::ReopenDelivery(const std::string& account_id, const std::string& delivery_id) {
   Status st = writer_->Run([&](Database& db) -> Status {
+    if (auto st = deferred_.WriteWaiting(db); !st) return st;
     auto q = db.Prepare("SELECT status FROM deliveries WHERE id = ? AND account_id = ?");
     q.Bind(1, delivery_id).Bind(2, account_id);
     if (!q.Step()) return Fail(Error::NotFound("delivery not found"));
@@ -799,6 +844,7 @@ Result<BulkChunk> SqliteStore::ReopenDeliveries(const std::string& webhook_id,
                                                 int64_t until_ms, const std::string& after, int limit) {
   BulkChunk chunk;
   Status st = writer_->Run([&](Database& db) -> Status {
+    if (auto st = deferred_.WriteWaiting(db); !st) return st;
     chunk = BulkChunk{};
     std::vector<Delivery> found;
     {
@@ -832,6 +878,7 @@ Result<BulkChunk> SqliteStore::ReopenDeliveries(const std::string& webhook_id,
 
 Result<int64_t> SqliteStore::CountDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
                                              int64_t since_ms, int64_t until_ms) {
+  if (auto st = WriteWaitingDeliveries(); !st) return Fail(st.error());
   return WithReader([&](Database& db) -> Result<int64_t> {
     auto q = db.Prepare(
         "SELECT COUNT(*) FROM deliveries WHERE webhook_id = ?1 AND created_at >= ?2 AND created_at < ?3 "
@@ -898,6 +945,7 @@ Result<int64_t> SqliteStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
   const std::string event_cutoff = "evt_" + EncodeUlid(static_cast<uint64_t>(cutoff_ms), 0, 0);
   int64_t purged = 0;
   Status st = writer_->Run([&](Database& db) -> Status {
+    if (auto st = deferred_.WriteWaiting(db); !st) return st;
     purged = 0;
     if (auto r = db.Prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE id < ?1 "
                             "AND completed_at IS NOT NULL ORDER BY id LIMIT ?2)")
@@ -971,6 +1019,7 @@ struct Accumulator {
 }  // namespace
 
 Result<DeliveryStats> SqliteStore::Stats(const StatsQuery& query) {
+  if (auto st = WriteWaitingDeliveries(); !st) return Fail(st.error());
   const std::string from = "dlv_" + EncodeUlid(static_cast<uint64_t>(std::max<int64_t>(0, query.since_ms)), 0, 0);
   return WithReader([&](Database& db) -> Result<DeliveryStats> {
     auto q = db.Prepare(

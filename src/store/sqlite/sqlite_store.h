@@ -3,6 +3,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -11,7 +12,9 @@
 
 #include "crypto/secret_cipher.h"
 #include "store/sqlite/checkpointer.h"
+#include "common/periodic_task.h"
 #include "store/sqlite/database.h"
+#include "store/sqlite/deferred_deliveries.h"
 #include "store/sqlite/group_commit.h"
 #include "store/store.h"
 
@@ -32,6 +35,12 @@ inline constexpr const char* kInsertAttemptSql =
     "INSERT INTO attempts(id, delivery_id, number, started_at, response_status, response_time_ms, error, "
     "request_headers, request_body, request_body_truncated, response_headers, response_body, "
     "response_body_truncated, success) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+// The first outcome of a delivery written once (see deferred_deliveries.h): its whole row, bound like the update
+// (?1–?9) plus ?10 account_id, ?11 event_id, ?12 webhook_id, ?13 event_type, ?14 created_at.
+inline constexpr const char* kInsertDeliveryOutcomeSql =
+    "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
+    "next_attempt_at, created_at, completed_at, latency_ms, last_response_status, last_response_time_ms, last_error) "
+    "VALUES (?1,?10,?11,?12,?13,?2,?3,?4,?14,?5,?6,?7,?8,?9)";
 inline constexpr const char* kUpdateDeliveryOutcomeSql =
     "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_at = ?4, completed_at = ?5, "
     "latency_ms = ?6, last_response_status = ?7, last_response_time_ms = ?8, last_error = ?9 "
@@ -108,6 +117,11 @@ class SqliteStore final : public Store {
   template <class Fn>
   auto WithReader(Fn&& fn) -> decltype(fn(std::declval<Database&>()));
 
+  // The read barrier: writes the rows of deliveries still waiting for theirs, so a read sees every delivery.
+  [[nodiscard]] Status WriteWaitingDeliveries();
+  // Builds (does not write) a new pending delivery of `event` to `webhook_id`, due now.
+  static Delivery NewDelivery(const Event& event, const std::string& webhook_id, int64_t now_ms);
+
   Result<Webhook> ReadWebhook(Database& db, const char* sql, const std::string& a, const std::string& b);
   Status AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out);
   Status RecordAttempt(Database& db, const AttemptRecord& record);
@@ -119,7 +133,10 @@ class SqliteStore final : public Store {
   std::string path_;
   SecretCipher cipher_;
   std::unique_ptr<GroupCommitWriter> writer_;
+  DeferredDeliveries deferred_;  // writer thread only, except MaybeAwaiting
   std::unique_ptr<Checkpointer> checkpointer_;
+  std::atomic<bool> writing_waiting_{false};      // a timed write of waiting rows is queued
+  std::unique_ptr<PeriodicTask> waiting_writer_;  // a second's stragglers get their rows
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Database>> idle_readers_;  // guarded by readers_mu_
   std::unordered_map<std::string, std::vector<MatchInfo>> match_cache_;  // writer thread only

@@ -1,0 +1,140 @@
+// The awaiting row lists an event's deliveries as "delivery_id webhook_id" pairs separated by spaces (ids hold no
+// spaces); pending rows are written with INSERT OR IGNORE, so writing one twice, or one already recorded, is safe.
+#include "store/sqlite/deferred_deliveries.h"
+
+namespace hookd::sqlite {
+namespace {
+
+constexpr const char* kInsertAwaitingSql =
+    "INSERT INTO events_awaiting_deliveries(event_id, accepted_at, deliveries) VALUES (?,?,?)";
+constexpr const char* kDeleteAwaitingSql = "DELETE FROM events_awaiting_deliveries WHERE event_id = ?";
+constexpr const char* kSelectAwaitingSql =
+    "SELECT a.event_id, a.accepted_at, a.deliveries, e.account_id, e.type FROM events_awaiting_deliveries a "
+    "LEFT JOIN events e ON e.id = a.event_id ORDER BY a.event_id";
+constexpr const char* kInsertPendingSql =
+    "INSERT OR IGNORE INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
+    "next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?6,?6)";
+
+// Calls `visit(delivery_id, webhook_id)` for each pair of an awaiting row's list.
+template <class Visit>
+void ForEachPair(std::string_view list, Visit&& visit) {
+  while (!list.empty()) {
+    const size_t a = list.find(' ');
+    if (a == std::string_view::npos) return;
+    const size_t b = list.find(' ', a + 1);
+    visit(list.substr(0, a), list.substr(a + 1, b == std::string_view::npos ? std::string_view::npos : b - a - 1));
+    if (b == std::string_view::npos) return;
+    list.remove_prefix(b + 1);
+  }
+}
+
+}  // namespace
+
+Status DeferredDeliveries::Defer(Database& db, const Event& event, const std::vector<Delivery>& deliveries,
+                                 int64_t accepted_at_ms) {
+  if (deliveries.empty()) return Ok();
+  if (auto st = RepairIfNeeded(db); !st) return st;
+  std::string list;
+  list.reserve(deliveries.size() * 64);
+  for (const Delivery& d : deliveries) {
+    if (!list.empty()) list += ' ';
+    list.append(d.id).append(" ").append(d.webhook_id);
+  }
+  auto ins = db.Prepare(kInsertAwaitingSql);
+  ins.BindView(1, event.id).Bind(2, accepted_at_ms).BindView(3, list);
+  if (auto st = ins.Run(); !st) return st;
+  const UlidKey event_key = UlidValue(event.id);
+  events_[event_key] = AwaitingEvent{event.id, event.account_id, event.type, accepted_at_ms,
+                                     static_cast<int>(deliveries.size())};
+  for (const Delivery& d : deliveries) deliveries_[UlidValue(d.id)] = AwaitingDelivery{event_key, d.webhook_id};
+  maybe_awaiting_.store(true, std::memory_order_release);
+  return Ok();
+}
+
+Result<bool> DeferredDeliveries::Find(Database& db, std::string_view delivery_id, Identity& out) {
+  if (auto st = RepairIfNeeded(db); !st) return Fail(st.error());
+  const auto d = deliveries_.find(UlidValue(delivery_id));
+  if (d == deliveries_.end()) return false;
+  const AwaitingEvent& e = events_.at(d->second.event);
+  out = Identity{e.account_id, e.event_id, d->second.webhook_id, e.event_type, e.accepted_at_ms};
+  return true;
+}
+
+Status DeferredDeliveries::Written(Database& db, std::string_view delivery_id) {
+  const auto d = deliveries_.find(UlidValue(delivery_id));
+  if (d == deliveries_.end()) return Ok();
+  const auto e = events_.find(d->second.event);
+  deliveries_.erase(d);
+  if (e == events_.end() || --e->second.unwritten > 0) return Ok();
+  if (auto st = db.Prepare(kDeleteAwaitingSql).BindView(1, e->second.event_id).Run(); !st) return st;
+  events_.erase(e);
+  return Ok();
+}
+
+Status DeferredDeliveries::WriteWaiting(Database& db, int64_t before_ms) {
+  if (auto st = RepairIfNeeded(db); !st) return st;
+  return WriteRows(db, before_ms);
+}
+
+Status DeferredDeliveries::WriteRows(Database& db, int64_t before_ms) {
+  struct Row {
+    std::string event_id, list, account_id, event_type;
+    int64_t accepted_at_ms;
+    bool event_exists;
+  };
+  std::vector<Row> rows;
+  {
+    auto q = db.Prepare(kSelectAwaitingSql);
+    while (q.Step()) {
+      if (q.Int(1) >= before_ms) break;  // ids sort by time: the rest are younger
+      rows.push_back(Row{q.Text(0), q.Text(2), q.Text(3), q.Text(4), q.Int(1), !q.IsNull(3)});
+    }
+    if (q.Failed()) return Fail(Error::Internal("reading awaiting deliveries failed: " + db.LastError()));
+  }
+  for (const Row& row : rows) {
+    Status written = Ok();
+    ForEachPair(row.list, [&](std::string_view delivery_id, std::string_view webhook_id) {
+      // A trusted map knows which deliveries were recorded already; otherwise INSERT OR IGNORE keeps their rows.
+      if (!written || !row.event_exists || (map_trusted_ && !deliveries_.contains(UlidValue(delivery_id)))) return;
+      written = db.Prepare(kInsertPendingSql)
+                    .BindView(1, delivery_id)
+                    .BindView(2, row.account_id)
+                    .BindView(3, row.event_id)
+                    .BindView(4, webhook_id)
+                    .BindView(5, row.event_type)
+                    .Bind(6, row.accepted_at_ms)
+                    .Run();
+    });
+    if (!written) return written;
+    if (auto st = db.Prepare(kDeleteAwaitingSql).BindView(1, row.event_id).Run(); !st) return st;
+    Forget(row.event_id, row.list);
+  }
+  if (before_ms == INT64_MAX) {
+    events_.clear();
+    deliveries_.clear();
+    maybe_awaiting_.store(false, std::memory_order_release);
+  }
+  return Ok();
+}
+
+void DeferredDeliveries::OnRollback() {
+  map_trusted_ = false;
+  maybe_awaiting_.store(true, std::memory_order_release);
+}
+
+Status DeferredDeliveries::RepairIfNeeded(Database& db) {
+  if (map_trusted_) return Ok();
+  events_.clear();
+  deliveries_.clear();
+  // With the map empty and untrusted, every awaiting delivery is written (INSERT OR IGNORE keeps recorded rows).
+  if (auto st = WriteRows(db, INT64_MAX); !st) return st;
+  map_trusted_ = true;
+  return Ok();
+}
+
+void DeferredDeliveries::Forget(std::string_view event_id, std::string_view list) {
+  events_.erase(UlidValue(event_id));
+  ForEachPair(list, [&](std::string_view delivery_id, std::string_view) { deliveries_.erase(UlidValue(delivery_id)); });
+}
+
+}  // namespace hookd::sqlite

@@ -1,0 +1,216 @@
+// Deliveries written once, against a real SQLite file: an accepted event's deliveries have no rows until their
+// first outcome (which inserts the row), yet every read, a second's wait, a restart and an undone transaction
+// give each delivery exactly one row, with the id the engine was handed.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "common/ids.h"
+#include "common/time_util.h"
+#include "store/sqlite/database.h"
+#include "store/sqlite/deferred_deliveries.h"
+#include "store/sqlite/migrations.h"
+#include "store/store.h"
+
+namespace hookd {
+namespace {
+
+class DeferredDeliveriesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("hookd-dd-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "hookd.db").string();
+    Reopen();
+    Account account{NewId("acct_"), "acme", "ops@acme.test", NowMs(), NowMs()};
+    ASSERT_TRUE(store_->CreateAccount(account).has_value());
+    account_id_ = account.id;
+    for (int i = 0; i < 2; ++i) {
+      Webhook w;
+      w.id = NewId("wh_");
+      w.account_id = account_id_;
+      w.url = "https://example.test/hook" + std::to_string(i);
+      w.events = {"task.completed"};
+      w.secret = "whsec_dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0dGVzdA==";
+      ASSERT_TRUE(store_->CreateWebhook(w).has_value());
+      webhook_ids_.push_back(w.id);
+    }
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Reopen() {
+    store_.reset();
+    auto opened = OpenStore("sqlite:" + path_, std::string(32, 'k'));
+    ASSERT_TRUE(opened.has_value()) << opened.error().message;
+    store_ = std::move(*opened);
+  }
+
+  AcceptedEvent Accept() {
+    NewEvent input;
+    input.event = Event{NewId("evt_"), account_id_, "task.completed", "production", "{}", "", NowMs()};
+    std::promise<Result<std::vector<AcceptedEvent>>> done;
+    store_->AcceptEventsAsync({input}, [&](Result<std::vector<AcceptedEvent>> r) { done.set_value(std::move(r)); });
+    auto accepted = done.get_future().get();
+    EXPECT_TRUE(accepted.has_value());
+    return accepted.has_value() ? (*accepted)[0] : AcceptedEvent{};
+  }
+
+  void Record(const Delivery& d, bool success) {
+    AttemptRecord r;
+    r.attempt.id = NewId("att_");
+    r.attempt.delivery_id = d.id;
+    r.attempt.number = 1;
+    r.attempt.started_at_ms = NowMs();
+    r.attempt.response_status = success ? 200 : 500;
+    r.attempt.success = success;
+    r.new_status = success ? DeliveryStatus::kSucceeded : DeliveryStatus::kFailed;
+    if (!success) r.next_attempt_at_ms = NowMs() + 60'000;
+    std::promise<Status> done;
+    store_->RecordAttemptsAsync({r}, [&](Status st) { done.set_value(std::move(st)); });
+    EXPECT_TRUE(done.get_future().get().has_value());
+  }
+
+  // Counts rows straight from the file, without the store's read barrier.
+  int64_t RawCount(const char* sql) {
+    auto db = sqlite::Database::Open(path_, true);
+    auto q = (*db)->Prepare(sql);
+    return q.Step() ? q.Int(0) : -1;
+  }
+  int64_t DeliveryRows() { return RawCount("SELECT COUNT(*) FROM deliveries"); }
+  int64_t AwaitingRows() { return RawCount("SELECT COUNT(*) FROM events_awaiting_deliveries"); }
+
+  std::filesystem::path dir_;
+  std::string path_;
+  std::unique_ptr<Store> store_;
+  std::string account_id_;
+  std::vector<std::string> webhook_ids_;
+};
+
+TEST_F(DeferredDeliveriesTest, AcceptedDeliveriesHaveNoRowsUntilTheirFirstOutcome) {
+  const AcceptedEvent accepted = Accept();
+  ASSERT_EQ(accepted.deliveries.size(), 2u);
+  EXPECT_EQ(DeliveryRows(), 0);
+  EXPECT_EQ(AwaitingRows(), 1);
+
+  Record(accepted.deliveries[0], true);
+  EXPECT_EQ(DeliveryRows(), 1);
+  EXPECT_EQ(AwaitingRows(), 1);  // the second delivery still waits
+  auto first = store_->GetDelivery(account_id_, accepted.deliveries[0].id);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->status, DeliveryStatus::kSucceeded);
+  EXPECT_EQ(first->attempt_count, 1);
+  EXPECT_EQ(first->event_id, accepted.event.id);
+  EXPECT_EQ(first->webhook_id, accepted.deliveries[0].webhook_id);
+  EXPECT_EQ(first->event_type, "task.completed");
+  EXPECT_EQ(first->created_at_ms, accepted.deliveries[0].created_at_ms);
+  ASSERT_EQ(first->attempts.size(), 1u);
+
+  Record(accepted.deliveries[1], false);
+  EXPECT_EQ(DeliveryRows(), 2);
+  EXPECT_EQ(AwaitingRows(), 0);  // the event's last delivery written: its awaiting row goes
+  auto second = store_->GetDelivery(account_id_, accepted.deliveries[1].id);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->status, DeliveryStatus::kFailed);
+  ASSERT_TRUE(second->next_attempt_at_ms.has_value());
+
+  Record(accepted.deliveries[1], true);  // a retry updates the row it made
+  EXPECT_EQ(store_->GetDelivery(account_id_, accepted.deliveries[1].id)->status, DeliveryStatus::kSucceeded);
+  EXPECT_EQ(DeliveryRows(), 2);
+}
+
+TEST_F(DeferredDeliveriesTest, AReadSeesEveryAcceptedDeliveryAndAnOutcomeAfterItUpdatesThatRow) {
+  const AcceptedEvent accepted = Accept();
+  auto listed = store_->ListDeliveriesOfEvent(accepted.event.id);
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->size(), 2u);
+  for (const Delivery& d : *listed) EXPECT_EQ(d.status, DeliveryStatus::kPending);
+  EXPECT_EQ((*listed)[0].id, accepted.deliveries[0].id);
+  EXPECT_EQ(AwaitingRows(), 0);
+
+  Record(accepted.deliveries[0], true);
+  EXPECT_EQ(DeliveryRows(), 2);
+  EXPECT_EQ(store_->GetDelivery(account_id_, accepted.deliveries[0].id)->status, DeliveryStatus::kSucceeded);
+}
+
+TEST_F(DeferredDeliveriesTest, ADeliveryWaitingOverASecondGetsAPendingRow) {
+  Accept();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (DeliveryRows() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(DeliveryRows(), 2);
+  EXPECT_EQ(AwaitingRows(), 0);
+}
+
+TEST_F(DeferredDeliveriesTest, ARestartWritesTheRowsOfAcceptedDeliveriesWithTheIdsTheEngineHad) {
+  const AcceptedEvent accepted = Accept();
+  Record(accepted.deliveries[0], true);
+  store_->Flush();
+  // On disk now: the first delivery's row and the event's awaiting row, as a crash would leave them.
+  ASSERT_EQ(DeliveryRows(), 1);
+  Reopen();
+  EXPECT_EQ(DeliveryRows(), 2);
+  EXPECT_EQ(AwaitingRows(), 0);
+  std::vector<std::string> unfinished;
+  ASSERT_TRUE(store_->ForEachUnfinishedDelivery([&](const DueDelivery& d) { unfinished.push_back(d.delivery_id); })
+                  .has_value());
+  EXPECT_EQ(unfinished, std::vector<std::string>{accepted.deliveries[1].id});
+  EXPECT_EQ(store_->GetDelivery(account_id_, accepted.deliveries[0].id)->status, DeliveryStatus::kSucceeded);
+}
+
+TEST_F(DeferredDeliveriesTest, AnOutcomeAfterItsWebhookWasDeletedWritesNoRow) {
+  const AcceptedEvent accepted = Accept();
+  ASSERT_TRUE(store_->DeleteWebhook(account_id_, accepted.deliveries[0].webhook_id).has_value());
+  Record(accepted.deliveries[0], true);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM deliveries WHERE webhook_id IN (SELECT id FROM webhooks)"), 1);
+  EXPECT_EQ(DeliveryRows(), 1);
+}
+
+// The map in memory after an undone transaction: it is not trusted until every awaiting delivery has a row.
+TEST(DeferredDeliveriesMap, AfterAnUndoEveryAwaitingDeliveryIsWrittenBeforeTheMapIsUsed) {
+  const auto dir = std::filesystem::temp_directory_path() / ("hookd-ddmap-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    auto db = sqlite::Database::Open((dir / "hookd.db").string(), false);
+    ASSERT_TRUE(db.has_value());
+    ASSERT_TRUE(sqlite::ApplyMigrations(**db).has_value());
+    const Event e{NewId("evt_"), "acct_1", "task.completed", "production", "{}", "", NowMs()};
+    ASSERT_TRUE((*db)->Prepare("INSERT INTO events(id, account_id, type, environment, data, created_at) "
+                               "VALUES (?,?,?,?,?,?)")
+                    .Bind(1, e.id).Bind(2, e.account_id).Bind(3, e.type).Bind(4, e.environment)
+                    .Bind(5, e.data_json).Bind(6, e.created_at_ms)
+                    .Run()
+                    .has_value());
+    Delivery d;
+    d.id = NewId("dlv_");
+    d.webhook_id = "wh_1";
+    sqlite::DeferredDeliveries deferred;
+    ASSERT_TRUE(deferred.Defer(**db, e, {d}, NowMs()).has_value());
+    sqlite::DeferredDeliveries::Identity identity;
+    auto found = deferred.Find(**db, d.id, identity);
+    ASSERT_TRUE(found.has_value());
+    EXPECT_TRUE(*found);
+    EXPECT_EQ(identity.event_id, e.id);
+
+    deferred.OnRollback();  // say the job that wrote the awaiting row was kept but another one was undone
+    EXPECT_TRUE(deferred.MaybeAwaiting());
+    found = deferred.Find(**db, d.id, identity);
+    ASSERT_TRUE(found.has_value());
+    EXPECT_FALSE(*found);  // its row exists now: the outcome updates it
+    auto q = (*db)->Prepare("SELECT status FROM deliveries WHERE id = ?");
+    q.Bind(1, d.id);
+    ASSERT_TRUE(q.Step());
+    EXPECT_EQ(q.Text(0), "pending");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace hookd
