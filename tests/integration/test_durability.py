@@ -1,5 +1,6 @@
 """Durability and restarts (SPEC §4 guarantees): every accepted event is delivered after kill -9; a graceful stop
 finishes in-flight work; unfinished deliveries resume on start."""
+import sqlite3
 import threading
 import time
 
@@ -76,6 +77,38 @@ def test_kill9_during_a_burst_keeps_every_202(tmp_path, receiver):
                    message="every acknowledged event delivered after the crash")
         for evt in accepted[:20]:
             assert h2.request("GET", f"/api/v1/events/{evt}", key).status == 200
+    finally:
+        assert h2.stop() == 0
+
+
+def test_kill9_before_any_outcome_keeps_every_delivery_once(tmp_path, receiver):
+    # A delivery's row is written with its first outcome; until then the event's awaiting row holds it. Here every
+    # attempt hangs, so no outcome is recorded before the crash.
+    r = receiver()
+    args = ["--allow-http", "--allow-private-networks"]
+    h = Hookd(tmp_path / "h", args).start()
+    _, key = h.create_account()
+    h.create_webhook(key, r.url)
+    h.create_webhook(key, r.url)
+    r.hang(60)
+    accepted = [h.emit(key, data={"i": i})["id"] for i in range(20)]
+    h.kill9()
+
+    with sqlite3.connect(tmp_path / "h" / "hookd.db") as db:
+        with_rows = {e for (e,) in db.execute("SELECT DISTINCT event_id FROM deliveries")}
+        awaiting = {e for (e,) in db.execute("SELECT event_id FROM events_awaiting_deliveries")}
+    assert set(accepted) <= with_rows | awaiting, "every 202 left its deliveries on disk"
+
+    r.hang(0)
+    restarted = time.time()
+    h2 = Hookd(tmp_path / "h", args).start()
+    try:
+        wait_until(lambda: set(accepted) <= {g["headers"]["webhook-id"] for g in r.received() if g["time"] >= restarted},
+                   timeout=30, message="every acknowledged event delivered after the crash")
+        for evt in accepted:
+            wait_until(lambda: [d["status"] for d in h2.request("GET", f"/api/v1/events/{evt}", key).json["deliveries"]]
+                       == ["succeeded", "succeeded"], timeout=20, message=f"{evt}: two deliveries, both succeeded")
+        assert len(h2.deliveries(key, "?limit=1000")) == 40
     finally:
         assert h2.stop() == 0
 
