@@ -1,6 +1,7 @@
-// What writing every delivery twice costs the writer: hookd today inserts a pending delivery when its event is
-// accepted and updates it when its attempt is recorded ("twice"); the alternative writes the delivery once, with
-// the outcome of its first attempt ("once"; its durability before the attempt would then rest on the event row).
+// What writing every delivery twice cost the writer. hookd used to insert a pending delivery when its event was
+// accepted and update it when its attempt was recorded ("twice"); it now writes the delivery once, with the
+// outcome of its first attempt, its durability before that resting on the event's awaiting row ("once", through
+// hookd's own DeferredDeliveries: the awaiting row, the first outcome's insert, the awaiting row's delete).
 // Rows arrive as at fan-out 10: ten deliveries per event, 37 events per transaction, each transaction also
 // recording the attempts of the previous one, with attempt rows as large as the benchmark's (404 bytes of request
 // headers, 226 of body). hookd's schema and hookd's own statements; synchronous=FULL unless --no-sync. The two
@@ -27,11 +28,7 @@ constexpr int kEventsPerCommit = 37;
 constexpr int kDeliveries = 200'000;
 constexpr int64_t kNow = 1'700'000'000'000;
 
-// The alternative under test: a delivery inserted already finished, so it never enters deliveries_unfinished.
-constexpr const char* kInsertFinishedDeliverySql =
-    "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
-    "next_attempt_at, created_at, completed_at, latency_ms, last_response_status, last_response_time_ms) "
-    "VALUES (?,?,?,?,?,'succeeded',1,NULL,?,?,3,200,1)";
+using hookd::sqlite::DeferredDeliveries;
 
 struct NewDelivery {
   std::string id;
@@ -59,9 +56,9 @@ bool InsertEvent(Database& db, const Fixture& f, const std::string& event_id) {
       q.BindView(1, event_id).BindView(2, f.account).BindView(3, f.event_data).Bind(4, kNow).Bind(5, kWebhooks).Run());
 }
 
-// Either delivery insert (hookd's pending one, or the finished one under test): both bind the same seven values.
-bool InsertDelivery(Database& db, const char* sql, const Fixture& f, const NewDelivery& d) {
-  return static_cast<bool>(db.Prepare(sql)
+// The pending delivery "twice" inserts at ingest.
+bool InsertPendingDelivery(Database& db, const Fixture& f, const NewDelivery& d) {
+  return static_cast<bool>(db.Prepare(hookd::sqlite::kInsertDeliverySql)
                                .BindView(1, d.id)
                                .BindView(2, f.account)
                                .BindView(3, d.event_id)
@@ -72,20 +69,50 @@ bool InsertDelivery(Database& db, const char* sql, const Fixture& f, const NewDe
                                .Run());
 }
 
+// "once" at ingest: the event's deliveries go to its awaiting row.
+bool DeferDeliveries(Database& db, DeferredDeliveries& deferred, const Fixture& f, const std::string& event_id,
+                     const std::vector<NewDelivery>& accepted) {
+  hookd::Event event;
+  event.id = event_id;
+  event.account_id = f.account;
+  event.type = "user.created";
+  std::vector<hookd::Delivery> deliveries;
+  for (auto d = accepted.end() - kWebhooks; d != accepted.end(); ++d) {
+    hookd::Delivery delivery;
+    delivery.id = d->id;
+    delivery.webhook_id = *d->webhook_id;
+    deliveries.push_back(std::move(delivery));
+  }
+  return static_cast<bool>(deferred.Defer(db, event, deliveries, kNow));
+}
+
 // One successful first attempt: "twice" updates the pending row, "once" inserts the finished delivery.
-bool RecordSuccess(Database& db, const Fixture& f, const NewDelivery& d, bool once) {
-  if (once && !InsertDelivery(db, kInsertFinishedDeliverySql, f, d)) return false;
+bool RecordSuccess(Database& db, DeferredDeliveries* deferred, const NewDelivery& d, const Fixture& f) {
   const std::string attempt_id = hookd::NewId("att_");
   auto attempt = db.Prepare(hookd::sqlite::kInsertAttemptSql);
   attempt.BindView(1, attempt_id).BindView(2, d.id).Bind(3, 1).Bind(4, kNow).Bind(5, 200).Bind(6, 1).BindNull(7);
   attempt.BindView(8, f.request_headers).BindView(9, f.request_body).Bind(10, false);
   attempt.BindView(11, R"({"content-length":"0"})").BindView(12, "").Bind(13, false).Bind(14, true);
   if (!attempt.Run()) return false;
-  if (once) return true;
-  auto outcome = db.Prepare(hookd::sqlite::kUpdateDeliveryOutcomeSql);
-  outcome.BindView(1, d.id).BindView(2, "succeeded").Bind(3, 1).BindNull(4).Bind(5, kNow).Bind(6, 3).Bind(7, 200);
-  outcome.Bind(8, 1).BindNull(9);
-  return static_cast<bool>(outcome.Run());
+  DeferredDeliveries::Identity first;
+  bool unwritten = false;
+  if (deferred != nullptr) {
+    auto found = deferred->Find(db, d.id, first);
+    if (!found) return false;
+    unwritten = *found;
+  }
+  {
+    auto outcome = db.Prepare(unwritten ? hookd::sqlite::kInsertDeliveryOutcomeSql
+                                        : hookd::sqlite::kUpdateDeliveryOutcomeSql);
+    if (unwritten) {
+      outcome.BindView(10, first.account_id).BindView(11, first.event_id).BindView(12, first.webhook_id);
+      outcome.BindView(13, first.event_type).Bind(14, first.created_at_ms);
+    }
+    outcome.BindView(1, d.id).BindView(2, "succeeded").Bind(3, 1).BindNull(4).Bind(5, kNow).Bind(6, 3).Bind(7, 200);
+    outcome.Bind(8, 1).BindNull(9);
+    if (!outcome.Run()) return false;
+  }
+  return !unwritten || static_cast<bool>(deferred->Written(db, d.id));
 }
 
 // CPU microseconds per delivery for one path on a fresh database; negative on failure.
@@ -94,6 +121,8 @@ double Measure(bool once, bool sync) {
   Database* db = scratch.get();
   if (db == nullptr || (!sync && !db->Exec("PRAGMA synchronous=OFF"))) return -1;
   const Fixture f;
+  DeferredDeliveries deferred;
+  if (once && !deferred.WriteWaiting(*db)) return -1;  // a fresh store's first use
   std::vector<NewDelivery> accepted, to_record;
   const std::clock_t started = std::clock();
   for (int made = 0; made < kDeliveries || !to_record.empty();) {
@@ -104,12 +133,13 @@ double Measure(bool once, bool sync) {
       if (!InsertEvent(*db, f, event_id)) return -1;
       for (const std::string& webhook : f.webhooks) {
         accepted.push_back({hookd::NewId("dlv_"), event_id, &webhook});
-        if (!once && !InsertDelivery(*db, hookd::sqlite::kInsertDeliverySql, f, accepted.back())) return -1;
+        if (!once && !InsertPendingDelivery(*db, f, accepted.back())) return -1;
         ++made;
       }
+      if (once && !DeferDeliveries(*db, deferred, f, event_id, accepted)) return -1;
     }
     for (const NewDelivery& d : to_record) {
-      if (!RecordSuccess(*db, f, d, once)) return -1;
+      if (!RecordSuccess(*db, once ? &deferred : nullptr, d, f)) return -1;
     }
     if (!db->Exec("COMMIT")) return -1;
     to_record.swap(accepted);
