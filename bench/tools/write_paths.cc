@@ -102,8 +102,8 @@ bool RecordSuccess(Database& db, DeferredDeliveries* deferred, const NewDelivery
     unwritten = *found;
   }
   {
-    auto outcome = db.Prepare(unwritten ? hookd::sqlite::kInsertDeliveryOutcomeSql
-                                        : hookd::sqlite::kUpdateDeliveryOutcomeSql);
+    auto outcome =
+        db.Prepare(unwritten ? hookd::sqlite::kInsertDeliveryOutcomeSql : hookd::sqlite::kUpdateDeliveryOutcomeSql);
     if (unwritten) {
       outcome.BindView(10, first.account_id).BindView(11, first.event_id).BindView(12, first.webhook_id);
       outcome.BindView(13, first.event_type).Bind(14, first.created_at_ms);

@@ -103,8 +103,11 @@ def test_kill9_before_any_outcome_keeps_every_delivery_once(tmp_path, receiver):
     restarted = time.time()
     h2 = Hookd(tmp_path / "h", args).start()
     try:
-        wait_until(lambda: set(accepted) <= {g["headers"]["webhook-id"] for g in r.received() if g["time"] >= restarted},
-                   timeout=30, message="every acknowledged event delivered after the crash")
+        def delivered_since_restart():
+            return {g["headers"]["webhook-id"] for g in r.received() if g["time"] >= restarted}
+
+        wait_until(lambda: set(accepted) <= delivered_since_restart(), timeout=30,
+                   message="every acknowledged event delivered after the crash")
         for evt in accepted:
             wait_until(lambda: [d["status"] for d in h2.request("GET", f"/api/v1/events/{evt}", key).json["deliveries"]]
                        == ["succeeded", "succeeded"], timeout=20, message=f"{evt}: two deliveries, both succeeded")

@@ -1,19 +1,20 @@
 // Deliveries written once, against a real SQLite file: an accepted event's deliveries have no rows until their
 // first outcome (which inserts the row), yet every read, a second's wait, a restart and an undone transaction
 // give each delivery exactly one row, with the id the engine was handed.
+#include "store/sqlite/deferred_deliveries.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <future>
 #include <thread>
 
 #include "common/ids.h"
 #include "common/time_util.h"
 #include "store/sqlite/database.h"
-#include "store/sqlite/deferred_deliveries.h"
 #include "store/sqlite/migrations.h"
 #include "store/store.h"
+#include "test_dir.h"
 
 namespace hookd {
 namespace {
@@ -21,10 +22,6 @@ namespace {
 class DeferredDeliveriesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hookd-dd-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "hookd.db").string();
     Reopen();
     Account account{NewId("acct_"), "acme", "ops@acme.test", NowMs(), NowMs()};
     ASSERT_TRUE(store_->CreateAccount(account).has_value());
@@ -40,10 +37,7 @@ class DeferredDeliveriesTest : public ::testing::Test {
       webhook_ids_.push_back(w.id);
     }
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { store_.reset(); }
 
   void Reopen() {
     store_.reset();
@@ -86,8 +80,8 @@ class DeferredDeliveriesTest : public ::testing::Test {
   int64_t DeliveryRows() { return RawCount("SELECT COUNT(*) FROM deliveries"); }
   int64_t AwaitingRows() { return RawCount("SELECT COUNT(*) FROM events_awaiting_deliveries"); }
 
-  std::filesystem::path dir_;
-  std::string path_;
+  testing::TestDir dir_{"hookd-dd-"};
+  std::string path_ = dir_.File("hookd.db");
   std::unique_ptr<Store> store_;
   std::string account_id_;
   std::vector<std::string> webhook_ids_;
@@ -175,17 +169,21 @@ TEST_F(DeferredDeliveriesTest, AnOutcomeAfterItsWebhookWasDeletedWritesNoRow) {
 
 // The map in memory after an undone transaction: it is not trusted until every awaiting delivery has a row.
 TEST(DeferredDeliveriesMap, AfterAnUndoEveryAwaitingDeliveryIsWrittenBeforeTheMapIsUsed) {
-  const auto dir = std::filesystem::temp_directory_path() / ("hookd-ddmap-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const testing::TestDir dir("hookd-ddmap-");
   {
-    auto db = sqlite::Database::Open((dir / "hookd.db").string(), false);
+    auto db = sqlite::Database::Open(dir.File("hookd.db"), false);
     ASSERT_TRUE(db.has_value());
     ASSERT_TRUE(sqlite::ApplyMigrations(**db).has_value());
     const Event e{NewId("evt_"), "acct_1", "task.completed", "production", "{}", "", NowMs()};
-    ASSERT_TRUE((*db)->Prepare("INSERT INTO events(id, account_id, type, environment, data, created_at) "
-                               "VALUES (?,?,?,?,?,?)")
-                    .Bind(1, e.id).Bind(2, e.account_id).Bind(3, e.type).Bind(4, e.environment)
-                    .Bind(5, e.data_json).Bind(6, e.created_at_ms)
+    ASSERT_TRUE((*db)
+                    ->Prepare("INSERT INTO events(id, account_id, type, environment, data, created_at) "
+                              "VALUES (?,?,?,?,?,?)")
+                    .Bind(1, e.id)
+                    .Bind(2, e.account_id)
+                    .Bind(3, e.type)
+                    .Bind(4, e.environment)
+                    .Bind(5, e.data_json)
+                    .Bind(6, e.created_at_ms)
                     .Run()
                     .has_value());
     Delivery d;
@@ -209,7 +207,6 @@ TEST(DeferredDeliveriesMap, AfterAnUndoEveryAwaitingDeliveryIsWrittenBeforeTheMa
     ASSERT_TRUE(q.Step());
     EXPECT_EQ(q.Text(0), "pending");
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -2,12 +2,12 @@
 // rolled back alone, and every committed write is visible to a fresh connection.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <thread>
 #include <vector>
 
 #include "store/sqlite/database.h"
 #include "store/sqlite/group_commit.h"
+#include "test_dir.h"
 
 namespace hookd::sqlite {
 namespace {
@@ -15,19 +15,13 @@ namespace {
 class GroupCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hookd-gc-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "test.db").string();
+    path_ = dir_.File("test.db");
     auto db = Database::Open(path_, false);
     ASSERT_TRUE(db.has_value());
     ASSERT_TRUE((*db)->Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)").has_value());
     writer_ = std::make_unique<GroupCommitWriter>(std::move(*db));
   }
-  void TearDown() override {
-    writer_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { writer_.reset(); }
   // Occupies the writer with one job (inserting row `id`) until Release(), so jobs queued meanwhile form a group.
   class Blocker {
    public:
@@ -56,7 +50,7 @@ class GroupCommitTest : public ::testing::Test {
     return q.Step() ? q.Int(0) : -1;
   }
 
-  std::filesystem::path dir_;
+  hookd::testing::TestDir dir_{"hookd-gc-"};
   std::string path_;
   std::unique_ptr<GroupCommitWriter> writer_;
 };

@@ -44,8 +44,8 @@ Status DeferredDeliveries::Defer(Database& db, const Event& event, const std::ve
   ins.BindView(1, event.id).Bind(2, accepted_at_ms).BindView(3, list);
   if (auto st = ins.Run(); !st) return st;
   const UlidKey event_key = UlidValue(event.id);
-  events_[event_key] = AwaitingEvent{event.id, event.account_id, event.type, accepted_at_ms,
-                                     static_cast<int>(deliveries.size())};
+  events_[event_key] =
+      AwaitingEvent{event.id, event.account_id, event.type, accepted_at_ms, static_cast<int>(deliveries.size())};
   for (const Delivery& d : deliveries) deliveries_[UlidValue(d.id)] = AwaitingDelivery{event_key, d.webhook_id};
   maybe_awaiting_.store(true, std::memory_order_release);
   return Ok();

@@ -79,7 +79,7 @@ class DeferredDeliveries {
   // Drops an event and the deliveries of its awaiting list from the map.
   void Forget(std::string_view event_id, std::string_view list);
 
-  std::unordered_map<UlidKey, AwaitingEvent, UlidKeyHash> events_;          // by event id
+  std::unordered_map<UlidKey, AwaitingEvent, UlidKeyHash> events_;         // by event id
   std::unordered_map<UlidKey, AwaitingDelivery, UlidKeyHash> deliveries_;  // by delivery id
   bool map_trusted_ = false;  // false at start (a crash may have left awaiting rows) and after an undo
   std::atomic<bool> maybe_awaiting_{true};

@@ -170,8 +170,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   // After a crash, deliveries accepted but not yet written get their pending rows before anything reads them.
   if (auto st = store->WriteWaitingDeliveries(); !st) return Fail(st.error());
   SqliteStore* self = store.get();
-  store->waiting_writer_ = std::make_unique<PeriodicTask>(
-      "hookd-waiting", std::chrono::milliseconds(250), [self](PeriodicTask&) {
+  store->waiting_writer_ =
+      std::make_unique<PeriodicTask>("hookd-waiting", std::chrono::milliseconds(250), [self](PeriodicTask&) {
         if (!self->deferred_.MaybeAwaiting() || self->writing_waiting_.exchange(true)) return;
         self->writer_->Submit(
             [self](Database& db) { return self->deferred_.WriteWaiting(db, NowMs() - kDeliveryRowDelayMs); },
@@ -764,7 +764,8 @@ Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {
       outcome.BindView(10, first.account_id).BindView(11, first.event_id).BindView(12, first.webhook_id);
       outcome.BindView(13, first.event_type).Bind(14, first.created_at_ms);
     }
-    outcome.BindView(1, a.delivery_id).BindView(2, ToString(r.new_status)).Bind(3, a.number).Bind(4, r.next_attempt_at_ms);
+    outcome.BindView(1, a.delivery_id).BindView(2, ToString(r.new_status)).Bind(3, a.number);
+    outcome.Bind(4, r.next_attempt_at_ms);
     outcome.Bind(5, finished ? std::optional<int64_t>(a.started_at_ms + a.response_time_ms) : std::nullopt);
     outcome.Bind(6, r.latency_ms);
     if (a.response_status) outcome.Bind(7, *a.response_status); else outcome.BindNull(7);
