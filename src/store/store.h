@@ -147,7 +147,9 @@ class Store {
   virtual Status DeleteWebhook(const std::string& account_id, const std::string& id) = 0;
 
   // Events: stores the events and one delivery per matching webhook, all in one durable transaction, without
-  // blocking; `done` gets the result once it is durable (or failed), on a store thread, and must not block.
+  // blocking; `done` gets the result once it is durable (or failed), on a store thread, and must not block. (The
+  // SQLite store makes the deliveries durable as a list beside the event and writes each one's row with its first
+  // outcome; every read of deliveries sees them all the same.)
   virtual void AcceptEventsAsync(std::vector<NewEvent> events,
                                  std::function<void(Result<std::vector<AcceptedEvent>>)> done) = 0;
   virtual Result<Event> GetEvent(const std::string& account_id, const std::string& id) = 0;

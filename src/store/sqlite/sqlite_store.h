@@ -10,9 +10,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/periodic_task.h"
 #include "crypto/secret_cipher.h"
 #include "store/sqlite/checkpointer.h"
-#include "common/periodic_task.h"
 #include "store/sqlite/database.h"
 #include "store/sqlite/deferred_deliveries.h"
 #include "store/sqlite/group_commit.h"
