@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "common/ids.h"
@@ -79,6 +82,17 @@ class DeferredDeliveriesTest : public ::testing::Test {
   }
   int64_t DeliveryRows() { return RawCount("SELECT COUNT(*) FROM deliveries"); }
   int64_t AwaitingRows() { return RawCount("SELECT COUNT(*) FROM events_awaiting_deliveries"); }
+  // How many deliveries the awaiting lists name ("delivery_id webhook_id" pairs, space-separated).
+  int64_t AwaitingDeliveries() {
+    auto db = sqlite::Database::Open(path_, true);
+    auto q = (*db)->Prepare("SELECT deliveries FROM events_awaiting_deliveries");
+    int64_t named = 0;
+    while (q.Step()) {
+      const std::string list = q.Text(0);
+      named += (std::count(list.begin(), list.end(), ' ') + 1) / 2;
+    }
+    return named;
+  }
 
   testing::TestDir dir_{"hookd-dd-"};
   std::string path_ = dir_.File("hookd.db");
@@ -165,6 +179,74 @@ TEST_F(DeferredDeliveriesTest, AnOutcomeAfterItsWebhookWasDeletedWritesNoRow) {
   Record(accepted.deliveries[0], true);
   EXPECT_EQ(RawCount("SELECT COUNT(*) FROM deliveries WHERE webhook_id IN (SELECT id FROM webhooks)"), 1);
   EXPECT_EQ(DeliveryRows(), 1);
+}
+
+// Accepts, outcomes, reads and failing jobs (each one undoes its group and reruns it job by job) all at once:
+// afterwards, and again after a restart, every accepted delivery has exactly one row, with its outcome if it had one.
+TEST_F(DeferredDeliveriesTest, UnderConcurrentAcceptsOutcomesReadsAndUndoneJobsEveryDeliveryKeepsOneRow) {
+  ASSERT_TRUE(store_->CreateCustomEventType(EventType{"custom.taken", "Custom", "", true}).has_value());
+  std::mutex mu;
+  std::vector<Delivery> accepted, recorded;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&] {
+      while (!stop) {
+        const AcceptedEvent e = Accept();
+        std::lock_guard lock(mu);
+        accepted.insert(accepted.end(), e.deliveries.begin(), e.deliveries.end());
+      }
+    });
+  }
+  threads.emplace_back([&] {  // records the first outcome of every other delivery, as soon as it is accepted
+    size_t next = 0;
+    while (!stop) {
+      std::vector<Delivery> batch;
+      {
+        std::lock_guard lock(mu);
+        for (; next < accepted.size(); next += 2) batch.push_back(accepted[next]);
+      }
+      for (const Delivery& d : batch) Record(d, true);
+      std::lock_guard lock(mu);
+      recorded.insert(recorded.end(), batch.begin(), batch.end());
+    }
+  });
+  threads.emplace_back([&] {  // reads, so the barrier writes waiting rows in between
+    while (!stop) {
+      std::string event_id;
+      {
+        std::lock_guard lock(mu);
+        if (!accepted.empty()) event_id = accepted.back().event_id;
+      }
+      if (!event_id.empty()) {
+        EXPECT_EQ(store_->ListDeliveriesOfEvent(event_id)->size(), 2u);
+      }
+    }
+  });
+  threads.emplace_back([&] {  // a job that fails makes its group roll back and run again
+    while (!stop) EXPECT_FALSE(store_->CreateCustomEventType(EventType{"custom.taken", "Custom", "", true}));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  stop = true;
+  for (std::thread& t : threads) t.join();
+  ASSERT_GT(accepted.size(), 100u);
+  ASSERT_GT(recorded.size(), 50u);
+
+  for (int pass = 0; pass < 2; ++pass) {
+    SCOPED_TRACE(pass == 0 ? "running" : "after a restart");
+    store_->Flush();
+    // On disk, every delivery is a row or in an awaiting list (a recorded one may be both, until its event's last).
+    EXPECT_GE(DeliveryRows() + AwaitingDeliveries(), static_cast<int64_t>(accepted.size()));
+    for (const Delivery& d : recorded) {
+      auto row = store_->GetDelivery(account_id_, d.id);
+      ASSERT_TRUE(row.has_value()) << d.id;
+      EXPECT_EQ(row->status, DeliveryStatus::kSucceeded) << d.id;
+      EXPECT_EQ(row->attempts.size(), 1u) << d.id;
+    }
+    EXPECT_EQ(DeliveryRows(), static_cast<int64_t>(accepted.size()));
+    EXPECT_EQ(AwaitingRows(), 0);
+    Reopen();
+  }
 }
 
 // The map in memory after an undone transaction: it is not trusted until every awaiting delivery has a row.

@@ -47,7 +47,7 @@ Status DeferredDeliveries::Defer(Database& db, const Event& event, const std::ve
   events_[event_key] =
       AwaitingEvent{event.id, event.account_id, event.type, accepted_at_ms, static_cast<int>(deliveries.size())};
   for (const Delivery& d : deliveries) deliveries_[UlidValue(d.id)] = AwaitingDelivery{event_key, d.webhook_id};
-  maybe_awaiting_.store(true, std::memory_order_release);
+  changes_.fetch_add(1, std::memory_order_acq_rel);
   return Ok();
 }
 
@@ -112,14 +112,19 @@ Status DeferredDeliveries::WriteRows(Database& db, int64_t before_ms) {
   if (before_ms == INT64_MAX) {
     events_.clear();
     deliveries_.clear();
-    maybe_awaiting_.store(false, std::memory_order_release);
   }
   return Ok();
 }
 
 void DeferredDeliveries::OnRollback() {
   map_trusted_ = false;
-  maybe_awaiting_.store(true, std::memory_order_release);
+  changes_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void DeferredDeliveries::WrittenThrough(uint64_t changes) {
+  uint64_t seen = written_through_.load(std::memory_order_acquire);
+  while (seen < changes && !written_through_.compare_exchange_weak(seen, changes, std::memory_order_acq_rel)) {
+  }
 }
 
 Status DeferredDeliveries::RepairIfNeeded(Database& db) {

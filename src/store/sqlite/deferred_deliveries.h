@@ -11,7 +11,8 @@
 // map may list what the database no longer holds, or miss what it does; it is then rebuilt the safe way: every
 // awaiting delivery is written pending (INSERT OR IGNORE) before the map is used again.
 //
-// Thread-safety: everything but MaybeAwaiting runs on the group-commit writer thread, inside its jobs.
+// Thread-safety: everything but MaybeAwaiting and WrittenThrough runs on the group-commit writer thread, inside its
+// jobs.
 #pragma once
 
 #include <atomic>
@@ -57,8 +58,15 @@ class DeferredDeliveries {
   // Work of jobs was undone: the map no longer matches the database.
   void OnRollback();
 
-  // False only when no delivery can be waiting for its row: readers skip the barrier then. Any thread.
-  [[nodiscard]] bool MaybeAwaiting() const { return maybe_awaiting_.load(std::memory_order_acquire); }
+  // A count of what may have left deliveries without rows (deferrals, undos). Read it in the job that writes every
+  // waiting row; once that job's group has committed, pass it to WrittenThrough (any thread): until the next
+  // deferral, MaybeAwaiting is false and readers skip the barrier. Only a committed write may clear it, or a reader
+  // could skip the barrier while the rows it needs are still uncommitted.
+  [[nodiscard]] uint64_t Changes() const { return changes_.load(std::memory_order_acquire); }
+  void WrittenThrough(uint64_t changes);
+  [[nodiscard]] bool MaybeAwaiting() const {
+    return changes_.load(std::memory_order_acquire) != written_through_.load(std::memory_order_acquire);
+  }
 
  private:
   struct AwaitingEvent {
@@ -81,8 +89,9 @@ class DeferredDeliveries {
 
   std::unordered_map<UlidKey, AwaitingEvent, UlidKeyHash> events_;         // by event id
   std::unordered_map<UlidKey, AwaitingDelivery, UlidKeyHash> deliveries_;  // by delivery id
-  bool map_trusted_ = false;  // false at start (a crash may have left awaiting rows) and after an undo
-  std::atomic<bool> maybe_awaiting_{true};
+  bool map_trusted_ = false;          // false at start (a crash may have left awaiting rows) and after an undo
+  std::atomic<uint64_t> changes_{1};  // 1: a crash may have left awaiting rows
+  std::atomic<uint64_t> written_through_{0};
 };
 
 }  // namespace hookd::sqlite

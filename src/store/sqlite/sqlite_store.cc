@@ -198,7 +198,16 @@ SqliteStore::~SqliteStore() {
 
 Status SqliteStore::WriteWaitingDeliveries() {
   if (!deferred_.MaybeAwaiting()) return Ok();
-  return writer_->Run([this](Database& db) { return deferred_.WriteWaiting(db); });
+  uint64_t changes = 0;
+  if (auto st = writer_->Run([this, &changes](Database& db) {
+        changes = deferred_.Changes();
+        return deferred_.WriteWaiting(db);
+      });
+      !st) {
+    return st;
+  }
+  deferred_.WrittenThrough(changes);  // committed: readers may skip the barrier until the next deferral
+  return Ok();
 }
 
 template <class Fn>
