@@ -249,6 +249,35 @@ TEST_F(DeferredDeliveriesTest, UnderConcurrentAcceptsOutcomesReadsAndUndoneJobsE
   }
 }
 
+// Readers may skip the barrier only once a committed write of every waiting row covers every deferral and undo.
+TEST(DeferredDeliveriesMap, MaybeAwaitingClearsOnlyForWritesThatCoverEveryDeferral) {
+  const testing::TestDir dir("hookd-ddflag-");
+  auto db = sqlite::Database::Open(dir.File("hookd.db"), false);
+  ASSERT_TRUE(db.has_value());
+  ASSERT_TRUE(sqlite::ApplyMigrations(**db).has_value());
+  sqlite::DeferredDeliveries deferred;
+  EXPECT_TRUE(deferred.MaybeAwaiting());  // a crash may have left awaiting rows
+  uint64_t changes = deferred.Changes();
+  ASSERT_TRUE(deferred.WriteWaiting(**db).has_value());
+  deferred.WrittenThrough(changes);
+  EXPECT_FALSE(deferred.MaybeAwaiting());
+
+  const Event e{NewId("evt_"), "acct_1", "task.completed", "production", "{}", "", NowMs()};
+  Delivery d;
+  d.id = NewId("dlv_");
+  d.webhook_id = "wh_1";
+  ASSERT_TRUE(deferred.Defer(**db, e, {d}, NowMs()).has_value());
+  EXPECT_TRUE(deferred.MaybeAwaiting());
+  changes = deferred.Changes();
+  deferred.OnRollback();  // an undo after the count was read: that write does not cover it
+  deferred.WrittenThrough(changes);
+  EXPECT_TRUE(deferred.MaybeAwaiting());
+  deferred.WrittenThrough(deferred.Changes());
+  EXPECT_FALSE(deferred.MaybeAwaiting());
+  deferred.WrittenThrough(changes);  // an older count published late changes nothing
+  EXPECT_FALSE(deferred.MaybeAwaiting());
+}
+
 // The map in memory after an undone transaction: it is not trusted until every awaiting delivery has a row.
 TEST(DeferredDeliveriesMap, AfterAnUndoEveryAwaitingDeliveryIsWrittenBeforeTheMapIsUsed) {
   const testing::TestDir dir("hookd-ddmap-");

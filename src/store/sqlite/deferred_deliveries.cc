@@ -116,6 +116,13 @@ Status DeferredDeliveries::WriteRows(Database& db, int64_t before_ms) {
   return Ok();
 }
 
+Result<bool> DeferredDeliveries::AnyAwaiting(Database& db) {
+  auto q = db.Prepare("SELECT 1 FROM events_awaiting_deliveries LIMIT 1");
+  const bool any = q.Step();
+  if (q.Failed()) return Fail(Error::Internal("reading awaiting deliveries failed: " + db.LastError()));
+  return any;
+}
+
 void DeferredDeliveries::OnRollback() {
   map_trusted_ = false;
   changes_.fetch_add(1, std::memory_order_acq_rel);

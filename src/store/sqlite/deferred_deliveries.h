@@ -55,6 +55,9 @@ class DeferredDeliveries {
   // them by default).
   [[nodiscard]] Status WriteWaiting(Database& db, int64_t before_ms = INT64_MAX);
 
+  // Whether any event still has deliveries without rows.
+  [[nodiscard]] Result<bool> AnyAwaiting(Database& db);
+
   // Work of jobs was undone: the map no longer matches the database.
   void OnRollback();
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "common/ids.h"
 #include "common/json.h"
@@ -170,13 +171,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   // After a crash, deliveries accepted but not yet written get their pending rows before anything reads them.
   if (auto st = store->WriteWaitingDeliveries(); !st) return Fail(st.error());
   SqliteStore* self = store.get();
-  store->waiting_writer_ =
-      std::make_unique<PeriodicTask>("hookd-waiting", std::chrono::milliseconds(250), [self](PeriodicTask&) {
-        if (!self->deferred_.MaybeAwaiting() || self->writing_waiting_.exchange(true)) return;
-        self->writer_->Submit(
-            [self](Database& db) { return self->deferred_.WriteWaiting(db, NowMs() - kDeliveryRowDelayMs); },
-            [self](const Status&) { self->writing_waiting_.store(false); });
-      });
+  store->waiting_writer_ = std::make_unique<PeriodicTask>("hookd-waiting", std::chrono::milliseconds(250),
+                                                          [self](PeriodicTask&) { self->SweepWaitingDeliveries(); });
   return store;
 }
 
@@ -194,6 +190,25 @@ SqliteStore::~SqliteStore() {
   waiting_writer_.reset();
   writer_.reset();
   checkpointer_.reset();
+}
+
+void SqliteStore::SweepWaitingDeliveries() {
+  if (!deferred_.MaybeAwaiting() || writing_waiting_.exchange(true)) return;
+  auto emptied_as_of = std::make_shared<std::optional<uint64_t>>();
+  writer_->Submit(
+      [this, emptied_as_of](Database& db) -> Status {
+        emptied_as_of->reset();
+        const uint64_t changes = deferred_.Changes();
+        if (auto st = deferred_.WriteWaiting(db, NowMs() - kDeliveryRowDelayMs); !st) return st;
+        auto left = deferred_.AnyAwaiting(db);
+        if (!left) return Fail(left.error());
+        if (!*left) *emptied_as_of = changes;
+        return Ok();
+      },
+      [this, emptied_as_of](const Status& st) {
+        if (st && *emptied_as_of) deferred_.WrittenThrough(**emptied_as_of);  // committed, and nothing waits
+        writing_waiting_.store(false);
+      });
 }
 
 Status SqliteStore::WriteWaitingDeliveries() {

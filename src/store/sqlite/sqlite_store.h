@@ -119,6 +119,9 @@ class SqliteStore final : public Store {
 
   // The read barrier: writes the rows of deliveries still waiting for theirs, so a read sees every delivery.
   [[nodiscard]] Status WriteWaitingDeliveries();
+  // Every 250 ms: deliveries that have waited a second get pending rows; once none waits, and that is committed,
+  // readers skip the barrier again.
+  void SweepWaitingDeliveries();
   // Builds (does not write) a new pending delivery of `event` to `webhook_id`, due now.
   static Delivery NewDelivery(const Event& event, const std::string& webhook_id, int64_t now_ms);
 
