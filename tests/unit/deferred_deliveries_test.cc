@@ -249,75 +249,69 @@ TEST_F(DeferredDeliveriesTest, UnderConcurrentAcceptsOutcomesReadsAndUndoneJobsE
   }
 }
 
-// Readers may skip the barrier only once a committed write of every waiting row covers every deferral and undo.
-TEST(DeferredDeliveriesMap, MaybeAwaitingClearsOnlyForWritesThatCoverEveryDeferral) {
-  const testing::TestDir dir("hookd-ddflag-");
-  auto db = sqlite::Database::Open(dir.File("hookd.db"), false);
-  ASSERT_TRUE(db.has_value());
-  ASSERT_TRUE(sqlite::ApplyMigrations(**db).has_value());
-  sqlite::DeferredDeliveries deferred;
-  EXPECT_TRUE(deferred.MaybeAwaiting());  // a crash may have left awaiting rows
-  uint64_t changes = deferred.Changes();
-  ASSERT_TRUE(deferred.WriteWaiting(**db).has_value());
-  deferred.WrittenThrough(changes);
-  EXPECT_FALSE(deferred.MaybeAwaiting());
+// DeferredDeliveries alone, on a migrated database holding one event, and one delivery of it to defer.
+class DeferredDeliveriesMapTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = sqlite::Database::Open(dir_.File("hookd.db"), false);
+    ASSERT_TRUE(opened.has_value());
+    db_ = std::move(*opened);
+    ASSERT_TRUE(sqlite::ApplyMigrations(*db_).has_value());
+    ASSERT_TRUE(db_->Prepare("INSERT INTO events(id, account_id, type, environment, data, created_at) "
+                             "VALUES (?1, 'acct_1', 'task.completed', 'production', '{}', ?2)")
+                    .Bind(1, event_.id)
+                    .Bind(2, event_.created_at_ms)
+                    .Run()
+                    .has_value());
+    delivery_.id = NewId("dlv_");
+    delivery_.webhook_id = "wh_1";
+  }
 
-  const Event e{NewId("evt_"), "acct_1", "task.completed", "production", "{}", "", NowMs()};
-  Delivery d;
-  d.id = NewId("dlv_");
-  d.webhook_id = "wh_1";
-  ASSERT_TRUE(deferred.Defer(**db, e, {d}, NowMs()).has_value());
-  EXPECT_TRUE(deferred.MaybeAwaiting());
-  changes = deferred.Changes();
-  deferred.OnRollback();  // an undo after the count was read: that write does not cover it
-  deferred.WrittenThrough(changes);
-  EXPECT_TRUE(deferred.MaybeAwaiting());
-  deferred.WrittenThrough(deferred.Changes());
-  EXPECT_FALSE(deferred.MaybeAwaiting());
-  deferred.WrittenThrough(changes);  // an older count published late changes nothing
-  EXPECT_FALSE(deferred.MaybeAwaiting());
+  testing::TestDir dir_{"hookd-ddmap-"};
+  std::unique_ptr<sqlite::Database> db_;
+  const Event event_{NewId("evt_"), "acct_1", "task.completed", "production", "{}", "", NowMs()};
+  Delivery delivery_;
+  sqlite::DeferredDeliveries deferred_;
+};
+
+// Readers may skip the barrier only once a committed write of every waiting row covers every deferral and undo.
+TEST_F(DeferredDeliveriesMapTest, MaybeAwaitingClearsOnlyForWritesThatCoverEveryDeferral) {
+  EXPECT_TRUE(deferred_.MaybeAwaiting());  // a crash may have left awaiting rows
+  uint64_t changes = deferred_.Changes();
+  ASSERT_TRUE(deferred_.WriteWaiting(*db_).has_value());
+  deferred_.WrittenThrough(changes);
+  EXPECT_FALSE(deferred_.MaybeAwaiting());
+
+  ASSERT_TRUE(deferred_.Defer(*db_, event_, {delivery_}, NowMs()).has_value());
+  EXPECT_TRUE(deferred_.MaybeAwaiting());
+  changes = deferred_.Changes();
+  deferred_.OnRollback();  // an undo after the count was read: that write does not cover it
+  deferred_.WrittenThrough(changes);
+  EXPECT_TRUE(deferred_.MaybeAwaiting());
+  deferred_.WrittenThrough(deferred_.Changes());
+  EXPECT_FALSE(deferred_.MaybeAwaiting());
+  deferred_.WrittenThrough(changes);  // an older count published late changes nothing
+  EXPECT_FALSE(deferred_.MaybeAwaiting());
 }
 
 // The map in memory after an undone transaction: it is not trusted until every awaiting delivery has a row.
-TEST(DeferredDeliveriesMap, AfterAnUndoEveryAwaitingDeliveryIsWrittenBeforeTheMapIsUsed) {
-  const testing::TestDir dir("hookd-ddmap-");
-  {
-    auto db = sqlite::Database::Open(dir.File("hookd.db"), false);
-    ASSERT_TRUE(db.has_value());
-    ASSERT_TRUE(sqlite::ApplyMigrations(**db).has_value());
-    const Event e{NewId("evt_"), "acct_1", "task.completed", "production", "{}", "", NowMs()};
-    ASSERT_TRUE((*db)
-                    ->Prepare("INSERT INTO events(id, account_id, type, environment, data, created_at) "
-                              "VALUES (?,?,?,?,?,?)")
-                    .Bind(1, e.id)
-                    .Bind(2, e.account_id)
-                    .Bind(3, e.type)
-                    .Bind(4, e.environment)
-                    .Bind(5, e.data_json)
-                    .Bind(6, e.created_at_ms)
-                    .Run()
-                    .has_value());
-    Delivery d;
-    d.id = NewId("dlv_");
-    d.webhook_id = "wh_1";
-    sqlite::DeferredDeliveries deferred;
-    ASSERT_TRUE(deferred.Defer(**db, e, {d}, NowMs()).has_value());
-    sqlite::DeferredDeliveries::Identity identity;
-    auto found = deferred.Find(**db, d.id, identity);
-    ASSERT_TRUE(found.has_value());
-    EXPECT_TRUE(*found);
-    EXPECT_EQ(identity.event_id, e.id);
+TEST_F(DeferredDeliveriesMapTest, AfterAnUndoEveryAwaitingDeliveryIsWrittenBeforeTheMapIsUsed) {
+  ASSERT_TRUE(deferred_.Defer(*db_, event_, {delivery_}, NowMs()).has_value());
+  sqlite::DeferredDeliveries::Identity identity;
+  auto found = deferred_.Find(*db_, delivery_.id, identity);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_TRUE(*found);
+  EXPECT_EQ(identity.event_id, event_.id);
 
-    deferred.OnRollback();  // say the job that wrote the awaiting row was kept but another one was undone
-    EXPECT_TRUE(deferred.MaybeAwaiting());
-    found = deferred.Find(**db, d.id, identity);
-    ASSERT_TRUE(found.has_value());
-    EXPECT_FALSE(*found);  // its row exists now: the outcome updates it
-    auto q = (*db)->Prepare("SELECT status FROM deliveries WHERE id = ?");
-    q.Bind(1, d.id);
-    ASSERT_TRUE(q.Step());
-    EXPECT_EQ(q.Text(0), "pending");
-  }
+  deferred_.OnRollback();  // say the job that wrote the awaiting row was kept but another one was undone
+  EXPECT_TRUE(deferred_.MaybeAwaiting());
+  found = deferred_.Find(*db_, delivery_.id, identity);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_FALSE(*found);  // its row exists now: the outcome updates it
+  auto q = db_->Prepare("SELECT status FROM deliveries WHERE id = ?");
+  q.Bind(1, delivery_.id);
+  ASSERT_TRUE(q.Step());
+  EXPECT_EQ(q.Text(0), "pending");
 }
 
 }  // namespace
