@@ -51,23 +51,37 @@ Status DeferredDeliveries::Defer(Database& db, const Event& event, const std::ve
   return Ok();
 }
 
-Result<bool> DeferredDeliveries::Find(Database& db, std::string_view delivery_id, Identity& out) {
-  if (auto st = RepairIfNeeded(db); !st) return Fail(st.error());
-  const auto d = deliveries_.find(UlidValue(delivery_id));
-  if (d == deliveries_.end()) return false;
-  const AwaitingEvent& e = events_.at(d->second.event);
-  out = Identity{e.account_id, e.event_id, d->second.webhook_id, e.event_type, e.accepted_at_ms};
-  return true;
-}
-
-Status DeferredDeliveries::Written(Database& db, std::string_view delivery_id) {
-  const auto d = deliveries_.find(UlidValue(delivery_id));
-  if (d == deliveries_.end()) return Ok();
-  const auto e = events_.find(d->second.event);
+Status DeferredDeliveries::WriteOutcome(Database& db, const Outcome& o) {
+  if (auto st = RepairIfNeeded(db); !st) return st;
+  const auto d = deliveries_.find(UlidValue(o.delivery_id));
+  const bool first = d != deliveries_.end();
+  const AwaitingEvent* e = first ? &events_.at(d->second.event) : nullptr;
+  {
+    auto row = db.Prepare(first ? kInsertDeliveryOutcomeSql : kUpdateDeliveryOutcomeSql);
+    if (first) {
+      row.BindView(10, e->account_id).BindView(11, e->event_id).BindView(12, d->second.webhook_id);
+      row.BindView(13, e->event_type).Bind(14, e->accepted_at_ms);
+    }
+    row.BindView(1, o.delivery_id).BindView(2, ToString(o.status)).Bind(3, o.attempt_count);
+    row.Bind(4, o.next_attempt_at_ms).Bind(5, o.completed_at_ms).Bind(6, o.latency_ms);
+    if (o.response_status)
+      row.Bind(7, *o.response_status);
+    else
+      row.BindNull(7);
+    row.Bind(8, o.response_time_ms);
+    if (o.error.empty())
+      row.BindNull(9);
+    else
+      row.BindView(9, o.error);
+    if (auto st = row.Run(); !st) return st;
+  }
+  if (!first) return Ok();
+  const UlidKey event_key = d->second.event;
   deliveries_.erase(d);
-  if (e == events_.end() || --e->second.unwritten > 0) return Ok();
-  if (auto st = db.Prepare(kDeleteAwaitingSql).BindView(1, e->second.event_id).Run(); !st) return st;
-  events_.erase(e);
+  auto event = events_.find(event_key);
+  if (--event->second.unwritten > 0) return Ok();
+  if (auto st = db.Prepare(kDeleteAwaitingSql).BindView(1, event->second.event_id).Run(); !st) return st;
+  events_.erase(event);
   return Ok();
 }
 

@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,27 +30,41 @@
 
 namespace hookd::sqlite {
 
+// A delivery's first outcome: its whole row (bind ?1 id, ?2 status, ?3 attempt_count, ?4 next_attempt_at,
+// ?5 completed_at, ?6 latency_ms, ?7 last_response_status, ?8 last_response_time_ms, ?9 last_error, ?10 account_id,
+// ?11 event_id, ?12 webhook_id, ?13 event_type, ?14 created_at); a later outcome updates ?2–?9 of row ?1.
+inline constexpr const char* kInsertDeliveryOutcomeSql =
+    "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
+    "next_attempt_at, created_at, completed_at, latency_ms, last_response_status, last_response_time_ms, last_error) "
+    "VALUES (?1,?10,?11,?12,?13,?2,?3,?4,?14,?5,?6,?7,?8,?9)";
+inline constexpr const char* kUpdateDeliveryOutcomeSql =
+    "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_at = ?4, completed_at = ?5, "
+    "latency_ms = ?6, last_response_status = ?7, last_response_time_ms = ?8, last_error = ?9 "
+    "WHERE id = ?1 AND completed_at IS NULL";
+
 class DeferredDeliveries {
  public:
-  // What a delivery's row needs beyond its outcome.
-  struct Identity {
-    std::string_view account_id;
-    std::string_view event_id;
-    std::string_view webhook_id;
-    std::string_view event_type;
-    int64_t created_at_ms = 0;
+  // A delivery's state after one of its attempts.
+  struct Outcome {
+    std::string_view delivery_id;
+    DeliveryStatus status = DeliveryStatus::kFailed;
+    int attempt_count = 0;
+    std::optional<int64_t> next_attempt_at_ms;
+    std::optional<int64_t> completed_at_ms;
+    std::optional<int64_t> latency_ms;
+    std::optional<int> response_status;
+    int64_t response_time_ms = 0;
+    std::string_view error;  // empty = none
   };
 
   // Makes `deliveries` (all of one event, not yet written) durable through the awaiting table, and remembers them.
   [[nodiscard]] Status Defer(Database& db, const Event& event, const std::vector<Delivery>& deliveries,
                              int64_t accepted_at_ms);
 
-  // If `delivery_id` has no row yet, fills `out` (valid until the next call) and returns true; the caller inserts
-  // the row and then calls Written.
-  [[nodiscard]] Result<bool> Find(Database& db, std::string_view delivery_id, Identity& out);
-  // The row of a delivery Find returned has been inserted: forget it, and its event's awaiting row once it was the
-  // last.
-  [[nodiscard]] Status Written(Database& db, std::string_view delivery_id);
+  // Writes a delivery's outcome: the first one inserts its row (and the event's awaiting row goes once it was the
+  // last of the event's deliveries to get one); later ones update it. A delivery with neither a row nor a place in
+  // the map (its webhook was deleted) changes nothing.
+  [[nodiscard]] Status WriteOutcome(Database& db, const Outcome& outcome);
 
   // Writes a pending row for every delivery still without one whose event was accepted before `before_ms` (all of
   // them by default).

@@ -779,26 +779,21 @@ Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {
       .Bind(14, a.success);
   if (auto st = ins.Run(); !st) return st;
   const bool finished = r.new_status == DeliveryStatus::kSucceeded || r.new_status == DeliveryStatus::kDead;
-  DeferredDeliveries::Identity first;
-  auto unwritten = deferred_.Find(db, a.delivery_id, first);
-  if (!unwritten) return Fail(unwritten.error());
-  {  // the first outcome inserts the row; later ones update it
-    auto outcome = db.Prepare(*unwritten ? kInsertDeliveryOutcomeSql : kUpdateDeliveryOutcomeSql);
-    if (*unwritten) {
-      outcome.BindView(10, first.account_id).BindView(11, first.event_id).BindView(12, first.webhook_id);
-      outcome.BindView(13, first.event_type).Bind(14, first.created_at_ms);
-    }
-    outcome.BindView(1, a.delivery_id).BindView(2, ToString(r.new_status)).Bind(3, a.number);
-    outcome.Bind(4, r.next_attempt_at_ms);
-    outcome.Bind(5, finished ? std::optional<int64_t>(a.started_at_ms + a.response_time_ms) : std::nullopt);
-    outcome.Bind(6, r.latency_ms);
-    if (a.response_status) outcome.Bind(7, *a.response_status); else outcome.BindNull(7);
-    outcome.Bind(8, a.response_time_ms);
-    if (a.error.empty()) outcome.BindNull(9); else outcome.BindView(9, a.error);
-    if (auto st = outcome.Run(); !st) return st;
-  }
-  if (*unwritten) {
-    if (auto st = deferred_.Written(db, a.delivery_id); !st) return st;
+  if (auto st = deferred_.WriteOutcome(
+          db, DeferredDeliveries::Outcome{
+                  .delivery_id = a.delivery_id,
+                  .status = r.new_status,
+                  .attempt_count = a.number,
+                  .next_attempt_at_ms = r.next_attempt_at_ms,
+                  .completed_at_ms = finished ? std::optional<int64_t>(a.started_at_ms + a.response_time_ms)
+                                              : std::nullopt,
+                  .latency_ms = r.latency_ms,
+                  .response_status = a.response_status,
+                  .response_time_ms = a.response_time_ms,
+                  .error = a.error,
+              });
+      !st) {
+    return st;
   }
   if (r.disable_webhook) {
     auto dis = db.Prepare(

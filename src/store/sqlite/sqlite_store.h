@@ -28,23 +28,12 @@ inline constexpr const char* kInsertDeliverySql =
 
 // Recording one attempt: its row (bind: id, delivery_id, number, started_at, response_status, response_time_ms,
 // error, request_headers, request_body, request_body_truncated, response_headers, response_body,
-// response_body_truncated, success), then its delivery's new state (bind: ?1 id, ?2 status, ?3 attempt_count,
-// ?4 next_attempt_at, ?5 completed_at, ?6 latency_ms, ?7 last_response_status, ?8 last_response_time_ms,
-// ?9 last_error). Named so that bench/tools/write_paths.cc times the statements hookd runs.
+// response_body_truncated, success), then its delivery's new state (DeferredDeliveries::WriteOutcome). Named so
+// that bench/tools/write_paths.cc times the statement hookd runs.
 inline constexpr const char* kInsertAttemptSql =
     "INSERT INTO attempts(id, delivery_id, number, started_at, response_status, response_time_ms, error, "
     "request_headers, request_body, request_body_truncated, response_headers, response_body, "
     "response_body_truncated, success) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-// The first outcome of a delivery written once (see deferred_deliveries.h): its whole row, bound like the update
-// (?1–?9) plus ?10 account_id, ?11 event_id, ?12 webhook_id, ?13 event_type, ?14 created_at.
-inline constexpr const char* kInsertDeliveryOutcomeSql =
-    "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
-    "next_attempt_at, created_at, completed_at, latency_ms, last_response_status, last_response_time_ms, last_error) "
-    "VALUES (?1,?10,?11,?12,?13,?2,?3,?4,?14,?5,?6,?7,?8,?9)";
-inline constexpr const char* kUpdateDeliveryOutcomeSql =
-    "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_at = ?4, completed_at = ?5, "
-    "latency_ms = ?6, last_response_status = ?7, last_response_time_ms = ?8, last_error = ?9 "
-    "WHERE id = ?1 AND completed_at IS NULL";
 
 class SqliteStore final : public Store {
  public:
