@@ -465,6 +465,7 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
   }
   if (ws.health.OnAttempt(attempt.success, now)) PersistHealth(ws);
   record.attempt = std::move(attempt);
+  record.awaited = ws.settings && ws.settings->ordered;  // its successor starts only once this is recorded
 
   unrecorded_.push_back(std::move(record));
   unrecorded_slots_.push_back(slot);

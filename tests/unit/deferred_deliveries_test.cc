@@ -59,20 +59,22 @@ class DeferredDeliveriesTest : public ::testing::Test {
     return accepted.has_value() ? (*accepted)[0] : AcceptedEvent{};
   }
 
-  void Record(const Delivery& d, bool success) {
+  // Records an attempt's outcome; the future says when it is durable.
+  std::future<Status> RecordAsync(const Delivery& d, bool success, int number = 1) {
     AttemptRecord r;
     r.attempt.id = NewId("att_");
     r.attempt.delivery_id = d.id;
-    r.attempt.number = 1;
+    r.attempt.number = number;
     r.attempt.started_at_ms = NowMs();
     r.attempt.response_status = success ? 200 : 500;
     r.attempt.success = success;
     r.new_status = success ? DeliveryStatus::kSucceeded : DeliveryStatus::kFailed;
     if (!success) r.next_attempt_at_ms = NowMs() + 60'000;
-    std::promise<Status> done;
-    store_->RecordAttemptsAsync({r}, [&](Status st) { done.set_value(std::move(st)); });
-    EXPECT_TRUE(done.get_future().get().has_value());
+    auto done = std::make_shared<std::promise<Status>>();
+    store_->RecordAttemptsAsync({r}, [done](Status st) { done->set_value(std::move(st)); });
+    return done->get_future();
   }
+  void Record(const Delivery& d, bool success) { EXPECT_TRUE(RecordAsync(d, success).get().has_value()); }
 
   // Counts rows straight from the file, without the store's read barrier.
   int64_t RawCount(const char* sql) {
@@ -131,6 +133,22 @@ TEST_F(DeferredDeliveriesTest, AcceptedDeliveriesHaveNoRowsUntilTheirFirstOutcom
   Record(accepted.deliveries[1], true);  // a retry updates the row it made
   EXPECT_EQ(store_->GetDelivery(account_id_, accepted.deliveries[1].id)->status, DeliveryStatus::kSucceeded);
   EXPECT_EQ(DeliveryRows(), 2);
+}
+
+TEST_F(DeferredDeliveriesTest, AReadSeesAnOutcomeTheWriterStillHoldsToWriteInBulk) {
+  const AcceptedEvent accepted = Accept();
+  const Delivery& d = accepted.deliveries[0];
+  Record(d, false);
+  ASSERT_TRUE(store_->ListDeliveriesOfEvent(accepted.event.id).has_value());  // every row written: nothing awaits
+
+  // The retry's outcome may wait for others to share its transaction; a read must not miss it meanwhile.
+  std::future<Status> recorded = RecordAsync(d, true, 2);
+  auto read = store_->GetDelivery(account_id_, d.id);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->status, DeliveryStatus::kSucceeded);
+  EXPECT_EQ(read->attempt_count, 2);
+  EXPECT_EQ(read->attempts.size(), 2u);
+  EXPECT_TRUE(recorded.get().has_value());
 }
 
 TEST_F(DeferredDeliveriesTest, AReadSeesEveryAcceptedDeliveryAndAnOutcomeAfterItUpdatesThatRow) {

@@ -1,12 +1,17 @@
 // The group-commit writer against a real SQLite file: concurrent writers share transactions, a failing job is
-// rolled back alone, and every committed write is visible to a fresh connection.
+// rolled back alone, bulk jobs wait for their delay or for an ordered job, and every committed write is visible
+// to a fresh connection.
+#include "store/sqlite/group_commit.h"
+
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <memory>
 #include <thread>
 #include <vector>
 
 #include "store/sqlite/database.h"
-#include "store/sqlite/group_commit.h"
 #include "test_dir.h"
 
 namespace hookd::sqlite {
@@ -22,6 +27,19 @@ class GroupCommitTest : public ::testing::Test {
     writer_ = std::make_unique<GroupCommitWriter>(std::move(*db));
   }
   void TearDown() override { writer_.reset(); }
+  // Replaces the writer by one that holds bulk jobs for `delay`.
+  void HoldBulkJobsFor(std::chrono::milliseconds delay) {
+    writer_.reset();
+    auto db = Database::Open(path_, false);
+    ASSERT_TRUE(db.has_value());
+    writer_ = std::make_unique<GroupCommitWriter>(std::move(*db), nullptr, delay);
+  }
+  // Queues an insert of row `id`; the future says when it is durable.
+  std::future<Status> SubmitInsert(int id, GroupCommitWriter::Timing timing) {
+    auto done = std::make_shared<std::promise<Status>>();
+    writer_->Submit([id](Database& db) { return Insert(db, id); }, [done](Status st) { done->set_value(st); }, timing);
+    return done->get_future();
+  }
   // Occupies the writer with one job (inserting row `id`) until Release(), so jobs queued meanwhile form a group.
   class Blocker {
    public:
@@ -50,14 +68,14 @@ class GroupCommitTest : public ::testing::Test {
     return q.Step() ? q.Int(0) : -1;
   }
 
+  static Status Insert(Database& db, int id) {
+    return db.Prepare("INSERT INTO t(id, v) VALUES (?, 'x')").Bind(1, id).Run();
+  }
+
   hookd::testing::TestDir dir_{"hookd-gc-"};
   std::string path_;
   std::unique_ptr<GroupCommitWriter> writer_;
 };
-
-Status Insert(Database& db, int id) {
-  return db.Prepare("INSERT INTO t(id, v) VALUES (?, 'x')").Bind(1, id).Run();
-}
 
 TEST_F(GroupCommitTest, ConcurrentWritesShareTransactions) {
   // Hold the writer inside one job while 64 threads queue theirs: they must commit together, not one by one.
@@ -106,6 +124,46 @@ TEST_F(GroupCommitTest, FlushWaitsForQueuedAsyncWrites) {
   writer_->Flush();
   EXPECT_EQ(done, 100);
   EXPECT_EQ(CountRows(), 100);
+}
+
+TEST_F(GroupCommitTest, BulkJobsWaitUntilAnOrderedJobNeedsThemButIndependentOnesDoNot) {
+  using Timing = GroupCommitWriter::Timing;
+  HoldBulkJobsFor(std::chrono::hours(1));
+  std::future<Status> bulk = SubmitInsert(1, Timing::kBulk);
+  EXPECT_TRUE(writer_->BulkWaiting());
+
+  ASSERT_TRUE(SubmitInsert(2, Timing::kIndependent).get().has_value());  // committed ahead of the bulk job
+  EXPECT_EQ(bulk.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  EXPECT_EQ(CountRows(), 1);
+
+  int64_t seen = -1;  // an ordered job runs after every bulk job queued before it, in the same transaction
+  ASSERT_TRUE(writer_->Run([&seen](Database& db) -> Status {
+    auto q = db.Prepare("SELECT COUNT(*) FROM t WHERE id = 1");
+    seen = q.Step() ? q.Int(0) : -1;
+    return Ok();
+  }));
+  EXPECT_EQ(seen, 1);
+  EXPECT_EQ(bulk.wait_for(std::chrono::milliseconds(0)), std::future_status::ready);
+  EXPECT_TRUE(bulk.get().has_value());
+  EXPECT_FALSE(writer_->BulkWaiting());
+}
+
+TEST_F(GroupCommitTest, ABulkJobCommitsOnceItsDelayHasPassed) {
+  HoldBulkJobsFor(std::chrono::milliseconds(30));
+  const auto start = std::chrono::steady_clock::now();
+  std::future<Status> bulk = SubmitInsert(1, GroupCommitWriter::Timing::kBulk);
+  ASSERT_EQ(bulk.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(30));
+  EXPECT_TRUE(bulk.get().has_value());
+  EXPECT_EQ(CountRows(), 1);
+}
+
+TEST_F(GroupCommitTest, StoppingCommitsTheBulkJobsStillWaiting) {
+  HoldBulkJobsFor(std::chrono::hours(1));
+  std::future<Status> bulk = SubmitInsert(1, GroupCommitWriter::Timing::kBulk);
+  writer_.reset();
+  EXPECT_TRUE(bulk.get().has_value());
+  EXPECT_EQ(CountRows(), 1);
 }
 
 }  // namespace

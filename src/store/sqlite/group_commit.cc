@@ -1,7 +1,8 @@
 // The writer loop: wait for work, take everything queued (up to a cap), BEGIN, run the jobs, COMMIT, then report.
-// Jobs queued while a group commits form the next group. Savepoints cost a copy of every page a job touches, so
-// the common case runs without them; only when a job fails is the group rolled back and run again with each job
-// in its own savepoint, so the failing job is undone alone.
+// Jobs queued while a group commits form the next group. Bulk jobs wait beside the queue until the oldest has
+// waited `bulk_delay`, or an ordered job needs them committed first, and then lead the group. Savepoints cost a
+// copy of every page a job touches, so the common case runs without them; only when a job fails is the group
+// rolled back and run again with each job in its own savepoint, so the failing job is undone alone.
 #include "store/sqlite/group_commit.h"
 
 #include <pthread.h>
@@ -15,8 +16,9 @@ namespace {
 constexpr size_t kMaxGroup = 4096;
 }
 
-GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, std::function<void()> on_rollback)
-    : db_(std::move(db)), on_rollback_(std::move(on_rollback)), thread_([this] { Loop(); }) {}
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, std::function<void()> on_rollback,
+                                     std::chrono::milliseconds bulk_delay)
+    : db_(std::move(db)), on_rollback_(std::move(on_rollback)), bulk_delay_(bulk_delay), thread_([this] { Loop(); }) {}
 
 GroupCommitWriter::~GroupCommitWriter() {
   {
@@ -27,12 +29,21 @@ GroupCommitWriter::~GroupCommitWriter() {
   thread_.join();
 }
 
-void GroupCommitWriter::Submit(Job job, Done done) {
+void GroupCommitWriter::Submit(Job job, Done done, Timing timing) {
+  bool wake = true;
   {
     std::lock_guard lock(mu_);
-    queue_.push_back({std::move(job), std::move(done)});
+    if (timing == Timing::kBulk && bulk_delay_.count() > 0) {
+      wake = bulk_.empty();  // the writer learns the deadline from the oldest; later ones share it
+      bulk_.push_back({{std::move(job), std::move(done), false}, Clock::now()});
+      bulk_waiting_.store(bulk_.size(), std::memory_order_release);
+    } else {
+      const bool ordered = timing != Timing::kIndependent;
+      ordered_queued_ += ordered;
+      queue_.push_back({std::move(job), std::move(done), ordered});
+    }
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
 }
 
 Status GroupCommitWriter::Run(Job job) {
@@ -50,16 +61,7 @@ void GroupCommitWriter::Loop() {
   pthread_setname_np(pthread_self(), "hookd-writer");
   std::vector<Pending> group;
   std::vector<Status> results;
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and drained
-      while (!queue_.empty() && group.size() < kMaxGroup) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
+  while (TakeGroup(group)) {
     results.clear();
     if (!RunGroup(group, results, /*isolate_jobs=*/false)) {
       if (on_rollback_) on_rollback_();
@@ -71,6 +73,33 @@ void GroupCommitWriter::Loop() {
     }
     group.clear();
   }
+}
+
+bool GroupCommitWriter::TakeGroup(std::vector<Pending>& group) {
+  std::unique_lock lock(mu_);
+  const auto bulk_due = [this] { return !bulk_.empty() && Clock::now() >= bulk_.front().queued_at + bulk_delay_; };
+  while (!stopping_ && queue_.empty() && !bulk_due()) {
+    if (bulk_.empty()) {
+      cv_.wait(lock);
+    } else {
+      cv_.wait_until(lock, bulk_.front().queued_at + bulk_delay_);
+    }
+  }
+  if (queue_.empty() && bulk_.empty()) return false;  // stopping, and drained
+  if (stopping_ || ordered_queued_ > 0 || bulk_due()) {
+    while (!bulk_.empty() && group.size() < kMaxGroup) {
+      group.push_back(std::move(bulk_.front().pending));
+      bulk_.pop_front();
+    }
+    bulk_waiting_.store(bulk_.size(), std::memory_order_release);
+  }
+  while (!queue_.empty() && group.size() < kMaxGroup) {
+    if (queue_.front().ordered && !bulk_.empty()) break;  // a bulk job queued before it did not fit: next group
+    ordered_queued_ -= queue_.front().ordered;
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return true;
 }
 
 Status GroupCommitWriter::RunJob(Pending& p) {

@@ -3,11 +3,16 @@
 // group is run again with each job in a SAVEPOINT), so a job must be safe to run twice: it may only change state
 // outside the database that it resets when it starts. If the COMMIT itself fails, every job of the group is told so.
 //
+// Bulk jobs (Timing::kBulk) may wait up to `bulk_delay` so that many of them share one transaction: a B-tree leaf
+// that each of them would otherwise rewrite in its own group is then written once for all. A job submitted later
+// in the default order (kOrdered) never commits before a bulk job submitted earlier; only kIndependent jobs may.
+//
 // Thread-safe: Submit/Run may be called from any thread. Jobs run on the writer thread only; `done` callbacks
 // run there too, after the commit, and must not block.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -29,13 +34,21 @@ class GroupCommitWriter {
   using Job = std::function<Status(Database&)>;
   using Done = std::function<void(Status)>;
 
+  // When a job may commit.
+  enum class Timing {
+    kOrdered,      // in the next group, after every job queued before it, bulk ones included
+    kIndependent,  // in the next group, possibly before bulk jobs queued earlier (it must not depend on them)
+    kBulk,         // within `bulk_delay`, together with every other bulk job queued by then
+  };
+
   // `on_rollback` runs on the writer thread whenever work of jobs was undone, so caches filled from the
   // uncommitted state can be dropped.
-  GroupCommitWriter(std::unique_ptr<Database> db, std::function<void()> on_rollback = {});
+  GroupCommitWriter(std::unique_ptr<Database> db, std::function<void()> on_rollback = {},
+                    std::chrono::milliseconds bulk_delay = std::chrono::milliseconds(0));
   ~GroupCommitWriter();  // drains the queue, then stops
 
   // Queues `job`; `done` gets the job's status, or the commit's failure, once the group is durable.
-  void Submit(Job job, Done done);
+  void Submit(Job job, Done done, Timing timing = Timing::kOrdered);
 
   // Queues `job` and blocks until its group committed. `job` fills its own result through captured state.
   [[nodiscard]] Status Run(Job job);
@@ -43,15 +56,26 @@ class GroupCommitWriter {
   // Blocks until everything queued before the call is durable.
   void Flush();
 
+  // Whether bulk jobs are waiting for a group (a reader that must see them runs an ordered job first).
+  [[nodiscard]] bool BulkWaiting() const { return bulk_waiting_.load(std::memory_order_acquire) > 0; }
+
   // How many transactions have been committed (for tests and metrics).
   [[nodiscard]] uint64_t GroupsCommitted() const { return groups_committed_.load(); }
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct Pending {
     Job job;
     Done done;
+    bool ordered = true;
+  };
+  struct Bulk {
+    Pending pending;
+    Clock::time_point queued_at;
   };
   void Loop();
+  // Waits for work, then moves the next group into `group`; false once stopping and drained.
+  bool TakeGroup(std::vector<Pending>& group);
   Status RunJob(Pending& p);
   // Runs `group` in one transaction, filling `results`. Without `isolate_jobs`, returns false (having rolled
   // back, with `results` partial) as soon as a job fails.
@@ -61,8 +85,12 @@ class GroupCommitWriter {
   std::function<void()> on_rollback_;
   std::mutex mu_;
   std::condition_variable cv_;
+  const std::chrono::milliseconds bulk_delay_;
   std::deque<Pending> queue_;  // guarded by mu_
+  std::deque<Bulk> bulk_;      // guarded by mu_; oldest first
+  size_t ordered_queued_ = 0;  // guarded by mu_: kOrdered jobs in queue_, each of which takes bulk_ along
   bool stopping_ = false;      // guarded by mu_
+  std::atomic<size_t> bulk_waiting_{0};  // bulk_.size(), readable without the lock
   std::atomic<uint64_t> groups_committed_{0};
   std::thread thread_;
 };

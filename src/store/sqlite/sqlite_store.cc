@@ -20,6 +20,9 @@ constexpr int64_t kIdempotencyWindowMs = 24LL * 3600 * 1000;
 // How long an accepted delivery may go without its own row (its first outcome usually writes it within
 // milliseconds); after that it gets a pending row, so the awaiting table and the map stay small.
 constexpr int64_t kDeliveryRowDelayMs = 1000;
+// How long attempt outcomes may wait to be written together. A crash loses at most this much of them: those
+// deliveries are attempted again after the restart, as an attempt in flight at the crash is.
+constexpr auto kOutcomeBatchDelay = std::chrono::milliseconds(4);
 
 std::string StringsToJson(const std::vector<std::string>& items) {
   json::array a;
@@ -181,10 +184,13 @@ SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<
       cipher_(std::move(cipher)),
       // A rolled-back group may have filled the match cache from rows that never existed, and the map of
       // deliveries waiting for their rows no longer matches the database.
-      writer_(std::make_unique<GroupCommitWriter>(std::move(write_db), [this] {
-        match_cache_.clear();
-        deferred_.OnRollback();
-      })) {}
+      writer_(std::make_unique<GroupCommitWriter>(
+          std::move(write_db),
+          [this] {
+            match_cache_.clear();
+            deferred_.OnRollback();
+          },
+          kOutcomeBatchDelay)) {}
 
 SqliteStore::~SqliteStore() {
   waiting_writer_.reset();
@@ -212,7 +218,9 @@ void SqliteStore::SweepWaitingDeliveries() {
 }
 
 Status SqliteStore::WriteWaitingDeliveries() {
-  if (!deferred_.MaybeAwaiting()) return Ok();
+  // Skipped only when no delivery lacks its row and no outcome is held for a bulk write (the job below, being
+  // ordered, commits those first).
+  if (!deferred_.MaybeAwaiting() && !writer_->BulkWaiting()) return Ok();
   uint64_t changes = 0;
   if (auto st = writer_->Run([this, &changes](Database& db) {
         changes = deferred_.Changes();
@@ -633,7 +641,8 @@ void SqliteStore::AcceptEventsAsync(std::vector<NewEvent> events,
       [batch, done = std::move(done)](Status st) {
         if (!st) return done(Fail(st.error()));
         done(std::move(batch->accepted));
-      });
+      },
+      GroupCommitWriter::Timing::kIndependent);  // new events do not depend on the outcomes held in bulk
 }
 
 Result<Event> SqliteStore::GetEvent(const std::string& account_id, const std::string& id) {
@@ -752,6 +761,10 @@ Status SqliteStore::ForEachUnfinishedDelivery(const std::function<void(const Due
 }
 
 void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, std::function<void(Status)> done) {
+  // Outcomes touch every webhook's leaf of the delivery log: written in bulk, each leaf is rewritten once per batch
+  // rather than once per group. Records of different deliveries do not depend on one another, so an awaited one
+  // may commit ahead of those held.
+  const bool awaited = std::ranges::any_of(records, &AttemptRecord::awaited);
   auto shared = std::make_shared<std::vector<AttemptRecord>>(std::move(records));
   writer_->Submit(
       [this, shared](Database& db) -> Status {
@@ -760,7 +773,7 @@ void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, std::f
         }
         return Ok();
       },
-      std::move(done));
+      std::move(done), awaited ? GroupCommitWriter::Timing::kIndependent : GroupCommitWriter::Timing::kBulk);
 }
 
 Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {

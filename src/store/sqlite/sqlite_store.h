@@ -106,7 +106,8 @@ class SqliteStore final : public Store {
   template <class Fn>
   auto WithReader(Fn&& fn) -> decltype(fn(std::declval<Database&>()));
 
-  // The read barrier: writes the rows of deliveries still waiting for theirs, so a read sees every delivery.
+  // The read barrier: writes the rows of deliveries still waiting for theirs, and the outcomes held for a bulk
+  // write, so a read sees every delivery and every outcome recorded before it.
   [[nodiscard]] Status WriteWaitingDeliveries();
   // Every 250 ms: deliveries that have waited a second get pending rows; once none waits, and that is committed,
   // readers skip the barrier again.
