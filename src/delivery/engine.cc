@@ -465,7 +465,9 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
   }
   if (ws.health.OnAttempt(attempt.success, now)) PersistHealth(ws);
   record.attempt = std::move(attempt);
-  record.awaited = ws.settings && ws.settings->ordered;  // its successor starts only once this is recorded
+  // Not held for a bulk write: an ordered webhook's next delivery starts only once this is recorded, and a webhook
+  // being disabled is parked only then.
+  record.awaited = (ws.settings && ws.settings->ordered) || record.disable_webhook;
 
   unrecorded_.push_back(std::move(record));
   unrecorded_slots_.push_back(slot);

@@ -84,7 +84,7 @@ struct AttemptRecord {
   std::optional<int64_t> latency_ms;  // set on success
   bool disable_webhook = false;       // 410 Gone
   std::string disabled_reason;
-  bool awaited = false;  // the webhook's next delivery waits until this one is recorded (ordered webhooks)
+  bool awaited = false;  // the engine waits for it to go on with its webhook (ordered; being disabled)
 };
 
 // A page of a bulk operation: what it changed, and where the next page starts (empty = done).
