@@ -197,6 +197,10 @@ TEST_F(DeferredDeliveriesTest, AnOutcomeAfterItsWebhookWasDeletedWritesNoRow) {
   Record(accepted.deliveries[0], true);
   EXPECT_EQ(RawCount("SELECT COUNT(*) FROM deliveries WHERE webhook_id IN (SELECT id FROM webhooks)"), 1);
   EXPECT_EQ(DeliveryRows(), 1);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM attempts"), 0);  // nor an attempt that retention could never purge
+
+  Record(accepted.deliveries[1], true);  // the other webhook's delivery is logged as usual
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM attempts"), 1);
 }
 
 // Accepts, outcomes, reads and failing jobs (each one undoes its group and reruns it job by job) all at once:

@@ -51,8 +51,8 @@ Status DeferredDeliveries::Defer(Database& db, const Event& event, const std::ve
   return Ok();
 }
 
-Status DeferredDeliveries::WriteOutcome(Database& db, const Outcome& o) {
-  if (auto st = RepairIfNeeded(db); !st) return st;
+Result<bool> DeferredDeliveries::WriteOutcome(Database& db, const Outcome& o) {
+  if (auto st = RepairIfNeeded(db); !st) return Fail(st.error());
   const auto d = deliveries_.find(UlidValue(o.delivery_id));
   const bool first = d != deliveries_.end();
   const AwaitingEvent* e = first ? &events_.at(d->second.event) : nullptr;
@@ -73,16 +73,21 @@ Status DeferredDeliveries::WriteOutcome(Database& db, const Outcome& o) {
       row.BindNull(9);
     else
       row.BindView(9, o.error);
-    if (auto st = row.Run(); !st) return st;
+    if (auto st = row.Run(); !st) return Fail(st.error());
   }
-  if (!first) return Ok();
+  if (!first) {
+    if (db.Changes() > 0) return true;
+    auto exists = db.Prepare("SELECT 1 FROM deliveries WHERE id = ?1");  // finished already, or deleted
+    exists.BindView(1, o.delivery_id);
+    return exists.Step();
+  }
   const UlidKey event_key = d->second.event;
   deliveries_.erase(d);
   auto event = events_.find(event_key);
-  if (--event->second.unwritten > 0) return Ok();
-  if (auto st = db.Prepare(kDeleteAwaitingSql).BindView(1, event->second.event_id).Run(); !st) return st;
+  if (--event->second.unwritten > 0) return true;
+  if (auto st = db.Prepare(kDeleteAwaitingSql).BindView(1, event->second.event_id).Run(); !st) return Fail(st.error());
   events_.erase(event);
-  return Ok();
+  return true;
 }
 
 Status DeferredDeliveries::WriteWaiting(Database& db, int64_t before_ms) {

@@ -63,8 +63,8 @@ class DeferredDeliveries {
 
   // Writes a delivery's outcome: the first one inserts its row (and the event's awaiting row goes once it was the
   // last of the event's deliveries to get one); later ones update it. A delivery with neither a row nor a place in
-  // the map (its webhook was deleted) changes nothing.
-  [[nodiscard]] Status WriteOutcome(Database& db, const Outcome& outcome);
+  // the map (its webhook was deleted) changes nothing. Returns whether the delivery has a row.
+  [[nodiscard]] Result<bool> WriteOutcome(Database& db, const Outcome& outcome);
 
   // Writes a pending row for every delivery still without one whose event was accepted before `before_ms` (all of
   // them by default).

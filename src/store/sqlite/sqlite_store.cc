@@ -778,6 +778,21 @@ void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, std::f
 
 Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {
   const Attempt& a = r.attempt;
+  const bool finished = r.new_status == DeliveryStatus::kSucceeded || r.new_status == DeliveryStatus::kDead;
+  auto has_row = deferred_.WriteOutcome(
+      db, DeferredDeliveries::Outcome{
+              .delivery_id = a.delivery_id,
+              .status = r.new_status,
+              .attempt_count = a.number,
+              .next_attempt_at_ms = r.next_attempt_at_ms,
+              .completed_at_ms = finished ? std::optional<int64_t>(a.started_at_ms + a.response_time_ms) : std::nullopt,
+              .latency_ms = r.latency_ms,
+              .response_status = a.response_status,
+              .response_time_ms = a.response_time_ms,
+              .error = a.error,
+          });
+  if (!has_row) return Fail(has_row.error());
+  if (!*has_row) return Ok();  // deleted with its webhook while the attempt was in flight: nothing to log it under
   auto ins = db.Prepare(kInsertAttemptSql);
   ins.BindView(1, a.id).BindView(2, a.delivery_id).Bind(3, a.number).Bind(4, a.started_at_ms);
   if (a.response_status) ins.Bind(5, *a.response_status); else ins.BindNull(5);
@@ -791,23 +806,6 @@ Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {
       .Bind(13, a.response_body_truncated)
       .Bind(14, a.success);
   if (auto st = ins.Run(); !st) return st;
-  const bool finished = r.new_status == DeliveryStatus::kSucceeded || r.new_status == DeliveryStatus::kDead;
-  if (auto st = deferred_.WriteOutcome(
-          db, DeferredDeliveries::Outcome{
-                  .delivery_id = a.delivery_id,
-                  .status = r.new_status,
-                  .attempt_count = a.number,
-                  .next_attempt_at_ms = r.next_attempt_at_ms,
-                  .completed_at_ms = finished ? std::optional<int64_t>(a.started_at_ms + a.response_time_ms)
-                                              : std::nullopt,
-                  .latency_ms = r.latency_ms,
-                  .response_status = a.response_status,
-                  .response_time_ms = a.response_time_ms,
-                  .error = a.error,
-              });
-      !st) {
-    return st;
-  }
   if (r.disable_webhook) {
     auto dis = db.Prepare(
         "UPDATE webhooks SET active = 0, status = 'disabled', disabled_reason = ?2, updated_at = ?3 "

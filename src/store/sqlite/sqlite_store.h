@@ -26,10 +26,10 @@ inline constexpr const char* kInsertDeliverySql =
     "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
     "next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?,?)";
 
-// Recording one attempt: its row (bind: id, delivery_id, number, started_at, response_status, response_time_ms,
-// error, request_headers, request_body, request_body_truncated, response_headers, response_body,
-// response_body_truncated, success), then its delivery's new state (DeferredDeliveries::WriteOutcome). Named so
-// that bench/tools/write_paths.cc times the statement hookd runs.
+// Recording one attempt: its delivery's new state (DeferredDeliveries::WriteOutcome), then, if the delivery still
+// exists, the attempt's row (bind: id, delivery_id, number, started_at, response_status, response_time_ms, error,
+// request_headers, request_body, request_body_truncated, response_headers, response_body, response_body_truncated,
+// success). Named so that bench/tools/write_paths.cc times the statement hookd runs.
 inline constexpr const char* kInsertAttemptSql =
     "INSERT INTO attempts(id, delivery_id, number, started_at, response_status, response_time_ms, error, "
     "request_headers, request_body, request_body_truncated, response_headers, response_body, "
