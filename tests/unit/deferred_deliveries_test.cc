@@ -16,6 +16,7 @@
 #include "common/time_util.h"
 #include "store/sqlite/database.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "test_dir.h"
 
@@ -42,12 +43,15 @@ class DeferredDeliveriesTest : public ::testing::Test {
   }
   void TearDown() override { store_.reset(); }
 
-  void Reopen() {
+  // `outcome_hold`: how long the store may hold attempt outcomes to write them in bulk.
+  void Reopen(std::chrono::milliseconds outcome_hold = sqlite::kOutcomeBatchDelay) {
     store_.reset();
-    auto opened = OpenStore("sqlite:" + path_, std::string(32, 'k'));
+    auto opened = sqlite::SqliteStore::Open(path_, std::string(32, 'k'), outcome_hold);
     ASSERT_TRUE(opened.has_value()) << opened.error().message;
     store_ = std::move(*opened);
   }
+  // Outcomes are held far longer than any test runs, so that only what flushes them can commit them.
+  void ReopenHoldingOutcomes() { Reopen(std::chrono::minutes(10)); }
 
   AcceptedEvent Accept() {
     NewEvent input;
@@ -60,8 +64,9 @@ class DeferredDeliveriesTest : public ::testing::Test {
   }
 
   // Records an attempt's outcome; the future says when it is durable.
-  std::future<Status> RecordAsync(const Delivery& d, bool success, int number = 1) {
+  std::future<Status> RecordAsync(const Delivery& d, bool success, int number = 1, bool awaited = false) {
     AttemptRecord r;
+    r.awaited = awaited;
     r.attempt.id = NewId("att_");
     r.attempt.delivery_id = d.id;
     r.attempt.number = number;
@@ -136,19 +141,42 @@ TEST_F(DeferredDeliveriesTest, AcceptedDeliveriesHaveNoRowsUntilTheirFirstOutcom
 }
 
 TEST_F(DeferredDeliveriesTest, AReadSeesAnOutcomeTheWriterStillHoldsToWriteInBulk) {
+  ReopenHoldingOutcomes();
   const AcceptedEvent accepted = Accept();
   const Delivery& d = accepted.deliveries[0];
-  Record(d, false);
+  std::future<Status> first = RecordAsync(d, false);
   ASSERT_TRUE(store_->ListDeliveriesOfEvent(accepted.event.id).has_value());  // every row written: nothing awaits
+  ASSERT_TRUE(first.get().has_value());
 
-  // The retry's outcome may wait for others to share its transaction; a read must not miss it meanwhile.
+  // The retry's outcome is held for others to share its transaction; a read must not miss it meanwhile.
   std::future<Status> recorded = RecordAsync(d, true, 2);
+  EXPECT_EQ(recorded.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM attempts"), 1);
   auto read = store_->GetDelivery(account_id_, d.id);
   ASSERT_TRUE(read.has_value());
   EXPECT_EQ(read->status, DeliveryStatus::kSucceeded);
   EXPECT_EQ(read->attempt_count, 2);
   EXPECT_EQ(read->attempts.size(), 2u);
   EXPECT_TRUE(recorded.get().has_value());
+}
+
+TEST_F(DeferredDeliveriesTest, AnOutcomeTheEngineAwaitsIsNotHeldBehindOthers) {
+  ReopenHoldingOutcomes();
+  const AcceptedEvent accepted = Accept();
+  // Every row written, so that nothing awaits: the one-second sweep would otherwise flush the held outcome.
+  ASSERT_TRUE(store_->ListDeliveriesOfEvent(accepted.event.id).has_value());
+  std::future<Status> held = RecordAsync(accepted.deliveries[0], true);
+  // An ordered webhook's next delivery waits for this one: it commits at once, ahead of the held outcome.
+  std::future<Status> awaited = RecordAsync(accepted.deliveries[1], true, 1, /*awaited=*/true);
+  ASSERT_EQ(awaited.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(awaited.get().has_value());
+  EXPECT_EQ(held.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM attempts"), 1);
+
+  Reopen();  // stopping the store commits what it holds
+  EXPECT_TRUE(held.get().has_value());
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM attempts"), 2);
+  EXPECT_EQ(DeliveryRows(), 2);
 }
 
 TEST_F(DeferredDeliveriesTest, AReadSeesEveryAcceptedDeliveryAndAnOutcomeAfterItUpdatesThatRow) {

@@ -20,9 +20,6 @@ constexpr int64_t kIdempotencyWindowMs = 24LL * 3600 * 1000;
 // How long an accepted delivery may go without its own row (its first outcome usually writes it within
 // milliseconds); after that it gets a pending row, so the awaiting table and the map stay small.
 constexpr int64_t kDeliveryRowDelayMs = 1000;
-// How long attempt outcomes may wait to be written together. A crash loses at most this much of them: those
-// deliveries are attempted again after the restart, as an attempt in flight at the crash is.
-constexpr auto kOutcomeBatchDelay = std::chrono::milliseconds(4);
 
 std::string StringsToJson(const std::vector<std::string>& items) {
   json::array a;
@@ -153,7 +150,8 @@ std::string DeliveryId(const Delivery& d) { return d.id; }
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, const std::string& master_key) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, const std::string& master_key,
+                                                       std::chrono::milliseconds outcome_batch_delay) {
   if (master_key.size() != 32) return Fail(Error::Unavailable("master key must be 32 bytes"));
   if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
     std::error_code ec;
@@ -169,7 +167,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   if (auto st = (*db)->Exec("PRAGMA wal_autocheckpoint=8192"); !st) return Fail(st.error());
   auto checkpoint_db = Database::Open(path, false);
   if (!checkpoint_db) return Fail(checkpoint_db.error());
-  auto store = std::unique_ptr<SqliteStore>(new SqliteStore(path, SecretCipher(master_key), std::move(*db)));
+  auto store = std::unique_ptr<SqliteStore>(
+      new SqliteStore(path, SecretCipher(master_key), std::move(*db), outcome_batch_delay));
   store->checkpointer_ = std::make_unique<Checkpointer>(std::move(*checkpoint_db));
   // After a crash, deliveries accepted but not yet written get their pending rows before anything reads them.
   if (auto st = store->WriteWaitingDeliveries(); !st) return Fail(st.error());
@@ -179,7 +178,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   return store;
 }
 
-SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<Database> write_db)
+SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<Database> write_db,
+                         std::chrono::milliseconds outcome_batch_delay)
     : path_(std::move(path)),
       cipher_(std::move(cipher)),
       // A rolled-back group may have filled the match cache from rows that never existed, and the map of
@@ -190,7 +190,7 @@ SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<
             match_cache_.clear();
             deferred_.OnRollback();
           },
-          kOutcomeBatchDelay)) {}
+          outcome_batch_delay)) {}
 
 SqliteStore::~SqliteStore() {
   waiting_writer_.reset();

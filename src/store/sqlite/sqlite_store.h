@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,10 +36,15 @@ inline constexpr const char* kInsertAttemptSql =
     "request_headers, request_body, request_body_truncated, response_headers, response_body, "
     "response_body_truncated, success) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
+// How long attempt outcomes may wait to be written together. A crash loses at most this much of them: those
+// deliveries are attempted again after the restart, as an attempt in flight at the crash is.
+inline constexpr std::chrono::milliseconds kOutcomeBatchDelay{4};
+
 class SqliteStore final : public Store {
  public:
-  // Opens `path`, applies migrations and starts the writer.
-  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, const std::string& master_key);
+  // Opens `path`, applies migrations and starts the writer. Tests may hold outcomes longer, to see them held.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, const std::string& master_key,
+                                                   std::chrono::milliseconds outcome_batch_delay = kOutcomeBatchDelay);
   ~SqliteStore() override;
 
   Result<Account> CreateAccount(const Account& account) override;
@@ -100,7 +106,8 @@ class SqliteStore final : public Store {
     std::vector<std::string> events;
   };
 
-  SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<Database> write_db);
+  SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<Database> write_db,
+              std::chrono::milliseconds outcome_batch_delay);
 
   // Runs `fn` with a read connection from the pool.
   template <class Fn>
