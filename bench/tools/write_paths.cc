@@ -86,26 +86,27 @@ bool DeferDeliveries(Database& db, DeferredDeliveries& deferred, const Fixture& 
   return static_cast<bool>(deferred.Defer(db, event, deliveries, kNow));
 }
 
-// One successful first attempt, through hookd's own WriteOutcome: with "twice" nothing was deferred, so it updates
-// the pending row; with "once" it inserts the finished delivery.
+// One successful first attempt, in hookd's order: the outcome through its own WriteOutcome (with "twice" nothing
+// was deferred, so it updates the pending row; with "once" it inserts the finished delivery), then the attempt row.
 bool RecordSuccess(Database& db, DeferredDeliveries& deferred, const NewDelivery& d, const Fixture& f) {
+  const auto has_row = deferred.WriteOutcome(db, DeferredDeliveries::Outcome{
+                                                     .delivery_id = d.id,
+                                                     .status = hookd::DeliveryStatus::kSucceeded,
+                                                     .attempt_count = 1,
+                                                     .next_attempt_at_ms = std::nullopt,
+                                                     .completed_at_ms = kNow,
+                                                     .latency_ms = 3,
+                                                     .response_status = 200,
+                                                     .response_time_ms = 1,
+                                                     .error = {},
+                                                 });
+  if (!has_row || !*has_row) return false;
   const std::string attempt_id = hookd::NewId("att_");
   auto attempt = db.Prepare(hookd::sqlite::kInsertAttemptSql);
   attempt.BindView(1, attempt_id).BindView(2, d.id).Bind(3, 1).Bind(4, kNow).Bind(5, 200).Bind(6, 1).BindNull(7);
   attempt.BindView(8, f.request_headers).BindView(9, f.request_body).Bind(10, false);
   attempt.BindView(11, R"({"content-length":"0"})").BindView(12, "").Bind(13, false).Bind(14, true);
-  if (!attempt.Run()) return false;
-  return static_cast<bool>(deferred.WriteOutcome(db, DeferredDeliveries::Outcome{
-                                                         .delivery_id = d.id,
-                                                         .status = hookd::DeliveryStatus::kSucceeded,
-                                                         .attempt_count = 1,
-                                                         .next_attempt_at_ms = std::nullopt,
-                                                         .completed_at_ms = kNow,
-                                                         .latency_ms = 3,
-                                                         .response_status = 200,
-                                                         .response_time_ms = 1,
-                                                         .error = {},
-                                                     }));
+  return static_cast<bool>(attempt.Run());
 }
 
 // CPU microseconds per delivery for one path on a fresh database; negative on failure.
