@@ -5,6 +5,7 @@
 //                        so queueing is never hidden) while receiving the deliveries on --ports
 //   hookd-bench receive  only receive on --ports until --duration passes or --expect deliveries arrived
 //   hookd-bench baseline a closed-loop POST loop against this process's own receiver: the machine's limit
+//                        (or, with --target-port PORT, against another server on loopback, e.g. nginx)
 //
 // Each prints one JSON object of results. Receivers answer 200 (or 500, or never, per --fail-ports/--hang-ports),
 // and count duplicates and losses by (webhook-id, x-webhook-id) = (event, webhook).
@@ -27,6 +28,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -497,8 +499,15 @@ int Receive(const std::map<std::string, std::string>& a) {
 }
 
 int Baseline(const std::map<std::string, std::string>& a) {
-  const int port = std::atoi(a.at("--port").c_str());
-  Receiver receiver({port}, {}, {});
+  // --target-port measures another server on 127.0.0.1 instead (the anchor is a POST loop against nginx).
+  std::optional<Receiver> receiver;
+  int port = 0;
+  if (a.count("--target-port")) {
+    port = std::atoi(a.at("--target-port").c_str());
+  } else {
+    port = std::atoi(a.at("--port").c_str());
+    receiver.emplace(std::vector<int>{port}, std::set<int>{}, std::set<int>{});
+  }
   const std::string body = "{\"id\":\"evt_bench\",\"type\":\"user.created\",\"data\":{\"order_id\":12345}}";
   const std::string request = "POST / HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nwebhook-id: b\r\n"
                               "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
