@@ -1,5 +1,6 @@
 // Events (single and batch, with idempotency keys), the event catalog and custom event types.
 #include "api/api.h"
+#include "api/event_input.h"
 #include "api/json_mapping.h"
 #include "common/ids.h"
 #include "common/time_util.h"
@@ -8,25 +9,11 @@
 namespace hookd {
 namespace {
 
-constexpr size_t kMaxIdempotencyKey = 255;
-constexpr size_t kMaxBatch = 1000;
-constexpr size_t kMaxEventJsonBytes = 256 * 1024;
-
 Error Prefixed(Error e, const std::string& prefix) {
   if (prefix.empty()) return e;
   for (FieldError& d : e.details) d.field = prefix + d.field;
   e.message = prefix + e.message;
   return e;
-}
-
-std::optional<std::string> CheckIdempotencyKey(const std::string& key) {
-  if (key.size() > kMaxIdempotencyKey) return "must be at most 255 characters";
-  for (char c : key) {
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
-      return "must be printable ASCII";
-    }
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -35,45 +22,8 @@ Result<NewEvent> Api::ParseNewEvent(const json::object& body, const std::string&
                                     const HttpRequest& request) {
   auto account_id = ActingAccount(request, principal, &body);
   if (!account_id) return Fail(Prefixed(account_id.error(), prefix));
-  NewEvent input;
-  Event& e = input.event;
-  e.account_id = *account_id;
-
-  auto type = body.find("type");
-  if (type == body.end()) return Fail(Error::Invalid(prefix + "type", "is required"));
-  if (!type->value().is_string() || !IsWellFormedEventType(std::string(type->value().as_string()))) {
-    return Fail(Error::Invalid(prefix + "type", "must be an event type name such as task.completed"));
-  }
-  e.type = std::string(type->value().as_string());
-  if (!catalog_.Contains(e.type)) {
-    return Fail(Error::Invalid(prefix + "type", "'" + e.type + "' is not in the event catalog", "unknown_event_type"));
-  }
-
-  if (auto data = body.find("data"); data != body.end() && !data->value().is_null()) {
-    if (!data->value().is_object()) return Fail(Error::Invalid(prefix + "data", "must be a JSON object"));
-    e.data_json = json::serialize(data->value());
-  }
-  if (auto env = body.find("environment"); env != body.end() && !env->value().is_null()) {
-    if (!env->value().is_string()) return Fail(Error::Invalid(prefix + "environment", "must be a string"));
-    e.environment = std::string(env->value().as_string());
-    if (auto problem = CheckEnvironment(e.environment)) return Fail(Error::Invalid(prefix + "environment", *problem));
-  }
-  if (auto meta = body.find("metadata"); meta != body.end() && !meta->value().is_null()) {
-    if (!meta->value().is_object()) return Fail(Error::Invalid(prefix + "metadata", "must be a JSON object"));
-    e.metadata_json = json::serialize(meta->value());
-  }
-  if (e.data_json.size() + e.metadata_json.size() > kMaxEventJsonBytes) {
-    return Fail(Error::TooLarge(prefix + "event data and metadata must be at most 256 KiB"));
-  }
-  if (auto key = body.find("idempotency_key"); key != body.end() && !key->value().is_null()) {
-    if (!key->value().is_string()) return Fail(Error::Invalid(prefix + "idempotency_key", "must be a string"));
-    input.idempotency_key = std::string(key->value().as_string());
-    if (auto problem = CheckIdempotencyKey(input.idempotency_key)) {
-      return Fail(Error::Invalid(prefix + "idempotency_key", *problem));
-    }
-  }
-  e.id = NewId("evt_");
-  e.created_at_ms = NowMs();
+  auto input = ReadEventFields(body, prefix, catalog_);
+  if (input) input->event.account_id = *account_id;
   return input;
 }
 
@@ -103,7 +53,7 @@ void Api::CreateEventBatch(const HttpRequest& request, const PathParams&, const 
     return respond(ErrorResponse(Error::Invalid("events", "is required: an array of 1 to 1000 events")));
   }
   const json::array& items = events->value().as_array();
-  if (items.empty() || items.size() > kMaxBatch) {
+  if (items.empty() || items.size() > kMaxBatchEvents) {
     return respond(ErrorResponse(Error::Invalid("events", "must have 1 to 1000 events")));
   }
   std::vector<NewEvent> inputs;

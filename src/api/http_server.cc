@@ -7,8 +7,11 @@
 // new/delete pair) depending on inlining; the frames are allocated and freed by that same pair.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <optional>
+#include <tuple>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -75,12 +78,67 @@ void RunGuarded(const std::function<void()>& work, const Respond& respond) {
   }
 }
 
-HttpResponse ParserError(const beast::error_code& ec) {
+}  // namespace
+
+HttpResponse ParserErrorResponse(const beast::error_code& ec) {
   if (ec == http::error::body_limit) return ErrorResponse(Error::TooLarge("request body is too large"));
+  if (ec == http::error::buffer_overflow) {
+    return ErrorResponse(Error::BadRequest("a chunk-size line, chunk extension or trailer of the request is too long"));
+  }
   if (ec == http::error::header_limit) {
     return ErrorResponse(Error{ErrorKind::kTooLarge, "headers_too_large", "request headers are too large", {}});
   }
   return ErrorResponse(Error::BadRequest("malformed HTTP request: " + ec.message()));
+}
+
+HttpRequest ToHttpRequest(RequestParser& parser, std::string remote_address) {
+  auto& message = parser.get();
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.remote_address = std::move(remote_address);
+  request.malformed_target = !ParseTarget(std::string_view(message.target().data(), message.target().size()), request);
+  request.headers.reserve(std::distance(message.begin(), message.end()));
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    AsciiLowerInPlace(name);
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  return request;
+}
+
+namespace {
+
+// Request body bytes held against the server-wide budget (network thread only); given back when the request is done.
+class BodyReservation {
+ public:
+  BodyReservation(size_t& in_use, size_t budget) : in_use_(in_use), budget_(budget) {}
+  ~BodyReservation() { in_use_ -= held_; }
+  BodyReservation(const BodyReservation&) = delete;
+  BodyReservation& operator=(const BodyReservation&) = delete;
+
+  [[nodiscard]] bool Add(uint64_t bytes) {
+    if (bytes > budget_ - in_use_) return false;
+    in_use_ += bytes;
+    held_ += bytes;
+    return true;
+  }
+
+ private:
+  size_t& in_use_;
+  const size_t budget_;
+  size_t held_ = 0;
+};
+
+Error BusyError() { return Error::Unavailable("the server holds too many request bodies; retry shortly"); }
+
+// A Content-Length over the path's limit is 413 before any of the body is read; one the budget cannot hold is 503.
+std::optional<Error> CheckDeclaredLength(const boost::optional<std::uint64_t>& length, size_t limit,
+                                         BodyReservation& reservation) {
+  if (!length) return std::nullopt;
+  if (*length > limit) return Error::TooLarge("request body is too large");
+  if (!reservation.Add(*length)) return BusyError();
+  return std::nullopt;
 }
 
 }  // namespace
@@ -160,7 +218,14 @@ asio::awaitable<void> HttpServer::AcceptLoop() {
     auto [ec, socket] = co_await acceptor_.async_accept(kNoThrow);
     if (ec) {
       if (shutting_down_ || ec == asio::error::operation_aborted) break;
-      continue;  // e.g. EMFILE: keep serving the connections we have
+      // e.g. EMFILE: keep serving the connections we have, and try again shortly rather than spin.
+      asio::steady_timer pause(io_, std::chrono::milliseconds(50));
+      co_await pause.async_wait(kNoThrow);
+      continue;
+    }
+    if (connections_.size() >= limits_.max_connections) {
+      Refuse(std::move(socket));
+      continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto connection = std::make_shared<Connection>(std::move(socket));
@@ -171,17 +236,19 @@ asio::awaitable<void> HttpServer::AcceptLoop() {
 
 asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Connection> connection) {
   beast::tcp_stream& stream = connection->stream;
-  beast::flat_buffer buffer;
+  // Bounded: a chunk-size line, its extensions or trailers that never end cannot grow it past this.
+  beast::flat_buffer buffer(limits_.max_header_bytes + limits_.max_framing_bytes);
   std::string remote;
   {
     beast::error_code ec;
     auto endpoint = stream.socket().remote_endpoint(ec);
     if (!ec) remote = endpoint.address().to_string();
   }
+  const size_t largest_body = std::max(limits_.max_body_bytes, limits_.max_large_body_bytes);
   while (!shutting_down_) {  // Shutdown() cancels idle reads; one that finishes a write after it stops here
-    http::request_parser<http::string_body> parser;
+    RequestParser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-    parser.body_limit(limits_.max_body_bytes);
+    parser.body_limit(largest_body);  // the path's own limit is set once the header names the path
     stream.expires_after(limits_.idle_timeout);
     auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
     if (header_ec == http::error::end_of_stream || header_ec == asio::error::operation_aborted ||
@@ -194,39 +261,43 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Connection> connection) 
     bool keep_alive = false;
     bool unread_body = false;  // we answer before reading the whole request (errors): linger before closing
     unsigned version = 11;
+    BodyReservation reservation(buffered_body_bytes_, limits_.max_buffered_body_bytes);
     if (header_ec) {
-      response = ParserError(header_ec);
+      response = ParserErrorResponse(header_ec);
       unread_body = true;
     } else {
       const auto target = parser.get().target();
-      if (!limits_.large_body_path.empty() && target.starts_with(limits_.large_body_path)) {
-        parser.body_limit(limits_.max_large_body_bytes);
+      const bool large = !limits_.large_body_path.empty() && target.starts_with(limits_.large_body_path);
+      const size_t body_limit = large ? limits_.max_large_body_bytes : limits_.max_body_bytes;
+      parser.body_limit(body_limit);
+      std::optional<Error> refusal = CheckDeclaredLength(parser.content_length(), body_limit, reservation);
+      size_t chunks = 0;
+      auto on_chunk_header = [&](std::uint64_t size, beast::string_view, beast::error_code& ec) {
+        if (size > 0 && ++chunks > limits_.max_chunks) {
+          refusal = Error::TooLarge("request body has more than " + std::to_string(limits_.max_chunks) + " chunks");
+        } else if (!reservation.Add(size)) {
+          refusal = BusyError();
+        }
+        if (refusal) ec = http::error::body_limit;
+      };
+      parser.on_chunk_header(on_chunk_header);
+      beast::error_code body_ec;
+      if (!refusal) {
+        stream.expires_after(limits_.read_timeout);
+        std::tie(body_ec, std::ignore) = co_await http::async_read(stream, buffer, parser, kNoThrow);
       }
-      stream.expires_after(limits_.read_timeout);
-      auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kNoThrow);
       const auto& req = parser.get();
       version = req.version();
-      if (body_ec) {
-        if (body_ec == beast::error::timeout || body_ec == asio::error::eof ||
-            body_ec == asio::error::connection_reset) {
-          break;
-        }
-        response = ParserError(body_ec);
+      if (body_ec == beast::error::timeout || body_ec == asio::error::eof || body_ec == asio::error::connection_reset) {
+        break;
+      }
+      if (refusal || body_ec) {
+        response = refusal ? ErrorResponse(*refusal) : ParserErrorResponse(body_ec);
+        if (response.status == 503) response.headers.emplace_back("Retry-After", "1");
         unread_body = true;
       } else {
         keep_alive = req.keep_alive();
-        auto request = std::make_shared<HttpRequest>();
-        request->method = std::string(req.method_string());
-        request->remote_address = remote;
-        request->malformed_target =
-            !ParseTarget(std::string_view(req.target().data(), req.target().size()), *request);
-        for (const auto& field : req) {
-          std::string name(field.name_string());
-          AsciiLowerInPlace(name);
-          request->headers.emplace_back(std::move(name), std::string(field.value()));
-        }
-        request->body = std::move(parser.get().body());
-        response = co_await Handle(request);
+        response = co_await Handle(std::make_shared<HttpRequest>(ToHttpRequest(parser, remote)));
       }
     }
     if (shutting_down_) keep_alive = false;
@@ -257,6 +328,19 @@ asio::awaitable<void> HttpServer::Linger(beast::tcp_stream& stream) {
     if (ec) break;
     discarded += n;
   }
+}
+
+void HttpServer::Refuse(tcp::socket socket) {
+  static const std::string kAnswer = [] {
+    const HttpResponse busy = ErrorResponse(Error::Unavailable("the server has too many open connections"));
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+           "Connection: close\r\nContent-Length: " + std::to_string(busy.body.size()) + "\r\n\r\n" + busy.body;
+  }();
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(kAnswer), ignored);  // a fresh socket's send buffer takes it whole, or nothing
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
 }
 
 void HttpServer::Forget(Connection* connection) {

@@ -1,6 +1,7 @@
 // The HTTP/1.1 server on Boost.Beast: one coroutine per connection on a single network thread, keep-alive,
-// a timeout on every read and write, header and body size limits. Handlers are called on the network thread and
-// hand whatever may block (the store) to a worker pool through `Offload`.
+// a timeout on every read and write, and a limit on every part of a request (header, body, chunk framing, number
+// of chunks) and on what all connections together may hold (connections, buffered bodies). Handlers are called on
+// the network thread and hand whatever may block (the store) to a worker pool through `Offload`.
 //
 // Graceful shutdown: Shutdown() stops accepting, closes idle connections at once and lets busy ones finish
 // their current request; `on_drained` runs (on the network thread) when the last connection is gone.
@@ -8,6 +9,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,9 +28,24 @@ struct HttpServerLimits {
   // A larger body limit for request paths that take many items at once (e.g. /api/v1/events/batch).
   std::string large_body_path;
   size_t max_large_body_bytes = 4 * 1024 * 1024;
+  // Unparsed bytes a connection may hold beyond its header: a chunk-size line with its extensions, or trailers,
+  // must fit here (400 otherwise).
+  size_t max_framing_bytes = 8 * 1024;
+  size_t max_chunks = 16 * 1024;  // per request body (413 past it)
+  // Across all connections: more connections are answered 503 and closed; request bodies that would take the
+  // bytes held past the budget are answered 503 (Retry-After) instead of being read.
+  size_t max_connections = 4096;
+  size_t max_buffered_body_bytes = 256 * 1024 * 1024;
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds read_timeout{30};
 };
+
+// The parts of reading a request that need no socket, shared by the server and the request fuzzer.
+using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+// Converts a parsed request into hookd's HttpRequest (header names lowercased, target split into path and query).
+[[nodiscard]] HttpRequest ToHttpRequest(RequestParser& parser, std::string remote_address);
+// The answer to a request the parser refused (400, 413, 431).
+[[nodiscard]] HttpResponse ParserErrorResponse(const boost::beast::error_code& ec);
 
 class HttpServer {
  public:
@@ -50,6 +67,8 @@ class HttpServer {
   boost::asio::awaitable<void> AcceptLoop();
   boost::asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
   boost::asio::awaitable<void> Linger(boost::beast::tcp_stream& stream);
+  // Answers a connection over max_connections with a 503 and closes it.
+  void Refuse(boost::asio::ip::tcp::socket socket);
   // Runs the handler and resumes on the network thread with its answer.
   boost::asio::awaitable<HttpResponse> Handle(std::shared_ptr<const HttpRequest> request);
   // Runs `resume` on the network thread (thread-safe); answers queued together are run by one task.
@@ -64,6 +83,7 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   // Network-thread state.
   std::unordered_set<Connection*> connections_;
+  size_t buffered_body_bytes_ = 0;  // reserved by requests being read or answered
   std::mutex answers_mu_;
   std::vector<std::function<void()>> answers_;  // guarded by answers_mu_
   bool shutting_down_ = false;

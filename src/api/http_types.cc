@@ -1,6 +1,7 @@
 // The error envelope of SPEC §3: {"error": {"code", "message", "details": [{"field", "message"}]}}.
 #include "api/http_types.h"
 #include "common/text.h"
+#include "common/utf8.h"
 
 #include <boost/url/parse.hpp>
 
@@ -22,6 +23,10 @@ HttpResponse JsonResponse(int status, const json::value& body) {
   HttpResponse r;
   r.status = status;
   r.body = json::serialize(body);
+  // Strings may echo a request's path or query, or a receiver's response body, which can hold any bytes. In
+  // serialized JSON a byte at or above 0x80 stands only inside a string, so replacing ill-formed sequences there
+  // keeps the document valid JSON and makes it valid UTF-8.
+  if (!IsValidUtf8(r.body)) r.body = ToValidUtf8(r.body);
   return r;
 }
 

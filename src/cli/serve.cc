@@ -83,6 +83,7 @@ int RunServe(const std::vector<std::string>& args) {
   boost::asio::thread_pool workers(kWorkerThreads);
   HttpServerLimits limits;
   limits.large_body_path = "/api/v1/events/batch";
+  limits.max_connections = static_cast<size_t>(config->max_connections);
   HttpServer server(
       io, workers,
       [&api](const HttpRequest& r, Respond respond, const Offload& offload) { api.Handle(r, std::move(respond), offload); },

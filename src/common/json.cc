@@ -6,6 +6,11 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include <boost/json/basic_parser_impl.hpp>
 
 namespace hookd {
 
@@ -21,6 +26,105 @@ bool WordNeedsEscape(const char* p) {
   const auto has_zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHighs; };
   const uint64_t below_space = (w - kOnes * 0x20) & ~w & kHighs;
   return (below_space | has_zero_byte(w ^ (kOnes * '"')) | has_zero_byte(w ^ (kOnes * '\\'))) != 0;
+}
+
+// Names the first duplicate member of a JSON text (already known to parse) with its path, e.g. `data.user.id`.
+// A second pass that runs only when the cheap check below found a duplicate.
+class DuplicateFinder {
+ public:
+  static constexpr std::size_t max_array_size = -1;
+  static constexpr std::size_t max_object_size = -1;
+  static constexpr std::size_t max_string_size = -1;
+  static constexpr std::size_t max_key_size = -1;
+
+  std::optional<std::string> found;
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_array_begin(boost::system::error_code&) {
+    levels_.push_back(Level{false, {}, {}});
+    return true;
+  }
+  bool on_array_end(std::size_t, boost::system::error_code&) { return EndLevel(); }
+  bool on_object_begin(boost::system::error_code&) {
+    levels_.push_back(Level{true, {}, {}});
+    return true;
+  }
+  bool on_object_end(std::size_t, boost::system::error_code&) { return EndLevel(); }
+  bool on_string_part(json::string_view, std::size_t, boost::system::error_code&) { return true; }
+  bool on_string(json::string_view, std::size_t, boost::system::error_code&) { return true; }
+  bool on_key_part(json::string_view s, std::size_t, boost::system::error_code&) {
+    key_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, boost::system::error_code& ec) {
+    key_.append(s.data(), s.size());
+    Level& level = levels_.back();
+    if (!level.keys.insert(key_).second && !found) {
+      found = Path() + key_;
+      ec = json::error::extra_data;  // any error: the first duplicate is all we need
+      return false;
+    }
+    level.current = std::move(key_);
+    key_.clear();
+    return true;
+  }
+  bool on_number_part(json::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(std::int64_t, json::string_view, boost::system::error_code&) { return true; }
+  bool on_uint64(std::uint64_t, json::string_view, boost::system::error_code&) { return true; }
+  bool on_double(double, json::string_view, boost::system::error_code&) { return true; }
+  bool on_bool(bool, boost::system::error_code&) { return true; }
+  bool on_null(boost::system::error_code&) { return true; }
+  bool on_comment_part(json::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(json::string_view, boost::system::error_code&) { return true; }
+
+ private:
+  struct Level {
+    bool object;
+    std::string current;  // the member being read (objects)
+    std::set<std::string> keys;
+  };
+
+  bool EndLevel() {
+    levels_.pop_back();
+    return true;
+  }
+
+  // `a.b.` for the members enclosing the current one; array levels show as `[]`.
+  std::string Path() const {
+    std::string path;
+    for (size_t i = 0; i + 1 < levels_.size(); ++i) {
+      path += levels_[i].object ? levels_[i].current : std::string("[]");
+      path += '.';
+    }
+    return path;
+  }
+
+  std::vector<Level> levels_;
+  std::string key_;
+};
+
+std::optional<std::string> FindDuplicateMember(std::string_view text, const json::parse_options& options) {
+  json::basic_parser<DuplicateFinder> parser(options);
+  boost::system::error_code ec;
+  parser.write_some(false, text.data(), text.size(), ec);
+  return std::move(parser.handler().found);
+}
+
+// Boost.JSON keeps the last of duplicate members, and its parser sizes each object for every member it read: an
+// object whose capacity exceeds its size had a duplicate. (The unit tests pin this at every depth.)
+bool HasDuplicateMember(const json::value& v) {
+  if (const json::object* o = v.if_object()) {
+    if (o->capacity() != o->size()) return true;
+    for (const auto& member : *o) {
+      if (HasDuplicateMember(member.value())) return true;
+    }
+  } else if (const json::array* a = v.if_array()) {
+    for (const json::value& item : *a) {
+      if (HasDuplicateMember(item)) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -72,6 +176,12 @@ Result<json::object> ParseJsonObject(std::string_view body) {
   boost::system::error_code ec;
   json::value v = json::parse(json::string_view(body.data(), body.size()), ec, {}, options);
   if (ec) return Fail(Error::Malformed("request body is not valid JSON: " + ec.message()));
+  // Parsers disagree on which of two same-named members counts, so a body with both means different things to
+  // different systems: refused, wherever it stands.
+  if (HasDuplicateMember(v)) {
+    const std::optional<std::string> member = FindDuplicateMember(body, options);
+    return Fail(Error::Malformed("request body has the member \"" + member.value_or("?") + "\" more than once"));
+  }
   if (!v.is_object()) return Fail(Error::Invalid("body", "must be a JSON object"));
   return std::move(v.as_object());
 }

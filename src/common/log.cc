@@ -7,6 +7,7 @@
 
 #include "common/json.h"
 #include "common/time_util.h"
+#include "common/utf8.h"
 
 namespace hookd {
 namespace {
@@ -24,6 +25,13 @@ const char* LevelName(LogLevel level) {
   return "info";
 }
 
+bool NeedsQuotes(std::string_view value) {
+  for (const char c : value) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == '"') return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void SetLogFormat(std::string_view format) { g_json = format == "json"; }
@@ -36,10 +44,12 @@ void Log(LogLevel level, std::string_view message, const LogFields& fields) {
     for (const auto& [k, v] : fields) line += "," + JsonQuote(k) + ":" + JsonQuote(v);
     line += "}\n";
   } else {
+    // A value with a space or a control character is quoted, so a logged input cannot forge a line of its own.
     line = FormatRfc3339(NowMs()) + " " + LevelName(level) + " " + std::string(message);
-    for (const auto& [k, v] : fields) line += " " + k + "=" + v;
+    for (const auto& [k, v] : fields) line += " " + k + "=" + (NeedsQuotes(v) ? JsonQuote(v) : v);
     line += "\n";
   }
+  if (!IsValidUtf8(line)) line = ToValidUtf8(line);
   std::lock_guard lock(g_mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);

@@ -11,6 +11,9 @@ namespace hookd {
 [[nodiscard]] std::string AsciiLower(std::string_view s);
 void AsciiLowerInPlace(std::string& s);
 
+// `s` without the spaces and tabs around it (RFC 9110's optional whitespace), nor a trailing CR or LF.
+[[nodiscard]] std::string_view TrimHttpWhitespace(std::string_view s);
+
 // True when `s` holds a CR or an LF.
 [[nodiscard]] bool HasLineBreak(std::string_view s);
 

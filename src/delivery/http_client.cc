@@ -22,8 +22,10 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
-#include "delivery/ssrf_guard.h"
 #include "common/text.h"
+#include "delivery/delivery_target.h"
+#include "delivery/response_reader.h"
+#include "delivery/ssrf_guard.h"
 
 namespace hookd {
 
@@ -43,9 +45,6 @@ using Task = asio::awaitable<T, Executor>;
 using TcpStream = beast::basic_stream<tcp, Executor>;
 using TlsStream = beast::ssl_stream<TcpStream>;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable_t<Executor>{});
-constexpr size_t kMaxResponseHeaders = 64;
-constexpr size_t kMaxHeaderBytes = 16 * 1024;      // of response headers kept for the log
-constexpr uint32_t kHeaderParseLimit = 100 * 1024;  // a response head larger than this is an error
 constexpr int64_t kIdleConnectionMs = 30'000;      // idle connections older than this are closed
 constexpr size_t kMaxIdlePerOrigin = 256;
 constexpr int kMaxHandlersPerPoll = 4096;
@@ -53,79 +52,6 @@ constexpr size_t kMaxCachedTargets = 4096;
 
 using Clock = std::chrono::steady_clock;
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
-  return s;
-}
-
-// A response body that keeps the first kLoggedBodyLimit bytes; one byte more ends the read (the connection is then
-// closed instead of draining a body nobody will look at).
-struct CappedBody {
-  struct value_type {
-    std::string data;
-    bool truncated = false;
-  };
-
-  class reader {
-   public:
-    template <bool isRequest, class Fields>
-    reader(http::header<isRequest, Fields>& /*header*/, value_type& body) : body_(body) {}
-    void init(const boost::optional<std::uint64_t>& /*length*/, beast::error_code& ec) { ec = {}; }
-    template <class ConstBufferSequence>
-    std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
-      ec = {};
-      std::size_t taken = 0;
-      for (const asio::const_buffer b : beast::buffers_range_ref(buffers)) {
-        const size_t room = kLoggedBodyLimit - body_.data.size();
-        const size_t n = std::min(room, b.size());
-        body_.data.append(static_cast<const char*>(b.data()), n);
-        taken += n;
-        if (n < b.size()) {
-          body_.truncated = true;
-          ec = http::error::body_limit;
-          return taken;
-        }
-      }
-      return taken;
-    }
-    void finish(beast::error_code& ec) { ec = {}; }
-
-   private:
-    value_type& body_;
-  };
-};
-
-using ResponseParser = http::response_parser<CappedBody>;
-
-// Where a URL points, split for connecting and for the request line.
-struct Target {
-  std::string scheme;  // lower case
-  bool tls = false;
-  std::string host;  // name or address, without IPv6 brackets
-  uint16_t port = 0;
-  std::string host_header;
-  std::string path;  // path and query
-  std::string origin;  // the connection pool's key
-};
-
-std::optional<Target> ParseTarget(const std::string& url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return std::nullopt;
-  const auto& u = *parsed;
-  Target t;
-  t.scheme = AsciiLower(u.scheme());
-  t.tls = t.scheme == "https";
-  t.host = u.host_address();  // IPv6 without its brackets
-  if (t.host.empty()) return std::nullopt;
-  t.port = u.has_port() ? u.port_number() : (t.tls ? 443 : 80);
-  if (u.has_port() && t.port == 0) return std::nullopt;
-  t.host_header = std::string(u.encoded_host_and_port());
-  t.path = u.encoded_path().empty() ? "/" : std::string(u.encoded_path());
-  if (u.has_query()) t.path += "?" + std::string(u.encoded_query());
-  t.origin = t.scheme + "://" + std::string(u.encoded_host()) + ":" + std::to_string(t.port);
-  return t;
-}
 
 std::string ConnectErrorName(const beast::error_code& ec) {
   if (ec == beast::error::timeout) return "timeout";
@@ -136,9 +62,9 @@ std::string ConnectErrorName(const beast::error_code& ec) {
 std::string ExchangeErrorName(const beast::error_code& ec) {
   if (ec == beast::error::timeout) return "timeout";
   if (ec == asio::error::broken_pipe) return "send_failed";
-  if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-      ec == http::error::partial_message) {
-    return "connection_reset";
+  if (ec == asio::error::connection_reset) return "connection_reset";
+  if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == http::error::partial_message) {
+    return "connection_closed";
   }
   if (ec.category() == asio::error::get_ssl_category()) return "tls";
   return "network_error";
@@ -165,13 +91,13 @@ struct HttpClient::Impl {
 
   Task<OutboundResponse> Run(OutboundRequest request);
   // Writes the request on `conn` and reads the response into `parser` (a new one per response read).
-  Task<beast::error_code> Exchange(Connection& conn, const Target& target, OutboundRequest& request,
+  Task<beast::error_code> Exchange(Connection& conn, const DeliveryTarget& target, OutboundRequest& request,
                                    std::optional<ResponseParser>& parser);
-  Task<std::unique_ptr<Connection>> Connect(const Target& target, Clock::time_point deadline,
+  Task<std::unique_ptr<Connection>> Connect(const DeliveryTarget& target, Clock::time_point deadline,
                                             OutboundResponse& response);
   // The parsed URL, from a cache: every attempt to a webhook sends to the same URL (parsing it was 2.5 % of the
   // engine). Null when the URL does not parse.
-  std::shared_ptr<const Target> TargetFor(const std::string& url);
+  std::shared_ptr<const DeliveryTarget> TargetFor(const std::string& url);
   std::unique_ptr<Connection> TakeIdle(const std::string& origin);
   void GiveBack(const std::string& origin, std::unique_ptr<Connection> conn);
   void CloseStaleIdle();
@@ -182,7 +108,7 @@ struct HttpClient::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> keep_running = asio::make_work_guard(io);
   ssl::context tls_context;
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
-  std::unordered_map<std::string, std::shared_ptr<const Target>> targets;  // by URL; cleared when it grows large
+  std::unordered_map<std::string, std::shared_ptr<const DeliveryTarget>> targets;  // by URL; cleared when it grows large
   size_t idle_count = 0;
   size_t in_flight = 0;
   Clock::time_point last_sweep = Clock::now();
@@ -232,7 +158,7 @@ Task<OutboundResponse> HttpClient::Impl::Run(OutboundRequest request) {
   const Clock::time_point started = Clock::now();
   const Clock::time_point deadline = started + std::chrono::milliseconds(request.timeout_ms);
   OutboundResponse response;
-  const std::shared_ptr<const Target> target = TargetFor(request.url);
+  const std::shared_ptr<const DeliveryTarget> target = TargetFor(request.url);
   if (!target) {
     response.error = "bad_url";
     response.error_detail = "the URL cannot be parsed";
@@ -241,8 +167,10 @@ Task<OutboundResponse> HttpClient::Impl::Run(OutboundRequest request) {
     response.error_detail = "the URL's scheme is not allowed";
   } else {
     std::optional<ResponseParser> parser;
+    // The first round may reuse an idle connection; when the peer had closed it (no response byte arrives), the
+    // second connects anew, so every attempt ends with a response or an error.
     for (int round = 0; round < 2; ++round) {
-      std::unique_ptr<Connection> conn = TakeIdle(target->origin);
+      std::unique_ptr<Connection> conn = round == 0 ? TakeIdle(target->origin) : nullptr;
       const bool reused = conn != nullptr;
       if (!conn) conn = co_await Connect(*target, deadline, response);
       if (!conn) break;  // response.error says why
@@ -250,18 +178,7 @@ Task<OutboundResponse> HttpClient::Impl::Run(OutboundRequest request) {
       const beast::error_code ec = co_await Exchange(*conn, *target, request, parser);
       const bool got_response = parser && parser->is_header_done();
       if (ec && reused && !(parser && parser->got_some()) && ec != beast::error::timeout) continue;
-      if (got_response) {
-        auto& message = parser->get();
-        response.status = static_cast<int>(message.result_int());
-        size_t header_bytes = 0;
-        for (const auto& field : message) {
-          header_bytes += field.name_string().size() + field.value().size() + 4;
-          if (response.headers.size() >= kMaxResponseHeaders || header_bytes > kMaxHeaderBytes) break;
-          response.headers.emplace_back(AsciiLower(field.name_string()), std::string(Trim(field.value())));
-        }
-        response.body = std::move(message.body().data);
-        response.body_truncated = message.body().truncated;
-      }
+      if (got_response) TakeResponse(*parser, response);
       if (ec && !(got_response && ec == http::error::body_limit)) {
         response.status.reset();
         response.error = ExchangeErrorName(ec);
@@ -276,7 +193,7 @@ Task<OutboundResponse> HttpClient::Impl::Run(OutboundRequest request) {
   co_return response;
 }
 
-Task<beast::error_code> HttpClient::Impl::Exchange(Connection& conn, const Target& target, OutboundRequest& request,
+Task<beast::error_code> HttpClient::Impl::Exchange(Connection& conn, const DeliveryTarget& target, OutboundRequest& request,
                                                    std::optional<ResponseParser>& parser) {
   const std::string content_length = std::to_string(request.body.size());
   size_t head_size = target.path.size() + target.host_header.size() + content_length.size() + 48;
@@ -299,7 +216,7 @@ Task<beast::error_code> HttpClient::Impl::Exchange(Connection& conn, const Targe
   if (ec) co_return ec;
   for (;;) {  // an interim 1xx response is followed by the real one
     parser.emplace();
-    parser->header_limit(kHeaderParseLimit);
+    LimitResponseParser(*parser);
     if (conn.tls) {
       std::tie(ec, std::ignore) = co_await http::async_read(*conn.tls, conn.buffer, *parser, kNoThrow);
     } else {
@@ -309,7 +226,7 @@ Task<beast::error_code> HttpClient::Impl::Exchange(Connection& conn, const Targe
   }
 }
 
-Task<std::unique_ptr<Connection>> HttpClient::Impl::Connect(const Target& target, Clock::time_point deadline,
+Task<std::unique_ptr<Connection>> HttpClient::Impl::Connect(const DeliveryTarget& target, Clock::time_point deadline,
                                                              OutboundResponse& response) {
   std::vector<tcp::endpoint> candidates;
   beast::error_code ec;
@@ -372,11 +289,11 @@ Task<std::unique_ptr<Connection>> HttpClient::Impl::Connect(const Target& target
   co_return conn;
 }
 
-std::shared_ptr<const Target> HttpClient::Impl::TargetFor(const std::string& url) {
+std::shared_ptr<const DeliveryTarget> HttpClient::Impl::TargetFor(const std::string& url) {
   if (auto it = targets.find(url); it != targets.end()) return it->second;
   if (targets.size() >= kMaxCachedTargets) targets.clear();
-  std::optional<Target> parsed = ParseTarget(url);
-  auto target = parsed ? std::make_shared<const Target>(std::move(*parsed)) : nullptr;
+  std::optional<DeliveryTarget> parsed = ParseDeliveryTarget(url);
+  auto target = parsed ? std::make_shared<const DeliveryTarget>(std::move(*parsed)) : nullptr;
   targets.emplace(url, target);
   return target;
 }
@@ -428,7 +345,7 @@ std::string OutboundResponse::Header(std::string_view name) const {
 }
 
 std::optional<int64_t> ParseRetryAfterMs(std::string_view value, int64_t now_ms) {
-  value = Trim(value);
+  value = TrimHttpWhitespace(value);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     if (value.size() > 9) return std::nullopt;

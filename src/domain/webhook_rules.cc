@@ -6,6 +6,17 @@
 
 namespace hookd {
 
+std::optional<uint16_t> ParsePort(std::string_view digits) {
+  uint32_t port = 0;
+  for (const char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    port = port * 10 + static_cast<uint32_t>(c - '0');
+    if (port > 65535) return std::nullopt;
+  }
+  if (port == 0) return std::nullopt;
+  return static_cast<uint16_t>(port);
+}
+
 std::optional<std::string> CheckWebhookUrl(std::string_view url, bool allow_http) {
   if (url.empty()) return "is required";
   if (url.size() > kMaxUrlLength) return "must be at most 2048 characters";
@@ -16,6 +27,7 @@ std::optional<std::string> CheckWebhookUrl(std::string_view url, bool allow_http
     return allow_http ? "must use https:// or http://" : "must use https:// (http:// is not allowed on this server)";
   }
   if (!parsed->has_authority() || parsed->encoded_host().empty()) return "must have a host";
+  if (parsed->has_port() && !ParsePort(parsed->port())) return "must have a port from 1 to 65535";
   if (parsed->has_fragment()) return "must not have a #fragment";
   for (char c : url) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return "must not contain spaces or control characters";

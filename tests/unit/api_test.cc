@@ -6,6 +6,7 @@
 #include "api/http_types.h"
 #include "api/rate_limiter.h"
 #include "api/router.h"
+#include "common/utf8.h"
 
 namespace hookd {
 namespace {
@@ -58,6 +59,15 @@ TEST(HttpTypes, ErrorEnvelope) {
   auto body = json::parse(r.body).as_object();
   EXPECT_EQ(body["error"].as_object()["code"], "validation_failed");
   EXPECT_EQ(body["error"].as_object()["details"].as_array()[0].as_object()["field"], "url");
+}
+
+TEST(HttpTypes, ResponsesThatEchoBytesThatAreNotUtf8AreValidUtf8Json) {
+  HttpResponse r = ErrorResponse(Error::NotFound("no such path: /api/v1/nope\xff\xc0\xae"));
+  EXPECT_TRUE(IsValidUtf8(r.body)) << r.body;
+  EXPECT_EQ(json::parse(r.body).as_object()["error"].as_object()["message"], "no such path: /api/v1/nope\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  HttpResponse echoed = JsonResponse(200, json::object{{"response_body", "\xed\xa0\x80\n\"quoted\""}});
+  EXPECT_TRUE(IsValidUtf8(echoed.body));
+  EXPECT_EQ(json::parse(echoed.body).as_object()["response_body"], "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\n\"quoted\"");
 }
 
 TEST(ApiRateLimiter, BurstIsOneSecondAndHeadersDescribeTheBucket) {

@@ -12,6 +12,7 @@
 #include "common/json.h"
 #include "common/text.h"
 #include "common/time_util.h"
+#include "common/utf8.h"
 
 namespace hookd {
 namespace {
@@ -58,6 +59,50 @@ TEST(Json, QuoteWritesTheBytesBoostJsonWrites) {
   std::string out = "{";
   AppendJsonQuoted(out, "k");
   EXPECT_EQ(out, "{\"k\"");
+}
+
+TEST(Json, DuplicateMembersAreRefusedAtEveryDepthNamingTheMember) {
+  struct Case {
+    const char* body;
+    const char* member;
+  };
+  for (const Case& c : {Case{R"({"a": 1, "a": 2})", "\"a\""},
+                        Case{R"({"x": {"y": {"z": 1, "z": 1}}})", "\"x.y.z\""},
+                        Case{R"({"x": [1, {"k": 1, "j": 2, "k": 3}]})", "\"x.[].k\""},
+                        Case{R"({"\u0061": 1, "a": 2})", "\"a\""},
+                        Case{R"({"big": {"k0": 0, "k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6, "k7": 7,
+                               "k8": 8, "k9": 9, "k10": 10, "k11": 11, "k12": 12, "k13": 13, "k14": 14,
+                               "k15": 15, "k16": 16, "k17": 17, "k18": 18, "k19": 19, "k3": 20}})",
+                             "\"big.k3\""}}) {
+    auto parsed = ParseJsonObject(c.body);
+    ASSERT_FALSE(parsed.has_value()) << c.body;
+    EXPECT_EQ(parsed.error().HttpStatus(), 400);
+    EXPECT_NE(parsed.error().message.find(c.member), std::string::npos) << parsed.error().message;
+  }
+  for (const char* fine : {R"({"a": 1, "b": {"a": 1}, "c": [{"a": 1}, {"a": 2}]})", R"({})", R"({"a": {}})"}) {
+    EXPECT_TRUE(ParseJsonObject(fine).has_value()) << fine;
+  }
+}
+
+TEST(Utf8, ValidatesAndReplacesIllFormedSequences) {
+  for (const char* valid : {"", "plain ascii text, longer than eight bytes", "caf\xc3\xa9", "\xe2\x82\xac",
+                            "\xf0\x9f\x98\x80", "\xef\xbf\xbd", "\xf4\x8f\xbf\xbf"}) {
+    EXPECT_TRUE(IsValidUtf8(valid)) << valid;
+    EXPECT_EQ(ToValidUtf8(valid), valid);
+  }
+  struct Case {
+    std::string in, out;
+  };
+  const std::string r = "\xef\xbf\xbd";
+  for (const Case& c : {Case{"a\xff", "a" + r}, Case{"\xc0\xae", r + r},           // overlong
+                        Case{"\xed\xa0\x80x", r + r + r + "x"},                   // a surrogate
+                        Case{"\xf4\x90\x80\x80", r + r + r + r},                 // above U+10FFFF
+                        Case{"\xe2\x82", r}, Case{"\xe2\x82x", r + "x"},         // truncated
+                        Case{"ok\x80ok", "ok" + r + "ok"}, Case{"12345678\xc3", "12345678" + r}}) {
+    EXPECT_FALSE(IsValidUtf8(c.in)) << c.in;
+    EXPECT_EQ(ToValidUtf8(c.in), c.out) << c.in;
+    EXPECT_TRUE(IsValidUtf8(ToValidUtf8(c.in)));
+  }
 }
 
 TEST(Text, AsciiLowerAndLineBreaks) {

@@ -86,9 +86,13 @@ TEST(WebhookRules, Urls) {
   EXPECT_TRUE(CheckWebhookUrl("http://example.com/hook", false).has_value());
   EXPECT_FALSE(CheckWebhookUrl("http://127.0.0.1:9000/hook", true).has_value());
   for (const char* bad : {"", "example.com", "ftp://example.com", "https://", "https://exa mple.com",
-                          "https://example.com/#frag", "javascript:alert(1)"}) {
+                          "https://example.com/#frag", "javascript:alert(1)", "https://hooks.example:99999/x",
+                          "https://hooks.example:0/x", "https://hooks.example:/x", "https://[::1]:65536/",
+                          "https://hooks.example:4294967739/x"}) {
     EXPECT_TRUE(CheckWebhookUrl(bad, true).has_value()) << bad;
   }
+  EXPECT_FALSE(CheckWebhookUrl("https://hooks.example:65535/x", false).has_value());
+  EXPECT_FALSE(CheckWebhookUrl("https://hooks.example:1/x", false).has_value());
   EXPECT_TRUE(CheckWebhookUrl("https://example.com/" + std::string(2048, 'a'), false).has_value());
 }
 

@@ -1,8 +1,13 @@
 // Statement cache keyed by the SQL literal's address: each query text is compiled once per connection.
 #include "store/sqlite/database.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 
 namespace hookd::sqlite {
 namespace {
@@ -15,6 +20,34 @@ void ConfigureSqliteOnce() {
     // SQLITE_MISUSE when SQLite was already initialized (by another user in this process): keep its settings.
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   });
+}
+
+// Why `path` cannot be written, in words an operator can act on, or "" when it can (or does not exist yet).
+std::string WhyNotWritable(const std::string& path, bool is_directory) {
+  if (access(path.c_str(), W_OK | (is_directory ? X_OK : R_OK)) == 0) return "";
+  const int error = errno;
+  const std::string what = (is_directory ? "the directory " : "") + path;
+  switch (error) {
+    case ENOENT: return is_directory ? what + " does not exist" : "";
+    case EROFS: return what + " is on a read-only file system";
+    case EACCES:
+    case EPERM: return what + " is not writable by this user (uid " + std::to_string(geteuid()) + "): permission denied";
+    default: return what + ": " + std::strerror(error);
+  }
+}
+
+// SQLite reports a database it cannot write as "unable to open database file" or "attempt to write a readonly
+// database", naming neither the file nor the cause: check the file, its WAL files and its directory first.
+Status CheckWritable(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string directory = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  std::string why = WhyNotWritable(directory, true);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    if (why.empty()) why = WhyNotWritable(path + suffix, false);
+  }
+  if (why.empty()) return Ok();
+  return Fail(Error::Unavailable("cannot open the database " + path + " for writing: " + why +
+                                 " (hookd writes the database and its -wal and -shm files beside it)"));
 }
 
 }  // namespace
@@ -66,11 +99,15 @@ std::string Statement::Text(int col) const {
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool read_only) {
   ConfigureSqliteOnce();
+  if (!read_only) {
+    if (auto writable = CheckWritable(path); !writable) return Fail(writable.error());
+  }
   sqlite3* raw = nullptr;
   const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &raw, flags, nullptr) != SQLITE_OK) {
     std::string message = raw ? sqlite3_errmsg(raw) : "out of memory";
+    if (raw && sqlite3_system_errno(raw) != 0) message += std::string(" (") + std::strerror(sqlite3_system_errno(raw)) + ")";
     sqlite3_close(raw);
     return Fail(Error::Unavailable("cannot open database " + path + ": " + message));
   }
