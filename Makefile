@@ -2,15 +2,17 @@
 #   make run    install missing packages, build, start build/hookd serve with the defaults
 #   make test   install missing packages, build (plain and ASan+UBSan), run unit and integration tests
 # Other targets: make build, make unit, make integration, make ui-test, make asan, make bench, make bench-quick,
-# make format, make clean.
+# make fuzz (FUZZ_SECONDS per target), make format, make clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 PYTHON     ?= /usr/bin/python3
 RUN_ARGS   ?=
 
-.PHONY: all deps test-deps build asan run test unit integration unit-asan integration-asan ui-test bench bench-quick format clean
+.PHONY: all deps test-deps fuzz-deps build asan fuzz run test unit integration unit-asan integration-asan ui-test bench bench-quick format clean
 
 all: build
 
@@ -20,11 +22,18 @@ deps:
 test-deps:
 	@scripts/install-deps.sh test
 
+fuzz-deps:
+	@scripts/install-deps.sh fuzz
+
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 $(ASAN_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHOOKD_SANITIZE=ON
+
+$(FUZZ_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++-19 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOOKD_FUZZ=ON \
+	  -DHOOKD_TESTS=OFF
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -56,6 +65,11 @@ ui-test: test-deps build tests/ui/node_modules/.package-lock.json
 
 test: test-deps build asan
 	$(MAKE) --no-print-directory unit unit-asan integration integration-asan ui-test
+
+# libFuzzer targets (fuzz/README.md), each run for FUZZ_SECONDS on its seed corpus; a crash fails the run.
+fuzz: fuzz-deps $(FUZZ_BUILD)/CMakeCache.txt
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # Benchmarks (see BENCHMARKS.md): the full run takes a while; bench-quick is a short smoke run of every scenario.
 bench: build

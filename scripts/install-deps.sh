@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hookd needs to build, run and test. Idempotent: does nothing when all are present.
-# Usage: scripts/install-deps.sh [build|test]   (default: build)
+# Usage: scripts/install-deps.sh [build|test|fuzz]   (default: build)
 set -euo pipefail
 
 build_packages=(
@@ -11,7 +11,13 @@ test_packages=(
   libgtest-dev python3 python3-pytest python3-aiosmtpd chromium openssl
 )
 
+# The fuzzers need Clang with libFuzzer and its sanitizer runtimes.
+fuzz_packages=(clang-19 libclang-rt-19-dev)
+
 wanted=("${build_packages[@]}")
+if [ "${1:-build}" = "fuzz" ]; then
+  wanted+=("${fuzz_packages[@]}")
+fi
 if [ "${1:-build}" = "test" ]; then
   wanted+=("${test_packages[@]}")
   # The browser tests run on Node.js (playwright-core from npm). Use the machine's Node if it has one.

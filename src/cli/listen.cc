@@ -2,40 +2,34 @@
 // request's Standard Webhooks signature and timestamp (5-minute tolerance), prints the verdict and the body,
 // and answers 200 (or 400 when the signature does not verify).
 #include <boost/asio.hpp>
-#include <charconv>
 #include <csignal>
 #include <iostream>
 #include <mutex>
 
 #include "api/http_server.h"
 #include "cli/commands.h"
-#include "common/time_util.h"
+#include "cli/delivery_check.h"
 #include "crypto/signing.h"
+#include "common/time_util.h"
 
 namespace hookd {
 namespace {
 
-constexpr int64_t kToleranceS = 300;
-
 HttpResponse Verify(const HttpRequest& request, const std::string& secret, std::mutex& print_mu) {
-  const std::string id = request.Header("webhook-id");
-  const std::string ts_text = request.Header("webhook-timestamp");
-  const std::string signature = request.Header("webhook-signature");
-  int64_t ts = 0;
-  auto [p, ec] = std::from_chars(ts_text.data(), ts_text.data() + ts_text.size(), ts);
-  const bool ts_ok = ec == std::errc() && p == ts_text.data() + ts_text.size() &&
-                     std::llabs(NowMs() / 1000 - ts) <= kToleranceS;
-  const bool sig_ok = ts_ok && VerifyStandardWebhooksSignature(secret, id, ts, request.body, signature);
+  const DeliveryVerdict verdict = CheckDelivery(request, secret, NowMs() / 1000);
+  const bool verified = verdict == DeliveryVerdict::kVerified;
   {
     std::lock_guard lock(print_mu);
-    std::cout << (sig_ok ? "verified " : "REJECTED ") << request.method << " " << request.path
-              << " event=" << request.Header("x-webhook-event") << " id=" << id
+    std::cout << (verified ? "verified " : "REJECTED ") << request.method << " " << request.path
+              << " event=" << request.Header("x-webhook-event") << " id=" << request.Header("webhook-id")
               << " attempt=" << request.Header("x-webhook-attempt") << "\n"
               << request.body << "\n"
               << std::flush;
   }
-  if (!sig_ok) {
-    return JsonResponse(400, json::object{{"error", ts_ok ? "signature does not verify" : "timestamp outside tolerance"}});
+  if (!verified) {
+    return JsonResponse(400, json::object{{"error", verdict == DeliveryVerdict::kBadTimestamp
+                                                        ? "timestamp outside tolerance"
+                                                        : "signature does not verify"}});
   }
   return JsonResponse(200, json::object{{"ok", true}});
 }

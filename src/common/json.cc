@@ -4,6 +4,7 @@
 #include "common/json.h"
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -111,20 +112,25 @@ std::optional<std::string> FindDuplicateMember(std::string_view text, const json
   return std::move(parser.handler().found);
 }
 
+enum class BodyProblem { kNone, kDuplicateMember, kNumberOutOfRange };
+
 // Boost.JSON keeps the last of duplicate members, and its parser sizes each object for every member it read: an
-// object whose capacity exceeds its size had a duplicate. (The unit tests pin this at every depth.)
-bool HasDuplicateMember(const json::value& v) {
+// object whose capacity exceeds its size had a duplicate. (The unit tests pin this at every depth.) A number too
+// large for a double parses as infinity, which JSON cannot write back.
+BodyProblem FindProblem(const json::value& v) {
   if (const json::object* o = v.if_object()) {
-    if (o->capacity() != o->size()) return true;
+    if (o->capacity() != o->size()) return BodyProblem::kDuplicateMember;
     for (const auto& member : *o) {
-      if (HasDuplicateMember(member.value())) return true;
+      if (const BodyProblem p = FindProblem(member.value()); p != BodyProblem::kNone) return p;
     }
   } else if (const json::array* a = v.if_array()) {
     for (const json::value& item : *a) {
-      if (HasDuplicateMember(item)) return true;
+      if (const BodyProblem p = FindProblem(item); p != BodyProblem::kNone) return p;
     }
+  } else if (const double* d = v.if_double(); d && !std::isfinite(*d)) {
+    return BodyProblem::kNumberOutOfRange;
   }
-  return false;
+  return BodyProblem::kNone;
 }
 
 }  // namespace
@@ -178,9 +184,14 @@ Result<json::object> ParseJsonObject(std::string_view body) {
   if (ec) return Fail(Error::Malformed("request body is not valid JSON: " + ec.message()));
   // Parsers disagree on which of two same-named members counts, so a body with both means different things to
   // different systems: refused, wherever it stands.
-  if (HasDuplicateMember(v)) {
-    const std::optional<std::string> member = FindDuplicateMember(body, options);
-    return Fail(Error::Malformed("request body has the member \"" + member.value_or("?") + "\" more than once"));
+  switch (FindProblem(v)) {
+    case BodyProblem::kNone: break;
+    case BodyProblem::kDuplicateMember: {
+      const std::optional<std::string> member = FindDuplicateMember(body, options);
+      return Fail(Error::Malformed("request body has the member \"" + member.value_or("?") + "\" more than once"));
+    }
+    case BodyProblem::kNumberOutOfRange:
+      return Fail(Error::Malformed("request body has a number too large for a double-precision value"));
   }
   if (!v.is_object()) return Fail(Error::Invalid("body", "must be a JSON object"));
   return std::move(v.as_object());

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <limits>
 #include <unordered_map>
 
 #include <boost/asio.hpp>
@@ -352,7 +353,8 @@ std::optional<int64_t> ParseRetryAfterMs(std::string_view value, int64_t now_ms)
     return std::stoll(std::string(value)) * 1000;
   }
   const time_t when = curl_getdate(std::string(value).c_str(), nullptr);
-  if (when < 0) return std::nullopt;
+  // A date past what milliseconds can hold (curl reads years of any length) is no usable Retry-After.
+  if (when < 0 || static_cast<int64_t>(when) > std::numeric_limits<int64_t>::max() / 2000) return std::nullopt;
   return std::max<int64_t>(0, static_cast<int64_t>(when) * 1000 - now_ms);
 }
 

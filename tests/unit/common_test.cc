@@ -84,6 +84,17 @@ TEST(Json, DuplicateMembersAreRefusedAtEveryDepthNamingTheMember) {
   }
 }
 
+TEST(Json, NumbersBeyondADoubleAreRefused) {
+  // Found by the json_inputs fuzzer: Boost.JSON parses them as infinity and writes that back as `Infinity`, which
+  // is not JSON, into the payload every receiver gets.
+  for (const char* body : {R"({"a": 5849464464188205E59946})", R"({"data": {"x": [-1e400]}})"}) {
+    auto parsed = ParseJsonObject(body);
+    ASSERT_FALSE(parsed.has_value()) << body;
+    EXPECT_EQ(parsed.error().HttpStatus(), 400);
+  }
+  EXPECT_TRUE(ParseJsonObject(R"({"a": 1.7976931348623157e308, "b": -5e-324, "c": 18446744073709551615})"));
+}
+
 TEST(Utf8, ValidatesAndReplacesIllFormedSequences) {
   for (const char* valid : {"", "plain ascii text, longer than eight bytes", "caf\xc3\xa9", "\xe2\x82\xac",
                             "\xf0\x9f\x98\x80", "\xef\xbf\xbd", "\xf4\x8f\xbf\xbf"}) {

@@ -31,6 +31,9 @@ TEST(RetryAfter, SecondsAndHttpDates) {
   EXPECT_EQ(ParseRetryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470000), 10'000);
   EXPECT_FALSE(ParseRetryAfterMs("soon", 0).has_value());
   EXPECT_FALSE(ParseRetryAfterMs("", 0).has_value());
+  // Found by the config_values fuzzer: curl reads a year of any length, and the milliseconds overflowed.
+  EXPECT_FALSE(ParseRetryAfterMs("7:28:-l 24 Oct 2015799999*", 0).has_value());
+  EXPECT_FALSE(ParseRetryAfterMs("Wed, 21 Oct 99999999999 07:28:00 GMT", 0).has_value());
 }
 
 Webhook SampleWebhook() {

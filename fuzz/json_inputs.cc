@@ -1,0 +1,53 @@
+// Fuzzes the JSON request bodies of webhooks (create and PATCH), events (single and batch items) and accounts:
+// parsing with the depth guard and the duplicate-member check, then every field reader. Properties: the
+// serialization of a body that parses (what hookd stores of an event's data) parses again, to the same shape; a
+// webhook the readers accept has a URL that parses for delivery and a valid environment. (Not the same values:
+// Boost.JSON's number parse is not correctly rounded, so a number of more than 17 digits may come back 1 ulp off.)
+#include <cstdint>
+#include <string>
+
+#include "api/account_input.h"
+#include "api/event_input.h"
+#include "api/webhook_input.h"
+#include "common/json.h"
+#include "delivery/delivery_target.h"
+#include "domain/webhook_rules.h"
+#include "fuzz_checks.h"
+
+using namespace hookd;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const EventCatalog catalog;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto body = ParseJsonObject(text);
+  if (!body) {
+    fuzz::Check(body.error().HttpStatus() == 400 || body.error().HttpStatus() == 422, "a parse error is not a 4xx",
+                body.error().message);
+    return 0;
+  }
+  const std::string serialized = json::serialize(*body);
+  auto again = ParseJsonObject(serialized);
+  fuzz::Check(again.has_value() && again->size() == body->size(), "a parsed body's serialization does not parse",
+              serialized);
+
+  for (const bool creating : {true, false}) {
+    Webhook webhook;
+    webhook.url = "https://example.com/hook";
+    webhook.environment = "production";
+    if (ApplyWebhookFields(*body, creating, WebhookInputRules{true, 100}, catalog, webhook)) {
+      fuzz::Check(ParseDeliveryTarget(webhook.url).has_value(), "an accepted webhook URL does not parse", webhook.url);
+      fuzz::Check(!CheckEnvironment(webhook.environment), "an accepted environment is invalid", webhook.environment);
+    }
+    Account account;
+    (void)ApplyAccountFields(*body, creating, account);
+  }
+  (void)ReadEventFields(*body, "", catalog);
+  if (const json::value* events = body->if_contains("events"); events && events->is_array()) {
+    size_t i = 0;
+    for (const json::value& item : events->as_array()) {
+      if (item.is_object()) (void)ReadEventFields(item.as_object(), "events[" + std::to_string(i) + "].", catalog);
+      if (++i > kMaxBatchEvents) break;
+    }
+  }
+  return 0;
+}
