@@ -1,6 +1,6 @@
 // HMAC over OpenSSL's EVP_MAC and SHA-256 over EVP_Digest, with the algorithms fetched once (OpenSSL 3's one-shot
-// HMAC() and SHA256() fetch them on every call, which showed up in profiles); secret decoding per the Standard
-// Webhooks convention.
+// HMAC() and SHA256() fetch them on every call, once per signature); secret decoding per the Standard Webhooks
+// convention.
 #include "crypto/signing.h"
 
 #include <openssl/core_names.h>

@@ -110,7 +110,7 @@ class DeliveryEngine {
     bool loaded = false;
     bool missing = false;  // deleted
     // Every known delivery in creation order, kept only while the webhook is ordered (or not yet loaded): an
-    // unordered webhook never asks for its oldest, and keeping the set cost ~5 % of the engine under a backlog.
+    // unordered webhook never asks for its oldest, and a set of every pending delivery is costly under a backlog.
     std::set<std::pair<UlidKey, JobSlot>> unfinished;
     bool tracks_order = true;
     std::deque<std::pair<JobSlot, uint64_t>> ready;  // (slot, generation) as they became due; stale ones skipped

@@ -39,7 +39,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 // Everything runs on one io_context: its concrete executor type spares the type-erased `any_io_executor` copies
-// that every asynchronous operation would otherwise make (they showed in the engine's profile).
+// that every asynchronous operation would otherwise make.
 using Executor = asio::io_context::executor_type;
 template <class T>
 using Task = asio::awaitable<T, Executor>;
@@ -96,8 +96,8 @@ struct HttpClient::Impl {
                                    std::optional<ResponseParser>& parser);
   Task<std::unique_ptr<Connection>> Connect(const DeliveryTarget& target, Clock::time_point deadline,
                                             OutboundResponse& response);
-  // The parsed URL, from a cache: every attempt to a webhook sends to the same URL (parsing it was 2.5 % of the
-  // engine). Null when the URL does not parse.
+  // The parsed URL, from a cache: every attempt to a webhook sends to the same URL, so it is parsed once. Null when
+  // the URL does not parse.
   std::shared_ptr<const DeliveryTarget> TargetFor(const std::string& url);
   std::unique_ptr<Connection> TakeIdle(const std::string& origin);
   void GiveBack(const std::string& origin, std::unique_ptr<Connection> conn);

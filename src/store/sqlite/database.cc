@@ -115,7 +115,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool r
   sqlite3_busy_timeout(raw, 10'000);
   // 16 KiB pages (for a new database; an existing one keeps its size): a group commit appends to the same few
   // B-tree leaves, and bigger leaves mean fewer pages written to the WAL and copied back by the checkpointer per
-  // delivery (the writer's CPU per delivery fell ~15 % against 4 KiB, see BENCHMARKS.md).
+  // delivery.
   const char* pragmas = read_only ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
                                   : "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                                     "PRAGMA foreign_keys=ON; PRAGMA cache_size=-64000;";

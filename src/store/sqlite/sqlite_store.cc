@@ -162,7 +162,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   if (auto st = ApplyMigrations(**db); !st) return Fail(st.error());
   // Checkpoints run on their own thread and connection, off the writer's critical path. But under sustained load
   // that checkpointer never catches up with the last commit, and only then can SQLite reuse the WAL from its start:
-  // it grew to 4.3 GB in a 60 s benchmark. So the writer also checkpoints once the WAL holds 8192 pages (128 MiB at
+  // it would grow for as long as the load lasts. So the writer also checkpoints once the WAL holds 8192 pages (128 MiB at
   // 16 KiB pages); it copies only the little the background pass has not, and the next transaction restarts the WAL.
   if (auto st = (*db)->Exec("PRAGMA wal_autocheckpoint=8192"); !st) return Fail(st.error());
   auto checkpoint_db = Database::Open(path, false);
