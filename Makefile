@@ -2,17 +2,19 @@
 #   make run    install missing packages, build, start build/hookd serve with the defaults
 #   make test   install missing packages, build (plain and ASan+UBSan), run unit and integration tests
 # Other targets: make build, make unit, make integration, make ui-test, make asan, make bench, make bench-quick,
-# make fuzz (FUZZ_SECONDS per target), make format, make clean.
+# make clang-check (the Clang build with thread-safety analysis), make fuzz (FUZZ_SECONDS per target), make format,
+# make clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+CLANG_BUILD ?= build-clang
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 PYTHON     ?= /usr/bin/python3
 RUN_ARGS   ?=
 
-.PHONY: all deps test-deps fuzz-deps build asan fuzz run test unit integration unit-asan integration-asan ui-test bench bench-quick format clean
+.PHONY: all deps test-deps fuzz-deps build asan clang-check fuzz run test unit integration unit-asan integration-asan ui-test bench bench-quick format clean
 
 all: build
 
@@ -31,6 +33,9 @@ $(BUILD)/CMakeCache.txt:
 $(ASAN_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHOOKD_SANITIZE=ON
 
+$(CLANG_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(CLANG_BUILD) -DCMAKE_CXX_COMPILER=clang++-19 -DCMAKE_BUILD_TYPE=Debug -DHOOKD_TESTS=OFF
+
 $(FUZZ_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++-19 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOOKD_FUZZ=ON \
 	  -DHOOKD_TESTS=OFF
@@ -43,6 +48,10 @@ asan: test-deps $(ASAN_BUILD)/CMakeCache.txt
 
 run: build
 	./$(BUILD)/hookd serve $(RUN_ARGS)
+
+# Clang 19 with -Wthread-safety -Werror: a lock annotation that does not hold fails the build.
+clang-check: fuzz-deps $(CLANG_BUILD)/CMakeCache.txt
+	cmake --build $(CLANG_BUILD) -j $(JOBS) --target hookd
 
 unit: test-deps build
 	cd $(BUILD) && ctest --output-on-failure
@@ -63,7 +72,7 @@ tests/ui/node_modules/.package-lock.json: tests/ui/package-lock.json
 ui-test: test-deps build tests/ui/node_modules/.package-lock.json
 	cd tests/ui && HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test --test-concurrency=1 ui.test.mjs
 
-test: test-deps build asan
+test: test-deps build asan clang-check
 	$(MAKE) --no-print-directory unit unit-asan integration integration-asan ui-test
 
 # libFuzzer targets (fuzz/README.md), each run for FUZZ_SECONDS on its seed corpus; a crash fails the run.

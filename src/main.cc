@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "delivery/request_builder.h"
+#include "common/version.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // What writing every delivery twice cost the writer. hookd used to insert a pending delivery when its event was
 // accepted and update it when its attempt was recorded ("twice"); it now writes the delivery once, with the
 // outcome of its first attempt, its durability before that resting on the event's awaiting row ("once", through
-// hookd's own DeferredDeliveries: the awaiting row, the first outcome's insert, the awaiting row's delete).
+// hookd's own AwaitingDeliveries: the awaiting row, the first outcome's insert, the awaiting row's delete).
 // Rows arrive as at fan-out 10: ten deliveries per event, 37 events per transaction, each transaction also
 // recording the attempts of the previous one, with attempt rows as large as the benchmark's (404 bytes of request
 // headers, 226 of body). hookd's schema and hookd's own statements; synchronous=FULL unless --no-sync. The two
@@ -28,7 +28,7 @@ constexpr int kEventsPerCommit = 37;
 constexpr int kDeliveries = 200'000;
 constexpr int64_t kNow = 1'700'000'000'000;
 
-using hookd::sqlite::DeferredDeliveries;
+using hookd::sqlite::AwaitingDeliveries;
 
 struct NewDelivery {
   std::string id;
@@ -70,7 +70,7 @@ bool InsertPendingDelivery(Database& db, const Fixture& f, const NewDelivery& d)
 }
 
 // "once" at ingest: the event's deliveries go to its awaiting row.
-bool DeferDeliveries(Database& db, DeferredDeliveries& deferred, const Fixture& f, const std::string& event_id,
+bool AddAwaitingDeliveries(Database& db, AwaitingDeliveries& awaiting, const Fixture& f, const std::string& event_id,
                      const std::vector<NewDelivery>& accepted) {
   hookd::Event event;
   event.id = event_id;
@@ -83,13 +83,13 @@ bool DeferDeliveries(Database& db, DeferredDeliveries& deferred, const Fixture& 
     delivery.webhook_id = *d->webhook_id;
     deliveries.push_back(std::move(delivery));
   }
-  return static_cast<bool>(deferred.Defer(db, event, deliveries, kNow));
+  return static_cast<bool>(awaiting.Add(db, event, deliveries, kNow));
 }
 
 // One successful first attempt, in hookd's order: the outcome through its own WriteOutcome (with "twice" nothing
-// was deferred, so it updates the pending row; with "once" it inserts the finished delivery), then the attempt row.
-bool RecordSuccess(Database& db, DeferredDeliveries& deferred, const NewDelivery& d, const Fixture& f) {
-  const auto has_row = deferred.WriteOutcome(db, DeferredDeliveries::Outcome{
+// was added as awaiting, so it updates the pending row; with "once" it inserts the finished delivery), then the attempt row.
+bool RecordSuccess(Database& db, AwaitingDeliveries& awaiting, const NewDelivery& d, const Fixture& f) {
+  const auto has_row = awaiting.WriteOutcome(db, AwaitingDeliveries::Outcome{
                                                      .delivery_id = d.id,
                                                      .status = hookd::DeliveryStatus::kSucceeded,
                                                      .attempt_count = 1,
@@ -115,8 +115,8 @@ double Measure(bool once, bool sync) {
   Database* db = scratch.get();
   if (db == nullptr || (!sync && !db->Exec("PRAGMA synchronous=OFF"))) return -1;
   const Fixture f;
-  DeferredDeliveries deferred;
-  if (!deferred.WriteWaiting(*db)) return -1;  // a fresh store's first use
+  AwaitingDeliveries awaiting;
+  if (!awaiting.WriteAwaitingAsPending(*db)) return -1;  // a fresh store's first use
   std::vector<NewDelivery> accepted, to_record;
   const std::clock_t started = std::clock();
   for (int made = 0; made < kDeliveries || !to_record.empty();) {
@@ -130,10 +130,10 @@ double Measure(bool once, bool sync) {
         if (!once && !InsertPendingDelivery(*db, f, accepted.back())) return -1;
         ++made;
       }
-      if (once && !DeferDeliveries(*db, deferred, f, event_id, accepted)) return -1;
+      if (once && !AddAwaitingDeliveries(*db, awaiting, f, event_id, accepted)) return -1;
     }
     for (const NewDelivery& d : to_record) {
-      if (!RecordSuccess(*db, deferred, d, f)) return -1;
+      if (!RecordSuccess(*db, awaiting, d, f)) return -1;
     }
     if (!db->Exec("COMMIT")) return -1;
     to_record.swap(accepted);

@@ -9,7 +9,7 @@
 #include "common/time_util.h"
 #include "crypto/encoding.h"
 #include "crypto/signing.h"
-#include "delivery/request_builder.h"
+#include "common/version.h"
 #include "common/text.h"
 
 namespace hookd {

@@ -7,20 +7,20 @@ constexpr size_t kMaxEntries = 100'000;
 }
 
 std::optional<CachedCredential> CredentialCache::Find(const std::string& key_hash, int64_t now_ms) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = entries_.find(key_hash);
   if (it == entries_.end() || it->second.expires_ms <= now_ms) return std::nullopt;
   return it->second.credential;
 }
 
 void CredentialCache::Put(const std::string& key_hash, CachedCredential credential, int64_t now_ms) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (entries_.size() >= kMaxEntries) entries_.clear();
   entries_[key_hash] = Entry{std::move(credential), now_ms + ttl_ms_};
 }
 
 void CredentialCache::Clear() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   entries_.clear();
 }
 

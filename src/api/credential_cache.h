@@ -4,10 +4,11 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+
+#include "common/mutex.h"
 
 namespace hookd {
 
@@ -30,8 +31,8 @@ class CredentialCache {
     int64_t expires_ms;
   };
   int64_t ttl_ms_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;  // guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, Entry> entries_ GUARDED_BY(mu_);
 };
 
 }  // namespace hookd

@@ -195,7 +195,7 @@ asio::awaitable<HttpResponse> HttpServer::Handle(std::shared_ptr<const HttpReque
 void HttpServer::Deliver(std::function<void()> resume) {
   bool was_empty;
   {
-    std::lock_guard lock(answers_mu_);
+    MutexLock lock(&answers_mu_);
     was_empty = answers_.empty();
     answers_.push_back(std::move(resume));
   }
@@ -203,9 +203,10 @@ void HttpServer::Deliver(std::function<void()> resume) {
 }
 
 void HttpServer::RunAnswers() {
+  network_thread_.AssertOnOwner();
   std::vector<std::function<void()>> ready;
   {
-    std::lock_guard lock(answers_mu_);
+    MutexLock lock(&answers_mu_);
     ready.swap(answers_);
   }
   for (auto& resume : ready) resume();
@@ -214,6 +215,7 @@ void HttpServer::RunAnswers() {
 void HttpServer::Start() { asio::co_spawn(io_, AcceptLoop(), asio::detached); }
 
 asio::awaitable<void> HttpServer::AcceptLoop() {
+  network_thread_.AssertOnOwner();
   while (!shutting_down_) {
     auto [ec, socket] = co_await acceptor_.async_accept(kNoThrow);
     if (ec) {
@@ -235,6 +237,7 @@ asio::awaitable<void> HttpServer::AcceptLoop() {
 }
 
 asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Connection> connection) {
+  network_thread_.AssertOnOwner();
   beast::tcp_stream& stream = connection->stream;
   // Bounded: a chunk-size line, its extensions or trailers that never end cannot grow it past this.
   beast::flat_buffer buffer(limits_.max_header_bytes + limits_.max_framing_bytes);
@@ -344,6 +347,7 @@ void HttpServer::Refuse(tcp::socket socket) {
 }
 
 void HttpServer::Forget(Connection* connection) {
+  network_thread_.AssertOnOwner();
   connections_.erase(connection);
   if (shutting_down_ && connections_.empty() && on_drained_) {
     auto drained = std::move(on_drained_);
@@ -353,6 +357,7 @@ void HttpServer::Forget(Connection* connection) {
 }
 
 void HttpServer::Shutdown(std::function<void()> on_drained) {
+  network_thread_.AssertOnOwner();
   shutting_down_ = true;
   on_drained_ = std::move(on_drained);
   beast::error_code ignored;

@@ -13,12 +13,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_set>
 
 #include "api/http_types.h"
+#include "common/mutex.h"
 #include "common/result.h"
+#include "common/thread_checker.h"
 
 namespace hookd {
 
@@ -82,10 +83,11 @@ class HttpServer {
   HttpServerLimits limits_;
   boost::asio::ip::tcp::acceptor acceptor_;
   // Network-thread state.
+  ThreadChecker network_thread_;
   std::unordered_set<Connection*> connections_;
   size_t buffered_body_bytes_ = 0;  // reserved by requests being read or answered
-  std::mutex answers_mu_;
-  std::vector<std::function<void()>> answers_;  // guarded by answers_mu_
+  Mutex answers_mu_;
+  std::vector<std::function<void()>> answers_ GUARDED_BY(answers_mu_);
   bool shutting_down_ = false;
   std::function<void()> on_drained_;
 };

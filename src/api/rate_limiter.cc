@@ -7,7 +7,7 @@ namespace hookd {
 RateLimitDecision ApiRateLimiter::Check(const std::string& credential, int64_t now_ms) {
   const double rate = per_second_;
   const double burst = per_second_;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (buckets_.size() > 100'000) buckets_.clear();
   auto [it, inserted] = buckets_.try_emplace(credential, TokenBucket::Full(burst, now_ms));
   TokenBucket& bucket = it->second;

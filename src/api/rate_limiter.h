@@ -3,10 +3,10 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "common/mutex.h"
 #include "domain/token_bucket.h"
 
 namespace hookd {
@@ -28,8 +28,8 @@ class ApiRateLimiter {
 
  private:
   int per_second_;
-  std::mutex mu_;
-  std::unordered_map<std::string, TokenBucket> buckets_;  // guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, TokenBucket> buckets_ GUARDED_BY(mu_);
 };
 
 }  // namespace hookd

@@ -1,7 +1,7 @@
 // The web UI's routes: "/" redirects to /settings/webhooks, which serves the single-page app; /ui/* serves its
 // embedded assets. Also /api/v1/server-info, the server rules the UI shows (HTTP allowed, rate cap, schedule).
 #include "api/api.h"
-#include "delivery/request_builder.h"
+#include "common/version.h"
 #include "ui/assets.h"
 
 namespace hookd {

@@ -96,10 +96,8 @@ HttpResponse Api::ListWebhooks(const HttpRequest& request, const PathParams&, co
   if (const std::string* event = request.Query("event")) filter.event_type = *event;
   if (const std::string* env = request.Query("environment")) filter.environment = *env;
   if (const std::string* status = request.Query("status")) {
-    if (*status == "healthy") filter.status = WebhookStatus::kHealthy;
-    else if (*status == "failing") filter.status = WebhookStatus::kFailing;
-    else if (*status == "disabled") filter.status = WebhookStatus::kDisabled;
-    else return ErrorResponse(Error::Invalid("status", "must be healthy, failing or disabled"));
+    filter.status = ParseWebhookStatus(*status);
+    if (!filter.status) return ErrorResponse(Error::Invalid("status", "must be healthy, failing or disabled"));
   }
   auto webhooks = store_.ListWebhooks(*account_id, filter, *page);
   if (!webhooks) return ErrorResponse(webhooks.error());

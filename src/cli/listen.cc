@@ -4,22 +4,22 @@
 #include <boost/asio.hpp>
 #include <csignal>
 #include <iostream>
-#include <mutex>
 
 #include "api/http_server.h"
 #include "cli/commands.h"
 #include "cli/delivery_check.h"
-#include "crypto/signing.h"
+#include "common/mutex.h"
 #include "common/time_util.h"
+#include "crypto/signing.h"
 
 namespace hookd {
 namespace {
 
-HttpResponse Verify(const HttpRequest& request, const std::string& secret, std::mutex& print_mu) {
+HttpResponse Verify(const HttpRequest& request, const std::string& secret, Mutex& print_mu) {
   const DeliveryVerdict verdict = CheckDelivery(request, secret, NowMs() / 1000);
   const bool verified = verdict == DeliveryVerdict::kVerified;
   {
-    std::lock_guard lock(print_mu);
+    MutexLock lock(&print_mu);
     std::cout << (verified ? "verified " : "REJECTED ") << request.method << " " << request.path
               << " event=" << request.Header("x-webhook-event") << " id=" << request.Header("webhook-id")
               << " attempt=" << request.Header("x-webhook-attempt") << "\n"
@@ -51,7 +51,7 @@ int RunListen(const std::vector<std::string>& args) {
   }
   boost::asio::io_context io(1);
   boost::asio::thread_pool workers(2);
-  std::mutex print_mu;
+  Mutex print_mu;
   auto handle = [&](const HttpRequest& r, Respond respond, const Offload& offload) {
     offload([&r, &secret, &print_mu, respond] { respond(Verify(r, secret, print_mu)); });  // printing may block
   };

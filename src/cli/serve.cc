@@ -12,7 +12,7 @@
 #include "cli/key_files.h"
 #include "common/log.h"
 #include "delivery/engine.h"
-#include "delivery/request_builder.h"
+#include "common/version.h"
 #include "store/retention.h"
 
 namespace hookd {

@@ -6,7 +6,8 @@
 
 #include <array>
 #include <chrono>
-#include <mutex>
+
+#include "common/mutex.h"
 
 namespace hookd {
 namespace {
@@ -14,10 +15,10 @@ namespace {
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 struct UlidState {
-  std::mutex mu;
-  uint64_t last_ms = 0;
-  uint64_t hi16 = 0;  // upper 16 of the 80 random bits
-  uint64_t lo64 = 0;  // lower 64 of the 80 random bits
+  Mutex mu;
+  uint64_t last_ms GUARDED_BY(mu) = 0;
+  uint64_t hi16 GUARDED_BY(mu) = 0;  // upper 16 of the 80 random bits
+  uint64_t lo64 GUARDED_BY(mu) = 0;  // lower 64 of the 80 random bits
 };
 
 UlidState& State() {
@@ -46,7 +47,7 @@ std::string NewId(std::string_view prefix) {
   uint64_t ms, hi, lo;
   {
     UlidState& s = State();
-    std::lock_guard lock(s.mu);
+    MutexLock lock(&s.mu);
     if (now > s.last_ms) {
       unsigned char rnd[10];
       RAND_bytes(rnd, sizeof rnd);

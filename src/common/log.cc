@@ -3,9 +3,9 @@
 
 #include <atomic>
 #include <cstdio>
-#include <mutex>
 
 #include "common/json.h"
+#include "common/mutex.h"
 #include "common/time_util.h"
 #include "common/utf8.h"
 
@@ -13,7 +13,7 @@ namespace hookd {
 namespace {
 
 std::atomic<bool> g_json{false};
-std::mutex g_mu;
+Mutex g_mu;
 
 const char* LevelName(LogLevel level) {
   switch (level) {
@@ -50,7 +50,7 @@ void Log(LogLevel level, std::string_view message, const LogFields& fields) {
     line += "\n";
   }
   if (!IsValidUtf8(line)) line = ToValidUtf8(line);
-  std::lock_guard lock(g_mu);
+  MutexLock lock(&g_mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
 }

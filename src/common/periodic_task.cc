@@ -12,16 +12,19 @@ PeriodicTask::PeriodicTask(std::string name, std::chrono::milliseconds interval,
 
 PeriodicTask::~PeriodicTask() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   thread_.join();
 }
 
 bool PeriodicTask::Pause(std::chrono::milliseconds duration) {
-  std::unique_lock lock(mu_);
-  return !cv_.wait_for(lock, duration, [this] { return stopping_; });
+  const auto deadline = std::chrono::steady_clock::now() + duration;
+  MutexLock lock(&mu_);
+  while (!stopping_ && cv_.WaitUntil(deadline)) {
+  }
+  return !stopping_;
 }
 
 void PeriodicTask::Loop() {

@@ -5,11 +5,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
+
+#include "common/mutex.h"
 
 namespace hookd {
 
@@ -34,9 +34,9 @@ class PeriodicTask {
   std::chrono::milliseconds interval_;
   Task task_;
   bool run_on_stop_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
+  Mutex mu_;
+  CondVar cv_{&mu_};
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

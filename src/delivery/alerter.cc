@@ -71,28 +71,28 @@ Alerter::Alerter(Store& store, SmtpSettings smtp) : store_(store), smtp_(std::mo
 
 Alerter::~Alerter() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   thread_.join();
 }
 
 void Alerter::WebhookDisabled(const std::string& webhook_id, const std::string& reason) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     queue_.push_back({webhook_id, reason});
   }
-  cv_.notify_one();
+  cv_.Signal();
 }
 
 void Alerter::Loop() {
   pthread_setname_np(pthread_self(), "hookd-alerter");
   for (;;) {
-    Pending alert;
+    QueuedAlert alert;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(&mu_);
+      while (!stopping_ && queue_.empty()) cv_.Wait();
       if (queue_.empty()) return;
       alert = std::move(queue_.front());
       queue_.pop_front();
@@ -101,7 +101,7 @@ void Alerter::Loop() {
   }
 }
 
-void Alerter::Send(const Pending& alert) {
+void Alerter::Send(const QueuedAlert& alert) {
   auto webhook = store_.GetWebhookById(alert.webhook_id);
   if (!webhook) return;
   auto account = store_.GetAccount(webhook->account_id);

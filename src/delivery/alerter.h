@@ -3,12 +3,11 @@
 // engine never waits on mail. Thread-safe; Notify never blocks on I/O.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "common/mutex.h"
 #include "store/store.h"
 
 namespace hookd {
@@ -31,19 +30,19 @@ class Alerter {
   void WebhookDisabled(const std::string& webhook_id, const std::string& reason);
 
  private:
-  struct Pending {
+  struct QueuedAlert {
     std::string webhook_id;
     std::string reason;
   };
   void Loop();
-  void Send(const Pending& alert);
+  void Send(const QueuedAlert& alert);
 
   Store& store_;
   SmtpSettings smtp_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Pending> queue_;  // guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
+  Mutex mu_;
+  CondVar cv_{&mu_};
+  std::deque<QueuedAlert> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -1,10 +1,12 @@
 // Scheduler loop: run posted tasks, move due deliveries from the timer heap to their webhook's ready set, let each
 // runnable webhook start what its rate limit, concurrency cap, circuit and order allow, then let the client wait for
 // sockets until the next timer or a wakeup.
-#include <pthread.h>
 #include "delivery/engine.h"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <cassert>
 
 #include "common/ids.h"
 #include "common/log.h"
@@ -38,7 +40,7 @@ DeliveryEngine::~DeliveryEngine() { Stop(); }
 
 Status DeliveryEngine::Start() {
   Status st = store_.ForEachUnfinishedDelivery([this](const DueDelivery& d) {
-    Job job;
+    DeliveryJob job;
     job.delivery_id = d.delivery_id;
     job.event_id = d.event_id;
     job.attempts_made = d.attempt_count;
@@ -54,7 +56,7 @@ Status DeliveryEngine::Start() {
 
 void DeliveryEngine::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (stopping_) return;
     stopping_ = true;
   }
@@ -66,7 +68,7 @@ void DeliveryEngine::Stop() {
 void DeliveryEngine::Post(std::function<void()> task) {
   bool was_empty;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     was_empty = inbox_.empty();
     inbox_.push_back(std::move(task));
   }
@@ -75,12 +77,12 @@ void DeliveryEngine::Post(std::function<void()> task) {
 }
 
 void DeliveryEngine::Enqueue(const std::vector<AcceptedEvent>& accepted) {
-  std::vector<std::pair<std::string, Job>> jobs;
+  std::vector<std::pair<std::string, DeliveryJob>> jobs;
   for (const AcceptedEvent& a : accepted) {
     if (a.replayed || a.deliveries.empty()) continue;
     auto event = std::make_shared<const Event>(a.event);
     for (const Delivery& d : a.deliveries) {
-      Job job;
+      DeliveryJob job;
       job.delivery_id = d.id;
       job.due_ms = d.next_attempt_at_ms.value_or(d.created_at_ms);
       job.event_created_ms = a.event.created_at_ms;
@@ -92,9 +94,9 @@ void DeliveryEngine::Enqueue(const std::vector<AcceptedEvent>& accepted) {
 }
 
 void DeliveryEngine::EnqueueDeliveries(const std::vector<Delivery>& deliveries) {
-  std::vector<std::pair<std::string, Job>> jobs;
+  std::vector<std::pair<std::string, DeliveryJob>> jobs;
   for (const Delivery& d : deliveries) {
-    Job job;
+    DeliveryJob job;
     job.delivery_id = d.id;
     job.event_id = d.event_id;
     job.attempts_made = d.attempt_count;
@@ -104,7 +106,7 @@ void DeliveryEngine::EnqueueDeliveries(const std::vector<Delivery>& deliveries) 
   PostJobs(std::move(jobs));
 }
 
-void DeliveryEngine::PostJobs(std::vector<std::pair<std::string, Job>> jobs) {
+void DeliveryEngine::PostJobs(std::vector<std::pair<std::string, DeliveryJob>> jobs) {
   if (jobs.empty()) return;
   Post([this, jobs = std::move(jobs)]() mutable {
     for (auto& [webhook_id, job] : jobs) Add(webhook_id, std::move(job));
@@ -125,7 +127,7 @@ std::future<OutboundResponse> DeliveryEngine::SendNow(OutboundRequest request) {
   auto future = promise->get_future();
   bool stopping;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stopping = stopping_;
   }
   if (stopping) {
@@ -141,7 +143,7 @@ std::future<OutboundResponse> DeliveryEngine::SendNow(OutboundRequest request) {
 }
 
 bool DeliveryEngine::IsInFlight(const std::string& delivery_id) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return in_flight_.contains(UlidValue(delivery_id));
 }
 
@@ -158,10 +160,11 @@ DeliveryEngine::WebhookState& DeliveryEngine::State(const std::string& webhook_i
   return *it->second;
 }
 
-void DeliveryEngine::Add(const std::string& webhook_id, Job job) {
+void DeliveryEngine::Add(const std::string& webhook_id, DeliveryJob job) {
+  engine_thread_.AssertOnOwner();
   job.order = UlidValue(job.delivery_id);
   if (auto known = slot_by_id_.find(job.order); known != slot_by_id_.end()) {
-    Job& existing = slots_[known->second];
+    DeliveryJob& existing = slots_[known->second];
     if (existing.stage == Stage::kScheduled && job.due_ms < existing.due_ms) {
       existing.due_ms = job.due_ms;
       Schedule(known->second);
@@ -176,7 +179,7 @@ void DeliveryEngine::Add(const std::string& webhook_id, Job job) {
     slot = static_cast<JobSlot>(slots_.size());
     slots_.emplace_back();
   }
-  Job& stored = slots_[slot];
+  DeliveryJob& stored = slots_[slot];
   job.generation = stored.generation;  // the slot's count goes on, so references to its previous job stay stale
   job.ws = &State(webhook_id);
   job.live = true;
@@ -187,7 +190,8 @@ void DeliveryEngine::Add(const std::string& webhook_id, Job job) {
 }
 
 void DeliveryEngine::Schedule(JobSlot slot) {
-  Job& job = slots_[slot];
+  engine_thread_.AssertOnOwner();
+  DeliveryJob& job = slots_[slot];
   ++job.generation;
   if (job.due_ms <= NowMs()) return MakeReady(slot);  // a fresh delivery, usually: no timer-heap round trip
   job.stage = Stage::kScheduled;
@@ -196,7 +200,7 @@ void DeliveryEngine::Schedule(JobSlot slot) {
 }
 
 void DeliveryEngine::MakeReady(JobSlot slot) {
-  Job& job = slots_[slot];
+  DeliveryJob& job = slots_[slot];
   job.stage = Stage::kReady;
   job.ws->ready.emplace_back(slot, job.generation);
   MarkRunnable(*job.ws);
@@ -208,12 +212,13 @@ void DeliveryEngine::WakeWebhookAt(WebhookState& ws, int64_t at_ms) {
 }
 
 void DeliveryEngine::Forget(JobSlot slot) {
-  Job& job = slots_[slot];
+  engine_thread_.AssertOnOwner();
+  DeliveryJob& job = slots_[slot];
   if (!job.live) return;
   if (job.ws->tracks_order) job.ws->unfinished.erase({job.order, slot});
   slot_by_id_.erase(job.order);
   const uint64_t next_generation = job.generation + 1;
-  job = Job{};
+  job = DeliveryJob{};
   job.generation = next_generation;
   free_slots_.push_back(slot);
 }
@@ -247,7 +252,7 @@ void DeliveryEngine::RunTimers(int64_t now) {
       MarkRunnable(*t.ws);
       continue;
     }
-    Job& job = slots_[t.slot];
+    DeliveryJob& job = slots_[t.slot];
     if (!job.live || job.generation != t.generation || job.stage != Stage::kScheduled) continue;
     MakeReady(t.slot);
   }
@@ -255,12 +260,13 @@ void DeliveryEngine::RunTimers(int64_t now) {
 
 void DeliveryEngine::Loop() {
   pthread_setname_np(pthread_self(), "hookd-engine");
+  engine_thread_.Bind();
   int64_t stop_deadline = 0;
   for (;;) {
     std::vector<std::function<void()>> tasks;
     bool stopping;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       tasks.swap(inbox_);
       stopping = stopping_;
     }
@@ -366,7 +372,7 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
 DeliveryEngine::JobSlot DeliveryEngine::NextReady(WebhookState& ws, bool ordered) {
   while (!ws.ready.empty()) {  // drop entries whose job has moved on (started, rescheduled or forgotten)
     const auto [slot, generation] = ws.ready.front();
-    const Job& job = slots_[slot];
+    const DeliveryJob& job = slots_[slot];
     if (job.live && job.generation == generation && job.stage == Stage::kReady) break;
     ws.ready.pop_front();
   }
@@ -377,7 +383,9 @@ DeliveryEngine::JobSlot DeliveryEngine::NextReady(WebhookState& ws, bool ordered
 }
 
 void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
-  Job& job = slots_[slot];
+  engine_thread_.AssertOnOwner();
+  DeliveryJob& job = slots_[slot];
+  assert(job.live && job.stage == Stage::kReady);
   if (!job.event) {
     auto event = store_.GetEventById(job.event_id);
     if (!event) {
@@ -400,8 +408,9 @@ void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
   job.stage = Stage::kInFlight;
   ++ws.in_flight;
   {
-    std::lock_guard lock(mu_);
-    in_flight_.insert(job.order);
+    MutexLock lock(&mu_);
+    [[maybe_unused]] const bool first = in_flight_.insert(job.order).second;
+    assert(first && "at most one attempt of a delivery is in flight");
   }
   metrics_.attempts_started.fetch_add(1, std::memory_order_relaxed);
   metrics_.attempts_in_flight.fetch_add(1, std::memory_order_relaxed);
@@ -412,7 +421,9 @@ void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
 
 void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundResponse response) {
   metrics_.attempts_in_flight.fetch_sub(1, std::memory_order_relaxed);
-  Job& job = slots_[slot];  // an in-flight job keeps its slot
+  engine_thread_.AssertOnOwner();
+  DeliveryJob& job = slots_[slot];
+  assert(job.live && job.stage == Stage::kInFlight && "an in-flight job keeps its slot");
   WebhookState& ws = *job.ws;
   --ws.in_flight;
   const int64_t now = NowMs();
@@ -467,7 +478,7 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
   record.attempt = std::move(attempt);
   // Not held for a bulk write: an ordered webhook's next delivery starts only once this is recorded, and a webhook
   // being disabled is parked only then.
-  record.awaited = (ws.settings && ws.settings->ordered) || record.disable_webhook;
+  record.urgent = (ws.settings && ws.settings->ordered) || record.disable_webhook;
 
   unrecorded_.push_back(std::move(record));
   unrecorded_slots_.push_back(slot);
@@ -495,10 +506,12 @@ void DeliveryEngine::RecordFinishedAttempts() {
 
 void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     in_flight_.erase(outcome.order);
   }
-  Job& job = slots_[outcome.slot];  // an in-flight job keeps its slot until here
+  engine_thread_.AssertOnOwner();
+  DeliveryJob& job = slots_[outcome.slot];
+  assert(job.live && job.order == outcome.order && "an in-flight job keeps its slot until its outcome is recorded");
   if (!job.live || job.order != outcome.order) return;
   const std::string& delivery_id = job.delivery_id;
   WebhookState& ws = *job.ws;

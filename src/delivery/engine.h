@@ -9,8 +9,9 @@
 // of a delivery is in flight; a retry is scheduled only after the failed attempt's record is durable; a succeeded
 // delivery is forgotten and never sent again.
 //
-// Threading: one engine thread owns all scheduling state and the HTTP client. The public methods are
-// thread-safe, never block on I/O (SendNow's future does), and hand their work to the engine thread.
+// Threading: one engine thread owns all scheduling state and the HTTP client (checked by engine_thread_ in debug
+// builds; the invariants above are asserted there too). The public methods are thread-safe, never block on I/O
+// (SendNow's future does), and hand their work to the engine thread.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +19,6 @@
 #include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -29,6 +29,8 @@
 
 #include "common/ids.h"
 #include "common/metrics.h"
+#include "common/mutex.h"
+#include "common/thread_checker.h"
 #include "delivery/alerter.h"
 #include "delivery/http_client.h"
 #include "delivery/request_builder.h"
@@ -82,7 +84,7 @@ class DeliveryEngine {
   // older reference to it stale.
   using JobSlot = uint32_t;
   static constexpr JobSlot kNoJob = UINT32_MAX;
-  struct Job {
+  struct DeliveryJob {
     std::string delivery_id;
     std::string event_id;  // only while `event` is not loaded (resumed deliveries, manual retries)
     UlidKey order = 0;  // the delivery id's ULID value: creation order
@@ -125,9 +127,9 @@ class DeliveryEngine {
   void Loop();
   void RunTimers(int64_t now);
   // Takes on a delivery of `webhook_id` (a job the engine already knows may only be moved up).
-  void Add(const std::string& webhook_id, Job job);
+  void Add(const std::string& webhook_id, DeliveryJob job);
   // Jobs made on another thread, with their webhooks' ids, for Add on the engine thread.
-  void PostJobs(std::vector<std::pair<std::string, Job>> jobs);
+  void PostJobs(std::vector<std::pair<std::string, DeliveryJob>> jobs);
   // Queues the job for its due time: on its webhook's ready queue if due, else on the timer heap.
   void Schedule(JobSlot slot);
   // Puts a due job on its webhook's ready queue and makes the webhook runnable.
@@ -166,8 +168,9 @@ class DeliveryEngine {
   RetryPolicy retry_policy_;
   HttpClient client_;  // engine thread only
 
-  // Engine-thread state.
-  std::deque<Job> slots_;                                  // stable addresses as it grows
+  // Engine-thread state (and Start's, before the thread runs).
+  ThreadChecker engine_thread_;
+  std::deque<DeliveryJob> slots_;                                  // stable addresses as it grows
   std::vector<JobSlot> free_slots_;
   std::unordered_map<UlidKey, JobSlot, UlidKeyHash> slot_by_id_;  // every live job, by its delivery id's value
   std::vector<Timer> timers_;                              // min-heap on due_ms
@@ -178,10 +181,10 @@ class DeliveryEngine {
   std::mt19937_64 rng_;
 
   // Shared with other threads.
-  mutable std::mutex mu_;
-  std::vector<std::function<void()>> inbox_;   // guarded by mu_
-  std::unordered_set<UlidKey, UlidKeyHash> in_flight_;  // delivery id values; guarded by mu_
-  bool stopping_ = false;                      // guarded by mu_
+  mutable Mutex mu_;
+  std::vector<std::function<void()>> inbox_ GUARDED_BY(mu_);
+  std::unordered_set<UlidKey, UlidKeyHash> in_flight_ GUARDED_BY(mu_);  // delivery id values
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -24,6 +24,7 @@
 #include <boost/url/parse.hpp>
 
 #include "common/text.h"
+#include "common/thread_checker.h"
 #include "delivery/delivery_target.h"
 #include "delivery/response_reader.h"
 #include "delivery/ssrf_guard.h"
@@ -104,6 +105,7 @@ struct HttpClient::Impl {
   void CloseStaleIdle();
 
   HttpClientOptions options;
+  ThreadChecker owner;  // Start and Poll
   // Declared before everything holding sockets: destroyed last.
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> keep_running = asio::make_work_guard(io);
@@ -126,6 +128,7 @@ HttpClient::~HttpClient() {
 size_t HttpClient::InFlight() const { return impl_->in_flight; }
 
 void HttpClient::Start(OutboundRequest request, Done done) {
+  impl_->owner.AssertOnOwner();
   ++impl_->in_flight;
   asio::co_spawn(impl_->io, impl_->Run(std::move(request)),
                  [impl = impl_.get(), done = std::move(done)](std::exception_ptr failure, OutboundResponse response) {
@@ -144,6 +147,7 @@ void HttpClient::Start(OutboundRequest request, Done done) {
 }
 
 void HttpClient::Poll(int timeout_ms) {
+  impl_->owner.AssertOnOwner();
   asio::io_context& io = impl_->io;
   if (timeout_ms > 0) io.run_one_for(std::chrono::milliseconds(timeout_ms));
   for (int i = 0; i < kMaxHandlersPerPoll && io.poll_one() > 0; ++i) {

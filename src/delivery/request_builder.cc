@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/json.h"
+#include "common/version.h"
 #include "crypto/encoding.h"
 #include "crypto/signing.h"
 #include "domain/payload.h"

@@ -14,8 +14,6 @@
 
 namespace hookd {
 
-inline constexpr const char* kVersion = "0.1.0";
-
 // A webhook's signing keys, decoded and keyed once (the engine keeps one per webhook and rebuilds it when the
 // webhook changes). One object must not be used by two threads at once.
 struct DeliverySigningKeys {

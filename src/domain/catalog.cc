@@ -133,7 +133,7 @@ EventCatalog::EventCatalog() {
 
 bool EventCatalog::Contains(std::string_view type) const {
   if (IsBuiltIn(type)) return true;
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   for (const EventType& t : custom_) {
     if (t.type == type) return true;
   }
@@ -160,14 +160,14 @@ bool EventCatalog::IsValidSubscription(std::string_view pattern) const {
 
 std::vector<EventType> EventCatalog::All() const {
   std::vector<EventType> all = builtin_;
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   all.insert(all.end(), custom_.begin(), custom_.end());
   return all;
 }
 
 void EventCatalog::SetCustomTypes(std::vector<EventType> custom) {
   for (EventType& t : custom) t.custom = true;
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   custom_ = std::move(custom);
 }
 

@@ -3,10 +3,11 @@
 #pragma once
 
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace hookd {
 
@@ -33,11 +34,12 @@ class EventCatalog {
 
  private:
   std::vector<EventType> builtin_;
-  mutable std::shared_mutex mu_;
-  std::vector<EventType> custom_;  // guarded by mu_
+  mutable SharedMutex mu_;
+  std::vector<EventType> custom_ GUARDED_BY(mu_);
 };
 
 // Event type names: lowercase letters, digits, '_' and '.', 3..128 chars, at least one '.', no empty segment.
 [[nodiscard]] bool IsWellFormedEventType(std::string_view type);
 
 }  // namespace hookd
+

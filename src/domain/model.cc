@@ -28,6 +28,13 @@ const char* ToString(WebhookStatus s) {
   return "healthy";
 }
 
+std::optional<WebhookStatus> ParseWebhookStatus(std::string_view s) {
+  if (s == "healthy") return WebhookStatus::kHealthy;
+  if (s == "failing") return WebhookStatus::kFailing;
+  if (s == "disabled") return WebhookStatus::kDisabled;
+  return std::nullopt;
+}
+
 const char* ToString(CircuitState s) {
   switch (s) {
     case CircuitState::kClosed: return "closed";
@@ -37,10 +44,11 @@ const char* ToString(CircuitState s) {
   return "closed";
 }
 
-CircuitState ParseCircuitState(std::string_view s) {
+std::optional<CircuitState> ParseCircuitState(std::string_view s) {
+  if (s == "closed") return CircuitState::kClosed;
   if (s == "open") return CircuitState::kOpen;
   if (s == "half_open") return CircuitState::kHalfOpen;
-  return CircuitState::kClosed;
+  return std::nullopt;
 }
 
 const char* ToString(DeliveryStatus s) {

@@ -34,10 +34,11 @@ enum class PayloadFormat { kStandard, kEventData, kEventPayload };
 
 enum class WebhookStatus { kHealthy, kFailing, kDisabled };
 [[nodiscard]] const char* ToString(WebhookStatus s);
+[[nodiscard]] std::optional<WebhookStatus> ParseWebhookStatus(std::string_view s);
 
 enum class CircuitState { kClosed, kOpen, kHalfOpen };
 [[nodiscard]] const char* ToString(CircuitState s);
-[[nodiscard]] CircuitState ParseCircuitState(std::string_view s);
+[[nodiscard]] std::optional<CircuitState> ParseCircuitState(std::string_view s);
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 

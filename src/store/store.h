@@ -84,7 +84,8 @@ struct AttemptRecord {
   std::optional<int64_t> latency_ms;  // set on success
   bool disable_webhook = false;       // 410 Gone
   std::string disabled_reason;
-  bool awaited = false;  // the engine waits for it to go on with its webhook (ordered; being disabled)
+  // The engine waits for it to go on with its webhook (ordered; being disabled): written at once, never held.
+  bool urgent = false;
 };
 
 // A page of a bulk operation: what it changed, and where the next page starts (empty = done).
@@ -167,7 +168,7 @@ class Store {
   // Every delivery that is not finished, in due order, for the engine to resume after a start.
   virtual Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) = 0;
   // Records attempts (all or none) through the group commit without blocking; `done` runs once they are durable
-  // (or failed), on a store thread. Unless one of them is `awaited`, the store may hold them briefly to write many
+  // (or failed), on a store thread. Unless one of them is `urgent`, the store may hold them briefly to write many
   // outcomes in one transaction; reads of deliveries still see every outcome recorded before they began.
   virtual void RecordAttemptsAsync(std::vector<AttemptRecord> records, std::function<void(Status)> done) = 0;
   // Persists a webhook's circuit state and the status it implies (a disabled webhook stays disabled). Async.

@@ -4,6 +4,7 @@
 #include "common/json.h"
 #include "crypto/signing.h"
 #include "delivery/http_client.h"
+#include "common/version.h"
 #include "delivery/request_builder.h"
 #include "delivery/ssrf_guard.h"
 

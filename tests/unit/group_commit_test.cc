@@ -130,7 +130,7 @@ TEST_F(GroupCommitTest, BulkJobsWaitUntilAnOrderedJobNeedsThemButIndependentOnes
   using Timing = GroupCommitWriter::Timing;
   HoldBulkJobsFor(std::chrono::hours(1));
   std::future<Status> bulk = SubmitInsert(1, Timing::kBulk);
-  EXPECT_TRUE(writer_->BulkWaiting());
+  EXPECT_TRUE(writer_->HoldsBulkJobs());
 
   ASSERT_TRUE(SubmitInsert(2, Timing::kIndependent).get().has_value());  // committed ahead of the bulk job
   EXPECT_EQ(bulk.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
@@ -145,7 +145,7 @@ TEST_F(GroupCommitTest, BulkJobsWaitUntilAnOrderedJobNeedsThemButIndependentOnes
   EXPECT_EQ(seen, 1);
   EXPECT_EQ(bulk.wait_for(std::chrono::milliseconds(0)), std::future_status::ready);
   EXPECT_TRUE(bulk.get().has_value());
-  EXPECT_FALSE(writer_->BulkWaiting());
+  EXPECT_FALSE(writer_->HoldsBulkJobs());
 }
 
 TEST_F(GroupCommitTest, ABulkJobCommitsOnceItsDelayHasPassed) {

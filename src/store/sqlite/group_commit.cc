@@ -22,28 +22,28 @@ GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, std::function
 
 GroupCommitWriter::~GroupCommitWriter() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   thread_.join();
 }
 
 void GroupCommitWriter::Submit(Job job, Done done, Timing timing) {
   bool wake = true;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (timing == Timing::kBulk && bulk_delay_.count() > 0) {
       wake = bulk_.empty();  // the writer learns the deadline from the oldest; later ones share it
       bulk_.push_back({{std::move(job), std::move(done), false}, Clock::now()});
-      bulk_waiting_.store(bulk_.size(), std::memory_order_release);
+      bulk_held_.store(bulk_.size(), std::memory_order_release);
     } else {
       const bool ordered = timing != Timing::kIndependent;
       ordered_queued_ += ordered;
       queue_.push_back({std::move(job), std::move(done), ordered});
     }
   }
-  if (wake) cv_.notify_one();
+  if (wake) cv_.Signal();
 }
 
 Status GroupCommitWriter::Run(Job job) {
@@ -59,7 +59,8 @@ void GroupCommitWriter::Flush() {
 
 void GroupCommitWriter::Loop() {
   pthread_setname_np(pthread_self(), "hookd-writer");
-  std::vector<Pending> group;
+  writer_thread_.Bind();
+  std::vector<QueuedJob> group;
   std::vector<Status> results;
   while (TakeGroup(group)) {
     results.clear();
@@ -75,23 +76,26 @@ void GroupCommitWriter::Loop() {
   }
 }
 
-bool GroupCommitWriter::TakeGroup(std::vector<Pending>& group) {
-  std::unique_lock lock(mu_);
-  const auto bulk_due = [this] { return !bulk_.empty() && Clock::now() >= bulk_.front().queued_at + bulk_delay_; };
-  while (!stopping_ && queue_.empty() && !bulk_due()) {
+bool GroupCommitWriter::BulkDue() const {
+  return !bulk_.empty() && Clock::now() >= bulk_.front().queued_at + bulk_delay_;
+}
+
+bool GroupCommitWriter::TakeGroup(std::vector<QueuedJob>& group) {
+  MutexLock lock(&mu_);
+  while (!stopping_ && queue_.empty() && !BulkDue()) {
     if (bulk_.empty()) {
-      cv_.wait(lock);
+      cv_.Wait();
     } else {
-      cv_.wait_until(lock, bulk_.front().queued_at + bulk_delay_);
+      (void)cv_.WaitUntil(bulk_.front().queued_at + bulk_delay_);
     }
   }
   if (queue_.empty() && bulk_.empty()) return false;  // stopping, and drained
-  if (stopping_ || ordered_queued_ > 0 || bulk_due()) {
+  if (stopping_ || ordered_queued_ > 0 || BulkDue()) {
     while (!bulk_.empty() && group.size() < kMaxGroup) {
-      group.push_back(std::move(bulk_.front().pending));
+      group.push_back(std::move(bulk_.front().queued));
       bulk_.pop_front();
     }
-    bulk_waiting_.store(bulk_.size(), std::memory_order_release);
+    bulk_held_.store(bulk_.size(), std::memory_order_release);
   }
   while (!queue_.empty() && group.size() < kMaxGroup) {
     if (queue_.front().ordered && !bulk_.empty()) break;  // a bulk job queued before it did not fit: next group
@@ -102,7 +106,8 @@ bool GroupCommitWriter::TakeGroup(std::vector<Pending>& group) {
   return true;
 }
 
-Status GroupCommitWriter::RunJob(Pending& p) {
+Status GroupCommitWriter::RunJob(QueuedJob& p) {
+  writer_thread_.AssertOnOwner();
   try {
     return p.job(*db_);
   } catch (const std::exception& e) {
@@ -110,13 +115,14 @@ Status GroupCommitWriter::RunJob(Pending& p) {
   }
 }
 
-bool GroupCommitWriter::RunGroup(std::vector<Pending>& group, std::vector<Status>& results, bool isolate_jobs) {
+bool GroupCommitWriter::RunGroup(std::vector<QueuedJob>& group, std::vector<Status>& results, bool isolate_jobs) {
+  writer_thread_.AssertOnOwner();
   const Status begin = db_->Prepare("BEGIN IMMEDIATE").Run();
   if (!begin) {
     results.assign(group.size(), begin);
     return true;
   }
-  for (Pending& p : group) {
+  for (QueuedJob& p : group) {
     if (!isolate_jobs) {
       Status st = RunJob(p);
       if (!st) {  // the fast path is over: undo the group and run it again with each job in a savepoint

@@ -13,17 +13,17 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/result.h"
+#include "common/thread_checker.h"
 #include "store/sqlite/database.h"
 
 namespace hookd::sqlite {
@@ -56,41 +56,44 @@ class GroupCommitWriter {
   // Blocks until everything queued before the call is durable.
   void Flush();
 
-  // Whether bulk jobs are waiting for a group (a reader that must see them runs an ordered job first).
-  [[nodiscard]] bool BulkWaiting() const { return bulk_waiting_.load(std::memory_order_acquire) > 0; }
+  // Whether bulk jobs are held for a group (a reader that must see them runs an ordered job first).
+  [[nodiscard]] bool HoldsBulkJobs() const { return bulk_held_.load(std::memory_order_acquire) > 0; }
 
   // How many transactions have been committed (for tests and metrics).
   [[nodiscard]] uint64_t GroupsCommitted() const { return groups_committed_.load(); }
 
  private:
   using Clock = std::chrono::steady_clock;
-  struct Pending {
+  struct QueuedJob {
     Job job;
     Done done;
     bool ordered = true;
   };
-  struct Bulk {
-    Pending pending;
+  struct HeldJob {
+    QueuedJob queued;
     Clock::time_point queued_at;
   };
   void Loop();
   // Waits for work, then moves the next group into `group`; false once stopping and drained.
-  bool TakeGroup(std::vector<Pending>& group);
-  Status RunJob(Pending& p);
+  bool TakeGroup(std::vector<QueuedJob>& group) EXCLUDES(mu_);
+  // Whether the oldest held bulk job has waited its `bulk_delay`.
+  bool BulkDue() const REQUIRES(mu_);
+  Status RunJob(QueuedJob& p);
   // Runs `group` in one transaction, filling `results`. Without `isolate_jobs`, returns false (having rolled
   // back, with `results` partial) as soon as a job fails.
-  bool RunGroup(std::vector<Pending>& group, std::vector<Status>& results, bool isolate_jobs);
+  bool RunGroup(std::vector<QueuedJob>& group, std::vector<Status>& results, bool isolate_jobs);
 
   std::unique_ptr<Database> db_;  // used only by the writer thread
+  ThreadChecker writer_thread_;
   std::function<void()> on_rollback_;
-  std::mutex mu_;
-  std::condition_variable cv_;
+  Mutex mu_;
+  CondVar cv_{&mu_};
   const std::chrono::milliseconds bulk_delay_;
-  std::deque<Pending> queue_;  // guarded by mu_
-  std::deque<Bulk> bulk_;      // guarded by mu_; oldest first
-  size_t ordered_queued_ = 0;  // guarded by mu_: kOrdered jobs in queue_, each of which takes bulk_ along
-  bool stopping_ = false;      // guarded by mu_
-  std::atomic<size_t> bulk_waiting_{0};  // bulk_.size(), readable without the lock
+  std::deque<QueuedJob> queue_ GUARDED_BY(mu_);
+  std::deque<HeldJob> bulk_ GUARDED_BY(mu_);  // oldest first
+  size_t ordered_queued_ GUARDED_BY(mu_) = 0;  // kOrdered jobs in queue_, each of which takes bulk_ along
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::atomic<size_t> bulk_held_{0};  // bulk_.size(), readable without the lock
   std::atomic<uint64_t> groups_committed_{0};
   std::thread thread_;
 };

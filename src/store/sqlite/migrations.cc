@@ -111,7 +111,7 @@ CREATE TABLE event_types (
   created_at INTEGER NOT NULL
 );
 )sql",
-      // 2: deliveries written once (see deferred_deliveries.h): an event's deliveries that have no row yet.
+      // 2: deliveries written once (see awaiting_deliveries.h): an event's deliveries that have no row yet.
       R"sql(
 CREATE TABLE events_awaiting_deliveries (
   event_id TEXT PRIMARY KEY,

@@ -171,10 +171,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
       new SqliteStore(path, SecretCipher(master_key), std::move(*db), outcome_batch_delay));
   store->checkpointer_ = std::make_unique<Checkpointer>(std::move(*checkpoint_db));
   // After a crash, deliveries accepted but not yet written get their pending rows before anything reads them.
-  if (auto st = store->WriteWaitingDeliveries(); !st) return Fail(st.error());
+  if (auto st = store->WriteAwaitingDeliveries(); !st) return Fail(st.error());
   SqliteStore* self = store.get();
-  store->waiting_writer_ = std::make_unique<PeriodicTask>("hookd-waiting", std::chrono::milliseconds(250),
-                                                          [self](PeriodicTask&) { self->SweepWaitingDeliveries(); });
+  store->awaiting_sweep_ = std::make_unique<PeriodicTask>("hookd-awaiting", std::chrono::milliseconds(250),
+                                                          [self](PeriodicTask&) { self->SweepAwaitingDeliveries(); });
   return store;
 }
 
@@ -183,53 +183,53 @@ SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<
     : path_(std::move(path)),
       cipher_(std::move(cipher)),
       // A rolled-back group may have filled the match cache from rows that never existed, and the map of
-      // deliveries waiting for their rows no longer matches the database.
+      // deliveries awaiting their rows no longer matches the database.
       writer_(std::make_unique<GroupCommitWriter>(
           std::move(write_db),
           [this] {
             match_cache_.clear();
-            deferred_.OnRollback();
+            awaiting_.OnRollback();
           },
           outcome_batch_delay)) {}
 
 SqliteStore::~SqliteStore() {
-  waiting_writer_.reset();
+  awaiting_sweep_.reset();
   writer_.reset();
   checkpointer_.reset();
 }
 
-void SqliteStore::SweepWaitingDeliveries() {
-  if (!deferred_.MaybeAwaiting() || writing_waiting_.exchange(true)) return;
+void SqliteStore::SweepAwaitingDeliveries() {
+  if (!awaiting_.MaybeAwaiting() || sweeping_awaiting_.exchange(true)) return;
   auto emptied_as_of = std::make_shared<std::optional<uint64_t>>();
   writer_->Submit(
       [this, emptied_as_of](Database& db) -> Status {
         emptied_as_of->reset();
-        const uint64_t changes = deferred_.Changes();
-        if (auto st = deferred_.WriteWaiting(db, NowMs() - kDeliveryRowDelayMs); !st) return st;
-        auto left = deferred_.AnyAwaiting(db);
+        const uint64_t changes = awaiting_.Changes();
+        if (auto st = awaiting_.WriteAwaitingAsPending(db, NowMs() - kDeliveryRowDelayMs); !st) return st;
+        auto left = awaiting_.AnyAwaiting(db);
         if (!left) return Fail(left.error());
         if (!*left) *emptied_as_of = changes;
         return Ok();
       },
       [this, emptied_as_of](const Status& st) {
-        if (st && *emptied_as_of) deferred_.WrittenThrough(**emptied_as_of);  // committed, and nothing waits
-        writing_waiting_.store(false);
+        if (st && *emptied_as_of) awaiting_.WrittenThrough(**emptied_as_of);  // committed, and nothing waits
+        sweeping_awaiting_.store(false);
       });
 }
 
-Status SqliteStore::WriteWaitingDeliveries() {
+Status SqliteStore::WriteAwaitingDeliveries() {
   // Skipped only when no delivery lacks its row and no outcome is held for a bulk write (the job below, being
   // ordered, commits those first).
-  if (!deferred_.MaybeAwaiting() && !writer_->BulkWaiting()) return Ok();
+  if (!awaiting_.MaybeAwaiting() && !writer_->HoldsBulkJobs()) return Ok();
   uint64_t changes = 0;
   if (auto st = writer_->Run([this, &changes](Database& db) {
-        changes = deferred_.Changes();
-        return deferred_.WriteWaiting(db);
+        changes = awaiting_.Changes();
+        return awaiting_.WriteAwaitingAsPending(db);
       });
       !st) {
     return st;
   }
-  deferred_.WrittenThrough(changes);  // committed: readers may skip the barrier until the next deferral
+  awaiting_.WrittenThrough(changes);  // committed: readers may skip the barrier until the next addition
   return Ok();
 }
 
@@ -237,7 +237,7 @@ template <class Fn>
 auto SqliteStore::WithReader(Fn&& fn) -> decltype(fn(std::declval<Database&>())) {
   std::unique_ptr<Database> db;
   {
-    std::lock_guard lock(readers_mu_);
+    MutexLock lock(&readers_mu_);
     if (!idle_readers_.empty()) {
       db = std::move(idle_readers_.back());
       idle_readers_.pop_back();
@@ -249,7 +249,7 @@ auto SqliteStore::WithReader(Fn&& fn) -> decltype(fn(std::declval<Database&>()))
     db = std::move(*opened);
   }
   auto result = fn(*db);
-  std::lock_guard lock(readers_mu_);
+  MutexLock lock(&readers_mu_);
   idle_readers_.push_back(std::move(db));
   return result;
 }
@@ -307,7 +307,7 @@ Result<Account> SqliteStore::UpdateAccount(const Account& account) {
 
 Status SqliteStore::DeleteAccount(const std::string& id) {
   return writer_->Run([&](Database& db) -> Status {
-    if (auto st = deferred_.WriteWaiting(db); !st) return st;
+    if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
     if (auto r = db.Prepare("DELETE FROM accounts WHERE id = ?").Bind(1, id).Run(); !r) return r;
     if (db.Changes() == 0) return Fail(Error::NotFound("account not found"));
     InvalidateMatchInfo(id);
@@ -395,12 +395,12 @@ Result<Webhook> SqliteStore::ReadWebhook(Database& db, const char* sql, const st
     w.previous_secret = *previous;
     w.previous_secret_expires_at_ms = q.Int(15);
   }
-  const std::string status = q.Text(16);
-  w.status = status == "disabled" ? WebhookStatus::kDisabled
-             : status == "failing" ? WebhookStatus::kFailing
-                                   : WebhookStatus::kHealthy;
+  const auto status = ParseWebhookStatus(q.Text(16));
+  const auto circuit = ParseCircuitState(q.Text(18));
+  if (!status || !circuit) return Fail(Error::Internal("webhook " + w.id + " has an unknown status or circuit state"));
+  w.status = *status;
   w.disabled_reason = q.Text(17);
-  w.circuit = ParseCircuitState(q.Text(18));
+  w.circuit = *circuit;
   w.created_at_ms = q.Int(19);
   w.updated_at_ms = q.Int(20);
   return w;
@@ -451,8 +451,10 @@ Result<Webhook> SqliteStore::GetWebhookById(const std::string& id) {
 
 Result<Page<Webhook>> SqliteStore::ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
                                                  const PageRequest& page) {
-  // Ids first (cheap), then each webhook in full; the event filter needs the pattern list, so it runs here.
-  auto ids = WithReader([&](Database& db) -> Result<std::vector<std::string>> {
+  // Ids first (cheap), then each webhook in full on the same connection; the event filter needs the pattern list,
+  // so it runs here. A webhook that fails to load (its secret does not decrypt, say) fails the list: a list that
+  // silently left it out would hide it from its owner.
+  auto rows = WithReader([&](Database& db) -> Result<std::vector<Webhook>> {
     auto q = db.Prepare(
         "SELECT id, events FROM webhooks WHERE account_id = ?1 AND (?2 = '' OR id < ?2) "
         "AND (?3 < 0 OR active = ?3) AND (?4 = '' OR environment = ?4) AND (?5 = '' OR status = ?5) "
@@ -462,21 +464,22 @@ Result<Page<Webhook>> SqliteStore::ListWebhooks(const std::string& account_id, c
         .Bind(3, filter.active ? (*filter.active ? 1 : 0) : -1)
         .Bind(4, filter.environment)
         .Bind(5, filter.status ? ToString(*filter.status) : "");
-    std::vector<std::string> out;
-    while (static_cast<int>(out.size()) <= page.limit && q.Step()) {
+    std::vector<std::string> ids;
+    while (static_cast<int>(ids.size()) <= page.limit && q.Step()) {
       if (filter.event_type.empty() || MatchesAnyPattern(StringsFromJson(q.Text(1)), filter.event_type)) {
-        out.push_back(q.Text(0));
+        ids.push_back(q.Text(0));
       }
+    }
+    std::vector<Webhook> out;
+    for (const std::string& id : ids) {
+      auto w = ReadWebhook(db, WEBHOOK_SELECT "WHERE id = ?1 AND account_id = ?2", id, account_id);
+      if (!w) return Fail(w.error());
+      out.push_back(std::move(*w));
     }
     return out;
   });
-  if (!ids) return Fail(ids.error());
-  std::vector<Webhook> rows;
-  for (const std::string& id : *ids) {
-    auto w = GetWebhook(account_id, id);
-    if (w) rows.push_back(std::move(*w));
-  }
-  return MakePage(std::move(rows), page.limit, WebhookId);
+  if (!rows) return Fail(rows.error());
+  return MakePage(std::move(*rows), page.limit, WebhookId);
 }
 
 Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w) {
@@ -518,7 +521,7 @@ Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w) {
 
 Status SqliteStore::DeleteWebhook(const std::string& account_id, const std::string& id) {
   return writer_->Run([&](Database& db) -> Status {
-    if (auto st = deferred_.WriteWaiting(db); !st) return st;
+    if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
     auto r = db.Prepare("DELETE FROM webhooks WHERE id = ? AND account_id = ?").Bind(1, id).Bind(2, account_id).Run();
     if (!r) return r;
     if (db.Changes() == 0) return Fail(Error::NotFound("webhook not found"));
@@ -538,6 +541,7 @@ Status SqliteStore::DeleteWebhook(const std::string& account_id, const std::stri
 // ---- events ----
 
 const std::vector<SqliteStore::MatchInfo>& SqliteStore::MatchInfoFor(Database& db, const std::string& account_id) {
+  writer_thread_.AssertOnOwner();
   auto it = match_cache_.find(account_id);
   if (it != match_cache_.end()) return it->second;
   std::vector<MatchInfo> infos;
@@ -548,7 +552,10 @@ const std::vector<SqliteStore::MatchInfo>& SqliteStore::MatchInfoFor(Database& d
   return match_cache_.emplace(account_id, std::move(infos)).first->second;
 }
 
-void SqliteStore::InvalidateMatchInfo(const std::string& account_id) { match_cache_.erase(account_id); }
+void SqliteStore::InvalidateMatchInfo(const std::string& account_id) {
+  writer_thread_.AssertOnOwner();
+  match_cache_.erase(account_id);
+}
 
 Status SqliteStore::AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out) {
   Event& e = input.event;
@@ -589,7 +596,7 @@ Status SqliteStore::AcceptOne(Database& db, NewEvent& input, int64_t now_ms, Acc
   out.deliveries.reserve(targets.size());
   for (const std::string& webhook_id : targets) out.deliveries.push_back(NewDelivery(e, webhook_id, now_ms));
   // Durable through the event's awaiting row; each delivery's own row comes with its first outcome.
-  return deferred_.Defer(db, e, out.deliveries, now_ms);
+  return awaiting_.Add(db, e, out.deliveries, now_ms);
 }
 
 Delivery SqliteStore::NewDelivery(const Event& event, const std::string& webhook_id, int64_t now_ms) {
@@ -686,7 +693,7 @@ Result<Page<Event>> SqliteStore::ListEvents(const std::string& account_id, const
 
 Result<Page<Delivery>> SqliteStore::ListDeliveries(const std::string& account_id, const DeliveryFilter& filter,
                                                    const PageRequest& page) {
-  if (auto st = WriteWaitingDeliveries(); !st) return Fail(st.error());
+  if (auto st = WriteAwaitingDeliveries(); !st) return Fail(st.error());
   return WithReader([&](Database& db) -> Result<Page<Delivery>> {
     // Two statements so each can use its own index: one webhook's log, or the whole account's.
     auto q = filter.webhook_id.empty()
@@ -715,7 +722,7 @@ Result<Page<Delivery>> SqliteStore::ListDeliveries(const std::string& account_id
 }
 
 Result<Delivery> SqliteStore::GetDelivery(const std::string& account_id, const std::string& id) {
-  if (auto st = WriteWaitingDeliveries(); !st) return Fail(st.error());
+  if (auto st = WriteAwaitingDeliveries(); !st) return Fail(st.error());
   return WithReader([&](Database& db) -> Result<Delivery> {
     Delivery d;
     {
@@ -735,7 +742,7 @@ Result<Delivery> SqliteStore::GetDelivery(const std::string& account_id, const s
 }
 
 Result<std::vector<Delivery>> SqliteStore::ListDeliveriesOfEvent(const std::string& event_id) {
-  if (auto st = WriteWaitingDeliveries(); !st) return Fail(st.error());
+  if (auto st = WriteAwaitingDeliveries(); !st) return Fail(st.error());
   return WithReader([&](Database& db) -> Result<std::vector<Delivery>> {
     auto q = db.Prepare(DELIVERY_SELECT "WHERE event_id = ? ORDER BY id");
     q.Bind(1, event_id);
@@ -746,7 +753,7 @@ Result<std::vector<Delivery>> SqliteStore::ListDeliveriesOfEvent(const std::stri
 }
 
 Status SqliteStore::ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) {
-  if (auto st = WriteWaitingDeliveries(); !st) return st;
+  if (auto st = WriteAwaitingDeliveries(); !st) return st;
   return WithReader([&](Database& db) -> Status {
     auto q = db.Prepare(
         "SELECT d.id, d.webhook_id, d.event_id, d.attempt_count, COALESCE(d.next_attempt_at, d.created_at), "
@@ -762,9 +769,9 @@ Status SqliteStore::ForEachUnfinishedDelivery(const std::function<void(const Due
 
 void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, std::function<void(Status)> done) {
   // Outcomes touch every webhook's leaf of the delivery log: written in bulk, each leaf is rewritten once per batch
-  // rather than once per group. Records of different deliveries do not depend on one another, so an awaited one
+  // rather than once per group. Records of different deliveries do not depend on one another, so an urgent one
   // may commit ahead of those held.
-  const bool awaited = std::ranges::any_of(records, &AttemptRecord::awaited);
+  const bool urgent = std::ranges::any_of(records, &AttemptRecord::urgent);
   auto shared = std::make_shared<std::vector<AttemptRecord>>(std::move(records));
   writer_->Submit(
       [this, shared](Database& db) -> Status {
@@ -773,14 +780,14 @@ void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, std::f
         }
         return Ok();
       },
-      std::move(done), awaited ? GroupCommitWriter::Timing::kIndependent : GroupCommitWriter::Timing::kBulk);
+      std::move(done), urgent ? GroupCommitWriter::Timing::kIndependent : GroupCommitWriter::Timing::kBulk);
 }
 
 Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {
   const Attempt& a = r.attempt;
   const bool finished = r.new_status == DeliveryStatus::kSucceeded || r.new_status == DeliveryStatus::kDead;
-  auto has_row = deferred_.WriteOutcome(
-      db, DeferredDeliveries::Outcome{
+  auto has_row = awaiting_.WriteOutcome(
+      db, AwaitingDeliveries::Outcome{
               .delivery_id = a.delivery_id,
               .status = r.new_status,
               .attempt_count = a.number,
@@ -854,7 +861,7 @@ Status Reopen(Database& db, const std::string& id, int64_t now_ms) {
 
 Result<Delivery> SqliteStore::ReopenDelivery(const std::string& account_id, const std::string& delivery_id) {
   Status st = writer_->Run([&](Database& db) -> Status {
-    if (auto st = deferred_.WriteWaiting(db); !st) return st;
+    if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
     auto q = db.Prepare("SELECT status FROM deliveries WHERE id = ? AND account_id = ?");
     q.Bind(1, delivery_id).Bind(2, account_id);
     if (!q.Step()) return Fail(Error::NotFound("delivery not found"));
@@ -875,7 +882,7 @@ Result<BulkChunk> SqliteStore::ReopenDeliveries(const std::string& webhook_id,
                                                 int64_t until_ms, const std::string& after, int limit) {
   BulkChunk chunk;
   Status st = writer_->Run([&](Database& db) -> Status {
-    if (auto st = deferred_.WriteWaiting(db); !st) return st;
+    if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
     chunk = BulkChunk{};
     std::vector<Delivery> found;
     {
@@ -909,7 +916,7 @@ Result<BulkChunk> SqliteStore::ReopenDeliveries(const std::string& webhook_id,
 
 Result<int64_t> SqliteStore::CountDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
                                              int64_t since_ms, int64_t until_ms) {
-  if (auto st = WriteWaitingDeliveries(); !st) return Fail(st.error());
+  if (auto st = WriteAwaitingDeliveries(); !st) return Fail(st.error());
   return WithReader([&](Database& db) -> Result<int64_t> {
     auto q = db.Prepare(
         "SELECT COUNT(*) FROM deliveries WHERE webhook_id = ?1 AND created_at >= ?2 AND created_at < ?3 "
@@ -976,7 +983,7 @@ Result<int64_t> SqliteStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
   const std::string event_cutoff = "evt_" + EncodeUlid(static_cast<uint64_t>(cutoff_ms), 0, 0);
   int64_t purged = 0;
   Status st = writer_->Run([&](Database& db) -> Status {
-    if (auto st = deferred_.WriteWaiting(db); !st) return st;
+    if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
     purged = 0;
     if (auto r = db.Prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE id < ?1 "
                             "AND completed_at IS NOT NULL ORDER BY id LIMIT ?2)")
@@ -1050,7 +1057,7 @@ struct Accumulator {
 }  // namespace
 
 Result<DeliveryStats> SqliteStore::Stats(const StatsQuery& query) {
-  if (auto st = WriteWaitingDeliveries(); !st) return Fail(st.error());
+  if (auto st = WriteAwaitingDeliveries(); !st) return Fail(st.error());
   const std::string from = "dlv_" + EncodeUlid(static_cast<uint64_t>(std::max<int64_t>(0, query.since_ms)), 0, 0);
   return WithReader([&](Database& db) -> Result<DeliveryStats> {
     auto q = db.Prepare(

@@ -6,16 +6,17 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/periodic_task.h"
+#include "common/thread_checker.h"
 #include "crypto/secret_cipher.h"
+#include "store/sqlite/awaiting_deliveries.h"
 #include "store/sqlite/checkpointer.h"
 #include "store/sqlite/database.h"
-#include "store/sqlite/deferred_deliveries.h"
 #include "store/sqlite/group_commit.h"
 #include "store/store.h"
 
@@ -27,7 +28,7 @@ inline constexpr const char* kInsertDeliverySql =
     "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
     "next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?,?)";
 
-// Recording one attempt: its delivery's new state (DeferredDeliveries::WriteOutcome), then, if the delivery still
+// Recording one attempt: its delivery's new state (AwaitingDeliveries::WriteOutcome), then, if the delivery still
 // exists, the attempt's row (bind: id, delivery_id, number, started_at, response_status, response_time_ms, error,
 // request_headers, request_body, request_body_truncated, response_headers, response_body, response_body_truncated,
 // success). Named so that bench/tools/write_paths.cc times the statement hookd runs.
@@ -113,12 +114,12 @@ class SqliteStore final : public Store {
   template <class Fn>
   auto WithReader(Fn&& fn) -> decltype(fn(std::declval<Database&>()));
 
-  // The read barrier: writes the rows of deliveries still waiting for theirs, and the outcomes held for a bulk
+  // The read barrier: writes the rows of deliveries still awaiting theirs, and the outcomes held for a bulk
   // write, so a read sees every delivery and every outcome recorded before it.
-  [[nodiscard]] Status WriteWaitingDeliveries();
+  [[nodiscard]] Status WriteAwaitingDeliveries();
   // Every 250 ms: deliveries that have waited a second get pending rows; once none waits, and that is committed,
   // readers skip the barrier again.
-  void SweepWaitingDeliveries();
+  void SweepAwaitingDeliveries();
   // Builds (does not write) a new pending delivery of `event` to `webhook_id`, due now.
   static Delivery NewDelivery(const Event& event, const std::string& webhook_id, int64_t now_ms);
 
@@ -133,13 +134,14 @@ class SqliteStore final : public Store {
   std::string path_;
   SecretCipher cipher_;
   std::unique_ptr<GroupCommitWriter> writer_;
-  DeferredDeliveries deferred_;  // writer thread only, except MaybeAwaiting
+  AwaitingDeliveries awaiting_;  // writer thread only, except MaybeAwaiting
   std::unique_ptr<Checkpointer> checkpointer_;
-  std::atomic<bool> writing_waiting_{false};      // a timed write of waiting rows is queued
-  std::unique_ptr<PeriodicTask> waiting_writer_;  // a second's stragglers get their rows
-  std::mutex readers_mu_;
-  std::vector<std::unique_ptr<Database>> idle_readers_;  // guarded by readers_mu_
-  std::unordered_map<std::string, std::vector<MatchInfo>> match_cache_;  // writer thread only
+  std::atomic<bool> sweeping_awaiting_{false};      // a timed write of awaiting rows is queued
+  std::unique_ptr<PeriodicTask> awaiting_sweep_;  // deliveries awaiting their rows over a second get pending ones
+  Mutex readers_mu_;
+  std::vector<std::unique_ptr<Database>> idle_readers_ GUARDED_BY(readers_mu_);
+  ThreadChecker writer_thread_;  // the group commit's thread: match_cache_
+  std::unordered_map<std::string, std::vector<MatchInfo>> match_cache_;
 };
 
 }  // namespace hookd::sqlite

@@ -12,7 +12,7 @@
 // awaiting delivery is written pending (INSERT OR IGNORE) before the map is used again.
 //
 // Thread-safety: everything but MaybeAwaiting and WrittenThrough runs on the group-commit writer thread, inside its
-// jobs.
+// jobs (asserted in debug builds).
 #pragma once
 
 #include <atomic>
@@ -25,6 +25,7 @@
 
 #include "common/ids.h"
 #include "common/result.h"
+#include "common/thread_checker.h"
 #include "domain/model.h"
 #include "store/sqlite/database.h"
 
@@ -42,7 +43,7 @@ inline constexpr const char* kUpdateDeliveryOutcomeSql =
     "latency_ms = ?6, last_response_status = ?7, last_response_time_ms = ?8, last_error = ?9 "
     "WHERE id = ?1 AND completed_at IS NULL";
 
-class DeferredDeliveries {
+class AwaitingDeliveries {
  public:
   // A delivery's state after one of its attempts.
   struct Outcome {
@@ -58,7 +59,7 @@ class DeferredDeliveries {
   };
 
   // Makes `deliveries` (all of one event, not yet written) durable through the awaiting table, and remembers them.
-  [[nodiscard]] Status Defer(Database& db, const Event& event, const std::vector<Delivery>& deliveries,
+  [[nodiscard]] Status Add(Database& db, const Event& event, const std::vector<Delivery>& deliveries,
                              int64_t accepted_at_ms);
 
   // Writes a delivery's outcome: the first one inserts its row (and the event's awaiting row goes once it was the
@@ -68,7 +69,7 @@ class DeferredDeliveries {
 
   // Writes a pending row for every delivery still without one whose event was accepted before `before_ms` (all of
   // them by default).
-  [[nodiscard]] Status WriteWaiting(Database& db, int64_t before_ms = INT64_MAX);
+  [[nodiscard]] Status WriteAwaitingAsPending(Database& db, int64_t before_ms = INT64_MAX);
 
   // Whether any event still has deliveries without rows.
   [[nodiscard]] Result<bool> AnyAwaiting(Database& db);
@@ -76,9 +77,9 @@ class DeferredDeliveries {
   // Work of jobs was undone: the map no longer matches the database.
   void OnRollback();
 
-  // A count of what may have left deliveries without rows (deferrals, undos). Read it in the job that writes every
-  // waiting row; once that job's group has committed, pass it to WrittenThrough (any thread): until the next
-  // deferral, MaybeAwaiting is false and readers skip the barrier. Only a committed write may clear it, or a reader
+  // A count of what may have left deliveries without rows (additions, undos). Read it in the job that writes every
+  // awaiting row; once that job's group has committed, pass it to WrittenThrough (any thread): until the next
+  // addition, MaybeAwaiting is false and readers skip the barrier. Only a committed write may clear it, or a reader
   // could skip the barrier while the rows it needs are still uncommitted.
   [[nodiscard]] uint64_t Changes() const { return changes_.load(std::memory_order_acquire); }
   void WrittenThrough(uint64_t changes);
@@ -92,7 +93,7 @@ class DeferredDeliveries {
     std::string account_id;
     std::string event_type;
     int64_t accepted_at_ms = 0;
-    int unwritten = 0;
+    int awaiting = 0;
   };
   struct AwaitingDelivery {
     UlidKey event = 0;
@@ -107,6 +108,7 @@ class DeferredDeliveries {
 
   std::unordered_map<UlidKey, AwaitingEvent, UlidKeyHash> events_;         // by event id
   std::unordered_map<UlidKey, AwaitingDelivery, UlidKeyHash> deliveries_;  // by delivery id
+  ThreadChecker writer_thread_;
   bool map_trusted_ = false;          // false at start (a crash may have left awaiting rows) and after an undo
   std::atomic<uint64_t> changes_{1};  // 1: a crash may have left awaiting rows
   std::atomic<uint64_t> written_through_{0};

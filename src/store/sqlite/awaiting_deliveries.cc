@@ -1,6 +1,6 @@
 // The awaiting row lists an event's deliveries as "delivery_id webhook_id" pairs separated by spaces (ids hold no
 // spaces); pending rows are written with INSERT OR IGNORE, so writing one twice, or one already recorded, is safe.
-#include "store/sqlite/deferred_deliveries.h"
+#include "store/sqlite/awaiting_deliveries.h"
 
 namespace hookd::sqlite {
 namespace {
@@ -30,8 +30,9 @@ void ForEachPair(std::string_view list, Visit&& visit) {
 
 }  // namespace
 
-Status DeferredDeliveries::Defer(Database& db, const Event& event, const std::vector<Delivery>& deliveries,
+Status AwaitingDeliveries::Add(Database& db, const Event& event, const std::vector<Delivery>& deliveries,
                                  int64_t accepted_at_ms) {
+  writer_thread_.AssertOnOwner();
   if (deliveries.empty()) return Ok();
   if (auto st = RepairIfNeeded(db); !st) return st;
   std::string list;
@@ -51,7 +52,8 @@ Status DeferredDeliveries::Defer(Database& db, const Event& event, const std::ve
   return Ok();
 }
 
-Result<bool> DeferredDeliveries::WriteOutcome(Database& db, const Outcome& o) {
+Result<bool> AwaitingDeliveries::WriteOutcome(Database& db, const Outcome& o) {
+  writer_thread_.AssertOnOwner();
   if (auto st = RepairIfNeeded(db); !st) return Fail(st.error());
   const auto d = deliveries_.find(UlidValue(o.delivery_id));
   const bool first = d != deliveries_.end();
@@ -84,18 +86,19 @@ Result<bool> DeferredDeliveries::WriteOutcome(Database& db, const Outcome& o) {
   const UlidKey event_key = d->second.event;
   deliveries_.erase(d);
   auto event = events_.find(event_key);
-  if (--event->second.unwritten > 0) return true;
+  if (--event->second.awaiting > 0) return true;
   if (auto st = db.Prepare(kDeleteAwaitingSql).BindView(1, event->second.event_id).Run(); !st) return Fail(st.error());
   events_.erase(event);
   return true;
 }
 
-Status DeferredDeliveries::WriteWaiting(Database& db, int64_t before_ms) {
+Status AwaitingDeliveries::WriteAwaitingAsPending(Database& db, int64_t before_ms) {
+  writer_thread_.AssertOnOwner();
   if (auto st = RepairIfNeeded(db); !st) return st;
   return WriteRows(db, before_ms);
 }
 
-Status DeferredDeliveries::WriteRows(Database& db, int64_t before_ms) {
+Status AwaitingDeliveries::WriteRows(Database& db, int64_t before_ms) {
   struct Row {
     std::string event_id, list, account_id, event_type;
     int64_t accepted_at_ms;
@@ -135,25 +138,27 @@ Status DeferredDeliveries::WriteRows(Database& db, int64_t before_ms) {
   return Ok();
 }
 
-Result<bool> DeferredDeliveries::AnyAwaiting(Database& db) {
+Result<bool> AwaitingDeliveries::AnyAwaiting(Database& db) {
+  writer_thread_.AssertOnOwner();
   auto q = db.Prepare("SELECT 1 FROM events_awaiting_deliveries LIMIT 1");
   const bool any = q.Step();
   if (q.Failed()) return Fail(Error::Internal("reading awaiting deliveries failed: " + db.LastError()));
   return any;
 }
 
-void DeferredDeliveries::OnRollback() {
+void AwaitingDeliveries::OnRollback() {
+  writer_thread_.AssertOnOwner();
   map_trusted_ = false;
   changes_.fetch_add(1, std::memory_order_acq_rel);
 }
 
-void DeferredDeliveries::WrittenThrough(uint64_t changes) {
+void AwaitingDeliveries::WrittenThrough(uint64_t changes) {
   uint64_t seen = written_through_.load(std::memory_order_acquire);
   while (seen < changes && !written_through_.compare_exchange_weak(seen, changes, std::memory_order_acq_rel)) {
   }
 }
 
-Status DeferredDeliveries::RepairIfNeeded(Database& db) {
+Status AwaitingDeliveries::RepairIfNeeded(Database& db) {
   if (map_trusted_) return Ok();
   events_.clear();
   deliveries_.clear();
@@ -163,7 +168,7 @@ Status DeferredDeliveries::RepairIfNeeded(Database& db) {
   return Ok();
 }
 
-void DeferredDeliveries::Forget(std::string_view event_id, std::string_view list) {
+void AwaitingDeliveries::Forget(std::string_view event_id, std::string_view list) {
   events_.erase(UlidValue(event_id));
   ForEachPair(list, [&](std::string_view delivery_id, std::string_view) { deliveries_.erase(UlidValue(delivery_id)); });
 }

@@ -1,7 +1,7 @@
 // Deliveries written once, against a real SQLite file: an accepted event's deliveries have no rows until their
 // first outcome (which inserts the row), yet every read, a second's wait, a restart and an undone transaction
 // give each delivery exactly one row, with the id the engine was handed.
-#include "store/sqlite/deferred_deliveries.h"
+#include "store/sqlite/awaiting_deliveries.h"
 
 #include <gtest/gtest.h>
 
@@ -23,7 +23,7 @@
 namespace hookd {
 namespace {
 
-class DeferredDeliveriesTest : public ::testing::Test {
+class AwaitingDeliveriesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Reopen();
@@ -64,9 +64,9 @@ class DeferredDeliveriesTest : public ::testing::Test {
   }
 
   // Records an attempt's outcome; the future says when it is durable.
-  std::future<Status> RecordAsync(const Delivery& d, bool success, int number = 1, bool awaited = false) {
+  std::future<Status> RecordAsync(const Delivery& d, bool success, int number = 1, bool urgent = false) {
     AttemptRecord r;
-    r.awaited = awaited;
+    r.urgent = urgent;
     r.attempt.id = NewId("att_");
     r.attempt.delivery_id = d.id;
     r.attempt.number = number;
@@ -108,7 +108,7 @@ class DeferredDeliveriesTest : public ::testing::Test {
   std::vector<std::string> webhook_ids_;
 };
 
-TEST_F(DeferredDeliveriesTest, AcceptedDeliveriesHaveNoRowsUntilTheirFirstOutcome) {
+TEST_F(AwaitingDeliveriesTest, AcceptedDeliveriesHaveNoRowsUntilTheirFirstOutcome) {
   const AcceptedEvent accepted = Accept();
   ASSERT_EQ(accepted.deliveries.size(), 2u);
   EXPECT_EQ(DeliveryRows(), 0);
@@ -140,7 +140,7 @@ TEST_F(DeferredDeliveriesTest, AcceptedDeliveriesHaveNoRowsUntilTheirFirstOutcom
   EXPECT_EQ(DeliveryRows(), 2);
 }
 
-TEST_F(DeferredDeliveriesTest, AReadSeesAnOutcomeTheWriterStillHoldsToWriteInBulk) {
+TEST_F(AwaitingDeliveriesTest, AReadSeesAnOutcomeTheWriterStillHoldsToWriteInBulk) {
   ReopenHoldingOutcomes();
   const AcceptedEvent accepted = Accept();
   const Delivery& d = accepted.deliveries[0];
@@ -160,16 +160,16 @@ TEST_F(DeferredDeliveriesTest, AReadSeesAnOutcomeTheWriterStillHoldsToWriteInBul
   EXPECT_TRUE(recorded.get().has_value());
 }
 
-TEST_F(DeferredDeliveriesTest, AnOutcomeTheEngineAwaitsIsNotHeldBehindOthers) {
+TEST_F(AwaitingDeliveriesTest, AnOutcomeTheEngineAwaitsIsNotHeldBehindOthers) {
   ReopenHoldingOutcomes();
   const AcceptedEvent accepted = Accept();
   // Every row written, so that nothing awaits: the one-second sweep would otherwise flush the held outcome.
   ASSERT_TRUE(store_->ListDeliveriesOfEvent(accepted.event.id).has_value());
   std::future<Status> held = RecordAsync(accepted.deliveries[0], true);
   // An ordered webhook's next delivery waits for this one: it commits at once, ahead of the held outcome.
-  std::future<Status> awaited = RecordAsync(accepted.deliveries[1], true, 1, /*awaited=*/true);
-  ASSERT_EQ(awaited.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-  EXPECT_TRUE(awaited.get().has_value());
+  std::future<Status> urgent = RecordAsync(accepted.deliveries[1], true, 1, /*urgent=*/true);
+  ASSERT_EQ(urgent.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(urgent.get().has_value());
   EXPECT_EQ(held.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
   EXPECT_EQ(RawCount("SELECT COUNT(*) FROM attempts"), 1);
 
@@ -179,7 +179,7 @@ TEST_F(DeferredDeliveriesTest, AnOutcomeTheEngineAwaitsIsNotHeldBehindOthers) {
   EXPECT_EQ(DeliveryRows(), 2);
 }
 
-TEST_F(DeferredDeliveriesTest, AReadSeesEveryAcceptedDeliveryAndAnOutcomeAfterItUpdatesThatRow) {
+TEST_F(AwaitingDeliveriesTest, AReadSeesEveryAcceptedDeliveryAndAnOutcomeAfterItUpdatesThatRow) {
   const AcceptedEvent accepted = Accept();
   auto listed = store_->ListDeliveriesOfEvent(accepted.event.id);
   ASSERT_TRUE(listed.has_value());
@@ -193,7 +193,7 @@ TEST_F(DeferredDeliveriesTest, AReadSeesEveryAcceptedDeliveryAndAnOutcomeAfterIt
   EXPECT_EQ(store_->GetDelivery(account_id_, accepted.deliveries[0].id)->status, DeliveryStatus::kSucceeded);
 }
 
-TEST_F(DeferredDeliveriesTest, ADeliveryWaitingOverASecondGetsAPendingRow) {
+TEST_F(AwaitingDeliveriesTest, ADeliveryWaitingOverASecondGetsAPendingRow) {
   Accept();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (DeliveryRows() < 2 && std::chrono::steady_clock::now() < deadline) {
@@ -203,7 +203,7 @@ TEST_F(DeferredDeliveriesTest, ADeliveryWaitingOverASecondGetsAPendingRow) {
   EXPECT_EQ(AwaitingRows(), 0);
 }
 
-TEST_F(DeferredDeliveriesTest, ARestartWritesTheRowsOfAcceptedDeliveriesWithTheIdsTheEngineHad) {
+TEST_F(AwaitingDeliveriesTest, ARestartWritesTheRowsOfAcceptedDeliveriesWithTheIdsTheEngineHad) {
   const AcceptedEvent accepted = Accept();
   Record(accepted.deliveries[0], true);
   store_->Flush();
@@ -219,7 +219,7 @@ TEST_F(DeferredDeliveriesTest, ARestartWritesTheRowsOfAcceptedDeliveriesWithTheI
   EXPECT_EQ(store_->GetDelivery(account_id_, accepted.deliveries[0].id)->status, DeliveryStatus::kSucceeded);
 }
 
-TEST_F(DeferredDeliveriesTest, AnOutcomeAfterItsWebhookWasDeletedWritesNoRow) {
+TEST_F(AwaitingDeliveriesTest, AnOutcomeAfterItsWebhookWasDeletedWritesNoRow) {
   const AcceptedEvent accepted = Accept();
   ASSERT_TRUE(store_->DeleteWebhook(account_id_, accepted.deliveries[0].webhook_id).has_value());
   Record(accepted.deliveries[0], true);
@@ -233,7 +233,7 @@ TEST_F(DeferredDeliveriesTest, AnOutcomeAfterItsWebhookWasDeletedWritesNoRow) {
 
 // Accepts, outcomes, reads and failing jobs (each one undoes its group and reruns it job by job) all at once:
 // afterwards, and again after a restart, every accepted delivery has exactly one row, with its outcome if it had one.
-TEST_F(DeferredDeliveriesTest, UnderConcurrentAcceptsOutcomesReadsAndUndoneJobsEveryDeliveryKeepsOneRow) {
+TEST_F(AwaitingDeliveriesTest, UnderConcurrentAcceptsOutcomesReadsAndUndoneJobsEveryDeliveryKeepsOneRow) {
   ASSERT_TRUE(store_->CreateCustomEventType(EventType{"custom.taken", "Custom", "", true}).has_value());
   std::mutex mu;
   std::vector<Delivery> accepted, recorded;
@@ -261,7 +261,7 @@ TEST_F(DeferredDeliveriesTest, UnderConcurrentAcceptsOutcomesReadsAndUndoneJobsE
       recorded.insert(recorded.end(), batch.begin(), batch.end());
     }
   });
-  threads.emplace_back([&] {  // reads, so the barrier writes waiting rows in between
+  threads.emplace_back([&] {  // reads, so the barrier writes awaiting rows in between
     while (!stop) {
       std::string event_id;
       {
@@ -299,8 +299,8 @@ TEST_F(DeferredDeliveriesTest, UnderConcurrentAcceptsOutcomesReadsAndUndoneJobsE
   }
 }
 
-// DeferredDeliveries alone, on a migrated database holding one event, and one delivery of it to defer.
-class DeferredDeliveriesMapTest : public ::testing::Test {
+// AwaitingDeliveries alone, on a migrated database holding one event, and one delivery of it to add.
+class AwaitingDeliveriesMapTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto opened = sqlite::Database::Open(dir_.File("hookd.db"), false);
@@ -317,7 +317,7 @@ class DeferredDeliveriesMapTest : public ::testing::Test {
     delivery_.webhook_id = "wh_1";
   }
 
-  sqlite::DeferredDeliveries::Outcome Succeeded() const {
+  sqlite::AwaitingDeliveries::Outcome Succeeded() const {
     return {.delivery_id = delivery_.id,
             .status = DeliveryStatus::kSucceeded,
             .attempt_count = 1,
@@ -340,45 +340,45 @@ class DeferredDeliveriesMapTest : public ::testing::Test {
   std::unique_ptr<sqlite::Database> db_;
   const Event event_{NewId("evt_"), "acct_1", "task.completed", "production", "{}", "", NowMs()};
   Delivery delivery_;
-  sqlite::DeferredDeliveries deferred_;
+  sqlite::AwaitingDeliveries awaiting_;
 };
 
-// Readers may skip the barrier only once a committed write of every waiting row covers every deferral and undo.
-TEST_F(DeferredDeliveriesMapTest, MaybeAwaitingClearsOnlyForWritesThatCoverEveryDeferral) {
-  EXPECT_TRUE(deferred_.MaybeAwaiting());  // a crash may have left awaiting rows
-  uint64_t changes = deferred_.Changes();
-  ASSERT_TRUE(deferred_.WriteWaiting(*db_).has_value());
-  deferred_.WrittenThrough(changes);
-  EXPECT_FALSE(deferred_.MaybeAwaiting());
+// Readers may skip the barrier only once a committed write of every awaiting row covers every addition and undo.
+TEST_F(AwaitingDeliveriesMapTest, MaybeAwaitingClearsOnlyForWritesThatCoverEveryAddition) {
+  EXPECT_TRUE(awaiting_.MaybeAwaiting());  // a crash may have left awaiting rows
+  uint64_t changes = awaiting_.Changes();
+  ASSERT_TRUE(awaiting_.WriteAwaitingAsPending(*db_).has_value());
+  awaiting_.WrittenThrough(changes);
+  EXPECT_FALSE(awaiting_.MaybeAwaiting());
 
-  ASSERT_TRUE(deferred_.Defer(*db_, event_, {delivery_}, NowMs()).has_value());
-  EXPECT_TRUE(deferred_.MaybeAwaiting());
-  changes = deferred_.Changes();
-  deferred_.OnRollback();  // an undo after the count was read: that write does not cover it
-  deferred_.WrittenThrough(changes);
-  EXPECT_TRUE(deferred_.MaybeAwaiting());
-  deferred_.WrittenThrough(deferred_.Changes());
-  EXPECT_FALSE(deferred_.MaybeAwaiting());
-  deferred_.WrittenThrough(changes);  // an older count published late changes nothing
-  EXPECT_FALSE(deferred_.MaybeAwaiting());
+  ASSERT_TRUE(awaiting_.Add(*db_, event_, {delivery_}, NowMs()).has_value());
+  EXPECT_TRUE(awaiting_.MaybeAwaiting());
+  changes = awaiting_.Changes();
+  awaiting_.OnRollback();  // an undo after the count was read: that write does not cover it
+  awaiting_.WrittenThrough(changes);
+  EXPECT_TRUE(awaiting_.MaybeAwaiting());
+  awaiting_.WrittenThrough(awaiting_.Changes());
+  EXPECT_FALSE(awaiting_.MaybeAwaiting());
+  awaiting_.WrittenThrough(changes);  // an older count published late changes nothing
+  EXPECT_FALSE(awaiting_.MaybeAwaiting());
 }
 
 // The map in memory after an undone transaction: it is not trusted until every awaiting delivery has a row.
-TEST_F(DeferredDeliveriesMapTest, AfterAnUndoEveryAwaitingDeliveryIsWrittenBeforeTheMapIsUsed) {
-  ASSERT_TRUE(deferred_.Defer(*db_, event_, {delivery_}, NowMs()).has_value());
-  deferred_.OnRollback();  // say the job that wrote the awaiting row was kept but another one was undone
-  EXPECT_TRUE(deferred_.MaybeAwaiting());
+TEST_F(AwaitingDeliveriesMapTest, AfterAnUndoEveryAwaitingDeliveryIsWrittenBeforeTheMapIsUsed) {
+  ASSERT_TRUE(awaiting_.Add(*db_, event_, {delivery_}, NowMs()).has_value());
+  awaiting_.OnRollback();  // say the job that wrote the awaiting row was kept but another one was undone
+  EXPECT_TRUE(awaiting_.MaybeAwaiting());
   // The repair writes the delivery pending; the outcome then updates that row (an insert would hit its key).
-  ASSERT_TRUE(deferred_.WriteOutcome(*db_, Succeeded()).has_value());
+  ASSERT_TRUE(awaiting_.WriteOutcome(*db_, Succeeded()).has_value());
   EXPECT_EQ(Rows(), (std::vector<std::string>{"succeeded"}));
 }
 
-TEST_F(DeferredDeliveriesMapTest, AnOutcomeOfADeferralThatWasUndoneWritesNoRow) {
-  ASSERT_TRUE(deferred_.Defer(*db_, event_, {delivery_}, NowMs()).has_value());
+TEST_F(AwaitingDeliveriesMapTest, AnOutcomeOfAnAdditionThatWasUndoneWritesNoRow) {
+  ASSERT_TRUE(awaiting_.Add(*db_, event_, {delivery_}, NowMs()).has_value());
   // Undo what the accepting job wrote, as a rollback would; the map still lists the delivery.
   ASSERT_TRUE(db_->Exec("DELETE FROM events_awaiting_deliveries; DELETE FROM events").has_value());
-  deferred_.OnRollback();
-  ASSERT_TRUE(deferred_.WriteOutcome(*db_, Succeeded()).has_value());
+  awaiting_.OnRollback();
+  ASSERT_TRUE(awaiting_.WriteOutcome(*db_, Succeeded()).has_value());
   EXPECT_TRUE(Rows().empty());
 }
 
