@@ -126,6 +126,8 @@ class Api {
   [[nodiscard]] Result<OutboundResponse> SendSignedEvent(const Webhook& webhook, const Event& event,
                                                          int64_t timeout_ms);
   [[nodiscard]] Delivery WithLiveStatus(Delivery delivery) const;
+  // Pings a webhook's URL (SPEC §3's reachability check): 422 endpoint_unreachable when no response arrives.
+  [[nodiscard]] Status CheckReachable(const Webhook& webhook);
   // Stores events and answers 202 once they are durable (single: the event; batch: {"data": [...]}).
   void AcceptEventsAndRespond(std::vector<NewEvent> inputs, bool batch, Respond respond);
   // Runs a bulk operation page by page (each page its own transaction) and schedules what each page produced.

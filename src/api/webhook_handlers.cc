@@ -56,6 +56,18 @@ Result<Webhook> Api::LoadWebhook(const HttpRequest& request, const PathParams& p
   return store_.GetWebhook(*account_id, id);
 }
 
+// The reachability check of SPEC §3: a signed webhook.ping; any HTTP response counts.
+Status Api::CheckReachable(const Webhook& w) {
+  auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable"),
+                              std::min(config_.attempt_timeout_ms, kPingTimeoutMs));
+  if (!ping) return Fail(ping.error());
+  if (!ping->status) {
+    return Fail(Error::Invalid("url", "is not reachable (" + ping->error + "); pass ?verify=false to skip the check",
+                               "endpoint_unreachable"));
+  }
+  return Ok();
+}
+
 HttpResponse Api::CreateWebhook(const HttpRequest& request, const PathParams&, const Principal& principal) {
   auto body = ReadJsonBody(request);
   if (!body) return ErrorResponse(body.error());
@@ -70,13 +82,7 @@ HttpResponse Api::CreateWebhook(const HttpRequest& request, const PathParams&, c
   if (auto st = ApplyWebhookFields(*body, true, rules, catalog_, w); !st) return ErrorResponse(st.error());
   if (!w.active) w.status = WebhookStatus::kDisabled;
   if (VerifyRequested(request)) {
-    auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable"),
-                                std::min(config_.attempt_timeout_ms, kPingTimeoutMs));
-    if (!ping) return ErrorResponse(ping.error());
-    if (!ping->status) {
-      return ErrorResponse(Error::Invalid("url", "is not reachable (" + ping->error + "); pass ?verify=false to skip "
-                                                 "the check", "endpoint_unreachable"));
-    }
+    if (auto st = CheckReachable(w); !st) return ErrorResponse(st.error());
   }
   auto created = store_.CreateWebhook(w);
   if (!created) return ErrorResponse(created.error());
@@ -128,13 +134,7 @@ HttpResponse Api::PatchWebhook(const HttpRequest& request, const PathParams& par
     w.disabled_reason = "disabled through the API";
   }
   if (w.url != webhook->url && VerifyRequested(request)) {
-    auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable"),
-                                std::min(config_.attempt_timeout_ms, kPingTimeoutMs));
-    if (!ping) return ErrorResponse(ping.error());
-    if (!ping->status) {
-      return ErrorResponse(Error::Invalid("url", "is not reachable (" + ping->error + "); pass ?verify=false to skip "
-                                                 "the check", "endpoint_unreachable"));
-    }
+    if (auto st = CheckReachable(w); !st) return ErrorResponse(st.error());
   }
   w.updated_at_ms = NowMs();
   auto updated = store_.UpdateWebhook(w);

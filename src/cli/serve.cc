@@ -5,14 +5,15 @@
 
 #include <csignal>
 #include <iostream>
+#include <optional>
 
 #include "api/api.h"
 #include "api/http_server.h"
 #include "cli/commands.h"
 #include "cli/key_files.h"
 #include "common/log.h"
-#include "delivery/engine.h"
 #include "common/version.h"
+#include "delivery/engine.h"
 #include "store/retention.h"
 
 namespace hookd {
@@ -24,6 +25,25 @@ constexpr int64_t kRetentionMaxIntervalMs = 60'000;
 
 void PrintConfigError(const Error& e) {
   std::cerr << "hookd: " << e.message << "\n";
+}
+
+// The configured store, with its credentials (generated on first start), or nullopt once the reason is printed.
+struct OpenedStore {
+  Credentials credentials;
+  std::unique_ptr<Store> store;
+};
+std::optional<OpenedStore> OpenConfiguredStore(const Config& config) {
+  auto credentials = LoadCredentials(config);
+  if (!credentials) {
+    PrintConfigError(credentials.error());
+    return std::nullopt;
+  }
+  auto store = OpenStore(config.DatabaseUrl(), credentials->master_key);
+  if (!store) {
+    PrintConfigError(store.error());
+    return std::nullopt;
+  }
+  return OpenedStore{std::move(*credentials), std::move(*store)};
 }
 
 }  // namespace
@@ -47,21 +67,15 @@ int RunServe(const std::vector<std::string>& args) {
               << "does not include; use --role all\n";
     return 2;
   }
-  auto credentials = LoadCredentials(*config);
-  if (!credentials) {
-    PrintConfigError(credentials.error());
-    return 1;
-  }
-  auto store = OpenStore(config->DatabaseUrl(), credentials->master_key);
-  if (!store) {
-    PrintConfigError(store.error());
-    return 1;
-  }
+  auto opened = OpenConfiguredStore(*config);
+  if (!opened) return 1;
+  const Credentials& credentials = opened->credentials;
+  Store& store = *opened->store;
   EventCatalog catalog;
-  if (auto custom = (*store)->ListCustomEventTypes()) catalog.SetCustomTypes(std::move(*custom));
+  if (auto custom = store.ListCustomEventTypes()) catalog.SetCustomTypes(std::move(*custom));
   Metrics metrics;
 
-  Alerter alerter(**store, SmtpSettings{config->smtp_url, config->smtp_from});
+  Alerter alerter(store, SmtpSettings{config->smtp_url, config->smtp_from});
   EngineOptions engine_options;
   engine_options.retry_schedule_ms = config->retry_schedule_ms;
   engine_options.attempt_timeout_ms = config->attempt_timeout_ms;
@@ -70,15 +84,15 @@ int RunServe(const std::vector<std::string>& args) {
   engine_options.circuit.threshold = config->circuit_threshold;
   engine_options.circuit.cooldown_ms = config->circuit_cooldown_ms;
   engine_options.circuit.disable_after = config->disable_after;
-  DeliveryEngine engine(**store, alerter, engine_options, metrics);
+  DeliveryEngine engine(store, alerter, engine_options, metrics);
   if (auto st = engine.Start(); !st) {
     PrintConfigError(st.error());
     return 1;
   }
 
-  RetentionJob retention(**store, config->retention_ms,
+  RetentionJob retention(store, config->retention_ms,
                          std::clamp<int64_t>(config->retention_ms / 4, 1000, kRetentionMaxIntervalMs));
-  Api api(*config, credentials->admin_token, **store, engine, catalog, metrics);
+  Api api(*config, credentials.admin_token, store, engine, catalog, metrics);
   boost::asio::io_context io(1);
   boost::asio::thread_pool workers(kWorkerThreads);
   HttpServerLimits limits;
@@ -114,9 +128,9 @@ int RunServe(const std::vector<std::string>& args) {
   const std::string address = config->listen_host + ":" + std::to_string(*port);
   LogInfo("hookd listening", {{"address", "http://" + address}, {"database", config->DatabaseUrl()},
                               {"version", kVersion}});
-  if (credentials->admin_token_generated) {
+  if (credentials.admin_token_generated) {
     // Printed once, on the start that generated it; afterwards it is only in the file.
-    std::cout << "Admin token (saved to " << config->data_dir << "/admin-token): " << credentials->admin_token << "\n";
+    std::cout << "Admin token (saved to " << config->data_dir << "/admin-token): " << credentials.admin_token << "\n";
   }
   std::cout << "hookd listening on http://" << address << std::endl;
 
@@ -124,7 +138,7 @@ int RunServe(const std::vector<std::string>& args) {
   io.run();
   workers.join();   // every in-flight request has been answered
   engine.Stop();    // in-flight attempts finish and are recorded
-  (*store)->Flush();
+  store.Flush();
   LogInfo("hookd stopped");
   return 0;
 }
@@ -135,16 +149,7 @@ int RunMigrate(const std::vector<std::string>& args) {
     PrintConfigError(config.error());
     return 2;
   }
-  auto credentials = LoadCredentials(*config);
-  if (!credentials) {
-    PrintConfigError(credentials.error());
-    return 1;
-  }
-  auto store = OpenStore(config->DatabaseUrl(), credentials->master_key);
-  if (!store) {
-    PrintConfigError(store.error());
-    return 1;
-  }
+  if (!OpenConfiguredStore(*config)) return 1;
   std::cout << "migrations applied: " << config->DatabaseUrl() << "\n";
   return 0;
 }

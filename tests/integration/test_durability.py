@@ -7,6 +7,28 @@ import time
 from harness import Hookd, SLOW, free_port, wait_until
 
 
+def emit_from_threads(h, key, threads, per_thread=None, stop=None):
+    """Emits user.created events from several threads, each until it sent `per_thread` or `stop` is set (or the
+    server died mid-request: that event was never acknowledged). Returns the ids hookd answered 202 for."""
+    accepted = []
+
+    def emit():
+        i = 0
+        while (per_thread is None or i < per_thread) and not (stop and stop.is_set()):
+            try:
+                res = h.request("POST", "/api/v1/events", key, {"type": "user.created", "data": {"i": i}}, timeout=5)
+            except Exception:
+                return
+            if res.status == 202:
+                accepted.append(res.json["id"])
+            i += 1
+
+    workers = [threading.Thread(target=emit) for _ in range(threads)]
+    for t in workers:
+        t.start()
+    return accepted, workers
+
+
 def test_kill9_with_pending_deliveries_loses_nothing(tmp_path, receiver):
     r = receiver().always(503)  # the receiver is "down": everything stays pending
     args = ["--allow-http", "--allow-private-networks", "--retry-schedule", "300ms,300ms,300ms,300ms,300ms,300ms",
@@ -15,17 +37,7 @@ def test_kill9_with_pending_deliveries_loses_nothing(tmp_path, receiver):
     _, key = h.create_account()
     h.create_webhook(key, r.url)
     h.create_webhook(key, r.url, ["user.*"])
-    accepted = []
-
-    def emit(n):
-        for i in range(n):
-            res = h.request("POST", "/api/v1/events", key, {"type": "user.created", "data": {"i": i}})
-            if res.status == 202:
-                accepted.append(res.json["id"])
-
-    threads = [threading.Thread(target=emit, args=(40,)) for _ in range(4)]
-    for t in threads:
-        t.start()
+    accepted, threads = emit_from_threads(h, key, 4, per_thread=40)
     for t in threads:
         t.join()
     assert len(accepted) == 160
@@ -49,22 +61,8 @@ def test_kill9_during_a_burst_keeps_every_202(tmp_path, receiver):
     h = Hookd(tmp_path / "h", args).start()
     _, key = h.create_account()
     h.create_webhook(key, r.url)
-    accepted, stop = [], threading.Event()
-
-    def emit():
-        i = 0
-        while not stop.is_set():
-            try:
-                res = h.request("POST", "/api/v1/events", key, {"type": "user.created", "data": {"i": i}}, timeout=5)
-            except Exception:
-                return  # the server died mid-request: that event was never acknowledged
-            if res.status == 202:
-                accepted.append(res.json["id"])
-            i += 1
-
-    threads = [threading.Thread(target=emit) for _ in range(4)]
-    for t in threads:
-        t.start()
+    stop = threading.Event()
+    accepted, threads = emit_from_threads(h, key, 4, stop=stop)
     time.sleep(1.0 * SLOW)
     h.kill9()
     stop.set()

@@ -406,32 +406,41 @@ Result<Webhook> SqliteStore::ReadWebhook(Database& db, const char* sql, const st
   return w;
 }
 
+// Binds a webhook's stored fields in the order both webhook statements use: ?1 id, ?2 account_id, ?3 url, ?4 name,
+// ?5 description, ?6 events, ?7 active, ?8 environment, ?9 rate_limit, ?10 ordered, ?11 payload_format,
+// ?12 headers, ?13 metadata, ?14 secret_enc, ?15 previous_secret_enc ('' = none), ?16 previous_secret_expires_at,
+// ?17 status, ?18 disabled_reason, ?19 circuit, ?20 updated_at.
+Statement& SqliteStore::BindWebhook(Statement& q, const Webhook& w) {
+  return q.Bind(1, w.id)
+      .Bind(2, w.account_id)
+      .Bind(3, w.url)
+      .Bind(4, w.name)
+      .Bind(5, w.description)
+      .Bind(6, StringsToJson(w.events))
+      .Bind(7, w.active)
+      .Bind(8, w.environment)
+      .Bind(9, w.rate_limit)
+      .Bind(10, w.ordered)
+      .Bind(11, ToString(w.payload_format))
+      .Bind(12, HeadersToJson(w.headers))
+      .Bind(13, w.metadata_json)
+      .Bind(14, cipher_.Encrypt(w.secret))
+      .Bind(15, w.previous_secret.empty() ? std::string() : cipher_.Encrypt(w.previous_secret))
+      .Bind(16, w.previous_secret.empty() ? std::optional<int64_t>() : w.previous_secret_expires_at_ms)
+      .Bind(17, ToString(w.status))
+      .Bind(18, w.disabled_reason)
+      .Bind(19, ToString(w.circuit))
+      .Bind(20, w.updated_at_ms);
+}
+
 Result<Webhook> SqliteStore::CreateWebhook(const Webhook& w) {
   Status st = writer_->Run([&](Database& db) -> Status {
-    auto r = db.Prepare(
-                   "INSERT INTO webhooks(id, account_id, url, name, description, events, active, environment, "
-                   "rate_limit, ordered, payload_format, headers, metadata, secret_enc, previous_secret_enc, "
-                   "previous_secret_expires_at, status, disabled_reason, circuit, created_at, updated_at) "
-                   "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,NULL,NULL,?15,NULL,?16,?17,?18)")
-                 .Bind(1, w.id)
-                 .Bind(2, w.account_id)
-                 .Bind(3, w.url)
-                 .Bind(4, w.name)
-                 .Bind(5, w.description)
-                 .Bind(6, StringsToJson(w.events))
-                 .Bind(7, w.active)
-                 .Bind(8, w.environment)
-                 .Bind(9, w.rate_limit)
-                 .Bind(10, w.ordered)
-                 .Bind(11, ToString(w.payload_format))
-                 .Bind(12, HeadersToJson(w.headers))
-                 .Bind(13, w.metadata_json)
-                 .Bind(14, cipher_.Encrypt(w.secret))
-                 .Bind(15, ToString(w.status))
-                 .Bind(16, ToString(w.circuit))
-                 .Bind(17, w.created_at_ms)
-                 .Bind(18, w.updated_at_ms)
-                 .Run();
+    auto q = db.Prepare(
+        "INSERT INTO webhooks(id, account_id, url, name, description, events, active, environment, rate_limit, "
+        "ordered, payload_format, headers, metadata, secret_enc, previous_secret_enc, previous_secret_expires_at, "
+        "status, disabled_reason, circuit, updated_at, created_at) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,NULLIF(?15, ''),?16,?17,NULLIF(?18, ''),?19,?20,?21)");
+    auto r = BindWebhook(q, w).Bind(21, w.created_at_ms).Run();
     if (r) InvalidateMatchInfo(w.account_id);
     return r;
   });
@@ -484,32 +493,12 @@ Result<Page<Webhook>> SqliteStore::ListWebhooks(const std::string& account_id, c
 
 Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w) {
   Status st = writer_->Run([&](Database& db) -> Status {
-    auto r = db.Prepare(
-                   "UPDATE webhooks SET url=?3, name=?4, description=?5, events=?6, active=?7, environment=?8, "
-                   "rate_limit=?9, ordered=?10, payload_format=?11, headers=?12, metadata=?13, secret_enc=?14, "
-                   "previous_secret_enc=NULLIF(?15, ''), previous_secret_expires_at=?16, status=?17, disabled_reason=?18, "
-                   "circuit=?19, updated_at=?20 WHERE id=?1 AND account_id=?2")
-                 .Bind(1, w.id)
-                 .Bind(2, w.account_id)
-                 .Bind(3, w.url)
-                 .Bind(4, w.name)
-                 .Bind(5, w.description)
-                 .Bind(6, StringsToJson(w.events))
-                 .Bind(7, w.active)
-                 .Bind(8, w.environment)
-                 .Bind(9, w.rate_limit)
-                 .Bind(10, w.ordered)
-                 .Bind(11, ToString(w.payload_format))
-                 .Bind(12, HeadersToJson(w.headers))
-                 .Bind(13, w.metadata_json)
-                 .Bind(14, cipher_.Encrypt(w.secret))
-                 .Bind(15, w.previous_secret.empty() ? std::string() : cipher_.Encrypt(w.previous_secret))
-                 .Bind(16, w.previous_secret.empty() ? std::optional<int64_t>() : w.previous_secret_expires_at_ms)
-                 .Bind(17, ToString(w.status))
-                 .Bind(18, w.disabled_reason)
-                 .Bind(19, ToString(w.circuit))
-                 .Bind(20, w.updated_at_ms)
-                 .Run();
+    auto q = db.Prepare(
+        "UPDATE webhooks SET url=?3, name=?4, description=?5, events=?6, active=?7, environment=?8, rate_limit=?9, "
+        "ordered=?10, payload_format=?11, headers=?12, metadata=?13, secret_enc=?14, "
+        "previous_secret_enc=NULLIF(?15, ''), previous_secret_expires_at=?16, status=?17, disabled_reason=?18, "
+        "circuit=?19, updated_at=?20 WHERE id=?1 AND account_id=?2");
+    auto r = BindWebhook(q, w).Run();
     if (!r) return r;
     if (db.Changes() == 0) return Fail(Error::NotFound("webhook not found"));
     InvalidateMatchInfo(w.account_id);

@@ -128,6 +128,7 @@ class SqliteStore final : public Store {
   Status RecordAttempt(Database& db, const AttemptRecord& record);
   // Inserts one new pending delivery of `event` to `webhook_id`, due now.
   Result<Delivery> InsertDelivery(Database& db, const Event& event, const std::string& webhook_id, int64_t now_ms);
+  Statement& BindWebhook(Statement& q, const Webhook& w);
   const std::vector<MatchInfo>& MatchInfoFor(Database& db, const std::string& account_id);  // writer thread only
   void InvalidateMatchInfo(const std::string& account_id);                                  // writer thread only
 
