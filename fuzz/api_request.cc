@@ -3,6 +3,9 @@
 // `hookd serve` wires them. The admin token and one account's API key are fixed, so inputs reach every handler.
 // Properties: no answer is a 5xx; every JSON answer is valid UTF-8 JSON; every request is answered.
 //
+// The store starts afresh every kInputsPerStore inputs: as inputs create webhooks and events, each later one
+// would otherwise cost more (an event fans out to every webhook created so far), and the target would slow down.
+//
 // Webhook pings and test sends make outbound attempts. The target moves itself into an empty network namespace
 // before anything starts, so they fail at once and no packet leaves the machine; it refuses to run where it cannot.
 #include <sched.h>
@@ -28,6 +31,7 @@ using namespace hookd;
 namespace {
 
 constexpr const char* kAdminToken = "fuzz-admin-token-0123456789";
+constexpr int kInputsPerStore = 20'000;
 constexpr const char* kApiKey = "hk_fuzz0000000000000000000000000000000000000000";
 
 // Alone in a network namespace with only a loopback that is down, or not at all.
@@ -42,7 +46,6 @@ void IsolateNetwork() {
 
 struct Server {
   Server() {
-    IsolateNetwork();
     char dir_template[] = "/dev/shm/hookd-fuzz-XXXXXX";
     const char* dir = mkdtemp(dir_template);
     fuzz::Check(dir != nullptr, "cannot make a scratch directory in /dev/shm");
@@ -72,6 +75,15 @@ struct Server {
     fuzz::Check(store->CreateApiKey(key, Sha256Hex(kApiKey)).has_value(), "api key");
   }
 
+  ~Server() {
+    api.reset();
+    engine->Stop();
+    engine.reset();
+    alerter.reset();
+    store.reset();
+    std::filesystem::remove_all(config.data_dir);
+  }
+
   Config config;
   std::unique_ptr<Store> store;
   std::unique_ptr<Alerter> alerter;
@@ -95,7 +107,15 @@ void CheckAnswer(const HttpResponse& response) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static Server server;
+  static const bool isolated = (IsolateNetwork(), true);
+  static std::unique_ptr<Server> current;
+  static int inputs = 0;
+  (void)isolated;
+  if (!current || ++inputs % kInputsPerStore == 0) {
+    current.reset();
+    current = std::make_unique<Server>();
+  }
+  Server& server = *current;
   RequestParser parser;
   parser.header_limit(16 * 1024);
   parser.body_limit(4 * 1024 * 1024);
