@@ -84,7 +84,7 @@ HttpResponse Api::CreateWebhook(const HttpRequest& request, const PathParams&, c
   if (VerifyRequested(request)) {
     if (auto st = CheckReachable(w); !st) return ErrorResponse(st.error());
   }
-  auto created = store_.CreateWebhook(w);
+  auto created = store_.CreateWebhook(w, config_.max_webhooks_per_account);
   if (!created) return ErrorResponse(created.error());
   return JsonResponse(201, WebhookJson(*created, true));
 }

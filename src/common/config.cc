@@ -136,6 +136,8 @@ const std::vector<Setting>& Settings() {
          c.api_rate_limit_per_s = static_cast<int>(*rate);
          return std::nullopt;
        }},
+      {"max-webhooks-per-account", "webhooks one account may have; bounds an event's fan-out (default 100)", false,
+       IntSetter(&Config::max_webhooks_per_account, 1, 100'000)},
       {"max-connections", "open API connections; more are answered 503 and closed (default 4096)", false,
        IntSetter(&Config::max_connections, 1, 1'000'000)},
       {"retention", "age after which events, deliveries and attempts are purged (default 30d)", false,

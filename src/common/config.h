@@ -30,6 +30,7 @@ struct Config {
   int disable_after = 5;
   int api_rate_limit_per_s = 1000;      // 0 = unlimited
   int max_connections = 4096;           // open API connections; more are answered 503 and closed
+  int max_webhooks_per_account = 100;   // bounds what one event fans out to
   int64_t retention_ms = 30LL * 86'400'000;
   std::string smtp_url;
   std::string smtp_from;

@@ -139,7 +139,9 @@ class Store {
   virtual Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) = 0;
 
   // Webhooks. Reads return secrets decrypted.
-  virtual Result<Webhook> CreateWebhook(const Webhook& webhook) = 0;
+  // Refused with 409 too_many_webhooks when the account already has `max_per_account` webhooks (checked in the
+  // same transaction as the insert, so concurrent creates cannot pass it).
+  virtual Result<Webhook> CreateWebhook(const Webhook& webhook, int max_per_account) = 0;
   virtual Result<Webhook> GetWebhook(const std::string& account_id, const std::string& id) = 0;
   // Any account's webhook: for the delivery engine.
   virtual Result<Webhook> GetWebhookById(const std::string& id) = 0;

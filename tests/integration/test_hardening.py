@@ -312,3 +312,28 @@ def test_a_read_only_data_dir_names_the_file_and_the_cause(tmp_path):
         assert str(mount / "hookd.db") in done.stderr and "read-only file system" in done.stderr, done.stderr
     finally:
         subprocess.run(["umount", str(mount)])
+
+
+def test_an_account_holds_at_most_the_webhooks_the_server_allows_even_when_created_at_once(make_hookd):
+    """The cap bounds how many deliveries one event makes; it is checked in the insert's own transaction."""
+    h = make_hookd("--max-webhooks-per-account", "3")
+    _, key = h.create_account()
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(h.request(
+        "POST", "/api/v1/webhooks?verify=false", key, {"url": "https://hooks.example/x", "events": ["*"]})))
+        for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status for r in results) == [201] * 3 + [409] * 5, results
+    refused = next(r for r in results if r.status == 409)
+    assert refused.json["error"]["code"] == "too_many_webhooks"
+    listed = h.request("GET", "/api/v1/webhooks", key).json["data"]
+    assert len(listed) == 3
+    assert h.request("DELETE", f"/api/v1/webhooks/{listed[0]['id']}", key).status == 204
+    assert h.request("POST", "/api/v1/webhooks?verify=false", key,
+                     {"url": "https://hooks.example/y", "events": ["*"]}).status == 201
+    _, other_key = h.create_account(name="Other", email="ops@other.test")
+    assert h.request("POST", "/api/v1/webhooks?verify=false", other_key,
+                     {"url": "https://hooks.example/z", "events": ["*"]}).status == 201

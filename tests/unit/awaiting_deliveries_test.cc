@@ -37,7 +37,7 @@ class AwaitingDeliveriesTest : public ::testing::Test {
       w.url = "https://example.test/hook" + std::to_string(i);
       w.events = {"task.completed"};
       w.secret = "whsec_dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0dGVzdA==";
-      ASSERT_TRUE(store_->CreateWebhook(w).has_value());
+      ASSERT_TRUE(store_->CreateWebhook(w, 100).has_value());
       webhook_ids_.push_back(w.id);
     }
   }

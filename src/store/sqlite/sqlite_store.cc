@@ -433,8 +433,13 @@ Statement& SqliteStore::BindWebhook(Statement& q, const Webhook& w) {
       .Bind(20, w.updated_at_ms);
 }
 
-Result<Webhook> SqliteStore::CreateWebhook(const Webhook& w) {
+Result<Webhook> SqliteStore::CreateWebhook(const Webhook& w, int max_per_account) {
   Status st = writer_->Run([&](Database& db) -> Status {
+    auto count = db.Prepare("SELECT COUNT(*) FROM webhooks WHERE account_id = ?");
+    if (count.Bind(1, w.account_id).Step() && count.Int(0) >= max_per_account) {
+      return Fail(Error::Conflict("too_many_webhooks", "this account already has " + std::to_string(max_per_account) +
+                                                           " webhooks, the most this server allows"));
+    }
     auto q = db.Prepare(
         "INSERT INTO webhooks(id, account_id, url, name, description, events, active, environment, rate_limit, "
         "ordered, payload_format, headers, metadata, secret_enc, previous_secret_enc, previous_secret_expires_at, "

@@ -58,7 +58,7 @@ class SqliteStore final : public Store {
   Status RevokeApiKey(const std::string& account_id, const std::string& key_id) override;
   Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) override;
 
-  Result<Webhook> CreateWebhook(const Webhook& webhook) override;
+  Result<Webhook> CreateWebhook(const Webhook& webhook, int max_per_account) override;
   Result<Webhook> GetWebhook(const std::string& account_id, const std::string& id) override;
   Result<Webhook> GetWebhookById(const std::string& id) override;
   Result<Page<Webhook>> ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
