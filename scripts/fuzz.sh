@@ -25,14 +25,24 @@ dictionaries() {
 
 artifacts="$build/fuzz-artifacts"
 mkdir -p "$artifacts"
+# libFuzzer's check for leaks after each input stops every thread to scan the heap. api_request has threads of its
+# own (the writer, the engine, the alerter) whose work spans inputs, so that check would run, and find only their
+# work in progress, on nearly every input; its memory is bounded instead by the fresh store every 20,000 inputs.
+extra_flags() {
+  case "$1" in
+    api_request) echo -detect_leaks=0 ;;
+  esac
+}
+
 run_one() {
   local target=$1 work="$build/fuzz-corpus/$1" dict="$build/fuzz-corpus/$1.dict"
   mkdir -p "$work"
   : > "$dict"
   for d in $(dictionaries "$target"); do cat "$root/fuzz/dict/$d.dict" >> "$dict"; done
   # New inputs go to the working corpus (the first directory); the seeds are only read.
-  "$build/fuzz_$target" -max_total_time="$seconds" -dict="$dict" -print_final_stats=1 -rss_limit_mb=4096 \
-    -timeout=60 -artifact_prefix="$artifacts/$target-" "$work" "$root/fuzz/corpus/$target" \
+  # shellcheck disable=SC2046
+  "$build/fuzz_$target" $(extra_flags "$target") -max_total_time="$seconds" -dict="$dict" -print_final_stats=1 \
+    -rss_limit_mb=4096 -timeout=60 -artifact_prefix="$artifacts/$target-" "$work" "$root/fuzz/corpus/$target" \
     > "$build/fuzz-$target.log" 2>&1
 }
 
