@@ -1116,16 +1116,3 @@ Status SqliteStore::DeleteCustomEventType(const std::string& type) {
 void SqliteStore::Flush() { writer_->Flush(); }
 
 }  // namespace hookd::sqlite
-
-namespace hookd {
-
-Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key) {
-  if (database_url.rfind("sqlite:", 0) == 0) {
-    auto store = sqlite::SqliteStore::Open(database_url.substr(7), master_key);
-    if (!store) return Fail(store.error());
-    return std::unique_ptr<Store>(std::move(*store));
-  }
-  return Fail(Error::Unavailable("the PostgreSQL backend is not available in this build; use sqlite:PATH"));
-}
-
-}  // namespace hookd
