@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdint>
 #include <filesystem>
 #include <future>
@@ -104,16 +105,28 @@ void CheckAnswer(const HttpResponse& response) {
   }
 }
 
+// The server of the current round. It is stopped by an exit handler registered after OpenSSL's own (OpenSSL
+// registers its cleanup when the first server generates its credentials), so its threads end, and free what
+// OpenSSL keeps per thread, before OpenSSL cleans up; a static object's destructor would run after that.
+std::unique_ptr<Server>& CurrentServer() {
+  static auto* current = new std::unique_ptr<Server>();
+  return *current;
+}
+
+void StopServer() { CurrentServer().reset(); }
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const bool isolated = (IsolateNetwork(), true);
-  static std::unique_ptr<Server> current;
   static int inputs = 0;
   (void)isolated;
+  std::unique_ptr<Server>& current = CurrentServer();
   if (!current || ++inputs % kInputsPerStore == 0) {
     current.reset();
     current = std::make_unique<Server>();
+    static const bool stops_at_exit = (std::atexit(StopServer), true);
+    (void)stops_at_exit;
   }
   Server& server = *current;
   RequestParser parser;
