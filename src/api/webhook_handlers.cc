@@ -137,7 +137,7 @@ HttpResponse Api::PatchWebhook(const HttpRequest& request, const PathParams& par
     if (auto st = CheckReachable(w); !st) return ErrorResponse(st.error());
   }
   w.updated_at_ms = NowMs();
-  auto updated = store_.UpdateWebhook(w);
+  auto updated = store_.UpdateWebhook(w, /*sets_activity=*/body->contains("active"));
   if (!updated) return ErrorResponse(updated.error());
   engine_.OnWebhookChanged(w.id);
   return JsonResponse(200, WebhookJson(*updated, false));
@@ -201,7 +201,7 @@ HttpResponse Api::RotateWebhookSecret(const HttpRequest& request, const PathPara
   w.previous_secret_expires_at_ms = now + kRotationGraceMs;
   w.secret = next;
   w.updated_at_ms = now;
-  auto updated = store_.UpdateWebhook(w);
+  auto updated = store_.UpdateWebhook(w, /*sets_activity=*/false);
   if (!updated) return ErrorResponse(updated.error());
   engine_.OnWebhookChanged(w.id);
   return JsonResponse(200, json::object{{"secret", updated->secret},

@@ -147,7 +147,11 @@ class Store {
   virtual Result<Webhook> GetWebhookById(const std::string& id) = 0;
   virtual Result<Page<Webhook>> ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
                                              const PageRequest& page) = 0;
-  virtual Result<Webhook> UpdateWebhook(const Webhook& webhook) = 0;
+  // Writes the webhook's settings and secrets. Its activity and health (`active`, `status`, `disabled_reason`,
+  // `circuit`), which the delivery engine also changes, are written only with `sets_activity`: an update that does
+  // not mean to change them never writes back a stale copy (a PATCH of the name must not re-enable a webhook the
+  // engine disabled meanwhile).
+  virtual Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity) = 0;
   virtual Status DeleteWebhook(const std::string& account_id, const std::string& id) = 0;
 
   // Events: stores the events and one delivery per matching webhook, all in one durable transaction, without

@@ -252,6 +252,41 @@ TEST_P(StoreConformance, ConcurrentCreatesStopAtTheWebhookCap) {
   EXPECT_EQ(created, 3);
 }
 
+TEST_P(StoreConformance, AnUpdateOfSettingsNeverWritesBackTheHealthTheEngineChangedMeanwhile) {
+  auto w = NewWebhook(account_);
+  ASSERT_TRUE(w.has_value());
+  Webhook stale = *w;  // the API's copy, read before the engine disables the webhook
+  auto accepted = Accept({Event(account_)});
+  ASSERT_TRUE(accepted.has_value());
+  AttemptRecord gone;
+  gone.attempt.id = NewId("att_");
+  gone.attempt.delivery_id = (*accepted)[0].deliveries.at(0).id;
+  gone.attempt.number = 1;
+  gone.attempt.started_at_ms = NowMs();
+  gone.attempt.response_status = 410;
+  gone.new_status = DeliveryStatus::kDead;
+  gone.disable_webhook = true;
+  gone.disabled_reason = "the endpoint answered 410 Gone";
+  gone.urgent = true;
+  std::promise<Status> recorded;
+  store_->RecordAttemptsAsync({gone}, [&](Status st) { recorded.set_value(std::move(st)); });
+  ASSERT_TRUE(recorded.get_future().get().has_value());
+
+  stale.name = "renamed";
+  auto renamed = store_->UpdateWebhook(stale, /*sets_activity=*/false);
+  ASSERT_TRUE(renamed.has_value()) << renamed.error().message;
+  EXPECT_EQ(renamed->name, "renamed");
+  EXPECT_FALSE(renamed->active);
+  EXPECT_EQ(renamed->status, WebhookStatus::kDisabled);
+  EXPECT_EQ(renamed->disabled_reason, "the endpoint answered 410 Gone");
+
+  stale.active = true;  // a request that does mean to turn it on again
+  auto enabled = store_->UpdateWebhook(stale, /*sets_activity=*/true);
+  ASSERT_TRUE(enabled.has_value());
+  EXPECT_TRUE(enabled->active);
+  EXPECT_EQ(enabled->status, WebhookStatus::kHealthy);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values(kSqlite),
                          [](const ::testing::TestParamInfo<StoreBackend>& info) { return info.param.name; });
 

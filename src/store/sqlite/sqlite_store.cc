@@ -496,14 +496,16 @@ Result<Page<Webhook>> SqliteStore::ListWebhooks(const std::string& account_id, c
   return MakePage(std::move(*rows), page.limit, WebhookId);
 }
 
-Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w) {
+Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w, bool sets_activity) {
   Status st = writer_->Run([&](Database& db) -> Status {
     auto q = db.Prepare(
-        "UPDATE webhooks SET url=?3, name=?4, description=?5, events=?6, active=?7, environment=?8, rate_limit=?9, "
+        "UPDATE webhooks SET url=?3, name=?4, description=?5, events=?6, environment=?8, rate_limit=?9, "
         "ordered=?10, payload_format=?11, headers=?12, metadata=?13, secret_enc=?14, "
-        "previous_secret_enc=NULLIF(?15, ''), previous_secret_expires_at=?16, status=?17, disabled_reason=?18, "
-        "circuit=?19, updated_at=?20 WHERE id=?1 AND account_id=?2");
-    auto r = BindWebhook(q, w).Run();
+        "previous_secret_enc=NULLIF(?15, ''), previous_secret_expires_at=?16, updated_at=?20, "
+        "active = CASE WHEN ?21 THEN ?7 ELSE active END, status = CASE WHEN ?21 THEN ?17 ELSE status END, "
+        "disabled_reason = CASE WHEN ?21 THEN NULLIF(?18, '') ELSE disabled_reason END, "
+        "circuit = CASE WHEN ?21 THEN ?19 ELSE circuit END WHERE id=?1 AND account_id=?2");
+    auto r = BindWebhook(q, w).Bind(21, sets_activity).Run();
     if (!r) return r;
     if (db.Changes() == 0) return Fail(Error::NotFound("webhook not found"));
     InvalidateMatchInfo(w.account_id);

@@ -63,7 +63,7 @@ class SqliteStore final : public Store {
   Result<Webhook> GetWebhookById(const std::string& id) override;
   Result<Page<Webhook>> ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
                                      const PageRequest& page) override;
-  Result<Webhook> UpdateWebhook(const Webhook& webhook) override;
+  Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity) override;
   Status DeleteWebhook(const std::string& account_id, const std::string& id) override;
 
   void AcceptEventsAsync(std::vector<NewEvent> events,
