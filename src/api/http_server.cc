@@ -78,37 +78,6 @@ void RunGuarded(const std::function<void()>& work, const Respond& respond) {
   }
 }
 
-}  // namespace
-
-HttpResponse ParserErrorResponse(const beast::error_code& ec) {
-  if (ec == http::error::body_limit) return ErrorResponse(Error::TooLarge("request body is too large"));
-  if (ec == http::error::buffer_overflow) {
-    return ErrorResponse(Error::BadRequest("a chunk-size line, chunk extension or trailer of the request is too long"));
-  }
-  if (ec == http::error::header_limit) {
-    return ErrorResponse(Error{ErrorKind::kTooLarge, "headers_too_large", "request headers are too large", {}});
-  }
-  return ErrorResponse(Error::BadRequest("malformed HTTP request: " + ec.message()));
-}
-
-HttpRequest ToHttpRequest(RequestParser& parser, std::string remote_address) {
-  auto& message = parser.get();
-  HttpRequest request;
-  request.method = std::string(message.method_string());
-  request.remote_address = std::move(remote_address);
-  request.malformed_target = !ParseTarget(std::string_view(message.target().data(), message.target().size()), request);
-  request.headers.reserve(std::distance(message.begin(), message.end()));
-  for (const auto& field : message) {
-    std::string name(field.name_string());
-    AsciiLowerInPlace(name);
-    request.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  request.body = std::move(message.body());
-  return request;
-}
-
-namespace {
-
 // Request body bytes held against the server-wide budget (network thread only); given back when the request is done.
 class BodyReservation {
  public:
@@ -142,6 +111,33 @@ std::optional<Error> CheckDeclaredLength(const boost::optional<std::uint64_t>& l
 }
 
 }  // namespace
+
+HttpResponse ParserErrorResponse(const beast::error_code& ec) {
+  if (ec == http::error::body_limit) return ErrorResponse(Error::TooLarge("request body is too large"));
+  if (ec == http::error::buffer_overflow) {
+    return ErrorResponse(Error::BadRequest("a chunk-size line, chunk extension or trailer of the request is too long"));
+  }
+  if (ec == http::error::header_limit) {
+    return ErrorResponse(Error{ErrorKind::kTooLarge, "headers_too_large", "request headers are too large", {}});
+  }
+  return ErrorResponse(Error::BadRequest("malformed HTTP request: " + ec.message()));
+}
+
+HttpRequest ToHttpRequest(RequestParser& parser, std::string remote_address) {
+  auto& message = parser.get();
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.remote_address = std::move(remote_address);
+  request.malformed_target = !ParseTarget(std::string_view(message.target().data(), message.target().size()), request);
+  request.headers.reserve(std::distance(message.begin(), message.end()));
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    AsciiLowerInPlace(name);
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  return request;
+}
 
 HttpServer::HttpServer(asio::io_context& io, asio::thread_pool& workers, Handler handler, HttpServerLimits limits)
     : io_(io), workers_(workers), handler_(std::move(handler)), limits_(std::move(limits)), acceptor_(io) {}
