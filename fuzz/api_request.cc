@@ -58,7 +58,7 @@ struct Server {
     config.api_rate_limit_per_s = 0;
     auto credentials = LoadCredentials(config);
     fuzz::Check(credentials.has_value(), "credentials");
-    auto opened = OpenStore(config.DatabaseUrl(), credentials->master_key);
+    auto opened = OpenStore(config.DatabaseUrl(), credentials->master_key, config.database_pool);
     fuzz::Check(opened.has_value(), "store", opened ? "" : opened.error().message);
     store = std::move(*opened);
     alerter = std::make_unique<Alerter>(*store, SmtpSettings{});

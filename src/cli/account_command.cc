@@ -43,7 +43,7 @@ int RunAccountCreate(const std::vector<std::string>& args) {
     std::cerr << "hookd: " << credentials.error().message << "\n";
     return 1;
   }
-  auto store = OpenStore(config->DatabaseUrl(), credentials->master_key);
+  auto store = OpenStore(config->DatabaseUrl(), credentials->master_key, config->database_pool);
   if (!store) {
     std::cerr << "hookd: " << store.error().message << "\n";
     return 1;

@@ -38,7 +38,7 @@ std::optional<OpenedStore> OpenConfiguredStore(const Config& config) {
     PrintConfigError(credentials.error());
     return std::nullopt;
   }
-  auto store = OpenStore(config.DatabaseUrl(), credentials->master_key);
+  auto store = OpenStore(config.DatabaseUrl(), credentials->master_key, config.database_pool);
   if (!store) {
     PrintConfigError(store.error());
     return std::nullopt;
@@ -126,7 +126,7 @@ int RunServe(const std::vector<std::string>& args) {
   });
 
   const std::string address = config->listen_host + ":" + std::to_string(*port);
-  LogInfo("hookd listening", {{"address", "http://" + address}, {"database", config->DatabaseUrl()},
+  LogInfo("hookd listening", {{"address", "http://" + address}, {"database", config->PrintableDatabaseUrl()},
                               {"version", kVersion}});
   if (credentials.admin_token_generated) {
     // Printed once, on the start that generated it; afterwards it is only in the file.
@@ -150,7 +150,7 @@ int RunMigrate(const std::vector<std::string>& args) {
     return 2;
   }
   if (!OpenConfiguredStore(*config)) return 1;
-  std::cout << "migrations applied: " << config->DatabaseUrl() << "\n";
+  std::cout << "migrations applied: " << config->PrintableDatabaseUrl() << "\n";
   return 0;
 }
 

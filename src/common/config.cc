@@ -99,6 +99,8 @@ const std::vector<Setting>& Settings() {
          c.database = v;
          return std::nullopt;
        }},
+      {"database-pool", "PostgreSQL connections per process (default 16)", false,
+       IntSetter(&Config::database_pool, 1, 1000)},
       {"admin-token", "admin credential (default: generated into <data-dir>/admin-token)", false,
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          if (v.size() < 16) return "must be at least 16 characters";
@@ -171,6 +173,16 @@ const std::vector<Setting>& Settings() {
 
 std::string Config::DatabaseUrl() const {
   return database.empty() ? "sqlite:" + data_dir + "/hookd.db" : database;
+}
+
+std::string Config::PrintableDatabaseUrl() const {
+  const std::string url = DatabaseUrl();
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url;
+  std::string rest = url.substr(scheme_end + 3);
+  rest = rest.substr(0, rest.find('?'));
+  if (const size_t at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
+  return url.substr(0, scheme_end + 3) + rest;
 }
 
 EnvLookup ProcessEnv() {

@@ -18,6 +18,7 @@ struct Config {
   uint16_t listen_port = 8084;
   std::string data_dir = "./data";
   std::string database;                 // "sqlite:PATH" or "postgres://..."; empty = sqlite:<data_dir>/hookd.db
+  int database_pool = 16;               // PostgreSQL connections per process
   std::string admin_token;              // empty = read or generate <data_dir>/admin-token
   std::string master_key;               // base64; empty = read or generate <data_dir>/master.key
   std::vector<int64_t> retry_schedule_ms = {60'000, 300'000, 1'800'000, 7'200'000, 86'400'000};
@@ -39,6 +40,8 @@ struct Config {
 
   // The database URL with the default applied.
   [[nodiscard]] std::string DatabaseUrl() const;
+  // The database URL as it may be printed: a PostgreSQL URL without its user, password and parameters.
+  [[nodiscard]] std::string PrintableDatabaseUrl() const;
 };
 
 // Looks up an environment variable; returns nullopt when unset.

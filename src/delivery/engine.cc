@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/time_util.h"
 #include "delivery/request_builder.h"
+#include "store/row_values.h"
 
 namespace hookd {
 namespace {

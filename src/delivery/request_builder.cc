@@ -1,8 +1,6 @@
 // Signatures are computed over the exact body bytes that are sent.
 #include "delivery/request_builder.h"
 
-#include <algorithm>
-
 #include "common/json.h"
 #include "common/version.h"
 #include "crypto/encoding.h"
@@ -45,28 +43,6 @@ OutboundRequest BuildDeliveryRequest(const Webhook& webhook, const Event& event,
                                      int64_t timeout_ms) {
   DeliverySigningKeys keys(webhook);
   return BuildDeliveryRequest(webhook, keys, event, attempt_number, now_ms, timeout_ms);
-}
-
-// Written directly rather than through a json::object (a hash table per attempt, twice per attempt). A name that
-// appears twice keeps its last value, as an object would.
-std::string HeadersToJsonObject(const HeaderList& headers) {
-  size_t size = 2;
-  for (const auto& [name, value] : headers) size += name.size() + value.size() + 6;  // quotes, colon, comma
-  std::string out;
-  out.reserve(size);
-  out += '{';
-  for (size_t i = 0; i < headers.size(); ++i) {
-    const auto& [name, value] = headers[i];
-    const bool repeated_later = std::any_of(headers.begin() + static_cast<std::ptrdiff_t>(i) + 1, headers.end(),
-                                            [&](const auto& h) { return h.first == name; });
-    if (repeated_later) continue;
-    if (out.size() > 1) out += ',';
-    AppendJsonQuoted(out, name);
-    out += ':';
-    AppendJsonQuoted(out, value);
-  }
-  out += '}';
-  return out;
 }
 
 }  // namespace hookd

@@ -31,7 +31,4 @@ struct DeliverySigningKeys {
 [[nodiscard]] OutboundRequest BuildDeliveryRequest(const Webhook& webhook, const Event& event, int attempt_number,
                                                    int64_t now_ms, int64_t timeout_ms);
 
-// The request headers as a JSON object, for the delivery log.
-[[nodiscard]] std::string HeadersToJsonObject(const HeaderList& headers);
-
 }  // namespace hookd

@@ -1,18 +1,25 @@
-// The one place that knows every backend: the database URL picks it (`sqlite:PATH`; `postgres://…` is refused
-// until that backend is built).
+// The one place that knows every backend: the database URL picks it (`sqlite:PATH`, or `postgres://…` and
+// `postgresql://…`, which libpq reads as they are, TLS parameters included).
 #include "store/store.h"
 
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace hookd {
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key) {
-  if (database_url.rfind("sqlite:", 0) == 0) {
+Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key,
+                                         int pool_size) {
+  if (database_url.starts_with("sqlite:")) {
     auto store = sqlite::SqliteStore::Open(database_url.substr(7), master_key);
     if (!store) return Fail(store.error());
     return std::unique_ptr<Store>(std::move(*store));
   }
-  return Fail(Error::Unavailable("the PostgreSQL backend is not available in this build; use sqlite:PATH"));
+  if (database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+    auto store = postgres::PostgresStore::Open(database_url, master_key, pool_size);
+    if (!store) return Fail(store.error());
+    return std::unique_ptr<Store>(std::move(*store));
+  }
+  return Fail(Error::Unavailable("unknown database URL; use sqlite:PATH or postgres://…"));
 }
 
 }  // namespace hookd

@@ -15,6 +15,7 @@
 
 #include "common/result.h"
 #include "domain/catalog.h"
+#include "domain/delivery_stats.h"
 #include "domain/model.h"
 
 namespace hookd {
@@ -95,19 +96,6 @@ struct BulkChunk {
   int scanned = 0;
 };
 
-// Delivery statistics over a period (SPEC §3 /stats): per event type, per webhook and over time.
-struct DeliveryStatsRow {
-  std::string key;  // event type, webhook id, or bucket start (RFC 3339) for a time series
-  int64_t total = 0;
-  int64_t succeeded = 0;
-  int64_t failed = 0;  // still retrying
-  int64_t dead = 0;
-  int64_t pending = 0;
-  double avg_attempts = 0;
-  std::optional<int64_t> p50_latency_ms;
-  std::optional<int64_t> p95_latency_ms;
-};
-
 struct StatsQuery {
   std::string account_id;
   std::string webhook_id;  // empty = all of the account's webhooks
@@ -115,12 +103,6 @@ struct StatsQuery {
   int64_t bucket_ms = 3'600'000;  // width of the time-series buckets
 };
 
-struct DeliveryStats {
-  DeliveryStatsRow overall;
-  std::vector<DeliveryStatsRow> by_event_type;
-  std::vector<DeliveryStatsRow> by_webhook;
-  std::vector<DeliveryStatsRow> series;
-};
 
 class Store {
  public:
@@ -214,7 +196,9 @@ class Store {
   virtual void Flush() = 0;
 };
 
-// Opens the store named by `database_url` ("sqlite:PATH"), applying migrations. `master_key` is 32 bytes.
-[[nodiscard]] Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key);
+// Opens the store named by `database_url` ("sqlite:PATH", or "postgres://…" with a pool of `pool_size`
+// connections), applying migrations. `master_key` is 32 bytes.
+[[nodiscard]] Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key,
+                                                       int pool_size = 16);
 
 }  // namespace hookd

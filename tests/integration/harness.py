@@ -10,6 +10,7 @@ import signal
 import socket
 import struct
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
@@ -17,6 +18,11 @@ import urllib.request
 
 HOOKD_BIN = os.environ.get("HOOKD_BIN", os.path.join(os.path.dirname(__file__), "../../build/hookd"))
 SANITIZED = os.environ.get("HOOKD_SANITIZED") == "1"
+# The store the hookd processes use: "sqlite" (a file in each data dir) or "postgres" (a private server for the
+# whole run, started by scripts/pg-server.sh, with a database per data dir).
+BACKEND = os.environ.get("HOOKD_TEST_BACKEND", "sqlite")
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
+PSQL = "/usr/lib/postgresql/15/bin/psql"
 # Sanitized builds are several times slower; scale waits, never assertions about order or counts.
 SLOW = 3.0 if SANITIZED else 1.0
 
@@ -45,6 +51,58 @@ class Response:
         return f"<Response {self.status} {self.raw[:300]!r}>"
 
 
+class PostgresServer:
+    """A private PostgreSQL 15 server in a temp dir on a free port (scripts/pg-server.sh), stopped at exit."""
+
+    _instance = None
+
+    @classmethod
+    def shared(cls):
+        if cls._instance is None:
+            import atexit
+
+            cls._instance = cls()
+            atexit.register(cls._instance.stop)
+        return cls._instance
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="hookd-pg-")
+        os.chmod(self.dir, 0o755)  # the server runs as the postgres user
+        self.port = free_port()
+        self.url = self._script("start", str(self.port)).strip()
+        self.admin_url = self.url.rsplit("/", 1)[0] + "/postgres"
+
+    def _script(self, *args):
+        return subprocess.check_output([os.path.join(ROOT, "scripts/pg-server.sh"), args[0], self.dir + "/pg",
+                                        *args[1:]]).decode()
+
+    def psql(self, sql, url=None):
+        return subprocess.check_output([PSQL, url or self.admin_url, "-qtAX", "-c", sql]).decode().strip()
+
+    def database_for(self, key):
+        """The URL of a database of its own for `key` (a data dir), created on first use."""
+        name = "t_" + hashlib.sha1(key.encode()).hexdigest()[:20]
+        if not self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'"):
+            self.psql(f"CREATE DATABASE {name}")
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def restart_immediate(self):
+        self._script("restart")
+
+    def stop(self):
+        try:
+            self._script("stop")
+        except subprocess.CalledProcessError:
+            pass
+
+
+def database_args(data_dir, extra_args):
+    """The --database flag for the backend under test, unless the test chose its own."""
+    if BACKEND != "postgres" or any(a == "--database" or a.startswith("--database=") for a in extra_args):
+        return []
+    return ["--database", PostgresServer.shared().database_for(os.path.abspath(data_dir))]
+
+
 class Hookd:
     """One hookd process. `start()` waits until it listens; `kill9()` and `stop()` end it."""
 
@@ -59,6 +117,7 @@ class Hookd:
     def start(self, port=0):
         os.makedirs(self.data_dir, exist_ok=True)
         args = [HOOKD_BIN, "serve", "--data-dir", self.data_dir, "--listen", f"127.0.0.1:{port}"] + self.extra_args
+        args += database_args(self.data_dir, self.extra_args)
         env = dict(os.environ)
         env.update(self.env)
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
@@ -93,6 +152,23 @@ class Hookd:
     def log(self):
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
+
+    def database_url(self):
+        args = database_args(self.data_dir, self.extra_args) or self.extra_args
+        return args[args.index("--database") + 1] if "--database" in args else None
+
+    def stored_bytes(self):
+        """Everything the store holds, as bytes: the SQLite file and its WAL, or a dump of the PostgreSQL database."""
+        if BACKEND == "postgres":
+            return subprocess.check_output(["/usr/lib/postgresql/15/bin/pg_dump", self.database_url()])
+        raw = b""
+        for suffix in ("", "-wal"):
+            try:
+                with open(f"{self.data_dir}/hookd.db{suffix}", "rb") as f:
+                    raw += f.read()
+            except FileNotFoundError:
+                pass
+        return raw
 
     def request(self, method, path, token=None, body=None, headers=None, raw=None, timeout=30):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)

@@ -3,7 +3,7 @@ import os
 import subprocess
 import time
 
-from harness import HOOKD_BIN, SLOW, Hookd, free_port, wait_until
+from harness import BACKEND, HOOKD_BIN, SLOW, Hookd, database_args, free_port, wait_until
 
 
 def run(*args, env=None, cwd=None):
@@ -42,10 +42,12 @@ def test_environment_variables_configure_serve(tmp_path):
 
 def test_migrate_then_account_create_then_serve(tmp_path):
     data = str(tmp_path / "d")
-    r = run("migrate", "--data-dir", data)
+    database = database_args(data, [])
+    r = run("migrate", "--data-dir", data, *database)
     assert r.returncode == 0, r.stderr
-    assert os.path.exists(os.path.join(data, "hookd.db"))
-    r = run("account", "create", "--name", "Acme", "--email", "ops@acme.test", "--data-dir", data)
+    if BACKEND == "sqlite":
+        assert os.path.exists(os.path.join(data, "hookd.db"))
+    r = run("account", "create", "--name", "Acme", "--email", "ops@acme.test", "--data-dir", data, *database)
     assert r.returncode == 0, r.stderr
     lines = dict(line.split(": ", 1) for line in r.stdout.strip().splitlines())
     assert lines["account_id"].startswith("acc_") and lines["api_key"].startswith("hk_")

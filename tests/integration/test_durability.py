@@ -4,7 +4,7 @@ import sqlite3
 import threading
 import time
 
-from harness import Hookd, SLOW, free_port, wait_until
+from harness import BACKEND, Hookd, PostgresServer, SLOW, free_port, wait_until
 
 
 def emit_from_threads(h, key, threads, per_thread=None, stop=None):
@@ -92,9 +92,14 @@ def test_kill9_before_any_outcome_keeps_every_delivery_once(tmp_path, receiver):
     accepted = [h.emit(key, data={"i": i})["id"] for i in range(20)]
     h.kill9()
 
-    with sqlite3.connect(tmp_path / "h" / "hookd.db") as db:
-        with_rows = {e for (e,) in db.execute("SELECT DISTINCT event_id FROM deliveries")}
-        awaiting = {e for (e,) in db.execute("SELECT event_id FROM events_awaiting_deliveries")}
+    if BACKEND == "postgres":
+        with_rows = set(PostgresServer.shared().psql("SELECT DISTINCT event_id FROM deliveries",
+                                                     h.database_url()).split())
+        awaiting = set()
+    else:
+        with sqlite3.connect(tmp_path / "h" / "hookd.db") as db:
+            with_rows = {e for (e,) in db.execute("SELECT DISTINCT event_id FROM deliveries")}
+            awaiting = {e for (e,) in db.execute("SELECT event_id FROM events_awaiting_deliveries")}
     assert set(accepted) <= with_rows | awaiting, "every 202 left its deliveries on disk"
 
     r.hang(0)

@@ -4,19 +4,18 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <map>
 #include <optional>
 
 #include "common/ids.h"
 #include "common/json.h"
 #include "common/time_util.h"
 #include "domain/subscription.h"
+#include "store/row_values.h"
 #include "store/sqlite/migrations.h"
 
 namespace hookd::sqlite {
 namespace {
 
-constexpr int64_t kIdempotencyWindowMs = 24LL * 3600 * 1000;
 // How long an accepted delivery may go without its own row (its first outcome usually writes it within
 // milliseconds); after that it gets a pending row, so the awaiting table and the map stay small.
 constexpr int64_t kDeliveryRowDelayMs = 1000;
@@ -36,35 +35,6 @@ std::vector<std::string> StringsFromJson(const std::string& text) {
     }
   }
   return out;
-}
-
-std::string HeadersToJson(const HeaderList& headers) {
-  json::object o;
-  for (const auto& [k, v] : headers) o[k] = v;
-  return json::serialize(o);
-}
-
-HeaderList HeadersFromJson(const std::string& text) {
-  HeaderList out;
-  json::value v = ParseJsonOrNull(text);
-  if (v.is_object()) {
-    for (const auto& [k, val] : v.as_object()) {
-      if (val.is_string()) out.emplace_back(std::string(k), std::string(val.as_string()));
-    }
-  }
-  return out;
-}
-
-// Pages come from queries that fetch limit + 1 rows: the extra row only says there is more.
-template <class T>
-Page<T> MakePage(std::vector<T> rows, int limit, std::string (*id_of)(const T&)) {
-  Page<T> page;
-  if (static_cast<int>(rows.size()) > limit) {
-    rows.resize(static_cast<size_t>(limit));
-    page.next_cursor = id_of(rows.back());
-  }
-  page.data = std::move(rows);
-  return page;
 }
 
 Account AccountFromRow(const Statement& q) {
@@ -131,11 +101,6 @@ Attempt AttemptFromRow(const Statement& q) {
   a.success = q.Int(13) != 0;
   return a;
 }
-
-std::string AccountId(const Account& a) { return a.id; }
-std::string WebhookId(const Webhook& w) { return w.id; }
-std::string EventId(const Event& e) { return e.id; }
-std::string DeliveryId(const Delivery& d) { return d.id; }
 
 #define WEBHOOK_SELECT                                                                                            \
   "SELECT id, account_id, url, name, description, events, active, environment, rate_limit, ordered, "            \
@@ -287,7 +252,7 @@ Result<Page<Account>> SqliteStore::ListAccounts(const PageRequest& page) {
     q.Bind(1, page.cursor).Bind(2, page.limit + 1);
     std::vector<Account> rows;
     while (q.Step()) rows.push_back(AccountFromRow(q));
-    return MakePage(std::move(rows), page.limit, AccountId);
+    return MakePage(std::move(rows), page.limit);
   });
 }
 
@@ -384,7 +349,7 @@ Result<Webhook> SqliteStore::ReadWebhook(Database& db, const char* sql, const st
   w.rate_limit = static_cast<int>(q.Int(8));
   w.ordered = q.Int(9) != 0;
   w.payload_format = ParsePayloadFormat(q.Text(10)).value_or(PayloadFormat::kStandard);
-  w.headers = HeadersFromJson(q.Text(11));
+  w.headers = HeadersFromJsonObject(q.Text(11));
   w.metadata_json = q.Text(12);
   auto secret = cipher_.Decrypt(q.Text(13));
   if (!secret) return Fail(secret.error());
@@ -422,7 +387,7 @@ Statement& SqliteStore::BindWebhook(Statement& q, const Webhook& w) {
       .Bind(9, w.rate_limit)
       .Bind(10, w.ordered)
       .Bind(11, ToString(w.payload_format))
-      .Bind(12, HeadersToJson(w.headers))
+      .Bind(12, HeadersToJsonObject(w.headers))
       .Bind(13, w.metadata_json)
       .Bind(14, cipher_.Encrypt(w.secret))
       .Bind(15, w.previous_secret.empty() ? std::string() : cipher_.Encrypt(w.previous_secret))
@@ -493,7 +458,7 @@ Result<Page<Webhook>> SqliteStore::ListWebhooks(const std::string& account_id, c
     return out;
   });
   if (!rows) return Fail(rows.error());
-  return MakePage(std::move(*rows), page.limit, WebhookId);
+  return MakePage(std::move(*rows), page.limit);
 }
 
 Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w, bool sets_activity) {
@@ -595,19 +560,6 @@ Status SqliteStore::AcceptOne(Database& db, NewEvent& input, int64_t now_ms, Acc
   return awaiting_.Add(db, e, out.deliveries, now_ms);
 }
 
-Delivery SqliteStore::NewDelivery(const Event& event, const std::string& webhook_id, int64_t now_ms) {
-  Delivery d;
-  d.id = NewId("dlv_");
-  d.account_id = event.account_id;
-  d.event_id = event.id;
-  d.event_type = event.type;
-  d.webhook_id = webhook_id;
-  d.status = DeliveryStatus::kPending;
-  d.next_attempt_at_ms = now_ms;
-  d.created_at_ms = now_ms;
-  return d;
-}
-
 Result<Delivery> SqliteStore::InsertDelivery(Database& db, const Event& event, const std::string& webhook_id,
                                              int64_t now_ms) {
   Delivery d = NewDelivery(event, webhook_id, now_ms);
@@ -681,7 +633,7 @@ Result<Page<Event>> SqliteStore::ListEvents(const std::string& account_id, const
         .Bind(6, page.limit + 1);
     std::vector<Event> rows;
     while (q.Step()) rows.push_back(EventFromRow(q));
-    return MakePage(std::move(rows), page.limit, EventId);
+    return MakePage(std::move(rows), page.limit);
   });
 }
 
@@ -713,7 +665,7 @@ Result<Page<Delivery>> SqliteStore::ListDeliveries(const std::string& account_id
         .Bind(8, filter.webhook_id);
     std::vector<Delivery> rows;
     while (q.Step()) rows.push_back(DeliveryFromRow(q));
-    return MakePage(std::move(rows), page.limit, DeliveryId);
+    return MakePage(std::move(rows), page.limit);
   });
 }
 
@@ -1015,43 +967,6 @@ Result<int64_t> SqliteStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
 
 // ---- statistics ----
 
-namespace {
-
-struct Accumulator {
-  DeliveryStatsRow row;
-  int64_t attempts = 0;
-  std::vector<int64_t> latencies;
-
-  void Add(const std::string& status, int64_t attempt_count, std::optional<int64_t> latency) {
-    ++row.total;
-    attempts += attempt_count;
-    if (status == "succeeded") {
-      ++row.succeeded;
-      if (latency) latencies.push_back(*latency);
-    } else if (status == "failed") {
-      ++row.failed;
-    } else if (status == "dead") {
-      ++row.dead;
-    } else {
-      ++row.pending;
-    }
-  }
-
-  DeliveryStatsRow Finish(std::string key) {
-    row.key = std::move(key);
-    row.avg_attempts = row.total ? static_cast<double>(attempts) / static_cast<double>(row.total) : 0;
-    if (!latencies.empty()) {
-      std::sort(latencies.begin(), latencies.end());
-      auto at = [&](double q) { return latencies[static_cast<size_t>(q * static_cast<double>(latencies.size() - 1))]; };
-      row.p50_latency_ms = at(0.50);
-      row.p95_latency_ms = at(0.95);
-    }
-    return row;
-  }
-};
-
-}  // namespace
-
 Result<DeliveryStats> SqliteStore::Stats(const StatsQuery& query) {
   if (auto st = WriteAwaitingDeliveries(); !st) return Fail(st.error());
   const std::string from = "dlv_" + EncodeUlid(static_cast<uint64_t>(std::max<int64_t>(0, query.since_ms)), 0, 0);
@@ -1060,25 +975,9 @@ Result<DeliveryStats> SqliteStore::Stats(const StatsQuery& query) {
         "SELECT event_type, webhook_id, status, attempt_count, latency_ms, created_at FROM deliveries "
         "WHERE account_id = ?1 AND id >= ?2 AND (?3 = '' OR webhook_id = ?3)");
     q.Bind(1, query.account_id).Bind(2, from).Bind(3, query.webhook_id);
-    Accumulator overall;
-    std::map<std::string, Accumulator> by_type, by_webhook;
-    std::map<int64_t, Accumulator> by_bucket;
-    const int64_t bucket = std::max<int64_t>(60'000, query.bucket_ms);
-    while (q.Step()) {
-      const std::string status = q.Text(2);
-      const int64_t attempts = q.Int(3);
-      const auto latency = q.OptInt(4);
-      overall.Add(status, attempts, latency);
-      by_type[q.Text(0)].Add(status, attempts, latency);
-      by_webhook[q.Text(1)].Add(status, attempts, latency);
-      by_bucket[q.Int(5) / bucket * bucket].Add(status, attempts, latency);
-    }
-    DeliveryStats stats;
-    stats.overall = overall.Finish("all");
-    for (auto& [type, acc] : by_type) stats.by_event_type.push_back(acc.Finish(type));
-    for (auto& [webhook, acc] : by_webhook) stats.by_webhook.push_back(acc.Finish(webhook));
-    for (auto& [start, acc] : by_bucket) stats.series.push_back(acc.Finish(FormatRfc3339(start)));
-    return stats;
+    StatsBuilder stats(query.bucket_ms);
+    while (q.Step()) stats.Add(q.Text(0), q.Text(1), q.Text(2), q.Int(3), q.OptInt(4), q.Int(5));
+    return stats.Finish();
   });
 }
 

@@ -120,8 +120,6 @@ class SqliteStore final : public Store {
   // Every 250 ms: deliveries that have waited a second get pending rows; once none waits, and that is committed,
   // readers skip the barrier again.
   void SweepAwaitingDeliveries();
-  // Builds (does not write) a new pending delivery of `event` to `webhook_id`, due now.
-  static Delivery NewDelivery(const Event& event, const std::string& webhook_id, int64_t now_ms);
 
   Result<Webhook> ReadWebhook(Database& db, const char* sql, const std::string& a, const std::string& b);
   Status AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out);

@@ -1,0 +1,126 @@
+// RAII wrappers over libpq: a Connection owns one PGconn and prepares each statement once; Rows owns a result;
+// Params and ArrayParam build text-format parameters (an ArrayParam is one `text[]`/`bigint[]` literal, so a
+// batch of rows travels as a handful of arrays for `unnest`). Errors are classified once, here: a lost or refused
+// connection and a serialization failure are `Unavailable` (the API answers 503 with Retry-After; the caller may
+// try again), a unique violation is `Conflict`, anything else `Internal`. Not thread-safe: one connection belongs to
+// one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/result.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace hookd::postgres {
+
+// Text-format statement parameters, $1, $2, … in the order added.
+class Params {
+ public:
+  Params& Add(std::string_view value);
+  Params& Add(const char* value) { return Add(std::string_view(value)); }
+  Params& Add(const std::string& value) { return Add(std::string_view(value)); }
+  Params& Add(int64_t value);
+  Params& Add(int value) { return Add(static_cast<int64_t>(value)); }
+  Params& Add(bool value);
+  Params& Add(std::optional<int64_t> value);
+  Params& AddNull();
+  // NULL when `value` is empty.
+  Params& AddOrNull(std::string_view value);
+
+  [[nodiscard]] int Count() const { return static_cast<int>(values_.size()); }
+  [[nodiscard]] const char* Value(int i) const { return null_[static_cast<size_t>(i)] ? nullptr : values_[static_cast<size_t>(i)].c_str(); }
+
+ private:
+  std::vector<std::string> values_;
+  std::vector<bool> null_;
+};
+
+// One array literal ('{"a","b",NULL}'), element by element; Take() hands it to Params::Add.
+class ArrayParam {
+ public:
+  ArrayParam& Add(std::string_view value);
+  ArrayParam& Add(int64_t value);
+  ArrayParam& Add(std::optional<int64_t> value);
+  ArrayParam& AddNull();
+  ArrayParam& AddOrNull(std::string_view value);  // NULL when empty
+  // Bytes of any value (a receiver's body), hex-encoded: the SQL decodes them with decode(x, 'hex').
+  ArrayParam& AddHex(std::string_view bytes);
+  [[nodiscard]] std::string Take();
+
+ private:
+  void Separate();
+  std::string text_ = "{";
+};
+
+// The rows of one statement.
+class Rows {
+ public:
+  explicit Rows(pg_result* result) : result_(result, &Release) {}
+
+  [[nodiscard]] int Count() const;
+  [[nodiscard]] int64_t Affected() const;  // rows an INSERT/UPDATE/DELETE changed
+  [[nodiscard]] bool IsNull(int row, int col) const;
+  [[nodiscard]] std::string Text(int row, int col) const;  // "" for NULL
+  [[nodiscard]] int64_t Int(int row, int col) const;
+  [[nodiscard]] std::optional<int64_t> OptInt(int row, int col) const;
+  [[nodiscard]] bool Bool(int row, int col) const;
+  [[nodiscard]] std::string Bytes(int row, int col) const;  // a bytea column, decoded
+  // A text[] column as its elements.
+  [[nodiscard]] std::vector<std::string> TextArray(int row, int col) const;
+
+ private:
+  static void Release(pg_result* result);
+  std::unique_ptr<pg_result, void (*)(pg_result*)> result_;
+};
+
+class Connection {
+ public:
+  // Connects to `url` (a libpq URI or key=value string, TLS settings included). A connect timeout of 5 s applies
+  // unless the URL sets one. The error never repeats the URL (it may hold a password).
+  static Result<std::unique_ptr<Connection>> Open(const std::string& url);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one statement. `sql` must outlive the connection (a string literal): it is prepared on first use and
+  // its prepared statement reused after that.
+  [[nodiscard]] Result<Rows> Exec(const char* sql, const Params& params = {});
+  // Runs a statement once, unprepared (DDL, dynamic text).
+  [[nodiscard]] Status ExecOnce(const std::string& sql);
+
+  // Runs `fn(*this)` between BEGIN and COMMIT; rolls back when it fails. The COMMIT's own failure is returned.
+  template <class Fn>
+  [[nodiscard]] Status Transaction(Fn&& fn) {
+    if (auto st = ExecOnce("BEGIN"); !st) return st;
+    Status st = fn(*this);
+    if (!st) {
+      (void)ExecOnce("ROLLBACK");
+      return st;
+    }
+    return ExecOnce("COMMIT");
+  }
+
+  // False once the server closed the connection or it failed; reads what the server sent while it was idle, so a
+  // connection the server terminated is noticed before it is used.
+  [[nodiscard]] bool Healthy();
+
+ private:
+  explicit Connection(pg_conn* conn) : conn_(conn) {}
+  [[nodiscard]] Error ErrorOf(pg_result* result) const;
+
+  pg_conn* conn_;
+  std::unordered_map<const char*, std::string> prepared_;  // statement text (by address) -> prepared name
+};
+
+// Whether an error means the database could not be reached (the caller may try again later).
+[[nodiscard]] bool IsUnavailable(const Error& error);
+
+}  // namespace hookd::postgres

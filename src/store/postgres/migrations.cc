@@ -1,0 +1,159 @@
+// The PostgreSQL schema. Times are epoch milliseconds in bigint columns, as in the domain model (to_timestamp(x /
+// 1000.0) reads them in SQL). Ids are text in the "C" collation, so they sort by bytes, which for hookd's ids is
+// creation order: every list pages by id. Event payloads are `json`, which keeps their bytes exactly as accepted
+// (they are forwarded byte for byte) while letting SQL look inside; a receiver's response body is `bytea`, since it
+// may be any bytes. Never edit a released migration: add a new one.
+#include "store/postgres/migrations.h"
+
+#include <string>
+#include <vector>
+
+#include "common/time_util.h"
+
+namespace hookd::postgres {
+namespace {
+
+const std::vector<const char*>& Migrations() {
+  static const std::vector<const char*> migrations = {
+      // 1: the initial schema.
+      R"sql(
+CREATE TABLE accounts (
+  id text COLLATE "C" PRIMARY KEY,
+  name text NOT NULL,
+  email text NOT NULL DEFAULT '',
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE TABLE api_keys (
+  id text COLLATE "C" PRIMARY KEY,
+  account_id text COLLATE "C" NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name text NOT NULL DEFAULT '',
+  prefix text NOT NULL,
+  key_hash text NOT NULL UNIQUE,
+  created_at bigint NOT NULL,
+  last_used_at bigint
+);
+CREATE INDEX api_keys_account ON api_keys(account_id, id);
+CREATE TABLE webhooks (
+  id text COLLATE "C" PRIMARY KEY,
+  account_id text COLLATE "C" NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  url text NOT NULL,
+  name text NOT NULL DEFAULT '',
+  description text NOT NULL DEFAULT '',
+  events text[] NOT NULL,
+  active boolean NOT NULL,
+  environment text NOT NULL,
+  rate_limit integer NOT NULL,
+  ordered boolean NOT NULL,
+  payload_format text NOT NULL,
+  headers json NOT NULL,
+  metadata json NOT NULL,
+  secret_enc text NOT NULL,
+  previous_secret_enc text,
+  previous_secret_expires_at bigint,
+  status text NOT NULL,
+  disabled_reason text,
+  circuit text NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX webhooks_account ON webhooks(account_id, id);
+CREATE TABLE events (
+  id text COLLATE "C" PRIMARY KEY,
+  account_id text COLLATE "C" NOT NULL,
+  type text COLLATE "C" NOT NULL,
+  environment text NOT NULL,
+  data json NOT NULL,
+  metadata json,
+  created_at bigint NOT NULL,
+  idempotency_key text,
+  initial_deliveries integer NOT NULL DEFAULT 0
+);
+CREATE INDEX events_account ON events(account_id, id);
+CREATE INDEX events_account_type ON events(account_id, type, id);
+CREATE UNIQUE INDEX events_idempotency ON events(account_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE TABLE deliveries (
+  id text COLLATE "C" PRIMARY KEY,
+  account_id text COLLATE "C" NOT NULL,
+  event_id text COLLATE "C" NOT NULL,
+  webhook_id text COLLATE "C" NOT NULL,
+  event_type text COLLATE "C" NOT NULL,
+  status text NOT NULL,
+  attempt_count integer NOT NULL DEFAULT 0,
+  next_attempt_at bigint,
+  created_at bigint NOT NULL,
+  completed_at bigint,
+  latency_ms bigint,
+  last_response_status integer,
+  last_response_time_ms bigint,
+  last_error text
+);
+CREATE INDEX deliveries_account ON deliveries(account_id, id);
+CREATE INDEX deliveries_account_status ON deliveries(account_id, status, id);
+CREATE INDEX deliveries_webhook ON deliveries(webhook_id, id);
+CREATE INDEX deliveries_event ON deliveries(event_id);
+CREATE INDEX deliveries_unfinished ON deliveries(id) WHERE completed_at IS NULL;
+CREATE TABLE attempts (
+  id text COLLATE "C" NOT NULL,
+  delivery_id text COLLATE "C" NOT NULL,
+  number integer NOT NULL,
+  started_at bigint NOT NULL,
+  response_status integer,
+  response_time_ms bigint NOT NULL,
+  error text,
+  request_headers json NOT NULL,
+  request_body text NOT NULL,
+  request_body_truncated boolean NOT NULL,
+  response_headers json NOT NULL,
+  response_body bytea NOT NULL,
+  response_body_truncated boolean NOT NULL,
+  success boolean NOT NULL
+);
+CREATE INDEX attempts_delivery ON attempts(delivery_id, number);
+CREATE TABLE event_types (
+  type text COLLATE "C" PRIMARY KEY,
+  category text NOT NULL,
+  description text NOT NULL DEFAULT '',
+  created_at bigint NOT NULL
+);
+)sql",
+  };
+  return migrations;
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
+
+Status ApplyMigrations(Connection& conn) {
+  return conn.Transaction([](Connection& c) -> Status {
+    // One process migrates at a time; the others wait here and then find nothing left to do.
+    if (auto st = c.ExecOnce("SELECT pg_advisory_xact_lock(7306916238462391842)"); !st) return st;
+    if (auto st = c.ExecOnce("CREATE TABLE IF NOT EXISTS hookd_schema_migrations (version integer PRIMARY KEY, "
+                             "applied_at bigint NOT NULL)");
+        !st) {
+      return st;
+    }
+    auto rows = c.Exec("SELECT COALESCE(MAX(version), 0) FROM hookd_schema_migrations");
+    if (!rows) return Fail(rows.error());
+    const int current = static_cast<int>(rows->Int(0, 0));
+    if (current > LatestSchemaVersion()) {
+      return Fail(Error::Unavailable("database schema version " + std::to_string(current) +
+                                     " is newer than this hookd supports (" + std::to_string(LatestSchemaVersion()) +
+                                     "); run a newer hookd"));
+    }
+    for (int version = current + 1; version <= LatestSchemaVersion(); ++version) {
+      if (auto st = c.ExecOnce(Migrations()[static_cast<size_t>(version - 1)]); !st) {
+        return Fail(Error::Unavailable("migration " + std::to_string(version) + " failed: " + st.error().message));
+      }
+      if (auto st = c.Exec("INSERT INTO hookd_schema_migrations(version, applied_at) VALUES ($1, $2)",
+                           Params().Add(version).Add(NowMs()));
+          !st) {
+        return Fail(st.error());
+      }
+    }
+    return Ok();
+  });
+}
+
+}  // namespace hookd::postgres

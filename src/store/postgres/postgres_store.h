@@ -1,0 +1,131 @@
+// The PostgreSQL implementation of Store (`--database postgres://…`). API reads and writes run on a pool of
+// connections (`--database-pool`); accepted events with their deliveries, and attempt outcomes, go through two
+// group-commit writers, each writing what concurrent callers queued in one transaction of multi-row statements
+// (`unnest` of arrays). Idempotency keys rest on a unique index (`INSERT … ON CONFLICT`). When the server is
+// unreachable every operation fails with `Unavailable` (503) and the store recovers by itself once it is back.
+// Webhook secrets are sealed with SecretCipher. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "crypto/secret_cipher.h"
+#include "store/postgres/batch_writer.h"
+#include "store/postgres/pool.h"
+#include "store/store.h"
+
+namespace hookd::postgres {
+
+class PostgresStore final : public Store {
+ public:
+  // Connects to `url`, applies migrations and starts the writers. Fails (with the server's reason) when the
+  // database cannot be reached or its schema is newer than this binary's.
+  static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url, const std::string& master_key,
+                                                     int pool_size);
+  ~PostgresStore() override;
+
+  Result<Account> CreateAccount(const Account& account) override;
+  Result<Account> GetAccount(const std::string& id) override;
+  Result<Page<Account>> ListAccounts(const PageRequest& page) override;
+  Result<Account> UpdateAccount(const Account& account) override;
+  Status DeleteAccount(const std::string& id) override;
+  Result<ApiKey> CreateApiKey(const ApiKey& key, const std::string& key_hash) override;
+  Result<std::vector<ApiKey>> ListApiKeys(const std::string& account_id) override;
+  Status RevokeApiKey(const std::string& account_id, const std::string& key_id) override;
+  Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) override;
+
+  Result<Webhook> CreateWebhook(const Webhook& webhook, int max_per_account) override;
+  Result<Webhook> GetWebhook(const std::string& account_id, const std::string& id) override;
+  Result<Webhook> GetWebhookById(const std::string& id) override;
+  Result<Page<Webhook>> ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
+                                     const PageRequest& page) override;
+  Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity) override;
+  Status DeleteWebhook(const std::string& account_id, const std::string& id) override;
+
+  void AcceptEventsAsync(std::vector<NewEvent> events,
+                         std::function<void(Result<std::vector<AcceptedEvent>>)> done) override;
+  Result<Event> GetEvent(const std::string& account_id, const std::string& id) override;
+  Result<Event> GetEventById(const std::string& id) override;
+  Result<Page<Event>> ListEvents(const std::string& account_id, const EventFilter& filter,
+                                 const PageRequest& page) override;
+
+  Result<Page<Delivery>> ListDeliveries(const std::string& account_id, const DeliveryFilter& filter,
+                                        const PageRequest& page) override;
+  Result<Delivery> GetDelivery(const std::string& account_id, const std::string& id) override;
+  Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) override;
+  Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) override;
+  void RecordAttemptsAsync(std::vector<AttemptRecord> records, std::function<void(Status)> done) override;
+  void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) override;
+
+  Result<Delivery> ReopenDelivery(const std::string& account_id, const std::string& delivery_id) override;
+  Result<BulkChunk> ReopenDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
+                                     int64_t since_ms, int64_t until_ms, const std::string& after, int limit) override;
+  Result<int64_t> CountDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
+                                  int64_t since_ms, int64_t until_ms) override;
+  Result<std::vector<Delivery>> CreateDeliveries(const Event& event, const std::vector<std::string>& webhook_ids) override;
+  Result<BulkChunk> ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms, const std::string& after,
+                                 int limit) override;
+  Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) override;
+  Result<DeliveryStats> Stats(const StatsQuery& query) override;
+
+  Result<std::vector<EventType>> ListCustomEventTypes() override;
+  Status CreateCustomEventType(const EventType& type) override;
+  Status DeleteCustomEventType(const std::string& type) override;
+
+  void Flush() override;
+
+ private:
+  // One caller's events, waiting for the accept writer.
+  struct AcceptJob {
+    std::vector<NewEvent> events;
+    std::function<void(Result<std::vector<AcceptedEvent>>)> done;
+    std::vector<AcceptedEvent> accepted;
+  };
+  // One caller's attempt outcomes, or a webhook's health, waiting for the outcome writer.
+  struct HealthUpdate {
+    std::string webhook_id;
+    WebhookStatus status;
+    CircuitState circuit;
+  };
+  struct OutcomeJob {
+    std::vector<AttemptRecord> records;
+    std::function<void(Status)> done;
+    std::optional<HealthUpdate> health;
+  };
+  // What event matching needs of a webhook; cached per account on the accept writer's thread.
+  struct MatchInfo {
+    std::string id;
+    bool active;
+    std::string environment;
+    std::vector<std::string> events;
+  };
+  struct MatchCache {
+    uint64_t generation = 0;  // of webhooks_generation_ when it was filled
+    std::unordered_map<std::string, std::vector<MatchInfo>> by_account;
+  };
+
+  PostgresStore(std::string url, SecretCipher cipher, int pool_size);
+
+  Status WriteAccepts(Connection& conn, std::vector<AcceptJob*>& jobs);
+  Status WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& jobs);
+  // The account's webhooks for matching (accept writer only).
+  Result<const std::vector<MatchInfo>*> MatchInfoFor(Connection& conn, const std::string& account_id);
+  // Called after a committed change to any webhook: the match cache is rebuilt before the next event.
+  void WebhooksChanged() { webhooks_generation_.fetch_add(1, std::memory_order_release); }
+
+  Result<Webhook> WebhookFromRow(const Rows& rows, int row) const;
+  Params& AddWebhookParams(Params& p, const Webhook& w) const;
+
+  SecretCipher cipher_;
+  Pool pool_;
+  std::atomic<uint64_t> webhooks_generation_{1};
+  MatchCache match_cache_;  // accept writer's thread only
+  std::unique_ptr<BatchWriter<AcceptJob>> accept_writer_;
+  std::unique_ptr<BatchWriter<OutcomeJob>> outcome_writer_;
+};
+
+}  // namespace hookd::postgres
