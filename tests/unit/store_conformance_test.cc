@@ -1,6 +1,7 @@
-// What every Store backend must do, checked through the Store interface alone: pagination and filters, tenant
-// isolation, idempotency under concurrent requests, secrets encrypted at rest, retention in batches, bulk retry in
-// pages, and the per-account webhook cap under concurrent creates. Value-parametrized over the backends; each
+// What every Store backend must do, checked through the Store interface alone, operation by operation: pagination
+// and filters, tenant isolation, fan-out to matching webhooks, idempotency under concurrent requests, secrets
+// encrypted at rest, attempts kept byte for byte, resumption, 410 and health, manual retry, replay and bulk retry in
+// pages, retention in batches, statistics, custom types, and the per-account webhook cap under concurrent creates. Value-parametrized over the backends; each
 // backend supplies how to open a fresh store and how to read its raw bytes (for the at-rest check).
 #include <gtest/gtest.h>
 
@@ -9,11 +10,14 @@
 #include <functional>
 #include <future>
 #include <iterator>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "common/ids.h"
+#include "common/json.h"
 #include "common/time_util.h"
+#include "postgres_server.h"
 #include "store/store.h"
 #include "test_dir.h"
 
@@ -22,10 +26,10 @@ namespace {
 
 struct StoreBackend {
   std::string name;
-  // Opens a fresh store whose files live in `dir`.
-  std::function<Result<std::unique_ptr<Store>>(const testing::TestDir& dir)> open;
-  // Everything the backend has written to disk, as bytes (the database and its logs).
-  std::function<std::string(const testing::TestDir& dir)> raw_bytes;
+  // Opens a fresh store; its files, if any, live in `dir`, and `location` is set to what raw_bytes needs.
+  std::function<Result<std::unique_ptr<Store>>(const testing::TestDir& dir, std::string& location)> open;
+  // Everything the backend has stored, as bytes (the database file and its log, or a dump).
+  std::function<std::string(const std::string& location)> raw_bytes;
 };
 
 std::string FileBytes(const std::string& path) {
@@ -35,15 +39,26 @@ std::string FileBytes(const std::string& path) {
 
 const StoreBackend kSqlite{
     "sqlite",
-    [](const testing::TestDir& dir) { return OpenStore("sqlite:" + dir.File("hookd.db"), std::string(32, 'k')); },
-    [](const testing::TestDir& dir) { return FileBytes(dir.File("hookd.db")) + FileBytes(dir.File("hookd.db-wal")); }};
+    [](const testing::TestDir& dir, std::string& location) {
+      location = dir.File("hookd.db");
+      return OpenStore("sqlite:" + location, std::string(32, 'k'));
+    },
+    [](const std::string& location) { return FileBytes(location) + FileBytes(location + "-wal"); }};
+
+const StoreBackend kPostgres{
+    "postgres",
+    [](const testing::TestDir&, std::string& location) {
+      location = testing::NewPostgresDatabase();
+      return OpenStore(location, std::string(32, 'k'), 4);
+    },
+    [](const std::string& location) { return testing::DumpPostgresDatabase(location); }};
 
 constexpr const char* kSecret = "whsec_c3RvcmVjb25mb3JtYW5jZXNlY3JldGtleTAxMjM0NTY3";
 
 class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
  protected:
   void SetUp() override {
-    auto opened = GetParam().open(dir_);
+    auto opened = GetParam().open(dir_, location_);
     ASSERT_TRUE(opened.has_value()) << opened.error().message;
     store_ = std::move(*opened);
     account_ = NewAccount("acme");
@@ -102,6 +117,7 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
   }
 
   testing::TestDir dir_{"hookd-conformance-"};
+  std::string location_;  // the backend's database
   std::unique_ptr<Store> store_;
   std::string account_;
 };
@@ -177,7 +193,7 @@ TEST_P(StoreConformance, WebhookSecretsAreEncryptedAtRest) {
   auto read = store_->GetWebhook(account_, w->id);
   ASSERT_TRUE(read.has_value());
   EXPECT_EQ(read->secret, kSecret);
-  const std::string raw = GetParam().raw_bytes(dir_);
+  const std::string raw = GetParam().raw_bytes(location_);
   ASSERT_FALSE(raw.empty());
   EXPECT_EQ(raw.find("c3RvcmVjb25mb3JtYW5jZXNlY3JldGtleTAxMjM0NTY3"), std::string::npos);
   EXPECT_NE(raw.find(w->id), std::string::npos);  // the check reads the right bytes
@@ -287,7 +303,272 @@ TEST_P(StoreConformance, AnUpdateOfSettingsNeverWritesBackTheHealthTheEngineChan
   EXPECT_EQ(enabled->status, WebhookStatus::kHealthy);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values(kSqlite),
+TEST_P(StoreConformance, AccountsPageAndKeysAreFoundByHashUntilRevokedOrTheirAccountGoes) {
+  const std::string second = NewAccount("beta");
+  const std::string third = NewAccount("gamma");
+  auto first_page = store_->ListAccounts({2, ""});
+  ASSERT_TRUE(first_page.has_value());
+  ASSERT_EQ(first_page->data.size(), 2u);
+  EXPECT_EQ(first_page->data[0].id, third);
+  ASSERT_TRUE(first_page->next_cursor.has_value());
+  auto second_page = store_->ListAccounts({2, *first_page->next_cursor});
+  ASSERT_TRUE(second_page.has_value());
+  ASSERT_EQ(second_page->data.size(), 1u);
+  EXPECT_EQ(second_page->data[0].id, account_);
+  EXPECT_FALSE(second_page->next_cursor.has_value());
+
+  auto account = store_->GetAccount(second);
+  ASSERT_TRUE(account.has_value());
+  account->email = "billing@beta.test";
+  auto updated = store_->UpdateAccount(*account);
+  ASSERT_TRUE(updated.has_value());
+  EXPECT_EQ(store_->GetAccount(second)->email, "billing@beta.test");
+  EXPECT_EQ(store_->UpdateAccount(Account{"acc_missing", "x", "", 1, 1}).error().kind, ErrorKind::kNotFound);
+
+  ApiKey key{NewId("key_"), second, "ci", "hk_1234", NowMs(), std::nullopt};
+  ASSERT_TRUE(store_->CreateApiKey(key, "hash-1").has_value());
+  EXPECT_EQ(store_->CreateApiKey(ApiKey{NewId("key_"), "acc_missing", "", "hk_", NowMs(), {}}, "hash-2").error().kind,
+            ErrorKind::kNotFound);
+  auto found = store_->FindApiKeyByHash("hash-1");
+  ASSERT_TRUE(found.has_value() && found->has_value());
+  EXPECT_EQ((*found)->account_id, second);
+  EXPECT_EQ(store_->ListApiKeys(second)->size(), 1u);
+  EXPECT_EQ(store_->RevokeApiKey(account_, key.id).error().kind, ErrorKind::kNotFound);  // another account's key
+  ASSERT_TRUE(store_->RevokeApiKey(second, key.id).has_value());
+  EXPECT_FALSE(store_->FindApiKeyByHash("hash-1")->has_value());
+
+  ASSERT_TRUE(store_->CreateApiKey(ApiKey{NewId("key_"), third, "", "hk_", NowMs(), {}}, "hash-3").has_value());
+  ASSERT_TRUE(store_->DeleteAccount(third).has_value());
+  EXPECT_EQ(store_->GetAccount(third).error().kind, ErrorKind::kNotFound);
+  EXPECT_FALSE(store_->FindApiKeyByHash("hash-3")->has_value());
+  EXPECT_EQ(store_->DeleteAccount(third).error().kind, ErrorKind::kNotFound);
+}
+
+TEST_P(StoreConformance, EventsFanOutToMatchingWebhooksAndListWithFilters) {
+  auto tasks = NewWebhook(account_, {"task.*"});
+  auto all = NewWebhook(account_, {"*"});
+  auto staging = NewWebhook(account_, {"*"}, "staging");
+  auto off = NewWebhook(account_, {"*"}, "production", false);
+  ASSERT_TRUE(tasks && all && staging && off);
+  const int64_t t0 = NowMs() - 10'000;
+  auto accepted = Accept({Event(account_, "task.completed", t0), Event(account_, "user.created", t0 + 1000),
+                          Event(account_, "task.failed", t0 + 2000)});
+  ASSERT_TRUE(accepted.has_value()) << accepted.error().message;
+  ASSERT_EQ(accepted->size(), 3u);
+  EXPECT_EQ((*accepted)[0].delivery_count, 2);
+  EXPECT_EQ((*accepted)[1].delivery_count, 1);
+  EXPECT_EQ((*accepted)[1].deliveries.at(0).webhook_id, all->id);
+
+  auto typed = store_->ListEvents(account_, EventFilter{"task.failed", std::nullopt, std::nullopt}, {});
+  ASSERT_TRUE(typed.has_value());
+  ASSERT_EQ(typed->data.size(), 1u);
+  EXPECT_EQ(typed->data[0].id, (*accepted)[2].event.id);
+  auto window = store_->ListEvents(account_, EventFilter{"", t0 + 500, t0 + 1500}, {});
+  ASSERT_TRUE(window.has_value());
+  ASSERT_EQ(window->data.size(), 1u);
+  EXPECT_EQ(window->data[0].id, (*accepted)[1].event.id);
+  auto event = store_->GetEvent(account_, (*accepted)[0].event.id);
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->data_json, "{}");
+  EXPECT_EQ(store_->GetEvent(NewAccount("other"), event->id).error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(store_->GetEventById(event->id)->account_id, account_);
+
+  ASSERT_TRUE(Record((*accepted)[0].deliveries.at(0), DeliveryStatus::kSucceeded).has_value());
+  auto of_event = store_->ListDeliveriesOfEvent(event->id);
+  ASSERT_TRUE(of_event.has_value());
+  EXPECT_EQ(of_event->size(), 2u);
+  auto succeeded = store_->ListDeliveries(account_, DeliveryFilter{"", "", DeliveryStatus::kSucceeded, {}, {}}, {});
+  ASSERT_TRUE(succeeded.has_value());
+  ASSERT_EQ(succeeded->data.size(), 1u);
+  EXPECT_EQ(succeeded->data[0].id, (*accepted)[0].deliveries[0].id);
+  auto of_tasks = store_->ListDeliveries(account_, DeliveryFilter{tasks->id, "", std::nullopt, {}, {}}, {});
+  ASSERT_TRUE(of_tasks.has_value());
+  EXPECT_EQ(of_tasks->data.size(), 2u);
+  auto users = store_->ListDeliveries(account_, DeliveryFilter{"", "user.created", std::nullopt, {}, {}}, {});
+  ASSERT_TRUE(users.has_value());
+  EXPECT_EQ(users->data.size(), 1u);
+  auto paged = store_->ListDeliveries(account_, {}, {3, ""});
+  ASSERT_TRUE(paged.has_value());
+  EXPECT_EQ(paged->data.size(), 3u);
+  ASSERT_TRUE(paged->next_cursor.has_value());
+  EXPECT_EQ(store_->ListDeliveries(account_, {}, {3, *paged->next_cursor})->data.size(), 2u);
+}
+
+TEST_P(StoreConformance, AnAttemptKeepsEveryByteOfTheResponseAndUpdatesItsDelivery) {
+  ASSERT_TRUE(NewWebhook(account_).has_value());
+  auto accepted = Accept({Event(account_)});
+  ASSERT_TRUE(accepted.has_value());
+  const Delivery& d = (*accepted)[0].deliveries.at(0);
+  AttemptRecord r;
+  r.attempt = Attempt{NewId("att_"), d.id, 1, NowMs(), 503, 42, "", R"({"webhook-id":"x"})", R"({"a":1})", false,
+                      R"({"retry-after":"5"})", std::string("\x00\xff\xfe binary \x80", 13), true, false};
+  r.new_status = DeliveryStatus::kFailed;
+  r.next_attempt_at_ms = NowMs() + 60'000;
+  std::promise<Status> done;
+  store_->RecordAttemptsAsync({r}, [&](Status st) { done.set_value(std::move(st)); });
+  ASSERT_TRUE(done.get_future().get().has_value());
+  auto read = store_->GetDelivery(account_, d.id);
+  ASSERT_TRUE(read.has_value()) << read.error().message;
+  EXPECT_EQ(read->status, DeliveryStatus::kFailed);
+  EXPECT_EQ(read->attempt_count, 1);
+  EXPECT_EQ(read->next_attempt_at_ms, r.next_attempt_at_ms);
+  EXPECT_EQ(read->last_response_status, 503);
+  EXPECT_EQ(read->last_response_time_ms, 42);
+  EXPECT_FALSE(read->completed_at_ms.has_value());
+  ASSERT_EQ(read->attempts.size(), 1u);
+  const Attempt& a = read->attempts[0];
+  EXPECT_EQ(a.response_body, r.attempt.response_body);
+  EXPECT_TRUE(a.response_body_truncated);
+  EXPECT_EQ(a.request_body, R"({"a":1})");
+  EXPECT_EQ(ParseJsonOrNull(a.response_headers_json), ParseJsonOrNull(r.attempt.response_headers_json));
+  EXPECT_EQ(a.response_status, 503);
+  EXPECT_EQ(store_->GetDelivery(NewAccount("other"), d.id).error().kind, ErrorKind::kNotFound);
+}
+
+TEST_P(StoreConformance, UnfinishedDeliveriesAreResumedAndA410DisablesTheWebhook) {
+  auto w = NewWebhook(account_);
+  ASSERT_TRUE(w.has_value());
+  auto accepted = Accept({Event(account_), Event(account_)});
+  ASSERT_TRUE(accepted.has_value());
+  const Delivery& failing = (*accepted)[0].deliveries.at(0);
+  const Delivery& gone = (*accepted)[1].deliveries.at(0);
+  ASSERT_TRUE(Record(failing, DeliveryStatus::kFailed).has_value());
+  std::map<std::string, DueDelivery> unfinished;
+  ASSERT_TRUE(store_->ForEachUnfinishedDelivery([&](const DueDelivery& due) { unfinished[due.delivery_id] = due; })
+                  .has_value());
+  ASSERT_EQ(unfinished.size(), 2u);
+  EXPECT_EQ(unfinished[failing.id].attempt_count, 1);
+  EXPECT_GT(unfinished[failing.id].due_at_ms, NowMs() + 60'000);
+  EXPECT_EQ(unfinished[gone.id].webhook_id, w->id);
+
+  store_->UpdateWebhookHealthAsync(w->id, WebhookStatus::kFailing, CircuitState::kOpen);
+  store_->Flush();
+  EXPECT_EQ(store_->GetWebhookById(w->id)->circuit, CircuitState::kOpen);
+  EXPECT_EQ(store_->GetWebhookById(w->id)->status, WebhookStatus::kFailing);
+
+  AttemptRecord r;
+  r.attempt = Attempt{NewId("att_"), gone.id, 1, NowMs(), 410, 3, "", "{}", "{}", false, "{}", "", false, false};
+  r.new_status = DeliveryStatus::kDead;
+  r.disable_webhook = true;
+  r.disabled_reason = "the endpoint answered 410 Gone";
+  r.urgent = true;
+  std::promise<Status> done;
+  store_->RecordAttemptsAsync({r}, [&](Status st) { done.set_value(std::move(st)); });
+  ASSERT_TRUE(done.get_future().get().has_value());
+  auto disabled = store_->GetWebhookById(w->id);
+  ASSERT_TRUE(disabled.has_value());
+  EXPECT_FALSE(disabled->active);
+  EXPECT_EQ(disabled->status, WebhookStatus::kDisabled);
+  EXPECT_EQ(disabled->disabled_reason, r.disabled_reason);
+  store_->UpdateWebhookHealthAsync(w->id, WebhookStatus::kHealthy, CircuitState::kClosed);
+  store_->Flush();
+  EXPECT_EQ(store_->GetWebhookById(w->id)->status, WebhookStatus::kDisabled);  // stays disabled
+  // A disabled webhook receives nothing new.
+  auto later = Accept({Event(account_)});
+  ASSERT_TRUE(later.has_value());
+  EXPECT_EQ((*later)[0].delivery_count, 0);
+
+  unfinished.clear();
+  ASSERT_TRUE(store_->ForEachUnfinishedDelivery([&](const DueDelivery& due) { unfinished[due.delivery_id] = due; })
+                  .has_value());
+  EXPECT_EQ(unfinished.size(), 1u);
+  EXPECT_EQ(unfinished.count(failing.id), 1u);
+}
+
+TEST_P(StoreConformance, ManualRetryReopensOnlyWhatFailedAndReplayCreatesDeliveriesInPages) {
+  auto w = NewWebhook(account_, {"task.*"});
+  ASSERT_TRUE(w.has_value());
+  std::vector<NewEvent> events;
+  for (int i = 0; i < 5; ++i) events.push_back(Event(account_, i == 2 ? "user.created" : "task.completed"));
+  auto accepted = Accept(std::move(events));
+  ASSERT_TRUE(accepted.has_value());
+  const Delivery& done = (*accepted)[0].deliveries.at(0);
+  const Delivery& dead = (*accepted)[1].deliveries.at(0);
+  const Delivery& pending = (*accepted)[3].deliveries.at(0);
+  ASSERT_TRUE(Record(done, DeliveryStatus::kSucceeded).has_value());
+  ASSERT_TRUE(Record(dead, DeliveryStatus::kDead).has_value());
+  EXPECT_EQ(store_->ReopenDelivery(account_, done.id).error().code, "delivery_succeeded");
+  EXPECT_EQ(store_->ReopenDelivery(account_, pending.id).error().code, "delivery_pending");
+  EXPECT_EQ(store_->ReopenDelivery(NewAccount("other"), dead.id).error().kind, ErrorKind::kNotFound);
+  auto reopened = store_->ReopenDelivery(account_, dead.id);
+  ASSERT_TRUE(reopened.has_value());
+  EXPECT_EQ(reopened->status, DeliveryStatus::kPending);
+  EXPECT_EQ(reopened->attempt_count, 1);
+  EXPECT_FALSE(reopened->completed_at_ms.has_value());
+
+  auto created = store_->CreateDeliveries((*accepted)[0].event, {w->id});
+  ASSERT_TRUE(created.has_value());
+  ASSERT_EQ(created->size(), 1u);
+  EXPECT_EQ(store_->ListDeliveriesOfEvent((*accepted)[0].event.id)->size(), 2u);
+
+  std::vector<std::string> replayed_events;
+  std::string after;
+  int pages = 0;
+  for (; pages < 10; ++pages) {
+    auto chunk = store_->ReplayEvents(*w, 0, NowMs() + 1000, after, 2);
+    ASSERT_TRUE(chunk.has_value());
+    for (const Delivery& d : chunk->deliveries) replayed_events.push_back(d.event_id);
+    if (chunk->next_after.empty()) break;
+    after = chunk->next_after;
+  }
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(replayed_events.size(), 4u);  // the user.created event is not the webhook's
+  for (const std::string& id : replayed_events) EXPECT_NE(id, (*accepted)[2].event.id);
+}
+
+TEST_P(StoreConformance, StatsCountEachStatusPerTypeAndWebhook) {
+  auto a = NewWebhook(account_, {"task.*"});
+  auto b = NewWebhook(account_, {"*"});
+  ASSERT_TRUE(a && b);
+  auto accepted = Accept({Event(account_, "task.completed"), Event(account_, "user.created")});
+  ASSERT_TRUE(accepted.has_value());
+  ASSERT_TRUE(Record((*accepted)[0].deliveries.at(0), DeliveryStatus::kSucceeded).has_value());
+  ASSERT_TRUE(Record((*accepted)[0].deliveries.at(1), DeliveryStatus::kDead).has_value());
+  ASSERT_TRUE(Record((*accepted)[1].deliveries.at(0), DeliveryStatus::kFailed).has_value());
+  auto stats = store_->Stats(StatsQuery{account_, "", NowMs() - 3'600'000, 3'600'000});
+  ASSERT_TRUE(stats.has_value());
+  EXPECT_EQ(stats->overall.total, 3);
+  EXPECT_EQ(stats->overall.succeeded, 1);
+  EXPECT_EQ(stats->overall.dead, 1);
+  EXPECT_EQ(stats->overall.failed, 1);
+  EXPECT_DOUBLE_EQ(stats->overall.avg_attempts, 1.0);
+  ASSERT_EQ(stats->by_event_type.size(), 2u);
+  EXPECT_EQ(stats->by_event_type[0].key, "task.completed");
+  EXPECT_EQ(stats->by_event_type[0].total, 2);
+  EXPECT_EQ(stats->by_webhook.size(), 2u);
+  EXPECT_FALSE(stats->series.empty());
+  auto one = store_->Stats(StatsQuery{account_, a->id, NowMs() - 3'600'000, 3'600'000});
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->overall.total, 1);
+  EXPECT_EQ(store_->Stats(StatsQuery{NewAccount("other"), "", 0, 3'600'000})->overall.total, 0);
+}
+
+TEST_P(StoreConformance, DeletingAWebhookTakesItsLogAndCustomTypesAreUnique) {
+  auto w = NewWebhook(account_);
+  ASSERT_TRUE(w.has_value());
+  auto accepted = Accept({Event(account_)});
+  ASSERT_TRUE(accepted.has_value());
+  ASSERT_TRUE(Record((*accepted)[0].deliveries.at(0), DeliveryStatus::kSucceeded).has_value());
+  EXPECT_EQ(store_->DeleteWebhook(NewAccount("other"), w->id).error().kind, ErrorKind::kNotFound);
+  ASSERT_TRUE(store_->DeleteWebhook(account_, w->id).has_value());
+  EXPECT_EQ(store_->GetWebhook(account_, w->id).error().kind, ErrorKind::kNotFound);
+  EXPECT_TRUE(store_->ListDeliveriesOfEvent((*accepted)[0].event.id)->empty());
+  auto after = Accept({Event(account_)});
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ((*after)[0].delivery_count, 0);  // the deleted webhook is no longer matched
+
+  ASSERT_TRUE(store_->CreateCustomEventType(EventType{"invoice.paid", "Invoice", "paid", true}).has_value());
+  EXPECT_EQ(store_->CreateCustomEventType(EventType{"invoice.paid", "Invoice", "", true}).error().code,
+            "already_exists");
+  auto types = store_->ListCustomEventTypes();
+  ASSERT_TRUE(types.has_value());
+  ASSERT_EQ(types->size(), 1u);
+  EXPECT_EQ((*types)[0].category, "Invoice");
+  ASSERT_TRUE(store_->DeleteCustomEventType("invoice.paid").has_value());
+  EXPECT_EQ(store_->DeleteCustomEventType("invoice.paid").error().kind, ErrorKind::kNotFound);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values(kSqlite, kPostgres),
                          [](const ::testing::TestParamInfo<StoreBackend>& info) { return info.param.name; });
 
 }  // namespace
