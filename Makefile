@@ -1,6 +1,7 @@
 # hookd — the two commands a newcomer needs:
 #   make run    install missing packages, build, start build/hookd serve with the defaults
-#   make test   install missing packages, build (plain and ASan+UBSan), run unit and integration tests
+#   make test   install missing packages, build (plain and ASan+UBSan), run unit and integration tests (the
+#               integration suite on SQLite and on a private PostgreSQL server)
 # Other targets: make build, make unit, make integration, make ui-test, make asan, make bench, make bench-quick,
 # make clang-check (the Clang build with thread-safety analysis), make fuzz (FUZZ_SECONDS per target), make format,
 # make clean.
@@ -53,8 +54,10 @@ clang-check: fuzz-deps $(FUZZ_BUILD)/CMakeCache.txt
 unit: test-deps build
 	cd $(BUILD) && ctest --output-on-failure
 
+# The integration suite runs once per store backend; on PostgreSQL it starts a private server (scripts/pg-server.sh).
 integration: test-deps build
 	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd $(PYTHON) -m pytest -q tests/integration
+	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd HOOKD_TEST_BACKEND=postgres $(PYTHON) -m pytest -q tests/integration
 
 unit-asan: asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure

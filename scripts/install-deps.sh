@@ -7,8 +7,9 @@ build_packages=(
   g++ cmake make pkg-config
   libboost1.81-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev libpq-dev libjemalloc-dev
 )
+# postgresql-15: the tests start private servers of their own (scripts/pg-server.sh), never the packaged cluster.
 test_packages=(
-  libgtest-dev python3 python3-pytest python3-aiosmtpd chromium openssl
+  libgtest-dev python3 python3-pytest python3-aiosmtpd chromium openssl postgresql-15
 )
 
 # The fuzzers need Clang with libFuzzer and its sanitizer runtimes.

@@ -391,7 +391,12 @@ void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
     auto event = store_.GetEventById(job.event_id);
     if (!event) {
       LogError("cannot load event of delivery", {{"delivery_id", job.delivery_id}, {"error", event.error().message}});
-      Forget(slot);
+      if (event.error().kind == ErrorKind::kNotFound) {
+        Forget(slot);  // purged or deleted: nothing left to send
+      } else {
+        job.due_ms = NowMs() + kStoreRetryDelayMs;  // the store is unreachable: try again, never drop it
+        Schedule(slot);
+      }
       return;
     }
     job.event_created_ms = event->created_at_ms;

@@ -1,6 +1,9 @@
 // The test PostgreSQL server: started through the project's script, databases created over libpq.
 #include "postgres_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -26,6 +29,21 @@ std::string Run(const std::string& command) {
   return out;
 }
 
+// A port nothing listens on now: the kernel's pick for a socket bound to port 0.
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    throw std::runtime_error("cannot find a free port");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
 struct Server {
   std::string dir;
   std::string url;  // of its "hookd" database; other databases are made beside it
@@ -39,7 +57,7 @@ struct Server {
     std::filesystem::create_directories(dir);
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
                                           std::filesystem::perms::others_exec);
-    const int port = 20000 + ::getpid() % 20000;
+    const int port = FreePort();
     url = Run(std::string(HOOKD_SOURCE_DIR) + "/scripts/pg-server.sh start " + dir + "/pg " + std::to_string(port));
     while (!url.empty() && url.back() == '\n') url.pop_back();
   }

@@ -3,6 +3,7 @@
 #include "store/postgres/connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <charconv>
 #include <cstring>
@@ -25,7 +26,7 @@ std::string OneLine(const char* message) {
   std::string s = message ? message : "";
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   for (char& c : s) {
-    if (c == '\n') c = ' ';
+    if (c == '\n' || c == '\t') c = ' ';
   }
   return s;
 }
@@ -242,12 +243,16 @@ Status Connection::ExecOnce(const std::string& sql) {
 }
 
 bool Connection::Healthy() {
-  if (PQstatus(conn_) != CONNECTION_OK) return false;
-  // A terminated backend sends an error and closes the socket; reading it marks the connection bad. Reading an
-  // idle, healthy socket returns at once.
-  if (PQconsumeInput(conn_) == 0) return false;
-  while (PGnotify* n = PQnotifies(conn_)) PQfreemem(n);
-  return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  if (PQstatus(conn_) != CONNECTION_OK || PQtransactionStatus(conn_) != PQTRANS_IDLE) return false;
+  // An idle connection has nothing to read. A terminated backend sends an error, then closes the socket: reading
+  // until the socket is quiet reaches the end of the stream, which marks the connection bad.
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  for (int reads = 0; reads < 4 && ::poll(&fd, 1, 0) > 0; ++reads) {
+    if (PQconsumeInput(conn_) == 0) return false;
+    while (PGnotify* n = PQnotifies(conn_)) PQfreemem(n);
+    if (PQstatus(conn_) != CONNECTION_OK) return false;
+  }
+  return PQstatus(conn_) == CONNECTION_OK;
 }
 
 bool IsUnavailable(const Error& error) { return error.kind == ErrorKind::kUnavailable; }
