@@ -2,8 +2,10 @@
 """hookd's benchmark harness. Starts a fresh hookd (SQLite, synchronous=FULL) per scenario, creates webhooks that
 point at hookd-bench's receiver ports, drives load with hookd-bench, and writes bench/results/<name>.json and .md.
 
-    bench/run.py            the full run (minutes; what BENCHMARKS.md reports)
-    bench/run.py --quick    a short smoke run of every scenario (CI-sized)
+    bench/run.py                       the full run (minutes; what BENCHMARKS.md reports)
+    bench/run.py --quick               a short smoke run of every scenario (CI-sized)
+    bench/run.py --backend postgres    the same on a private PostgreSQL 15 server (scripts/pg-server.sh), a fresh
+                                       database per scenario; CPU of the postgres processes is measured too
 
 Every figure is also reported as a ratio to the machine's own limit, measured in the same run: a plain HTTP POST
 loop against the same receiver (`hookd-bench baseline`)."""
@@ -35,6 +37,41 @@ def free_ports(n):
     for s in socks:
         s.close()
     return ports
+
+
+class PostgresServer:
+    """A private PostgreSQL server on this machine (scripts/pg-server.sh), with a database per scenario."""
+
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "pg")
+        os.chmod(tmp, 0o755)  # the server runs as the postgres user
+        self.url = subprocess.check_output([os.path.join(ROOT, "scripts", "pg-server.sh"), "start", self.dir,
+                                            str(free_ports(1)[0])], text=True).strip()
+
+    def new_database(self, name):
+        db = "bench_" + "".join(c if c.isalnum() else "_" for c in name)
+        subprocess.run(["/usr/lib/postgresql/15/bin/psql", self.url, "-qc", f"CREATE DATABASE {db}"], check=True)
+        return self.url.rsplit("/", 1)[0] + "/" + db
+
+    def cpu_s(self):
+        """CPU seconds (user + system) of the postmaster and every process it started."""
+        with open(os.path.join(self.dir, "data", "postmaster.pid")) as f:
+            postmaster = int(f.readline())
+        hz, total = os.sysconf("SC_CLK_TCK"), 0
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if int(pid) == postmaster or int(fields[1]) == postmaster:  # fields[1] is the parent's pid
+                total += int(fields[11]) + int(fields[12])
+        return total / hz
+
+    def stop(self):
+        subprocess.run([os.path.join(ROOT, "scripts", "pg-server.sh"), "stop", self.dir], check=False)
 
 
 class Hookd:
@@ -118,18 +155,22 @@ def thread_cpu_s(pid):
     return {name: t / hz for name, t in ticks.items()}
 
 
-def drive_measuring_cpu(h, key, ports, rate, duration, fanout):
+def drive_measuring_cpu(h, key, ports, rate, duration, fanout, pg=None):
     """drive(), plus where the CPU went: microseconds per delivery for each hookd thread (by name), all of hookd,
-    and hookd-bench (the load generator and the receiver, which share the machine) while it drove, without the
-    tally it computes afterwards."""
+    hookd-bench (the load generator and the receiver, which share the machine) while it drove, without the
+    tally it computes afterwards, and the PostgreSQL server's processes when there is one."""
     hookd_before = thread_cpu_s(h.proc.pid)
+    pg_before = pg.cpu_s() if pg else 0
     r = drive(h, key, ports, rate, duration, fanout)
+    pg_after = pg.cpu_s() if pg else 0
     hookd_after = thread_cpu_s(h.proc.pid)
     n = max(1, r["deliveries"])
     per_thread = {name: (hookd_after[name] - hookd_before.get(name, 0)) * 1e6 / n for name in hookd_after}
     cpu = {name: round(us, 1) for name, us in sorted(per_thread.items()) if us >= 0.1}
     cpu["all of hookd"] = round(sum(per_thread.values()), 1)
     cpu["hookd-bench"] = round(r.pop("cpu_s") * 1e6 / n, 1)
+    if pg:
+        cpu["postgres"] = round((pg_after - pg_before) * 1e6 / n, 1)
     r["cpu_us_per_delivery"] = cpu
     return r
 
@@ -146,16 +187,21 @@ def drive(h, key, ports, rate, duration, fanout, batch=1, connections=256, drain
 
 
 class Bench:
-    def __init__(self, quick, only=()):
+    def __init__(self, quick, only=(), backend="sqlite"):
         self.quick = quick
         self.only = set(only)
         self.results = {}
         self.tmp = tempfile.mkdtemp(prefix="hookd-bench-")
+        self.pg_tmp = tempfile.mkdtemp(prefix="hookd-bench-pg-") if backend == "postgres" else None
+        self.pg = PostgresServer(self.pg_tmp) if self.pg_tmp else None
+
+    def database_args(self, name):
+        return ("--database", self.pg.new_database(name)) if self.pg else ()
 
     def fresh(self, name, *extra):
         d = os.path.join(self.tmp, name)
         os.makedirs(d)
-        return Hookd(d, *extra).start()
+        return Hookd(d, *extra, *self.database_args(name)).start()
 
     def scenario(self, name, fn):
         if self.only and name not in self.only:
@@ -193,7 +239,7 @@ class Bench:
         try:
             ports = free_ports(fanout)
             key, _ = setup(h, ports)
-            r = drive_measuring_cpu(h, key, ports, rate, duration, fanout)
+            r = drive_measuring_cpu(h, key, ports, rate, duration, fanout, self.pg)
             r["peak_rss_mb"] = h.peak_rss_mb()
             return r
         finally:
@@ -215,7 +261,8 @@ class Bench:
         d = os.path.join(self.tmp, "backlog")
         os.makedirs(d)
         (port,) = free_ports(1)
-        args = ("--circuit-cooldown", "1s", "--retry-schedule", "1s,1s,1s,1s,1s,1s,1s,1s")
+        args = ("--circuit-cooldown", "1s", "--retry-schedule", "1s,1s,1s,1s,1s,1s,1s,1s",
+                *self.database_args("backlog"))
         h = Hookd(d, *args).start()
         key, _ = setup(h, [port])
         t = time.time()
@@ -258,6 +305,9 @@ class Bench:
         self.scenario("isolation_1000_per_s", lambda: self.isolation(1000, 5 if q else 30))
         self.scenario("backlog", lambda: self.backlog(50_000 if q else 1_000_000))
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.pg:
+            self.pg.stop()
+            shutil.rmtree(self.pg_tmp, ignore_errors=True)
         return self.results
 
 
@@ -308,14 +358,20 @@ def cpu_table(results):
         return []
     threads = {"hookd-net": "network", "hookd-writer": "writer", "hookd-engine": "engine",
                "hookd-checkpoin": "checkpointer"}  # thread names are cut to 15 characters
+    if any("postgres" in cpu for _, cpu in measured):
+        threads = {"hookd-net": "network", "hookd-engine": "engine", "hookd-pg-accept": "accept writer",
+                   "hookd-pg-outcom": "outcome writer"}
+    has_pg = any("postgres" in cpu for _, cpu in measured)
     out = ["", "CPU per delivery, µs, by hookd thread (`/proc/PID/task/*/stat` before and after the drive); "
            "hookd-bench is the load generator and the receiver:", "",
-           "| scenario | " + " | ".join(threads.values()) + " | other threads | all of hookd | hookd-bench |",
-           "| --- |" + " --- |" * (len(threads) + 3)]
+           "| scenario | " + " | ".join(threads.values()) + " | other threads | all of hookd | hookd-bench |"
+           + (" postgres |" if has_pg else ""),
+           "| --- |" + " --- |" * (len(threads) + 3 + has_pg)]
     for key, cpu in measured:
         named = [cpu.get(t, 0.0) for t in threads]
         other = max(0.0, cpu["all of hookd"] - sum(named))  # threads under 0.1 µs each, less rounding
-        cells = [f"{v:.1f}" for v in named + [other, cpu["all of hookd"], cpu["hookd-bench"]]]
+        cells = [f"{v:.1f}" for v in named + [other, cpu["all of hookd"], cpu["hookd-bench"]]
+                 + ([cpu.get("postgres", 0.0)] if has_pg else [])]
         out.append(f"| {key} | " + " | ".join(cells) + " |")
     return out
 
@@ -326,8 +382,9 @@ def main():
     parser.add_argument("--name", default=None)
     parser.add_argument("--only", action="append", default=[], help="run just this scenario (repeatable)")
     parser.add_argument("--render", action="store_true", help="rewrite <name>.md from an existing <name>.json")
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
-    name = args.name or ("quick" if args.quick else "full")
+    name = args.name or ("postgres-" if args.backend == "postgres" else "") + ("quick" if args.quick else "full")
     if args.render:
         with open(os.path.join(ROOT, "bench", "results", f"{name}.json")) as f:
             results = json.load(f)
@@ -337,11 +394,11 @@ def main():
         with open(os.path.join(ROOT, "bench", "results", f"{name}.md"), "w") as f:
             f.write(markdown(results, name))
         return
-    results = Bench(args.quick, args.only).run()
+    results = Bench(args.quick, args.only, args.backend).run()
     if args.only:
         print(json.dumps(results, indent=2))
         return
-    results["_machine"] = {"nproc": os.cpu_count(), "kernel": os.uname().release,
+    results["_machine"] = {"nproc": os.cpu_count(), "kernel": os.uname().release, "backend": args.backend,
                            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
     with open(os.path.join(ROOT, "bench", "results", f"{name}.json"), "w") as f:
