@@ -257,6 +257,63 @@ class Bench:
         finally:
             h.stop()
 
+    def fill_expired(self, data_dir, database, account, webhook_id, n):
+        """Writes `n` finished deliveries 40 days old (each with its event and one attempt) straight into a stopped
+        hookd's database, as a month of traffic leaves them for the retention job."""
+        old = int((time.time() - 40 * 86400) * 1000)
+
+        def ids(prefix):  # below every real id of that kind, in creation order; SERIAL is i as 24 digits
+            return f"'{prefix}00' || SERIAL"
+
+        rows = [
+            "INSERT INTO events(id, account_id, type, environment, data, created_at, initial_deliveries) "
+            f"SELECT {ids('evt_')}, '{account}', 'task.completed', 'production', '{{}}', {old}, 1",
+            "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
+            f"created_at, completed_at, latency_ms) SELECT {ids('dlv_')}, '{account}', {ids('evt_')}, "
+            f"'{webhook_id}', 'task.completed', 'succeeded', 1, {old}, {old}, 5",
+            "INSERT INTO attempts(id, delivery_id, number, started_at, response_status, response_time_ms, "
+            "request_headers, request_body, request_body_truncated, response_headers, response_body, "
+            f"response_body_truncated, success) SELECT {ids('att_')}, {ids('dlv_')}, 1, {old}, 200, 5, '{{}}', "
+            "'{}', false, '{}', BODY, false, true",
+        ]
+        if database:
+            sql = ";".join(q.replace("BODY", "''::bytea").replace("SERIAL", "lpad(i::text, 24, '0')")
+                           + f" FROM generate_series(1, {n}) AS s(i)" for q in rows)
+            subprocess.run(["/usr/lib/postgresql/15/bin/psql", database, "-qc", sql], check=True)
+        else:
+            import sqlite3
+            with sqlite3.connect(os.path.join(data_dir, "hookd.db")) as db:
+                for q in rows:
+                    db.execute(f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) "
+                               + q.replace("BODY", "''").replace("SERIAL", "printf('%024d', i)")
+                               .replace("false", "0").replace("true", "1") + " FROM s")
+
+    def retention(self, n, rate, duration):
+        """Deliveries at `rate` while the retention job purges `n` expired ones, then the same load without it."""
+        d = os.path.join(self.tmp, "retention")
+        os.makedirs(d)
+        database = self.pg.new_database("retention") if self.pg else None
+        args = (("--database", database) if database else ()) + ("--retention", "30d")
+        h = Hookd(d, *args).start()
+        (port,) = free_ports(1)
+        key, webhooks = setup(h, [port])
+        account = h.api("GET", "/api/v1/account", token=key)["id"]
+        h.stop()
+        t = time.time()
+        self.fill_expired(d, database, account, webhooks[0]["id"], n)
+        fill_s = time.time() - t
+        h = Hookd(d, *args).start()  # its retention job starts a second later
+        try:
+            during = drive(h, key, [port], rate, duration, 1, drain=30)
+            after = drive(h, key, [port], rate, duration, 1, drain=30)
+        finally:
+            h.stop()
+        with open(os.path.join(d, "hookd.log")) as f:
+            purged = [line.strip() for line in f if "retention purged old rows" in line]
+        fields = ("deliveries_per_s", "e2e_latency_ms", "duplicates", "undelivered_at_cutoff")
+        return {"expired_rows": n, "fill_s": round(fill_s, 1), "purge_log": purged,
+                "during_purge": {k: during[k] for k in fields}, "after_purge": {k: after[k] for k in fields}}
+
     def backlog(self, n):
         d = os.path.join(self.tmp, "backlog")
         os.makedirs(d)
@@ -300,10 +357,11 @@ class Bench:
         self.scenario("e2e_fanout_1", lambda: self.end_to_end(1, 20000, d))
         self.scenario("e2e_fanout_10", lambda: self.end_to_end(10, 4000, d))
         self.scenario("e2e_fanout_100", lambda: self.end_to_end(100, 400, d))
-        for rate in (1000, 5000, 10000):
+        for rate in (1000, 2000, 5000, 10000):
             self.scenario(f"latency_{rate}_per_s", lambda rate=rate: self.end_to_end(1, rate, 5 if q else 30))
         self.scenario("isolation_1000_per_s", lambda: self.isolation(1000, 5 if q else 30))
         self.scenario("backlog", lambda: self.backlog(50_000 if q else 1_000_000))
+        self.scenario("retention", lambda: self.retention(20_000 if q else 300_000, 2000, 5 if q else 20))
         shutil.rmtree(self.tmp, ignore_errors=True)
         if self.pg:
             self.pg.stop()
@@ -330,8 +388,10 @@ def markdown(results, name):
                      f"{r['deliveries_per_s']:,.0f} deliveries/s; p99 {r['e2e_latency_ms']['p99']:.0f} ms; "
                      f"dup {r['duplicates']}, undelivered when the {r['drain_s']:.0f} s drain window closed "
                      f"{r['undelivered_at_cutoff']}", ratio(r["deliveries_per_s"])))
-    for rate in (1000, 5000, 10000):
-        r = results[f"latency_{rate}_per_s"]
+    for rate in (1000, 2000, 5000, 10000):
+        r = results.get(f"latency_{rate}_per_s")
+        if r is None:  # a run made before this rate was measured
+            continue
         l = r["e2e_latency_ms"]
         rows.append((f"latency at {rate:,} events/s (fan-out 1)",
                      f"p50 {l['p50']:.1f} / p95 {l['p95']:.1f} / p99 {l['p99']:.1f} / max {l['max']:.0f} ms; "
@@ -345,6 +405,18 @@ def markdown(results, name):
                  f"drain {r['drain_per_s']:,.0f}/s, drained {r['restart_to_drained_s']} s after restart, "
                  f"peak RSS {r['peak_rss_mb']:.0f} MiB; dup {r['duplicates']}, lost {r['losses']}",
                  ratio(r["drain_per_s"])))
+    r = results.get("retention")
+    if r:
+        import re
+        purged = [re.search(r"rows=(\d+) elapsed_ms=(\d+)", line) for line in r["purge_log"]]
+        rows_gone = sum(int(m.group(1)) for m in purged if m)
+        ms = sum(int(m.group(2)) for m in purged if m)
+        during, after = r["during_purge"]["e2e_latency_ms"], r["after_purge"]["e2e_latency_ms"]
+        rows.append((f"retention: {r['expired_rows']:,} expired deliveries (with events and attempts) purged "
+                     "while 2,000 events/s are delivered",
+                     f"{rows_gone:,} rows in {ms / 1000:.1f} s; delivery p50/p99 {during['p50']:.1f}/"
+                     f"{during['p99']:.1f} ms during the purge, {after['p50']:.1f}/{after['p99']:.1f} ms after; "
+                     f"dup {r['during_purge']['duplicates'] + r['after_purge']['duplicates']}", ""))
     out = [f"## {name}", "", "| scenario | result | ratio to baseline |", "| --- | --- | --- |"]
     out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(out + cpu_table(results)) + "\n"

@@ -1,4 +1,5 @@
-// Batches of 500 rows keep each purge transaction to a few milliseconds.
+// Batches of 500 rows keep each purge transaction to a few milliseconds. The first purge runs a second after start
+// (a restarted hookd catches up at once), then every interval.
 #include "store/retention.h"
 
 #include "common/log.h"
@@ -8,14 +9,20 @@ namespace hookd {
 namespace {
 constexpr int kBatch = 500;
 constexpr auto kPauseBetweenBatches = std::chrono::milliseconds(5);
+constexpr auto kWakeup = std::chrono::seconds(1);  // how often the job looks whether a purge is due
 }  // namespace
 
 RetentionJob::RetentionJob(Store& store, int64_t retention_ms, int64_t interval_ms)
     : store_(store),
       retention_ms_(retention_ms),
-      task_("hookd-retention", std::chrono::milliseconds(interval_ms), [this](PeriodicTask& t) { RunOnce(t); }) {}
+      interval_ms_(interval_ms),
+      next_run_ms_(NowMs()),
+      task_("hookd-retention", kWakeup, [this](PeriodicTask& t) { RunOnce(t); }) {}
 
 void RetentionJob::RunOnce(PeriodicTask& task) {
+  const int64_t started = NowMs();
+  if (started < next_run_ms_) return;
+  next_run_ms_ = started + interval_ms_;
   int64_t total = 0;
   do {
     auto purged = store_.PurgeOlderThan(NowMs() - retention_ms_, kBatch);
@@ -26,7 +33,10 @@ void RetentionJob::RunOnce(PeriodicTask& task) {
     total += *purged;
     if (*purged == 0) break;
   } while (task.Pause(kPauseBetweenBatches));
-  if (total > 0) LogInfo("retention purged old rows", {{"rows", std::to_string(total)}});
+  if (total > 0) {
+    LogInfo("retention purged old rows",
+            {{"rows", std::to_string(total)}, {"elapsed_ms", std::to_string(NowMs() - started)}});
+  }
 }
 
 }  // namespace hookd

@@ -12,7 +12,7 @@ namespace hookd {
 
 class RetentionJob {
  public:
-  // Purges rows older than `retention_ms`, checking every `interval_ms`.
+  // Purges rows older than `retention_ms` a second after start, then every `interval_ms`.
   RetentionJob(Store& store, int64_t retention_ms, int64_t interval_ms);
 
  private:
@@ -20,6 +20,8 @@ class RetentionJob {
 
   Store& store_;
   int64_t retention_ms_;
+  int64_t interval_ms_;
+  int64_t next_run_ms_;  // the task's thread only
   PeriodicTask task_;  // declared last: starts after the members it uses
 };
 

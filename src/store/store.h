@@ -1,5 +1,6 @@
-// The store: hookd's persistent state behind one interface shaped by domain operations (SPEC §5). The SQLite
-// implementation is the default; a PostgreSQL one with delivery leases can implement the same interface.
+// The store: hookd's persistent state behind one interface shaped by domain operations (SPEC §5), with two
+// implementations, SQLite (store/sqlite/, the default) and PostgreSQL (store/postgres/). It says what each
+// operation guarantees, never how a backend achieves it; tests/unit/store_conformance_test.cc checks both.
 //
 // Thread-safety: every method may be called from any thread and may block on I/O; never call it from a network
 // thread. Writes are durable when the call returns successfully (or, for the async method, when its callback
@@ -136,10 +137,10 @@ class Store {
   virtual Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity) = 0;
   virtual Status DeleteWebhook(const std::string& account_id, const std::string& id) = 0;
 
-  // Events: stores the events and one delivery per matching webhook, all in one durable transaction, without
-  // blocking; `done` gets the result once it is durable (or failed), on a store thread, and must not block. (The
-  // SQLite store makes the deliveries durable as a list beside the event and writes each one's row with its first
-  // outcome; every read of deliveries sees them all the same.)
+  // Events: stores the events and one delivery per matching webhook (domain/subscription.h), all durable together,
+  // without blocking; `done` gets the result once it is durable (or failed), on a store thread, and must not block.
+  // Every later read of deliveries sees them. An idempotency key seen within the last 24 hours in the same account
+  // returns the earlier event (`replayed`) and creates nothing, however many requests race with it.
   virtual void AcceptEventsAsync(std::vector<NewEvent> events,
                                  std::function<void(Result<std::vector<AcceptedEvent>>)> done) = 0;
   virtual Result<Event> GetEvent(const std::string& account_id, const std::string& id) = 0;
@@ -153,11 +154,12 @@ class Store {
   // With its attempts.
   virtual Result<Delivery> GetDelivery(const std::string& account_id, const std::string& id) = 0;
   virtual Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) = 0;
-  // Every delivery that is not finished, in due order, for the engine to resume after a start.
+  // Every delivery that is not finished (in no particular order), for the engine to resume after a start.
   virtual Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) = 0;
-  // Records attempts (all or none) through the group commit without blocking; `done` runs once they are durable
-  // (or failed), on a store thread. Unless one of them is `urgent`, the store may hold them briefly to write many
-  // outcomes in one transaction; reads of deliveries still see every outcome recorded before they began.
+  // Records attempts (all or none) without blocking; `done` runs once they are durable (or failed), on a store
+  // thread. Unless one of them is `urgent`, the store may wait briefly to write many outcomes together; reads of
+  // deliveries still see every outcome recorded before they began. An attempt of a delivery deleted meanwhile
+  // (with its webhook) is dropped silently.
   virtual void RecordAttemptsAsync(std::vector<AttemptRecord> records, std::function<void(Status)> done) = 0;
   // Persists a webhook's circuit state and the status it implies (a disabled webhook stays disabled). Async.
   virtual void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) = 0;
