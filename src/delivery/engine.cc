@@ -21,6 +21,11 @@ constexpr int64_t kMaxSleepMs = 1000;
 constexpr int64_t kStoreRetryDelayMs = 5000;
 constexpr int64_t kKeepEventForRetryMs = 10'000;  // retries further out re-read the event instead of holding it
 
+const Clock& SystemTime() {
+  static const SystemClock clock;
+  return clock;
+}
+
 std::string Truncate(const std::string& s, bool& truncated) {
   truncated = s.size() > kLoggedBodyLimit;
   return truncated ? s.substr(0, kLoggedBodyLimit) : s;
@@ -29,18 +34,31 @@ std::string Truncate(const std::string& s, bool& truncated) {
 }  // namespace
 
 DeliveryEngine::DeliveryEngine(Store& store, Alerter& alerter, EngineOptions options, Metrics& metrics)
+    : DeliveryEngine(store, alerter, options, metrics,
+                     std::make_unique<HttpClient>(
+                         HttpClientOptions{options.allow_http, options.allow_private_networks, 4096}),
+                     SystemTime()) {}
+
+DeliveryEngine::DeliveryEngine(Store& store, Alerter& alerter, EngineOptions options, Metrics& metrics,
+                               std::unique_ptr<Transport> transport, const Clock& clock)
     : store_(store),
       alerter_(alerter),
       options_(std::move(options)),
       metrics_(metrics),
       retry_policy_(options_.retry_schedule_ms),
-      client_(HttpClientOptions{options_.allow_http, options_.allow_private_networks, 4096}),
-      rng_(std::random_device{}()) {}
+      client_(std::move(transport)),
+      clock_(clock),
+      rng_(options_.random_seed ? options_.random_seed : std::random_device{}()),
+      loader_(std::make_unique<WorkerThread>("hookd-loader")) {}
 
 DeliveryEngine::~DeliveryEngine() { Stop(); }
 
-Status DeliveryEngine::Start() {
-  Status st = store_.ForEachUnfinishedDelivery([this](const DueDelivery& d) {
+Status DeliveryEngine::Resume() {
+  return store_.ForEachUnfinishedDelivery([this](const DueDelivery& d) {
+    // Settings are read now, before the thread runs, so that an unordered webhook's jobs never enter the order set
+    // (a million resumed deliveries would otherwise fill it before the settings arrive).
+    WebhookState& ws = State(d.webhook_id);
+    if (!ws.loaded && !ws.loading) ApplySettings(ws, store_.GetWebhookById(ws.id));
     DeliveryJob job;
     job.delivery_id = d.delivery_id;
     job.event_id = d.event_id;
@@ -49,9 +67,20 @@ Status DeliveryEngine::Start() {
     job.event_created_ms = d.event_created_at_ms;
     Add(d.webhook_id, std::move(job));
   });
-  if (!st) return st;
+}
+
+Status DeliveryEngine::Start() {
+  if (auto st = Resume(); !st) return st;
   LogInfo("delivery engine started", {{"resumed_deliveries", std::to_string(slot_by_id_.size())}});
+  running_ = true;
   thread_ = std::thread([this] { Loop(); });
+  return Ok();
+}
+
+Status DeliveryEngine::StartManual() {
+  engine_thread_.Bind();
+  if (auto st = Resume(); !st) return st;
+  running_ = true;
   return Ok();
 }
 
@@ -61,9 +90,10 @@ void DeliveryEngine::Stop() {
     if (stopping_) return;
     stopping_ = true;
   }
-  client_.Wakeup();
+  client_->Wakeup();
   if (thread_.joinable()) thread_.join();
-  store_.Flush();  // the records of the last attempts
+  loader_.reset();  // its last reads post to an inbox nobody runs: those deliveries stay in the store
+  store_.Flush();   // the records of the last attempts
 }
 
 void DeliveryEngine::Post(std::function<void()> task) {
@@ -74,7 +104,7 @@ void DeliveryEngine::Post(std::function<void()> task) {
     inbox_.push_back(std::move(task));
   }
   // The engine drains the whole inbox each turn, so only the first task of a turn needs to wake it.
-  if (was_empty) client_.Wakeup();
+  if (was_empty) client_->Wakeup();
 }
 
 void DeliveryEngine::Enqueue(const std::vector<AcceptedEvent>& accepted) {
@@ -101,7 +131,7 @@ void DeliveryEngine::EnqueueDeliveries(const std::vector<Delivery>& deliveries) 
     job.delivery_id = d.id;
     job.event_id = d.event_id;
     job.attempts_made = d.attempt_count;
-    job.due_ms = d.next_attempt_at_ms.value_or(NowMs());
+    job.due_ms = d.next_attempt_at_ms.value_or(clock_.NowMs());
     jobs.emplace_back(d.webhook_id, std::move(job));
   }
   PostJobs(std::move(jobs));
@@ -138,7 +168,7 @@ std::future<OutboundResponse> DeliveryEngine::SendNow(OutboundRequest request) {
     return future;
   }
   Post([this, promise, request = std::move(request)]() mutable {
-    client_.Start(std::move(request), [promise](OutboundResponse r) { promise->set_value(std::move(r)); });
+    client_->Start(std::move(request), [promise](OutboundResponse r) { promise->set_value(std::move(r)); });
   });
   return future;
 }
@@ -154,9 +184,7 @@ DeliveryEngine::WebhookState& DeliveryEngine::State(const std::string& webhook_i
   auto it = webhooks_.find(webhook_id);
   if (it == webhooks_.end()) {
     it = webhooks_.emplace(webhook_id, std::make_unique<WebhookState>(webhook_id, options_.circuit)).first;
-    // Loaded now rather than at its first dispatch, so that an unordered webhook's jobs never enter the order set
-    // (a million resumed deliveries would otherwise fill it before the first dispatch empties it).
-    LoadSettings(*it->second);
+    if (running_) RequestSettings(*it->second);  // before that, Resume reads them itself
   }
   return *it->second;
 }
@@ -194,7 +222,7 @@ void DeliveryEngine::Schedule(JobSlot slot) {
   engine_thread_.AssertOnOwner();
   DeliveryJob& job = slots_[slot];
   ++job.generation;
-  if (job.due_ms <= NowMs()) return MakeReady(slot);  // a fresh delivery, usually: no timer-heap round trip
+  if (job.due_ms <= clock_.NowMs()) return MakeReady(slot);  // a fresh delivery, usually: no timer-heap round trip
   job.stage = Stage::kScheduled;
   timers_.push_back(Timer{job.due_ms, job.generation, slot, job.ws});
   std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
@@ -262,55 +290,74 @@ void DeliveryEngine::RunTimers(int64_t now) {
 void DeliveryEngine::Loop() {
   pthread_setname_np(pthread_self(), "hookd-engine");
   engine_thread_.Bind();
-  int64_t stop_deadline = 0;
-  for (;;) {
-    std::vector<std::function<void()>> tasks;
-    bool stopping;
-    {
-      MutexLock lock(&mu_);
-      tasks.swap(inbox_);
-      stopping = stopping_;
-    }
-    for (auto& task : tasks) task();
-    const int64_t now = NowMs();
-    if (stopping) {
-      if (stop_deadline == 0) stop_deadline = now + options_.attempt_timeout_ms + 1000;
-      if (client_.InFlight() == 0 || now >= stop_deadline) break;
-    } else {
-      RunTimers(now);
-      std::vector<WebhookState*> batch;
-      batch.swap(runnable_);
-      for (WebhookState* ws : batch) Dispatch(*ws, now);
-    }
-    metrics_.deliveries_queued.store(static_cast<int64_t>(slot_by_id_.size()) - static_cast<int64_t>(client_.InFlight()),
-                                     std::memory_order_relaxed);
-    int64_t wait = kMaxSleepMs;
-    if (!stopping) {
-      if (!runnable_.empty() && client_.InFlight() < options_.max_in_flight) {
-        wait = 0;
-      } else if (!timers_.empty()) {
-        wait = std::clamp<int64_t>(timers_.front().due_ms - NowMs(), 0, kMaxSleepMs);
-      }
-    }
-    RecordFinishedAttempts();
-    client_.Poll(static_cast<int>(wait));
-  }
-  RecordFinishedAttempts();
-  if (client_.InFlight() > 0) {
-    LogWarn("stopping with attempts still in flight; they will be retried after restart",
-            {{"in_flight", std::to_string(client_.InFlight())}});
+  while (RunTurn(kMaxSleepMs)) {
   }
 }
 
-void DeliveryEngine::LoadSettings(WebhookState& ws) {
-  auto loaded = store_.GetWebhookById(ws.id);
+bool DeliveryEngine::RunTurn(int64_t max_wait_ms) {
+  engine_thread_.AssertOnOwner();
+  std::vector<std::function<void()>> tasks;
+  bool stopping;
+  {
+    MutexLock lock(&mu_);
+    tasks.swap(inbox_);
+    stopping = stopping_;
+  }
+  for (auto& task : tasks) task();
+  const int64_t now = clock_.NowMs();
+  if (stopping) {
+    if (stop_deadline_ == 0) stop_deadline_ = now + options_.attempt_timeout_ms + 1000;
+    if (client_->InFlight() == 0 || now >= stop_deadline_) {
+      RecordFinishedAttempts();
+      if (client_->InFlight() > 0) {
+        LogWarn("stopping with attempts still in flight; they will be retried after restart",
+                {{"in_flight", std::to_string(client_->InFlight())}});
+      }
+      return false;
+    }
+  } else {
+    RunTimers(now);
+    std::vector<WebhookState*> batch;
+    batch.swap(runnable_);
+    for (WebhookState* ws : batch) Dispatch(*ws, now);
+  }
+  metrics_.deliveries_queued.store(
+      static_cast<int64_t>(slot_by_id_.size()) - static_cast<int64_t>(client_->InFlight()), std::memory_order_relaxed);
+  int64_t wait = max_wait_ms;
+  if (!stopping) {
+    if (!runnable_.empty() && client_->InFlight() + loading_ < options_.max_in_flight) {
+      wait = 0;
+    } else if (!timers_.empty()) {
+      wait = std::clamp<int64_t>(timers_.front().due_ms - clock_.NowMs(), 0, max_wait_ms);
+    }
+  }
+  RecordFinishedAttempts();
+  client_->Poll(static_cast<int>(wait));
+  return true;
+}
+
+void DeliveryEngine::RequestSettings(WebhookState& ws) {
+  if (ws.loading) return;
+  ws.loading = true;
+  loader_->Submit([this, id = ws.id] {
+    auto loaded = store_.GetWebhookById(id);
+    Post([this, id, loaded = std::move(loaded)]() mutable {
+      WebhookState& state = *webhooks_.at(id);
+      state.loading = false;
+      ApplySettings(state, std::move(loaded));
+      MarkRunnable(state);
+    });
+  });
+}
+
+void DeliveryEngine::ApplySettings(WebhookState& ws, Result<Webhook> loaded) {
   if (!loaded) {
     if (loaded.error().kind == ErrorKind::kNotFound) {
       ws.missing = true;
       ws.loaded = true;
     } else {
       LogError("cannot load webhook", {{"webhook_id", ws.id}, {"error", loaded.error().message}});
-      WakeWebhookAt(ws, NowMs() + 1000);  // try again shortly
+      WakeWebhookAt(ws, clock_.NowMs() + 1000);  // try again shortly
     }
     return;
   }
@@ -322,7 +369,9 @@ void DeliveryEngine::LoadSettings(WebhookState& ws) {
   ws.missing = false;
   TrackOrder(ws, ws.settings->ordered);
   if (first_load) {
-    if (ws.settings->circuit != CircuitState::kClosed && ws.settings->active) ws.health.RestoreOpen(NowMs());
+    if (ws.settings->circuit != CircuitState::kClosed && ws.settings->active) {
+      ws.health.RestoreOpen(clock_.NowMs());
+    }
   } else if (!was_active && ws.settings->active) {
     ws.health.Reset();  // re-enabled: a fresh start
   }
@@ -330,15 +379,16 @@ void DeliveryEngine::LoadSettings(WebhookState& ws) {
 
 void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
   ws.runnable_queued = false;
-  if (!ws.loaded) LoadSettings(ws);
+  if (!ws.loaded) return RequestSettings(ws);  // dispatched again once they arrive
   if (ws.missing) {  // deleted: its deliveries went with it
     ForEachJobOf(ws, [&](JobSlot slot) {
-      if (slots_[slot].stage != Stage::kInFlight) Forget(slot);
+      const Stage stage = slots_[slot].stage;
+      if (stage != Stage::kInFlight && stage != Stage::kLoading) Forget(slot);  // those end on their own
     });
     ws.ready.clear();
     return;
   }
-  if (!ws.settings || !ws.settings->active) return;  // parked until the webhook changes
+  if (!ws.settings || !ws.settings->active || ws.disabling) return;  // parked until the webhook changes
   const Webhook& w = *ws.settings;
   const double rate = std::max(1, w.rate_limit);
   const double burst = std::max(1.0, rate / 20);  // at most 50 ms worth at once
@@ -349,7 +399,7 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
   for (;;) {
     const JobSlot next = NextReady(ws, w.ordered);
     if (next == kNoJob) return;  // for an ordered webhook: the oldest is not due yet, the rest wait behind it
-    if (client_.InFlight() >= options_.max_in_flight) {
+    if (client_->InFlight() + loading_ >= options_.max_in_flight) {
       MarkRunnable(ws);
       return;
     }
@@ -387,26 +437,52 @@ void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
   engine_thread_.AssertOnOwner();
   DeliveryJob& job = slots_[slot];
   assert(job.live && job.stage == Stage::kReady);
-  if (!job.event) {
-    auto event = store_.GetEventById(job.event_id);
-    if (!event) {
-      LogError("cannot load event of delivery", {{"delivery_id", job.delivery_id}, {"error", event.error().message}});
-      if (event.error().kind == ErrorKind::kNotFound) {
-        Forget(slot);  // purged or deleted: nothing left to send
-      } else {
-        job.due_ms = NowMs() + kStoreRetryDelayMs;  // the store is unreachable: try again, never drop it
-        Schedule(slot);
-      }
-      return;
+  if (job.event) return SendAttempt(slot, ws);
+  // Its event is read first; meanwhile the job counts against its webhook's concurrency (and order) like an
+  // attempt in flight.
+  job.stage = Stage::kLoading;
+  ++ws.in_flight;
+  ++loading_;
+  loader_->Submit([this, slot, generation = job.generation, event_id = job.event_id] {
+    auto event = store_.GetEventById(event_id);
+    Post([this, slot, generation, event = std::move(event)]() mutable {
+      OnEventLoaded(slot, generation, std::move(event));
+    });
+  });
+}
+
+void DeliveryEngine::OnEventLoaded(JobSlot slot, [[maybe_unused]] uint64_t generation, Result<Event> event) {
+  engine_thread_.AssertOnOwner();
+  DeliveryJob& job = slots_[slot];
+  assert(job.live && job.generation == generation && job.stage == Stage::kLoading && "a loading job keeps its slot");
+  WebhookState& ws = *job.ws;
+  --ws.in_flight;
+  --loading_;
+  MarkRunnable(ws);
+  if (!event) {
+    LogError("cannot load event of delivery", {{"delivery_id", job.delivery_id}, {"error", event.error().message}});
+    if (event.error().kind == ErrorKind::kNotFound) {
+      Forget(slot);  // purged or deleted: nothing left to send
+    } else {
+      job.due_ms = clock_.NowMs() + kStoreRetryDelayMs;  // the store is unreachable: try again, never drop it
+      Schedule(slot);
     }
-    job.event_created_ms = event->created_at_ms;
-    job.event = std::make_shared<const Event>(std::move(*event));
+    return;
   }
+  job.event_created_ms = event->created_at_ms;
+  job.event = std::make_shared<const Event>(std::move(*event));
+  if (ws.missing) return Forget(slot);
+  if (!ws.loaded || !ws.settings || !ws.settings->active) return MakeReady(slot);  // waits with the others
+  SendAttempt(slot, ws);
+}
+
+void DeliveryEngine::SendAttempt(JobSlot slot, WebhookState& ws) {
+  DeliveryJob& job = slots_[slot];
   Attempt attempt;
   attempt.id = NewId("att_");
   attempt.delivery_id = job.delivery_id;
   attempt.number = job.attempts_made + 1;
-  attempt.started_at_ms = NowMs();
+  attempt.started_at_ms = clock_.NowMs();
   OutboundRequest request = BuildDeliveryRequest(*ws.settings, *ws.signing_keys, *job.event, attempt.number,
                                                  attempt.started_at_ms, options_.attempt_timeout_ms);
   attempt.request_headers_json = HeadersToJsonObject(request.headers);
@@ -420,7 +496,7 @@ void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
   }
   metrics_.attempts_started.fetch_add(1, std::memory_order_relaxed);
   metrics_.attempts_in_flight.fetch_add(1, std::memory_order_relaxed);
-  client_.Start(std::move(request), [this, slot, attempt = std::move(attempt)](OutboundResponse response) mutable {
+  client_->Start(std::move(request), [this, slot, attempt = std::move(attempt)](OutboundResponse response) mutable {
     OnAttemptDone(slot, std::move(attempt), std::move(response));
   });
 }
@@ -432,7 +508,7 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
   assert(job.live && job.stage == Stage::kInFlight && "an in-flight job keeps its slot");
   WebhookState& ws = *job.ws;
   --ws.in_flight;
-  const int64_t now = NowMs();
+  const int64_t now = clock_.NowMs();
   attempt.response_status = response.status;
   attempt.response_time_ms = response.elapsed_ms;
   attempt.error = response.error;
@@ -485,6 +561,8 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
   // Not held for a bulk write: an ordered webhook's next delivery starts only once this is recorded, and a webhook
   // being disabled is parked only then.
   record.urgent = (ws.settings && ws.settings->ordered) || record.disable_webhook;
+  // A webhook being disabled starts nothing more, even before the disable is durable.
+  if (record.disable_webhook) ws.disabling = true;
 
   unrecorded_.push_back(std::move(record));
   unrecorded_slots_.push_back(slot);
@@ -525,12 +603,12 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
     // The outcome is not durable: the store still holds the previous state, so the same attempt runs again.
     LogError("recording an attempt failed; will retry the delivery",
              {{"delivery_id", delivery_id}, {"error", st.error().message}});
-    job.due_ms = NowMs() + kStoreRetryDelayMs;
+    job.due_ms = clock_.NowMs() + kStoreRetryDelayMs;
     Schedule(outcome.slot);
   } else if (outcome.status == DeliveryStatus::kFailed) {
     job.attempts_made += 1;
     job.due_ms = *outcome.next_attempt_ms;
-    if (job.due_ms - NowMs() > kKeepEventForRetryMs && job.event) {  // loaded again by its id when due
+    if (job.due_ms - clock_.NowMs() > kKeepEventForRetryMs && job.event) {  // loaded again by its id when due
       job.event_id = job.event->id;
       job.event.reset();
     }
@@ -538,6 +616,7 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
   } else {
     Forget(outcome.slot);
   }
+  if (outcome.disabled) ws.disabling = false;  // durable (settings are read again) or not (the attempt is redone)
   if (st && outcome.disabled) {
     LogWarn("webhook disabled", {{"webhook_id", ws.id}, {"reason", outcome.disabled_reason}});
     alerter_.WebhookDisabled(ws.id, outcome.disabled_reason);

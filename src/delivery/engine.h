@@ -1,17 +1,21 @@
 // The delivery engine: an in-process scheduler fed directly by committed events (no polling on the hot path).
-// It runs attempts on the HTTP client, records each outcome through the store's group commit, and schedules
-// retries on the retry policy. Per webhook it enforces the rate limit (token bucket), a concurrency cap, the
+// Its work arrives through DeliveryWork (delivery/delivery_work.h). It runs attempts on a Transport (the HTTP client),
+// records each outcome through the store's group commit, and schedules retries on the retry policy. Per webhook it enforces the rate limit (token bucket), a concurrency cap, the
 // circuit breaker, strict order for `ordered` webhooks, and auto-disable. On start it resumes every unfinished
 // delivery from the store.
 //
 // Invariants: the engine knows each delivery at most once (slot_by_id_), in exactly one stage — scheduled
-// (waiting for its time), ready (due, waiting for its webhook's capacity), or in flight — so at most one attempt
-// of a delivery is in flight; a retry is scheduled only after the failed attempt's record is durable; a succeeded
+// (waiting for its time), ready (due, waiting for its webhook's capacity), loading (its event is being read) or in
+// flight — so at most one attempt of a delivery is in flight; a retry is scheduled only after the failed attempt's record is durable; a succeeded
 // delivery is forgotten and never sent again.
 //
-// Threading: one engine thread owns all scheduling state and the HTTP client (checked by engine_thread_ in debug
-// builds; the invariants above are asserted there too). The public methods are thread-safe, never block on I/O
-// (SendNow's future does), and hand their work to the engine thread.
+// Threading: one engine thread owns all scheduling state and the transport (checked by engine_thread_ in debug
+// builds; the invariants above are asserted there too). It never waits for the store: webhooks and events are read
+// on the loader thread and handed back (only Start reads synchronously, before the thread runs). The public
+// methods are thread-safe, never block on I/O (SendNow's future does), and hand their work to the engine thread.
+//
+// Time comes from a Clock and attempts go through a Transport, both chosen at construction, so the rules can be
+// run turn by turn (RunTurn) with a clock and responses a test controls.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +35,10 @@
 #include "common/metrics.h"
 #include "common/mutex.h"
 #include "common/thread_checker.h"
+#include "common/worker_thread.h"
 #include "delivery/alerter.h"
+#include "delivery/clock.h"
+#include "delivery/delivery_work.h"
 #include "delivery/http_client.h"
 #include "delivery/request_builder.h"
 #include "delivery/webhook_health.h"
@@ -50,34 +57,43 @@ struct EngineOptions {
   // Concurrency caps: a receiver is served best by a few busy keep-alive connections, so these stay modest.
   size_t max_in_flight = 1024;          // all webhooks together
   int max_in_flight_per_webhook = 32;   // so one slow webhook cannot take every connection
+  uint64_t random_seed = 0;             // of the retry jitter; 0 = a random one
 };
 
-class DeliveryEngine {
+class DeliveryEngine final : public DeliveryWork {
  public:
+  // Delivers over HTTP (HttpClient) on the system clock.
   DeliveryEngine(Store& store, Alerter& alerter, EngineOptions options, Metrics& metrics);
-  ~DeliveryEngine();
+  // Delivers through `transport` on `clock` (which must outlive the engine).
+  DeliveryEngine(Store& store, Alerter& alerter, EngineOptions options, Metrics& metrics,
+                 std::unique_ptr<Transport> transport, const Clock& clock);
+  ~DeliveryEngine() override;
   DeliveryEngine(const DeliveryEngine&) = delete;
   DeliveryEngine& operator=(const DeliveryEngine&) = delete;
 
   // Loads every unfinished delivery from the store and starts the engine thread.
   [[nodiscard]] Status Start();
+  // Loads every unfinished delivery without starting the thread: the caller's thread becomes the engine thread
+  // and runs it with RunTurn (unit tests of the rules).
+  [[nodiscard]] Status StartManual();
+  // One turn of the engine loop: posted tasks, due timers, dispatch, recording, then the transport's Poll for up
+  // to `max_wait_ms`. Returns false once the engine has stopped.
+  bool RunTurn(int64_t max_wait_ms);
   // Starts no new attempts, waits for those in flight (at most the attempt timeout), and makes their records
   // durable. Deliveries still waiting stay in the store for the next start.
   void Stop();
 
-  // Schedules freshly committed deliveries (new events, replays, manual retries), due at their next_attempt_at.
-  // A delivery the engine already knows is not added twice; a scheduled one is moved up to the new time.
-  void Enqueue(const std::vector<AcceptedEvent>& accepted);
-  void EnqueueDeliveries(const std::vector<Delivery>& deliveries);
-  // A webhook was created, changed or deleted: reload its settings, release or drop its deliveries.
-  void OnWebhookChanged(const std::string& webhook_id);
+  // DeliveryWork. A delivery the engine already knows is not added twice; a scheduled one is moved up.
+  void Enqueue(const std::vector<AcceptedEvent>& accepted) override;
+  void EnqueueDeliveries(const std::vector<Delivery>& deliveries) override;
+  void OnWebhookChanged(const std::string& webhook_id) override;
   // Sends one request right away, outside the scheduler and rate limits (test sends, reachability pings).
   [[nodiscard]] std::future<OutboundResponse> SendNow(OutboundRequest request);
   // True while an attempt of this delivery is in flight (reported as status "delivering").
   [[nodiscard]] bool IsInFlight(const std::string& delivery_id) const;
 
  private:
-  enum class Stage { kScheduled, kReady, kInFlight };
+  enum class Stage { kScheduled, kReady, kLoading, kInFlight };
   struct WebhookState;
   // Jobs live in slots (indices into slots_) so that timers, ready queues and completions refer to them without
   // hashing ids; a slot's generation changes whenever its job is rescheduled or forgotten, which makes every
@@ -110,13 +126,15 @@ class DeliveryEngine {
     std::shared_ptr<const Webhook> settings;            // null until loaded
     std::unique_ptr<DeliverySigningKeys> signing_keys;  // made from settings, with them
     bool loaded = false;
+    bool loading = false;    // a read of its settings is on the loader thread
+    bool disabling = false;  // an outcome that disables it is being recorded
     bool missing = false;  // deleted
     // Every known delivery in creation order, kept only while the webhook is ordered (or not yet loaded): an
     // unordered webhook never asks for its oldest, and a set of every pending delivery is costly under a backlog.
     std::set<std::pair<UlidKey, JobSlot>> unfinished;
     bool tracks_order = true;
     std::deque<std::pair<JobSlot, uint64_t>> ready;  // (slot, generation) as they became due; stale ones skipped
-    int in_flight = 0;
+    int in_flight = 0;  // attempts in flight and jobs loading their event
     TokenBucket bucket;
     bool bucket_started = false;
     WebhookHealth health;
@@ -124,6 +142,8 @@ class DeliveryEngine {
   };
 
   void Post(std::function<void()> task);  // runs `task` on the engine thread
+  // Reads every unfinished delivery (and its webhook's settings) from the store.
+  Status Resume();
   void Loop();
   void RunTimers(int64_t now);
   // Takes on a delivery of `webhook_id` (a job the engine already knows may only be moved up).
@@ -141,12 +161,17 @@ class DeliveryEngine {
   // Visits the slot of every live job of `ws` (a scan of all slots: for rare events such as a settings change).
   void ForEachJobOf(const WebhookState& ws, const std::function<void(JobSlot)>& visit);
   WebhookState& State(const std::string& webhook_id);
-  void LoadSettings(WebhookState& ws);
+  // Reads the webhook's settings on the loader thread; ApplySettings takes them on the engine thread.
+  void RequestSettings(WebhookState& ws);
+  void ApplySettings(WebhookState& ws, Result<Webhook> loaded);
   void MarkRunnable(WebhookState& ws);
   void Dispatch(WebhookState& ws, int64_t now);
   // The job `ws` may start next (the oldest unfinished one for an ordered webhook, if it is due), or kNoJob.
   JobSlot NextReady(WebhookState& ws, bool ordered);
+  // Starts the job's attempt, or first reads its event on the loader thread (OnEventLoaded then sends it).
   void StartAttempt(JobSlot slot, WebhookState& ws);
+  void OnEventLoaded(JobSlot slot, uint64_t generation, Result<Event> event);
+  void SendAttempt(JobSlot slot, WebhookState& ws);
   void OnAttemptDone(JobSlot slot, Attempt attempt, OutboundResponse response);
   // What the engine does once an attempt's record is durable.
   struct RecordedOutcome {
@@ -166,7 +191,8 @@ class DeliveryEngine {
   EngineOptions options_;
   Metrics& metrics_;
   RetryPolicy retry_policy_;
-  HttpClient client_;  // engine thread only
+  std::unique_ptr<Transport> client_;  // engine thread only
+  const Clock& clock_;
 
   // Engine-thread state (and Start's, before the thread runs).
   ThreadChecker engine_thread_;
@@ -178,6 +204,9 @@ class DeliveryEngine {
   std::vector<WebhookState*> runnable_;  // webhooks that may be able to start attempts
   std::vector<AttemptRecord> unrecorded_;  // finished this turn, to be written together
   std::vector<JobSlot> unrecorded_slots_;  // their jobs
+  size_t loading_ = 0;                     // jobs whose event is being read
+  bool running_ = false;                   // the loop runs: settings are read on the loader thread
+  int64_t stop_deadline_ = 0;              // when Stop gives up on attempts in flight; 0 = not stopping
   std::mt19937_64 rng_;
 
   // Shared with other threads.
@@ -186,6 +215,7 @@ class DeliveryEngine {
   std::unordered_set<UlidKey, UlidKeyHash> in_flight_ GUARDED_BY(mu_);  // delivery id values
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
+  std::unique_ptr<WorkerThread> loader_;  // store reads for the engine thread; stopped after it
 };
 
 }  // namespace hookd

@@ -13,30 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "delivery/transport.h"
 #include "domain/model.h"
 
 namespace hookd {
-
-struct OutboundRequest {
-  std::string url;
-  HeaderList headers;
-  std::string body;
-  int64_t timeout_ms = 30'000;
-};
-
-struct OutboundResponse {
-  std::optional<int> status;  // nullopt when no response arrived
-  HeaderList headers;
-  std::string body;
-  bool body_truncated = false;
-  std::string error;  // "" on a response; "timeout", "connection_refused", "dns", "tls", "blocked_address", ...
-  std::string error_detail;
-  int64_t elapsed_ms = 0;
-
-  [[nodiscard]] bool Success() const { return status && *status >= 200 && *status < 300; }
-  // The value of a response header (case-insensitive name), or "".
-  [[nodiscard]] std::string Header(std::string_view name) const;
-};
 
 struct HttpClientOptions {
   bool allow_http = false;
@@ -44,23 +24,17 @@ struct HttpClientOptions {
   size_t max_connections = 4096;
 };
 
-class HttpClient {
+class HttpClient final : public Transport {
  public:
-  using Done = std::function<void(OutboundResponse)>;
-
   explicit HttpClient(HttpClientOptions options);
-  ~HttpClient();
+  ~HttpClient() override;
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Begins a POST; `done` runs on the polling thread when it finishes.
-  void Start(OutboundRequest request, Done done);
-  // Waits up to `timeout_ms` for sockets, timers or a wakeup, then runs what is ready: finished requests call
-  // their `done` from inside Poll.
-  void Poll(int timeout_ms);
-  // Interrupts a Poll in progress. Thread-safe.
-  void Wakeup();
-  [[nodiscard]] size_t InFlight() const;
+  void Start(OutboundRequest request, Done done) override;
+  void Poll(int timeout_ms) override;
+  void Wakeup() override;
+  [[nodiscard]] size_t InFlight() const override;
 
  private:
   struct Impl;
