@@ -2,7 +2,8 @@
 // 1000.0) reads them in SQL). Ids are text in the "C" collation, so they sort by bytes, which for hookd's ids is
 // creation order: every list pages by id. Event payloads are `json`, which keeps their bytes exactly as accepted
 // (they are forwarded byte for byte) while letting SQL look inside; a receiver's response body is `bytea`, since it
-// may be any bytes. Never edit a released migration: add a new one.
+// may be any bytes. Every list filter has an index: the account's rows by id (time filters become id ranges, since
+// ids sort by time), by event type, by status, by webhook. Never edit a released migration: add a new one.
 #include "store/postgres/migrations.h"
 
 #include <string>
@@ -90,6 +91,7 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_account ON deliveries(account_id, id);
 CREATE INDEX deliveries_account_status ON deliveries(account_id, status, id);
+CREATE INDEX deliveries_account_type ON deliveries(account_id, event_type, id);
 CREATE INDEX deliveries_webhook ON deliveries(webhook_id, id);
 CREATE INDEX deliveries_event ON deliveries(event_id);
 CREATE INDEX deliveries_unfinished ON deliveries(id) WHERE completed_at IS NULL;
