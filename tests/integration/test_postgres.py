@@ -1,6 +1,8 @@
 """What only the PostgreSQL backend can go through: the server restarted under load, hookd's connections
 terminated, the server unreachable at start, and a schema newer than the binary. Runs with
 HOOKD_TEST_BACKEND=postgres (make integration runs the suite on both backends)."""
+import base64
+import os
 import subprocess
 import threading
 import time
@@ -42,14 +44,21 @@ def test_a_restart_of_postgres_under_load_loses_no_accepted_event_and_never_answ
         wait_until(lambda: len(accepted) > 100, message="events accepted before the restart")
         PostgresServer.shared().restart_immediate()  # no checkpoint: crash recovery on start
         before = len(accepted)
-        wait_until(lambda: len(accepted) > before + 100, timeout=30, message="events accepted after the restart")
+        try:
+            wait_until(lambda: len(accepted) > before + 100, timeout=30, message="events accepted after the restart")
+        except AssertionError as e:
+            raise AssertionError(f"{e}; answers {sorted(set(map(str, statuses)))}; log:\n{hookd.log()[-6000:]}") from e
     finally:
         stop.set()
         for t in threads:
             t.join()
     assert 500 not in statuses and "connection error" not in statuses, sorted(set(map(str, statuses)))
-    wait_until(lambda: set(accepted) <= {g["headers"]["webhook-id"] for g in r.received()}, timeout=40,
-               message="every acknowledged event delivered")
+    try:
+        wait_until(lambda: set(accepted) <= {g["headers"]["webhook-id"] for g in r.received()}, timeout=40,
+                   message="every acknowledged event delivered")
+    except AssertionError as e:
+        missing = set(accepted) - {g["headers"]["webhook-id"] for g in r.received()}
+        raise AssertionError(f"{e}: {len(missing)} of {len(accepted)} missing; log:\n{hookd.log()[-6000:]}") from e
     # And the log holds every outcome: nothing is left pending or failed.
     wait_until(lambda: not hookd.deliveries(key, "?status=pending&limit=1")
                and not hookd.deliveries(key, "?status=failed&limit=1"), timeout=30, message="every outcome recorded")
@@ -107,11 +116,26 @@ def test_a_schema_newer_than_the_binary_is_refused(tmp_path):
 
 def test_processes_starting_together_migrate_once(tmp_path):
     url = PostgresServer.shared().database_for(str(tmp_path / "shared"))
-    runs = [subprocess.Popen([HOOKD_BIN, "migrate", "--data-dir", str(tmp_path / f"d{i}"), "--database", url],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(4)]
+    key = base64.b64encode(os.urandom(32)).decode()  # one deployment: one master key
+    runs = [subprocess.Popen([HOOKD_BIN, "migrate", "--data-dir", str(tmp_path / f"d{i}"), "--database", url,
+                              "--master-key", key], stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(4)]
     for p in runs:
         out, err = p.communicate(timeout=60 * SLOW)
         assert p.returncode == 0, err
     versions = PostgresServer.shared().psql("SELECT count(*), count(DISTINCT version) FROM hookd_schema_migrations",
                                             url)
     assert versions.split("|")[0] == versions.split("|")[1], versions
+
+
+def test_processes_with_another_master_key_are_refused(tmp_path):
+    url = PostgresServer.shared().database_for(str(tmp_path / "shared-key"))
+    first = Hookd(tmp_path / "a", ["--database", url]).start()
+    assert first.stop() == 0
+    done = subprocess.run([HOOKD_BIN, "serve", "--data-dir", str(tmp_path / "b"), "--database", url, "--listen",
+                           "127.0.0.1:0"], capture_output=True, text=True, timeout=30 * SLOW)
+    assert done.returncode != 0
+    assert "master key differs" in done.stderr, done.stderr
+    with open(tmp_path / "a" / "master.key") as f:
+        same_key = f.read().strip()
+    second = Hookd(tmp_path / "c", ["--database", url, "--master-key", same_key]).start()
+    assert second.stop() == 0

@@ -119,6 +119,29 @@ CREATE TABLE event_types (
   created_at bigint NOT NULL
 );
 )sql",
+      // 2: settings every process must agree on (the master key's check value).
+      R"sql(
+CREATE TABLE hookd_settings (
+  name text PRIMARY KEY,
+  value text NOT NULL
+);
+)sql",
+      // 3: shard leases for many worker processes (SPEC §6): who holds each shard, under which fencing epoch, until
+      // when (the database's clock, in epoch ms), and the workers' heartbeats that size each one's fair share.
+      R"sql(
+CREATE TABLE hookd_workers (
+  id text COLLATE "C" PRIMARY KEY,
+  started_at bigint NOT NULL,
+  heartbeat_at bigint NOT NULL
+);
+CREATE TABLE shard_leases (
+  shard integer PRIMARY KEY,
+  owner text COLLATE "C",
+  epoch bigint NOT NULL DEFAULT 0,
+  expires_at bigint NOT NULL DEFAULT 0
+);
+INSERT INTO shard_leases(shard) SELECT generate_series(0, 255);
+)sql",
   };
   return migrations;
 }

@@ -8,6 +8,8 @@
 #include "common/log.h"
 #include "common/time_util.h"
 #include "common/utf8.h"
+#include "crypto/encoding.h"
+#include "crypto/signing.h"
 #include "domain/subscription.h"
 #include "store/postgres/migrations.h"
 #include "store/row_values.h"
@@ -157,6 +159,27 @@ std::string IdLowerBound(const char* prefix, std::optional<int64_t> since_ms) {
   return prefix + EncodeUlid(static_cast<uint64_t>(std::max<int64_t>(0, *since_ms - 60'000)), 0, 0);
 }
 
+// Every process on one database must seal secrets with the same master key, or each would fail to read the
+// others' webhooks. The first start records a check value of the key (an HMAC, which reveals nothing of it); a
+// process with another key is refused at start instead of failing on every webhook later.
+Status CheckMasterKey(Connection& conn, const std::string& master_key) {
+  const std::string check = HexEncode(HmacSha256(master_key, "hookd master key check"));
+  auto r = conn.Exec(
+      "WITH added AS (INSERT INTO hookd_settings(name, value) VALUES ('master_key_check', $1) "
+      "ON CONFLICT (name) DO NOTHING RETURNING value) "
+      "SELECT value FROM added UNION ALL SELECT value FROM hookd_settings WHERE name = 'master_key_check'",
+      Params().Add(check));
+  if (!r) return Fail(r.error());
+  for (int i = 0; i < r->Count(); ++i) {
+    if (r->Text(i, 0) != check) {
+      return Fail(Error::Unavailable(
+          "the master key differs from the one this database's secrets are sealed with; give every hookd process "
+          "on this database the same --master-key (or <data-dir>/master.key)"));
+    }
+  }
+  return Ok();
+}
+
 Status NotFoundUnlessChanged(const Result<Rows>& r, const char* what) {
   if (!r) return Fail(r.error());
   if (r->Affected() == 0) return Fail(Error::NotFound(std::string(what) + " not found"));
@@ -171,6 +194,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
   auto conn = Connection::Open(url);
   if (!conn) return Fail(conn.error());
   if (auto st = ApplyMigrations(**conn); !st) return Fail(st.error());
+  if (auto st = CheckMasterKey(**conn, master_key); !st) return Fail(st.error());
   return std::unique_ptr<PostgresStore>(new PostgresStore(url, SecretCipher(master_key), pool_size));
 }
 

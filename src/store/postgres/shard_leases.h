@@ -1,0 +1,53 @@
+// Shard leases (SPEC §6): how worker processes sharing one PostgreSQL divide the shards. Each round a worker
+// records its heartbeat, renews the leases it holds, and takes free or expired shards up to its fair share
+// (shards / live workers, rounded up); what it holds beyond that share it is told to hand back once the attempts
+// running there are done. Taking a shard raises its fencing epoch, so every write made under an older epoch can be
+// refused. Expiry is judged on the database's clock, so the processes' clocks need not agree; a worker counts its
+// own lease as ending one lease duration after it asked for the renewal, which is never later than the database's.
+//
+// Not thread-safe: one thread (the worker's lease keeper) runs the rounds.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "store/postgres/pool.h"
+
+namespace hookd::postgres {
+
+struct ShardLease {
+  int shard = 0;
+  int64_t epoch = 0;
+  std::chrono::steady_clock::time_point expires;  // on this process's clock, conservatively
+};
+
+struct LeaseRound {
+  std::map<int, ShardLease> held;  // by shard, after the round
+  std::vector<int> surplus;        // held shards beyond the fair share: stop starting attempts there, then Release
+  int live_workers = 0;
+};
+
+class ShardLeases {
+ public:
+  ShardLeases(Pool& pool, std::string worker_id, std::chrono::milliseconds lease_duration);
+
+  // One round: heartbeat, renewal, taking up to the fair share.
+  [[nodiscard]] Result<LeaseRound> Round();
+  // Gives shards back (their attempts have finished), so another worker may take them at once.
+  [[nodiscard]] Status Release(const std::vector<int>& shards);
+  // Gives every shard back and removes the worker's heartbeat (on shutdown).
+  [[nodiscard]] Status ReleaseAll();
+
+  [[nodiscard]] const std::string& worker_id() const { return worker_id_; }
+
+ private:
+  Pool& pool_;
+  std::string worker_id_;
+  std::chrono::milliseconds lease_duration_;
+};
+
+}  // namespace hookd::postgres
