@@ -8,8 +8,9 @@ build_packages=(
   libboost1.81-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev libpq-dev libjemalloc-dev
 )
 # postgresql-15: the tests start private servers of their own (scripts/pg-server.sh), never the packaged cluster.
+# prometheus: for promtool, which checks /metrics (the server it also installs is not started by the tests).
 test_packages=(
-  libgtest-dev python3 python3-pytest python3-aiosmtpd chromium openssl postgresql-15
+  libgtest-dev python3 python3-pytest python3-aiosmtpd chromium openssl postgresql-15 prometheus
 )
 
 # The fuzzers need Clang with libFuzzer and its sanitizer runtimes.

@@ -2,7 +2,9 @@
 // X-RateLimit-* headers. Also the operational endpoints (health, readiness, metrics, OpenAPI).
 #include "api/api.h"
 
+#include <cassert>
 #include <charconv>
+#include <chrono>
 
 #include "common/ids.h"
 #include "common/log.h"
@@ -27,14 +29,16 @@ Api::Api(const Config& config, std::string admin_token, Store& store, DeliveryEn
 }
 
 void Api::Register(const char* method, const char* pattern, Access access, Handler handler, const char* summary) {
-  router_.Add(method, pattern, summary);
-  targets_.push_back(RouteTarget{access, handler, nullptr});
+  [[maybe_unused]] const size_t index = router_.Add(method, pattern, summary);
+  targets_.push_back(RouteTarget{access, handler, nullptr, metrics_.RegisterRoute(pattern)});
+  assert(index + 1 == targets_.size());
 }
 
 void Api::Register(const char* method, const char* pattern, Access access, AsyncHandler handler,
                    const char* summary) {
-  router_.Add(method, pattern, summary);
-  targets_.push_back(RouteTarget{access, nullptr, handler});
+  [[maybe_unused]] const size_t index = router_.Add(method, pattern, summary);
+  targets_.push_back(RouteTarget{access, nullptr, handler, metrics_.RegisterRoute(pattern)});
+  assert(index + 1 == targets_.size());
 }
 
 void Api::RegisterRoutes() {
@@ -99,7 +103,6 @@ void Api::RegisterRoutes() {
 }
 
 void Api::Handle(const HttpRequest& request, Respond respond, const Offload& offload) {
-  metrics_.http_requests.fetch_add(1, std::memory_order_relaxed);
   if (std::optional<Result<Principal>> principal = AuthenticateWithoutBlocking(request)) {
     return Dispatch(request, std::move(*principal), std::move(respond), &offload);
   }
@@ -114,8 +117,12 @@ void Api::Dispatch(const HttpRequest& request, Result<Principal> principal, Resp
     const std::string bucket = principal ? principal->credential : "addr:" + request.remote_address;
     limit = rate_limiter_.Check(bucket, NowMs());
   }
-  // Every answer, now or later, carries the same headers.
-  Respond finish = [limited = rate_limiter_.Enabled(), limit, respond = std::move(respond)](HttpResponse response) {
+  // Every answer, now or later, carries the same headers and is counted under its route.
+  auto route = std::make_shared<size_t>(Metrics::kUnmatchedRoute);
+  Respond finish = [this, route, started = std::chrono::steady_clock::now(), limited = rate_limiter_.Enabled(), limit,
+                    respond = std::move(respond)](HttpResponse response) {
+    metrics_.ApiRequest(*route, response.status,
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (response.status == 503) response.headers.emplace_back("Retry-After", "2");
     if (limited) {
       response.headers.emplace_back("X-RateLimit-Limit", std::to_string(limit.limit));
@@ -136,6 +143,7 @@ void Api::Dispatch(const HttpRequest& request, Result<Principal> principal, Resp
   auto match = router_.Find(request.method, request.path);
   if (!match) return finish(ErrorResponse(match.error()));
   const RouteTarget& target = targets_[match->route_index];
+  *route = target.metrics_route;
   if (target.access != Access::kPublic && !principal) {
     HttpResponse response = ErrorResponse(principal.error());
     response.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -239,7 +247,9 @@ HttpResponse Api::Readyz(const HttpRequest&, const PathParams&, const Principal&
 HttpResponse Api::MetricsText(const HttpRequest&, const PathParams&, const Principal&) {
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
-  r.body = metrics_.RenderPrometheus();
+  std::optional<std::array<int64_t, 3>> webhooks;
+  if (auto counts = store_.CountWebhooksByStatus()) webhooks = *counts;  // left out while the store is unreachable
+  r.body = metrics_.RenderPrometheus(webhooks);
   return r;
 }
 

@@ -84,8 +84,7 @@ void Api::AcceptEventsAndRespond(std::vector<NewEvent> inputs, bool batch, Respo
     json::array data;
     for (const AcceptedEvent& a : *accepted) {
       if (!a.replayed) {
-        metrics_.events_accepted.fetch_add(1, std::memory_order_relaxed);
-        metrics_.deliveries_created.fetch_add(a.deliveries.size(), std::memory_order_relaxed);
+        metrics_.EventsAccepted(1, a.deliveries.size());
       }
       if (batch) data.push_back(AcceptedEventJson(a));
     }

@@ -32,13 +32,13 @@ struct OpenedStore {
   Credentials credentials;
   std::unique_ptr<Store> store;
 };
-std::optional<OpenedStore> OpenConfiguredStore(const Config& config) {
+std::optional<OpenedStore> OpenConfiguredStore(const Config& config, Metrics* metrics) {
   auto credentials = LoadCredentials(config);
   if (!credentials) {
     PrintConfigError(credentials.error());
     return std::nullopt;
   }
-  auto store = OpenStore(config.DatabaseUrl(), credentials->master_key, config.database_pool);
+  auto store = OpenStore(config.DatabaseUrl(), credentials->master_key, config.database_pool, metrics);
   if (!store) {
     PrintConfigError(store.error());
     return std::nullopt;
@@ -63,17 +63,17 @@ int RunServe(const std::vector<std::string>& args) {
   }
   SetLogFormat(config->log_format);
   if (config->role != "all") {
-    std::cerr << "hookd: --role " << config->role << " needs the PostgreSQL backend (scale-out), which this build "
-              << "does not include; use --role all\n";
+    std::cerr << "hookd: --role " << config->role << " is not available yet (many processes on one PostgreSQL, "
+              << "SPEC §6); use --role all\n";
     return 2;
   }
-  auto opened = OpenConfiguredStore(*config);
+  Metrics metrics;
+  auto opened = OpenConfiguredStore(*config, &metrics);
   if (!opened) return 1;
   const Credentials& credentials = opened->credentials;
   Store& store = *opened->store;
   EventCatalog catalog;
   if (auto custom = store.ListCustomEventTypes()) catalog.SetCustomTypes(std::move(*custom));
-  Metrics metrics;
 
   Alerter alerter(store, SmtpSettings{config->smtp_url, config->smtp_from});
   EngineOptions engine_options;
@@ -91,7 +91,7 @@ int RunServe(const std::vector<std::string>& args) {
   }
 
   RetentionJob retention(store, config->retention_ms,
-                         std::clamp<int64_t>(config->retention_ms / 4, 1000, kRetentionMaxIntervalMs));
+                         std::clamp<int64_t>(config->retention_ms / 4, 1000, kRetentionMaxIntervalMs), &metrics);
   Api api(*config, credentials.admin_token, store, engine, catalog, metrics);
   boost::asio::io_context io(1);
   boost::asio::thread_pool workers(kWorkerThreads);
@@ -149,7 +149,7 @@ int RunMigrate(const std::vector<std::string>& args) {
     PrintConfigError(config.error());
     return 2;
   }
-  if (!OpenConfiguredStore(*config)) return 1;
+  if (!OpenConfiguredStore(*config, nullptr)) return 1;
   std::cout << "migrations applied: " << config->PrintableDatabaseUrl() << "\n";
   return 0;
 }

@@ -212,7 +212,9 @@ void DeliveryEngine::Add(const std::string& webhook_id, DeliveryJob job) {
   job.generation = stored.generation;  // the slot's count goes on, so references to its previous job stay stale
   job.ws = &State(webhook_id);
   job.live = true;
+  job.stage = Stage::kScheduled;
   stored = std::move(job);
+  ++stage_counts_[static_cast<size_t>(Stage::kScheduled)];
   if (stored.ws->tracks_order) stored.ws->unfinished.emplace(stored.order, slot);
   slot_by_id_.emplace(stored.order, slot);
   Schedule(slot);
@@ -223,14 +225,20 @@ void DeliveryEngine::Schedule(JobSlot slot) {
   DeliveryJob& job = slots_[slot];
   ++job.generation;
   if (job.due_ms <= clock_.NowMs()) return MakeReady(slot);  // a fresh delivery, usually: no timer-heap round trip
-  job.stage = Stage::kScheduled;
+  SetStage(job, Stage::kScheduled);
   timers_.push_back(Timer{job.due_ms, job.generation, slot, job.ws});
   std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
 }
 
+void DeliveryEngine::SetStage(DeliveryJob& job, Stage stage) {
+  --stage_counts_[static_cast<size_t>(job.stage)];
+  ++stage_counts_[static_cast<size_t>(stage)];
+  job.stage = stage;
+}
+
 void DeliveryEngine::MakeReady(JobSlot slot) {
   DeliveryJob& job = slots_[slot];
-  job.stage = Stage::kReady;
+  SetStage(job, Stage::kReady);
   job.ws->ready.emplace_back(slot, job.generation);
   MarkRunnable(*job.ws);
 }
@@ -244,6 +252,7 @@ void DeliveryEngine::Forget(JobSlot slot) {
   engine_thread_.AssertOnOwner();
   DeliveryJob& job = slots_[slot];
   if (!job.live) return;
+  --stage_counts_[static_cast<size_t>(job.stage)];
   if (job.ws->tracks_order) job.ws->unfinished.erase({job.order, slot});
   slot_by_id_.erase(job.order);
   const uint64_t next_generation = job.generation + 1;
@@ -321,8 +330,9 @@ bool DeliveryEngine::RunTurn(int64_t max_wait_ms) {
     batch.swap(runnable_);
     for (WebhookState* ws : batch) Dispatch(*ws, now);
   }
-  metrics_.deliveries_queued.store(
-      static_cast<int64_t>(slot_by_id_.size()) - static_cast<int64_t>(client_->InFlight()), std::memory_order_relaxed);
+  for (size_t stage = 0; stage < stage_counts_.size(); ++stage) {
+    metrics_.SetWaiting(static_cast<WaitingStage>(stage), stage_counts_[stage]);
+  }
   int64_t wait = max_wait_ms;
   if (!stopping) {
     if (!runnable_.empty() && client_->InFlight() + loading_ < options_.max_in_flight) {
@@ -371,9 +381,11 @@ void DeliveryEngine::ApplySettings(WebhookState& ws, Result<Webhook> loaded) {
   if (first_load) {
     if (ws.settings->circuit != CircuitState::kClosed && ws.settings->active) {
       ws.health.RestoreOpen(clock_.NowMs());
+      CountCircuit(ws);
     }
   } else if (!was_active && ws.settings->active) {
     ws.health.Reset();  // re-enabled: a fresh start
+    CountCircuit(ws);
   }
 }
 
@@ -440,7 +452,7 @@ void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
   if (job.event) return SendAttempt(slot, ws);
   // Its event is read first; meanwhile the job counts against its webhook's concurrency (and order) like an
   // attempt in flight.
-  job.stage = Stage::kLoading;
+  SetStage(job, Stage::kLoading);
   ++ws.in_flight;
   ++loading_;
   loader_->Submit([this, slot, generation = job.generation, event_id = job.event_id] {
@@ -487,22 +499,19 @@ void DeliveryEngine::SendAttempt(JobSlot slot, WebhookState& ws) {
                                                  attempt.started_at_ms, options_.attempt_timeout_ms);
   attempt.request_headers_json = HeadersToJsonObject(request.headers);
   attempt.request_body = Truncate(request.body, attempt.request_body_truncated);
-  job.stage = Stage::kInFlight;
+  SetStage(job, Stage::kInFlight);
   ++ws.in_flight;
   {
     MutexLock lock(&mu_);
     [[maybe_unused]] const bool first = in_flight_.insert(job.order).second;
     assert(first && "at most one attempt of a delivery is in flight");
   }
-  metrics_.attempts_started.fetch_add(1, std::memory_order_relaxed);
-  metrics_.attempts_in_flight.fetch_add(1, std::memory_order_relaxed);
   client_->Start(std::move(request), [this, slot, attempt = std::move(attempt)](OutboundResponse response) mutable {
     OnAttemptDone(slot, std::move(attempt), std::move(response));
   });
 }
 
 void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundResponse response) {
-  metrics_.attempts_in_flight.fetch_sub(1, std::memory_order_relaxed);
   engine_thread_.AssertOnOwner();
   DeliveryJob& job = slots_[slot];
   assert(job.live && job.stage == Stage::kInFlight && "an in-flight job keeps its slot");
@@ -516,6 +525,8 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
   attempt.response_body = std::move(response.body);
   attempt.response_body_truncated = response.body_truncated;
   attempt.success = response.Success();
+  metrics_.AttemptFinished(ClassifyAttempt(response.status, response.error),
+                           static_cast<double>(response.elapsed_ms) / 1000);
   if (!attempt.error.empty() && attempt.error != "blocked_address" && !response.error_detail.empty()) {
     // Keep the client's words next to the short code: they say which host or certificate was at fault.
     attempt.response_body = response.error_detail;
@@ -526,10 +537,8 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
     record.new_status = DeliveryStatus::kSucceeded;
     record.latency_ms = now - job.event_created_ms;
     ws.health.OnDeliverySucceeded();
-    metrics_.attempts_succeeded.fetch_add(1, std::memory_order_relaxed);
-    metrics_.deliveries_succeeded.fetch_add(1, std::memory_order_relaxed);
+    metrics_.DeliverySucceeded(static_cast<double>(*record.latency_ms) / 1000);
   } else {
-    metrics_.attempts_failed.fetch_add(1, std::memory_order_relaxed);
     if (response.status == 410) {
       record.new_status = DeliveryStatus::kDead;
       record.disable_webhook = true;
@@ -548,7 +557,7 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
       }
     }
     if (record.new_status == DeliveryStatus::kDead) {
-      metrics_.deliveries_dead.fetch_add(1, std::memory_order_relaxed);
+      metrics_.DeliveryDead();
       if (ws.health.OnDead() && !record.disable_webhook) {
         record.disable_webhook = true;
         record.disabled_reason = std::to_string(options_.circuit.disable_after) +
@@ -625,7 +634,16 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
   MarkRunnable(ws);
 }
 
-void DeliveryEngine::PersistHealth(const WebhookState& ws) {
+void DeliveryEngine::CountCircuit(WebhookState& ws) {
+  const bool open = ws.health.circuit() != CircuitState::kClosed;
+  if (open == ws.counted_open) return;
+  ws.counted_open = open;
+  open_circuits_ += open ? 1 : -1;
+  metrics_.SetOpenCircuits(open_circuits_);
+}
+
+void DeliveryEngine::PersistHealth(WebhookState& ws) {
+  CountCircuit(ws);
   const CircuitState circuit = ws.health.circuit();
   store_.UpdateWebhookHealthAsync(ws.id,
                                   circuit == CircuitState::kClosed ? WebhookStatus::kHealthy : WebhookStatus::kFailing,

@@ -18,6 +18,7 @@
 // run turn by turn (RunTurn) with a clock and responses a test controls.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -128,6 +129,7 @@ class DeliveryEngine final : public DeliveryWork {
     bool loaded = false;
     bool loading = false;    // a read of its settings is on the loader thread
     bool disabling = false;  // an outcome that disables it is being recorded
+    bool counted_open = false;  // counted in open_circuits_
     bool missing = false;  // deleted
     // Every known delivery in creation order, kept only while the webhook is ordered (or not yet loaded): an
     // unordered webhook never asks for its oldest, and a set of every pending delivery is costly under a backlog.
@@ -184,7 +186,11 @@ class DeliveryEngine final : public DeliveryWork {
   };
   void RecordFinishedAttempts();
   void OnRecorded(const RecordedOutcome& outcome, const Status& st);
-  void PersistHealth(const WebhookState& ws);
+  void PersistHealth(WebhookState& ws);
+  // Keeps the count of open circuits (for /metrics) in step with `ws`.
+  void CountCircuit(WebhookState& ws);
+  // Moves a live job to `stage`, keeping the counts of jobs by stage.
+  void SetStage(DeliveryJob& job, Stage stage);
 
   Store& store_;
   Alerter& alerter_;
@@ -205,6 +211,8 @@ class DeliveryEngine final : public DeliveryWork {
   std::vector<AttemptRecord> unrecorded_;  // finished this turn, to be written together
   std::vector<JobSlot> unrecorded_slots_;  // their jobs
   size_t loading_ = 0;                     // jobs whose event is being read
+  std::array<int64_t, 4> stage_counts_{};  // live jobs by Stage
+  int64_t open_circuits_ = 0;
   bool running_ = false;                   // the loop runs: settings are read on the loader thread
   int64_t stop_deadline_ = 0;              // when Stop gives up on attempts in flight; 0 = not stopping
   std::mt19937_64 rng_;

@@ -12,8 +12,9 @@ constexpr auto kPauseBetweenBatches = std::chrono::milliseconds(5);
 constexpr auto kWakeup = std::chrono::seconds(1);  // how often the job looks whether a purge is due
 }  // namespace
 
-RetentionJob::RetentionJob(Store& store, int64_t retention_ms, int64_t interval_ms)
+RetentionJob::RetentionJob(Store& store, int64_t retention_ms, int64_t interval_ms, Metrics* metrics)
     : store_(store),
+      metrics_(metrics),
       retention_ms_(retention_ms),
       interval_ms_(interval_ms),
       next_run_ms_(NowMs()),
@@ -31,6 +32,7 @@ void RetentionJob::RunOnce(PeriodicTask& task) {
       break;
     }
     total += *purged;
+    if (metrics_) metrics_->RetentionPurged(*purged);
     if (*purged == 0) break;
   } while (task.Pause(kPauseBetweenBatches));
   if (total > 0) {

@@ -13,12 +13,13 @@ namespace hookd {
 class RetentionJob {
  public:
   // Purges rows older than `retention_ms` a second after start, then every `interval_ms`.
-  RetentionJob(Store& store, int64_t retention_ms, int64_t interval_ms);
+  RetentionJob(Store& store, int64_t retention_ms, int64_t interval_ms, Metrics* metrics = nullptr);
 
  private:
   void RunOnce(PeriodicTask& task);
 
   Store& store_;
+  Metrics* metrics_;
   int64_t retention_ms_;
   int64_t interval_ms_;
   int64_t next_run_ms_;  // the task's thread only

@@ -7,6 +7,7 @@
 // reports success).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/metrics.h"
 #include "common/result.h"
 #include "domain/catalog.h"
 #include "domain/delivery_stats.h"
@@ -188,6 +190,8 @@ class Store {
 
   // Statistics.
   virtual Result<DeliveryStats> Stats(const StatsQuery& query) = 0;
+  // How many webhooks (of every account) are healthy, failing and disabled, in that order (for /metrics).
+  virtual Result<std::array<int64_t, 3>> CountWebhooksByStatus() = 0;
 
   // Custom event types (admin).
   virtual Result<std::vector<EventType>> ListCustomEventTypes() = 0;
@@ -199,8 +203,9 @@ class Store {
 };
 
 // Opens the store named by `database_url` ("sqlite:PATH", or "postgres://…" with a pool of `pool_size`
-// connections), applying migrations. `master_key` is 32 bytes.
+// connections), applying migrations. `master_key` is 32 bytes. `metrics`, when given, records each write
+// transaction's duration and size.
 [[nodiscard]] Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key,
-                                                       int pool_size = 16);
+                                                       int pool_size = 16, Metrics* metrics = nullptr);
 
 }  // namespace hookd

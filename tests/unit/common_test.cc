@@ -10,12 +10,43 @@
 #include "common/config.h"
 #include "common/ids.h"
 #include "common/json.h"
+#include "common/metrics.h"
 #include "common/text.h"
 #include "common/time_util.h"
 #include "common/utf8.h"
 
 namespace hookd {
 namespace {
+
+TEST(Metrics, HistogramBucketsAreCumulativeAndEndWithInf) {
+  Histogram h({0.1, 1});
+  h.Observe(0.05);
+  h.Observe(0.1);  // on a bound: counted in that bucket (le = less or equal)
+  h.Observe(0.5);
+  h.Observe(7);
+  std::string out;
+  h.Render(out, "x_seconds", "route=\"/a\"");
+  EXPECT_NE(out.find("x_seconds_bucket{route=\"/a\",le=\"0.10000000000000001\"} 2\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("x_seconds_bucket{route=\"/a\",le=\"1\"} 3\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("x_seconds_bucket{route=\"/a\",le=\"+Inf\"} 4\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("x_seconds_sum{route=\"/a\"} 7.6500000000000004\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("x_seconds_count{route=\"/a\"} 4\n"), std::string::npos) << out;
+}
+
+TEST(Metrics, AttemptsAreClassifiedByStatusClassOrError) {
+  EXPECT_EQ(ClassifyAttempt(204, ""), AttemptOutcome::k2xx);
+  EXPECT_EQ(ClassifyAttempt(301, ""), AttemptOutcome::k3xx);
+  EXPECT_EQ(ClassifyAttempt(410, ""), AttemptOutcome::k4xx);
+  EXPECT_EQ(ClassifyAttempt(503, ""), AttemptOutcome::k5xx);
+  EXPECT_EQ(ClassifyAttempt(std::nullopt, "timeout"), AttemptOutcome::kTimeout);
+  EXPECT_EQ(ClassifyAttempt(std::nullopt, "connection_refused"), AttemptOutcome::kConnection);
+  EXPECT_EQ(ClassifyAttempt(std::nullopt, "connection_reset"), AttemptOutcome::kConnection);
+  EXPECT_EQ(ClassifyAttempt(std::nullopt, "network_error"), AttemptOutcome::kConnection);
+  EXPECT_EQ(ClassifyAttempt(std::nullopt, "tls"), AttemptOutcome::kTls);
+  EXPECT_EQ(ClassifyAttempt(std::nullopt, "dns"), AttemptOutcome::kDns);
+  EXPECT_EQ(ClassifyAttempt(std::nullopt, "blocked_address"), AttemptOutcome::kBlocked);
+  EXPECT_EQ(ClassifyAttempt(std::nullopt, "too_many_redirects"), AttemptOutcome::kOther);
+}
 
 TEST(Ids, PrefixedSortableAndUnique) {
   std::vector<std::string> ids;

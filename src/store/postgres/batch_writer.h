@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/metrics.h"
 #include "common/mutex.h"
 #include "common/result.h"
 #include "store/postgres/connection.h"
@@ -28,9 +30,10 @@ class BatchWriter {
   // Tells one item how its write ended (after the commit), on the writer thread; must not block.
   using Report = std::function<void(Item&, const Status&)>;
 
+  // `metrics`, when given, records each batch's transaction time and size.
   BatchWriter(std::string name, std::function<Result<std::unique_ptr<Connection>>()> connect, Write write,
-              Report report)
-      : connect_(std::move(connect)), write_(std::move(write)), report_(std::move(report)) {
+              Report report, Metrics* metrics = nullptr)
+      : connect_(std::move(connect)), write_(std::move(write)), report_(std::move(report)), metrics_(metrics) {
     thread_ = std::thread([this, name = std::move(name)] {
       pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
       Loop();
@@ -87,7 +90,12 @@ class BatchWriter {
   void WriteBatch(std::vector<Item>& batch) {
     std::vector<Item*> all;
     for (Item& item : batch) all.push_back(&item);
+    const auto started = std::chrono::steady_clock::now();
     Status st = WriteInTransaction(all);
+    if (metrics_) {
+      metrics_->StoreCommit(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                            all.size());
+    }
     if (!st && !IsUnavailable(st.error()) && all.size() > 1) {
       for (Item* item : all) {  // find the one at fault: each alone
         std::vector<Item*> one{item};
@@ -111,6 +119,7 @@ class BatchWriter {
   std::function<Result<std::unique_ptr<Connection>>()> connect_;
   Write write_;
   Report report_;
+  Metrics* metrics_;
   std::unique_ptr<Connection> conn_;  // writer thread only
   Mutex mu_;
   CondVar cv_{&mu_};

@@ -189,16 +189,16 @@ Status NotFoundUnlessChanged(const Result<Rows>& r, const char* what) {
 }  // namespace
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url, const std::string& master_key,
-                                                           int pool_size) {
+                                                           int pool_size, Metrics* metrics) {
   if (master_key.size() != 32) return Fail(Error::Unavailable("master key must be 32 bytes"));
   auto conn = Connection::Open(url);
   if (!conn) return Fail(conn.error());
   if (auto st = ApplyMigrations(**conn); !st) return Fail(st.error());
   if (auto st = CheckMasterKey(**conn, master_key); !st) return Fail(st.error());
-  return std::unique_ptr<PostgresStore>(new PostgresStore(url, SecretCipher(master_key), pool_size));
+  return std::unique_ptr<PostgresStore>(new PostgresStore(url, SecretCipher(master_key), pool_size, metrics));
 }
 
-PostgresStore::PostgresStore(std::string url, SecretCipher cipher, int pool_size)
+PostgresStore::PostgresStore(std::string url, SecretCipher cipher, int pool_size, Metrics* metrics)
     : cipher_(std::move(cipher)), pool_(url, pool_size) {
   auto connect = [this] { return pool_.OpenDedicated(); };
   accept_writer_ = std::make_unique<BatchWriter<AcceptJob>>(
@@ -207,7 +207,8 @@ PostgresStore::PostgresStore(std::string url, SecretCipher cipher, int pool_size
       [](AcceptJob& job, const Status& st) {
         if (!st) return job.done(Fail(st.error()));
         job.done(std::move(job.accepted));
-      });
+      },
+      metrics);
   outcome_writer_ = std::make_unique<BatchWriter<OutcomeJob>>(
       "hookd-pg-outcome", connect,
       [this](Connection& c, std::vector<OutcomeJob*>& jobs) { return WriteOutcomes(c, jobs); },
@@ -217,7 +218,8 @@ PostgresStore::PostgresStore(std::string url, SecretCipher cipher, int pool_size
           LogWarn("recording a webhook's circuit failed", {{"webhook_id", job.health->webhook_id},
                                                           {"error", st.error().message}});
         }
-      });
+      },
+      metrics);
 }
 
 PostgresStore::~PostgresStore() {
@@ -982,6 +984,16 @@ Result<DeliveryStats> PostgresStore::Stats(const StatsQuery& query) {
     stats.Add(r->Text(i, 0), r->Text(i, 1), r->Text(i, 2), r->Int(i, 3), r->OptInt(i, 4), r->Int(i, 5));
   }
   return stats.Finish();
+}
+
+Result<std::array<int64_t, 3>> PostgresStore::CountWebhooksByStatus() {
+  auto r = pool_.With([&](Connection& c) { return c.Exec("SELECT status, COUNT(*) FROM webhooks GROUP BY status"); });
+  if (!r) return Fail(r.error());
+  std::array<int64_t, 3> counts{};
+  for (int i = 0; i < r->Count(); ++i) {
+    if (auto status = ParseWebhookStatus(r->Text(i, 0))) counts[static_cast<size_t>(*status)] = r->Int(i, 1);
+  }
+  return counts;
 }
 
 // ---- custom event types ----

@@ -25,7 +25,7 @@ class PostgresStore final : public Store {
   // Connects to `url`, applies migrations and starts the writers. Fails (with the server's reason) when the
   // database cannot be reached or its schema is newer than this binary's.
   static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url, const std::string& master_key,
-                                                     int pool_size);
+                                                     int pool_size, Metrics* metrics = nullptr);
   ~PostgresStore() override;
 
   Result<Account> CreateAccount(const Account& account) override;
@@ -71,6 +71,7 @@ class PostgresStore final : public Store {
                                  int limit) override;
   Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) override;
   Result<DeliveryStats> Stats(const StatsQuery& query) override;
+  Result<std::array<int64_t, 3>> CountWebhooksByStatus() override;
 
   Result<std::vector<EventType>> ListCustomEventTypes() override;
   Status CreateCustomEventType(const EventType& type) override;
@@ -108,7 +109,7 @@ class PostgresStore final : public Store {
     std::unordered_map<std::string, std::vector<MatchInfo>> by_account;
   };
 
-  PostgresStore(std::string url, SecretCipher cipher, int pool_size);
+  PostgresStore(std::string url, SecretCipher cipher, int pool_size, Metrics* metrics);
 
   Status WriteAccepts(Connection& conn, std::vector<AcceptJob*>& jobs);
   Status WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& jobs);

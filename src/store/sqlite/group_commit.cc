@@ -17,8 +17,12 @@ constexpr size_t kMaxGroup = 4096;
 }
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, std::function<void()> on_rollback,
-                                     std::chrono::milliseconds bulk_delay)
-    : db_(std::move(db)), on_rollback_(std::move(on_rollback)), bulk_delay_(bulk_delay), thread_([this] { Loop(); }) {}
+                                     std::chrono::milliseconds bulk_delay, Metrics* metrics)
+    : db_(std::move(db)),
+      on_rollback_(std::move(on_rollback)),
+      metrics_(metrics),
+      bulk_delay_(bulk_delay),
+      thread_([this] { Loop(); }) {}
 
 GroupCommitWriter::~GroupCommitWriter() {
   {
@@ -64,11 +68,13 @@ void GroupCommitWriter::Loop() {
   std::vector<Status> results;
   while (TakeGroup(group)) {
     results.clear();
+    const auto started = Clock::now();
     if (!RunGroup(group, results, /*isolate_jobs=*/false)) {
       if (on_rollback_) on_rollback_();
       results.clear();
       (void)RunGroup(group, results, /*isolate_jobs=*/true);
     }
+    if (metrics_) metrics_->StoreCommit(std::chrono::duration<double>(Clock::now() - started).count(), group.size());
     for (size_t i = 0; i < group.size(); ++i) {
       if (group[i].done) group[i].done(std::move(results[i]));
     }

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/metrics.h"
 #include "common/mutex.h"
 #include "common/result.h"
 #include "common/thread_checker.h"
@@ -43,8 +44,9 @@ class GroupCommitWriter {
 
   // `on_rollback` runs on the writer thread whenever work of jobs was undone, so caches filled from the
   // uncommitted state can be dropped.
+  // `metrics`, when given, records each group's transaction time and size.
   GroupCommitWriter(std::unique_ptr<Database> db, std::function<void()> on_rollback = {},
-                    std::chrono::milliseconds bulk_delay = std::chrono::milliseconds(0));
+                    std::chrono::milliseconds bulk_delay = std::chrono::milliseconds(0), Metrics* metrics = nullptr);
   ~GroupCommitWriter();  // drains the queue, then stops
 
   // Queues `job`; `done` gets the job's status, or the commit's failure, once the group is durable.
@@ -86,6 +88,7 @@ class GroupCommitWriter {
   std::unique_ptr<Database> db_;  // used only by the writer thread
   ThreadChecker writer_thread_;
   std::function<void()> on_rollback_;
+  Metrics* metrics_;
   Mutex mu_;
   CondVar cv_{&mu_};
   const std::chrono::milliseconds bulk_delay_;

@@ -116,7 +116,8 @@ Attempt AttemptFromRow(const Statement& q) {
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, const std::string& master_key,
-                                                       std::chrono::milliseconds outcome_batch_delay) {
+                                                       std::chrono::milliseconds outcome_batch_delay,
+                                                       Metrics* metrics) {
   if (master_key.size() != 32) return Fail(Error::Unavailable("master key must be 32 bytes"));
   if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
     std::error_code ec;
@@ -133,7 +134,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   auto checkpoint_db = Database::Open(path, false);
   if (!checkpoint_db) return Fail(checkpoint_db.error());
   auto store = std::unique_ptr<SqliteStore>(
-      new SqliteStore(path, SecretCipher(master_key), std::move(*db), outcome_batch_delay));
+      new SqliteStore(path, SecretCipher(master_key), std::move(*db), outcome_batch_delay, metrics));
   store->checkpointer_ = std::make_unique<Checkpointer>(std::move(*checkpoint_db));
   // After a crash, deliveries accepted but not yet written get their pending rows before anything reads them.
   if (auto st = store->WriteAwaitingDeliveries(); !st) return Fail(st.error());
@@ -144,7 +145,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
 }
 
 SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<Database> write_db,
-                         std::chrono::milliseconds outcome_batch_delay)
+                         std::chrono::milliseconds outcome_batch_delay, Metrics* metrics)
     : path_(std::move(path)),
       cipher_(std::move(cipher)),
       // A rolled-back group may have filled the match cache from rows that never existed, and the map of
@@ -155,7 +156,7 @@ SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<
             match_cache_.clear();
             awaiting_.OnRollback();
           },
-          outcome_batch_delay)) {}
+          outcome_batch_delay, metrics)) {}
 
 SqliteStore::~SqliteStore() {
   awaiting_sweep_.reset();
@@ -978,6 +979,17 @@ Result<DeliveryStats> SqliteStore::Stats(const StatsQuery& query) {
     StatsBuilder stats(query.bucket_ms);
     while (q.Step()) stats.Add(q.Text(0), q.Text(1), q.Text(2), q.Int(3), q.OptInt(4), q.Int(5));
     return stats.Finish();
+  });
+}
+
+Result<std::array<int64_t, 3>> SqliteStore::CountWebhooksByStatus() {
+  return WithReader([&](Database& db) -> Result<std::array<int64_t, 3>> {
+    auto q = db.Prepare("SELECT status, COUNT(*) FROM webhooks GROUP BY status");
+    std::array<int64_t, 3> counts{};
+    while (q.Step()) {
+      if (auto status = ParseWebhookStatus(q.Text(0))) counts[static_cast<size_t>(*status)] = q.Int(1);
+    }
+    return counts;
   });
 }
 

@@ -45,7 +45,8 @@ class SqliteStore final : public Store {
  public:
   // Opens `path`, applies migrations and starts the writer. Tests may hold outcomes longer, to see them held.
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, const std::string& master_key,
-                                                   std::chrono::milliseconds outcome_batch_delay = kOutcomeBatchDelay);
+                                                   std::chrono::milliseconds outcome_batch_delay = kOutcomeBatchDelay,
+                                                   Metrics* metrics = nullptr);
   ~SqliteStore() override;
 
   Result<Account> CreateAccount(const Account& account) override;
@@ -91,6 +92,7 @@ class SqliteStore final : public Store {
                                  int limit) override;
   Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) override;
   Result<DeliveryStats> Stats(const StatsQuery& query) override;
+  Result<std::array<int64_t, 3>> CountWebhooksByStatus() override;
 
   Result<std::vector<EventType>> ListCustomEventTypes() override;
   Status CreateCustomEventType(const EventType& type) override;
@@ -108,7 +110,7 @@ class SqliteStore final : public Store {
   };
 
   SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<Database> write_db,
-              std::chrono::milliseconds outcome_batch_delay);
+              std::chrono::milliseconds outcome_batch_delay, Metrics* metrics);
 
   // Runs `fn` with a read connection from the pool.
   template <class Fn>
