@@ -5,6 +5,7 @@
 #include <cassert>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 
 #include "common/ids.h"
 #include "common/log.h"
@@ -15,6 +16,16 @@
 #include "common/text.h"
 
 namespace hookd {
+namespace {
+
+// A duration for the access log: milliseconds with three decimals.
+std::string FormatMilliseconds(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", seconds * 1000);
+  return buf;
+}
+
+}  // namespace
 
 Api::Api(const Config& config, std::string admin_token, Store& store, DeliveryEngine& engine, EventCatalog& catalog,
          Metrics& metrics)
@@ -30,14 +41,14 @@ Api::Api(const Config& config, std::string admin_token, Store& store, DeliveryEn
 
 void Api::Register(const char* method, const char* pattern, Access access, Handler handler, const char* summary) {
   [[maybe_unused]] const size_t index = router_.Add(method, pattern, summary);
-  targets_.push_back(RouteTarget{access, handler, nullptr, metrics_.RegisterRoute(pattern)});
+  targets_.push_back(RouteTarget{access, handler, nullptr, pattern, metrics_.RegisterRoute(pattern)});
   assert(index + 1 == targets_.size());
 }
 
 void Api::Register(const char* method, const char* pattern, Access access, AsyncHandler handler,
                    const char* summary) {
   [[maybe_unused]] const size_t index = router_.Add(method, pattern, summary);
-  targets_.push_back(RouteTarget{access, nullptr, handler, metrics_.RegisterRoute(pattern)});
+  targets_.push_back(RouteTarget{access, nullptr, handler, pattern, metrics_.RegisterRoute(pattern)});
   assert(index + 1 == targets_.size());
 }
 
@@ -117,12 +128,20 @@ void Api::Dispatch(const HttpRequest& request, Result<Principal> principal, Resp
     const std::string bucket = principal ? principal->credential : "addr:" + request.remote_address;
     limit = rate_limiter_.Check(bucket, NowMs());
   }
-  // Every answer, now or later, carries the same headers and is counted under its route.
-  auto route = std::make_shared<size_t>(Metrics::kUnmatchedRoute);
-  Respond finish = [this, route, started = std::chrono::steady_clock::now(), limited = rate_limiter_.Enabled(), limit,
-                    respond = std::move(respond)](HttpResponse response) {
-    metrics_.ApiRequest(*route, response.status,
-                        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  // Every answer, now or later, carries the same headers, is counted under its route and logged (the credential by
+  // its id, never the secret).
+  auto route = std::make_shared<const RouteTarget*>(nullptr);
+  Respond finish = [this, route, started = std::chrono::steady_clock::now(), method = request.method,
+                    credential = principal ? principal->credential : std::string("-"),
+                    limited = rate_limiter_.Enabled(), limit, respond = std::move(respond)](HttpResponse response) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const RouteTarget* target = *route;
+    metrics_.ApiRequest(target ? target->metrics_route : Metrics::kUnmatchedRoute, response.status, seconds);
+    LogInfo("request", {{"method", method},
+                        {"route", target ? target->pattern : "unmatched"},
+                        {"status", std::to_string(response.status)},
+                        {"duration_ms", FormatMilliseconds(seconds)},
+                        {"credential", credential}});
     if (response.status == 503) response.headers.emplace_back("Retry-After", "2");
     if (limited) {
       response.headers.emplace_back("X-RateLimit-Limit", std::to_string(limit.limit));
@@ -143,7 +162,7 @@ void Api::Dispatch(const HttpRequest& request, Result<Principal> principal, Resp
   auto match = router_.Find(request.method, request.path);
   if (!match) return finish(ErrorResponse(match.error()));
   const RouteTarget& target = targets_[match->route_index];
-  *route = target.metrics_route;
+  *route = &target;
   if (target.access != Access::kPublic && !principal) {
     HttpResponse response = ErrorResponse(principal.error());
     response.headers.emplace_back("WWW-Authenticate", "Bearer");

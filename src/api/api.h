@@ -48,6 +48,7 @@ class Api {
     Access access;
     Handler handler = nullptr;
     AsyncHandler async_handler = nullptr;
+    const char* pattern = "";  // for the access log
     size_t metrics_route = 0;  // its index in Metrics' routes
   };
   void Register(const char* method, const char* pattern, Access access, Handler handler, const char* summary);

@@ -1,19 +1,55 @@
-// One write(2)-sized line per record under a mutex, so lines from different threads never interleave.
+// Lines are appended to one buffer under a mutex, so lines from different threads never interleave; a flusher
+// thread writes the buffer every 100 ms, and warnings and errors write it at once.
 #include "common/log.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 
 #include "common/json.h"
 #include "common/mutex.h"
+#include "common/thread_annotations.h"
 #include "common/time_util.h"
 #include "common/utf8.h"
 
 namespace hookd {
 namespace {
 
+constexpr auto kFlushInterval = std::chrono::milliseconds(100);
+constexpr size_t kMaxBuffered = 64 * 1024;  // written at once past this
+
 std::atomic<bool> g_json{false};
-Mutex g_mu;
+
+// Never destroyed: threads may log while the process exits.
+struct LogBuffer {
+  Mutex mu;
+  std::string pending GUARDED_BY(mu);
+
+  void WriteLocked() REQUIRES(mu) {
+    if (pending.empty()) return;
+    std::fwrite(pending.data(), 1, pending.size(), stderr);
+    std::fflush(stderr);
+    pending.clear();
+  }
+};
+
+LogBuffer& Buffer() {
+  static LogBuffer* buffer = [] {
+    auto* b = new LogBuffer;
+    std::thread([b] {
+      for (;;) {
+        std::this_thread::sleep_for(kFlushInterval);
+        MutexLock lock(&b->mu);
+        b->WriteLocked();
+      }
+    }).detach();
+    std::atexit(FlushLog);
+    return b;
+  }();
+  return *buffer;
+}
 
 const char* LevelName(LogLevel level) {
   switch (level) {
@@ -50,9 +86,16 @@ void Log(LogLevel level, std::string_view message, const LogFields& fields) {
     line += "\n";
   }
   if (!IsValidUtf8(line)) line = ToValidUtf8(line);
-  MutexLock lock(&g_mu);
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  LogBuffer& buffer = Buffer();
+  MutexLock lock(&buffer.mu);
+  buffer.pending += line;
+  if (level >= LogLevel::kWarn || buffer.pending.size() >= kMaxBuffered) buffer.WriteLocked();
+}
+
+void FlushLog() {
+  LogBuffer& buffer = Buffer();
+  MutexLock lock(&buffer.mu);
+  buffer.WriteLocked();
 }
 
 }  // namespace hookd

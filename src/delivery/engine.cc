@@ -472,7 +472,10 @@ void DeliveryEngine::OnEventLoaded(JobSlot slot, [[maybe_unused]] uint64_t gener
   --loading_;
   MarkRunnable(ws);
   if (!event) {
-    LogError("cannot load event of delivery", {{"delivery_id", job.delivery_id}, {"error", event.error().message}});
+    LogError("cannot load event of delivery", {{"delivery_id", job.delivery_id},
+                                                {"event_id", job.event_id},
+                                                {"webhook_id", ws.id},
+                                                {"error", event.error().message}});
     if (event.error().kind == ErrorKind::kNotFound) {
       Forget(slot);  // purged or deleted: nothing left to send
     } else {
@@ -606,12 +609,15 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
   DeliveryJob& job = slots_[outcome.slot];
   assert(job.live && job.order == outcome.order && "an in-flight job keeps its slot until its outcome is recorded");
   if (!job.live || job.order != outcome.order) return;
-  const std::string& delivery_id = job.delivery_id;
+  // Copies: the job may be forgotten below, and the log lines after that still name it.
+  const std::string delivery_id = job.delivery_id;
+  const std::string event_id = job.event ? job.event->id : job.event_id;
   WebhookState& ws = *job.ws;
   if (!st) {
     // The outcome is not durable: the store still holds the previous state, so the same attempt runs again.
     LogError("recording an attempt failed; will retry the delivery",
-             {{"delivery_id", delivery_id}, {"error", st.error().message}});
+             {{"delivery_id", delivery_id}, {"event_id", event_id}, {"webhook_id", ws.id},
+              {"error", st.error().message}});
     job.due_ms = clock_.NowMs() + kStoreRetryDelayMs;
     Schedule(outcome.slot);
   } else if (outcome.status == DeliveryStatus::kFailed) {
@@ -627,7 +633,10 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
   }
   if (outcome.disabled) ws.disabling = false;  // durable (settings are read again) or not (the attempt is redone)
   if (st && outcome.disabled) {
-    LogWarn("webhook disabled", {{"webhook_id", ws.id}, {"reason", outcome.disabled_reason}});
+    LogWarn("webhook disabled", {{"webhook_id", ws.id},
+                                 {"delivery_id", delivery_id},
+                                 {"event_id", event_id},
+                                 {"reason", outcome.disabled_reason}});
     alerter_.WebhookDisabled(ws.id, outcome.disabled_reason);
     ws.loaded = false;
   }
