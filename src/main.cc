@@ -15,6 +15,7 @@ void PrintUsage() {
             << "  hookd migrate [flags]                       apply schema migrations and exit\n"
             << "  hookd account create --name N [--email E]   create an account and print its API key\n"
             << "  hookd listen --port P --secret whsec_...    a local receiver that verifies signatures\n"
+            << "  hookd trigger TYPE [--data JSON]            emit an event through a running hookd's API\n"
             << "  hookd version                               print the version\n\n"
             << "Run 'hookd serve --help' for configuration flags.\n";
 }
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   if (command == "serve") return hookd::RunServe(rest);
   if (command == "migrate") return hookd::RunMigrate(rest);
   if (command == "listen") return hookd::RunListen(rest);
+  if (command == "trigger") return hookd::RunTrigger(rest);
   if (command == "version" || command == "--version") {
     std::cout << "hookd " << hookd::kVersion << "\n";
     return 0;

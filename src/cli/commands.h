@@ -10,5 +10,6 @@ int RunServe(const std::vector<std::string>& args);
 int RunMigrate(const std::vector<std::string>& args);
 int RunAccountCreate(const std::vector<std::string>& args);
 int RunListen(const std::vector<std::string>& args);
+int RunTrigger(const std::vector<std::string>& args);
 
 }  // namespace hookd

@@ -1,4 +1,5 @@
-"""The subcommands of SPEC §2: version, migrate, account create, listen, and flag/environment handling."""
+"""The subcommands of SPEC §2: version, migrate, account create, listen, trigger, and flag/environment handling."""
+import json
 import os
 import subprocess
 import time
@@ -90,3 +91,29 @@ def test_listen_verifies_real_deliveries(make_hookd):
         listener.wait(timeout=10)
     assert run("listen", "--port", "1", "--secret", "nope").returncode == 2
     time.sleep(0)
+
+
+def test_trigger_emits_the_example_payload_or_the_given_data_and_names_what_went_wrong(hookd, key, receiver):
+    r = receiver()
+    hookd.create_webhook(key, r.url, events=["task.*"])
+    done = run("trigger", "task.completed", "--server", hookd.base, "--api-key", key)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Triggered task.completed: evt_") and "(1 deliveries)" in done.stdout, done.stdout
+    wait_until(lambda: r.received())
+    got = r.received()[0]
+    assert json.loads(got["body"])["data"]["task"]["status"] == "done", got["body"]  # the catalog's example
+
+    done = run("trigger", "task.created", "--data", '{"task": {"id": "t1"}}', env={"HOOKD_SERVER": hookd.base,
+                                                                                 "HOOKD_API_KEY": key})
+    assert done.returncode == 0, done.stderr
+    wait_until(lambda: len(r.received()) == 2)
+    assert json.loads(r.received()[1]["body"])["data"] == {"task": {"id": "t1"}}
+
+    wrong = run("trigger", "task.created", "--server", hookd.base, "--api-key", "hk_" + "0" * 48)
+    assert wrong.returncode == 1 and "refused the API key" in wrong.stderr
+    down = run("trigger", "task.created", "--server", f"http://127.0.0.1:{free_port()}", "--api-key", key)
+    assert down.returncode == 1 and "cannot reach" in down.stderr, down.stderr
+    unknown = run("trigger", "nope.nothing", "--server", hookd.base, "--api-key", key)
+    assert unknown.returncode == 1 and "type" in unknown.stderr and "422" in unknown.stderr, unknown.stderr
+    assert run("trigger", "task.created", "--data", "[1]", "--api-key", key).returncode == 2
+    assert run("trigger").returncode == 2

@@ -4,6 +4,7 @@
 
 #include "common/json.h"
 #include "domain/catalog.h"
+#include "domain/event_examples.h"
 #include "domain/payload.h"
 #include "domain/retry_policy.h"
 #include "domain/subscription.h"
@@ -143,6 +144,19 @@ TEST(TokenBucket, RefillsAtTheRateUpToTheBurst) {
   EXPECT_TRUE(b.TryTake(2, 2, 500));
   EXPECT_TRUE(b.TryTake(2, 2, 100'000));
   EXPECT_NEAR(b.tokens, 1.0, 1e-9);  // refilled only up to the burst
+}
+
+TEST(EventExamples, EveryBuiltInTypeHasAnObjectAboutItsResource) {
+  const EventCatalog catalog;
+  for (const EventType& t : catalog.All()) {
+    const json::value v = ParseJsonOrNull(ExamplePayload(t.type));
+    ASSERT_TRUE(v.is_object()) << t.type;
+    EXPECT_FALSE(v.as_object().empty()) << t.type;
+  }
+  const json::value completed = ParseJsonOrNull(ExamplePayload("task.completed"));
+  EXPECT_EQ(completed.at("task").at("status"), "done");  // the action's fields win over the resource's
+  EXPECT_EQ(completed.at("task").at("title"), "Write the launch post");  // and the resource's stay
+  EXPECT_EQ(ExamplePayload("invoice.unknown_action"), "{}");  // only catalog types
 }
 
 }  // namespace
