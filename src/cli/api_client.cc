@@ -17,21 +17,17 @@ size_t Collect(char* data, size_t size, size_t n, void* out) {
 
 }  // namespace
 
-Result<ApiAnswer> CallApi(const std::string& server, const std::string& api_key, const std::string& method,
-                          const std::string& path, const std::string& body) {
+Result<ApiAnswer> SendHttp(const std::string& method, const std::string& url, const HeaderList& headers,
+                           const std::string& body) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return Fail(Error::Internal("cannot start libcurl"));
-  std::string url = server;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  url += path;
   ApiAnswer answer;
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, ("Authorization: Bearer " + api_key).c_str());
-  headers = curl_slist_append(headers, "Content-Type: application/json");
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers, curl_slist_free_all);
+  curl_slist* list = nullptr;
+  for (const auto& [name, value] : headers) list = curl_slist_append(list, (name + ": " + value).c_str());
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(list, curl_slist_free_all);
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, list);
   if (!body.empty()) {
     curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
@@ -42,10 +38,18 @@ Result<ApiAnswer> CallApi(const std::string& server, const std::string& api_key,
   curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 30L);
   curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
   if (CURLcode rc = curl_easy_perform(curl.get()); rc != CURLE_OK) {
-    return Fail(Error::Unavailable("cannot reach " + server + ": " + curl_easy_strerror(rc)));
+    return Fail(Error::Unavailable("cannot reach " + url + ": " + curl_easy_strerror(rc)));
   }
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &answer.status);
   return answer;
+}
+
+Result<ApiAnswer> CallApi(const std::string& server, const std::string& api_key, const std::string& method,
+                          const std::string& path, const std::string& body) {
+  std::string url = server;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return SendHttp(method, url + path, {{"Authorization", "Bearer " + api_key}, {"Content-Type", "application/json"}},
+                  body);
 }
 
 std::string ApiErrorMessage(const ApiAnswer& answer) {

@@ -4,7 +4,8 @@ import os
 import subprocess
 import time
 
-from harness import BACKEND, HOOKD_BIN, SLOW, Hookd, database_args, free_port, wait_until
+from harness import (BACKEND, HOOKD_BIN, SLOW, Hookd, database_args, free_port, verify_standard_webhooks,
+                     wait_until)
 
 
 def run(*args, env=None, cwd=None):
@@ -73,7 +74,7 @@ def test_listen_verifies_real_deliveries(make_hookd):
         assert "receiving on" in listener.stdout.readline()
         h.emit(key, "user.created", {"name": "Ada"})
         line = listener.stdout.readline()
-        assert line.startswith("verified POST / event=user.created"), line
+        assert line.split(" ")[1:3] == ["verified", "user.created"] and " evt_" in line, line
         assert '"name":"Ada"' in listener.stdout.readline()
         wait_until(lambda: [d for d in h.deliveries(key) if d["status"] == "succeeded"])
         # A webhook with another secret is rejected by the listener, and the delivery fails.
@@ -83,7 +84,7 @@ def test_listen_verifies_real_deliveries(make_hookd):
         h.emit(key, "task.created")  # reaches both webhooks: one signed with the listener's secret, one not
         verdicts = []
         for _ in range(2):
-            verdicts.append(listener.stdout.readline().split(" ", 1)[0])  # the verdict line
+            verdicts.append(listener.stdout.readline().split(" ")[1])  # the verdict line
             listener.stdout.readline()  # the body line
         assert sorted(verdicts) == ["REJECTED", "verified"], verdicts
     finally:
@@ -117,3 +118,52 @@ def test_trigger_emits_the_example_payload_or_the_given_data_and_names_what_went
     assert unknown.returncode == 1 and "type" in unknown.stderr and "422" in unknown.stderr, unknown.stderr
     assert run("trigger", "task.created", "--data", "[1]", "--api-key", key).returncode == 2
     assert run("trigger").returncode == 2
+
+
+def test_listen_with_an_api_key_makes_a_temporary_webhook_forwards_each_delivery_and_cleans_up(make_hookd, receiver,
+                                                                                               tmp_path):
+    h = make_hookd()
+    _, key = h.create_account()
+    app = receiver()  # the developer's own handler
+    listener = subprocess.Popen([HOOKD_BIN, "listen", "--server", h.base, "--api-key", key, "--events", "task.*",
+                                 "--forward-to", app.url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ready = listener.stdout.readline()
+        assert ready.startswith("Ready! Your webhook signing secret is whsec_"), ready + listener.stderr.read()
+        secret = ready.split(" is ", 1)[1].split(" ", 1)[0]
+        assert "receiving on" in listener.stdout.readline()
+        webhooks = h.request("GET", "/api/v1/webhooks", key).json["data"]
+        assert len(webhooks) == 1 and webhooks[0]["events"] == ["task.*"]
+        event = h.emit(key, "task.completed", {"n": 7})
+        h.emit(key, "user.created")  # not the listener's
+        line = listener.stdout.readline()
+        assert line.split(" ")[1:4] == ["verified", "task.completed", event["id"]], line
+        assert f"-> {app.url} 200" in line, line
+        wait_until(lambda: app.received())
+        forwarded = app.received()[0]
+        assert json.loads(forwarded["body"])["data"] == {"n": 7}
+        assert forwarded["headers"]["webhook-id"] == event["id"] and forwarded["headers"]["webhook-signature"]
+        # The original signature verifies with the secret the listener printed: the app can check it itself.
+        assert verify_standard_webhooks(secret, forwarded["headers"], forwarded["body"])
+        wait_until(lambda: [d for d in h.deliveries(key) if d["status"] == "succeeded"])
+    finally:
+        listener.send_signal(2)  # Ctrl-C
+        listener.wait(timeout=10 * SLOW)
+    assert listener.returncode == 0, listener.stderr.read()
+    assert "Deleted the temporary webhook" in listener.stdout.read()
+    assert h.request("GET", "/api/v1/webhooks", key).json["data"] == []
+
+
+def test_listen_names_what_it_needs_from_the_server(tmp_path):
+    strict = Hookd(tmp_path / "strict").start()  # neither --allow-http nor --allow-private-networks
+    try:
+        _, key = strict.create_account()
+        done = run("listen", "--server", strict.base, "--api-key", key)
+        assert done.returncode == 1 and "--allow-http --allow-private-networks" in done.stderr, done.stderr
+        done = run("listen", "--server", strict.base, "--api-key", "hk_" + "0" * 48)
+        assert done.returncode == 1 and "refused the API key" in done.stderr, done.stderr
+        done = run("listen", "--server", f"http://127.0.0.1:{free_port()}", "--api-key", key)
+        assert done.returncode == 1 and "cannot reach" in done.stderr, done.stderr
+    finally:
+        assert strict.stop() == 0
+    assert run("listen").returncode == 2  # neither a secret nor a key
