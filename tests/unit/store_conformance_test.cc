@@ -1,11 +1,13 @@
 // What every Store backend must do, checked through the Store interface alone, operation by operation: pagination
 // and filters, tenant isolation, fan-out to matching webhooks, idempotency under concurrent requests, secrets
-// encrypted at rest, attempts kept byte for byte, resumption, 410 and health, manual retry, replay and bulk retry in
-// pages, retention in batches, statistics, custom types, and the per-account webhook cap under concurrent creates. Value-parametrized over the backends; each
-// backend supplies how to open a fresh store and how to read its raw bytes (for the at-rest check).
+// encrypted at rest, attempts kept byte for byte, resumption, 410 and health (and the count of webhooks by status),
+// manual retry, replay and bulk retry in pages, retention in batches, statistics, custom types, and the per-account
+// webhook cap under concurrent creates. Value-parametrized over the backends; each backend supplies how to open a
+// fresh store and how to read its raw bytes (for the at-rest check).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <functional>
 #include <future>
@@ -441,8 +443,10 @@ TEST_P(StoreConformance, UnfinishedDeliveriesAreResumedAndA410DisablesTheWebhook
   EXPECT_GT(unfinished[failing.id].due_at_ms, NowMs() + 60'000);
   EXPECT_EQ(unfinished[gone.id].webhook_id, w->id);
 
+  EXPECT_EQ(store_->CountWebhooksByStatus(), (std::array<int64_t, 3>{1, 0, 0}));
   store_->UpdateWebhookHealthAsync(w->id, WebhookStatus::kFailing, CircuitState::kOpen);
   store_->Flush();
+  EXPECT_EQ(store_->CountWebhooksByStatus(), (std::array<int64_t, 3>{0, 1, 0}));
   EXPECT_EQ(store_->GetWebhookById(w->id)->circuit, CircuitState::kOpen);
   EXPECT_EQ(store_->GetWebhookById(w->id)->status, WebhookStatus::kFailing);
 
@@ -457,6 +461,7 @@ TEST_P(StoreConformance, UnfinishedDeliveriesAreResumedAndA410DisablesTheWebhook
   ASSERT_TRUE(done.get_future().get().has_value());
   auto disabled = store_->GetWebhookById(w->id);
   ASSERT_TRUE(disabled.has_value());
+  EXPECT_EQ(store_->CountWebhooksByStatus(), (std::array<int64_t, 3>{0, 0, 1}));  // healthy, failing, disabled
   EXPECT_FALSE(disabled->active);
   EXPECT_EQ(disabled->status, WebhookStatus::kDisabled);
   EXPECT_EQ(disabled->disabled_reason, r.disabled_reason);
