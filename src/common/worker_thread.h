@@ -1,4 +1,5 @@
-// One named background thread that runs submitted tasks in order. The destructor runs what is queued, then joins.
+// One named background thread that runs submitted tasks in order. The destructor lets the running task finish and
+// drops the rest (tasks are work that can be redone, such as reads; a shutdown must not wait for a queue of them).
 //
 //   WorkerThread loads("hookd-loader");
 //   loads.Submit([&] { ... });
@@ -22,6 +23,7 @@ class WorkerThread {
     {
       MutexLock lock(&mu_);
       stopping_ = true;
+      tasks_.clear();
     }
     cv_.SignalAll();
     thread_.join();
@@ -45,7 +47,7 @@ class WorkerThread {
       {
         MutexLock lock(&mu_);
         while (tasks_.empty() && !stopping_) cv_.Wait();
-        if (tasks_.empty()) return;
+        if (stopping_) return;
         task = std::move(tasks_.front());
         tasks_.pop_front();
       }

@@ -92,7 +92,7 @@ void DeliveryEngine::Stop() {
   }
   client_->Wakeup();
   if (thread_.joinable()) thread_.join();
-  loader_.reset();  // its last reads post to an inbox nobody runs: those deliveries stay in the store
+  loader_.reset();  // reads still queued are dropped: those deliveries stay in the store for the next start
   store_.Flush();   // the records of the last attempts
 }
 
