@@ -1,7 +1,7 @@
 # hookd — the two commands a newcomer needs:
 #   make run    install missing packages, build, start build/hookd serve with the defaults
 #   make test   install missing packages, build (plain and ASan+UBSan), run unit and integration tests (the
-#               integration suite on SQLite and on a private PostgreSQL server, plain and sanitized)
+#               integration suite on SQLite and on a private PostgreSQL server)
 # Other targets: make build, make unit, make integration, make ui-test, make asan, make bench, make bench-quick,
 # make clang-check (the Clang build with thread-safety analysis), make fuzz (FUZZ_SECONDS per target), make format,
 # make clean.
@@ -64,8 +64,6 @@ unit-asan: asan
 
 integration-asan: asan
 	HOOKD_BIN=$(CURDIR)/$(ASAN_BUILD)/hookd HOOKD_SANITIZED=1 $(PYTHON) -m pytest -q tests/integration
-	HOOKD_BIN=$(CURDIR)/$(ASAN_BUILD)/hookd HOOKD_SANITIZED=1 HOOKD_TEST_BACKEND=postgres $(PYTHON) -m pytest -q \
-	  tests/integration
 
 tests/ui/node_modules/.package-lock.json: tests/ui/package-lock.json
 	cd tests/ui && npm ci --no-audit --no-fund

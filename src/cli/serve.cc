@@ -85,7 +85,14 @@ int RunServe(const std::vector<std::string>& args) {
   engine_options.circuit.cooldown_ms = config->circuit_cooldown_ms;
   engine_options.circuit.disable_after = config->disable_after;
   DeliveryEngine engine(store, alerter, engine_options, metrics);
+  // Until the engine stops (stop_engine below), deliveries of commits the store found again reach it.
+  store.OnRecoveredDeliveries([&engine](std::vector<Delivery> found) { engine.EnqueueDeliveries(found); });
+  auto stop_engine = [&] {
+    store.OnRecoveredDeliveries(nullptr);
+    engine.Stop();
+  };
   if (auto st = engine.Start(); !st) {
+    store.OnRecoveredDeliveries(nullptr);
     PrintConfigError(st.error());
     return 1;
   }
@@ -105,7 +112,7 @@ int RunServe(const std::vector<std::string>& args) {
   auto port = server.Listen(config->listen_host, config->listen_port);
   if (!port) {
     PrintConfigError(port.error());
-    engine.Stop();
+    stop_engine();
     return 1;
   }
   server.Start();
@@ -137,7 +144,7 @@ int RunServe(const std::vector<std::string>& args) {
   pthread_setname_np(pthread_self(), "hookd-net");
   io.run();
   workers.join();   // every in-flight request has been answered
-  engine.Stop();    // in-flight attempts finish and are recorded
+  stop_engine();    // in-flight attempts finish and are recorded
   store.Flush();
   LogInfo("hookd stopped");
   return 0;

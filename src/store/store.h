@@ -200,6 +200,12 @@ class Store {
 
   // Waits until every write queued so far is durable; used on shutdown.
   virtual void Flush() = 0;
+
+  // Events whose commit reached the database although their caller was told it failed (the connection dropped
+  // during COMMIT) are found again once the database answers, and their deliveries, never attempted, are handed to
+  // `recovered` on a store thread, so they are delivered rather than left waiting for a restart. A store that cannot
+  // lose track of a commit (SQLite, in process) never calls it. nullptr unregisters.
+  virtual void OnRecoveredDeliveries(std::function<void(std::vector<Delivery>)> recovered) { (void)recovered; }
 };
 
 // Opens the store named by `database_url` ("sqlite:PATH", or "postgres://…" with a pool of `pool_size`

@@ -204,11 +204,24 @@ PostgresStore::PostgresStore(std::string url, SecretCipher cipher, int pool_size
   accept_writer_ = std::make_unique<BatchWriter<AcceptJob>>(
       "hookd-pg-accept", connect,
       [this](Connection& c, std::vector<AcceptJob*>& jobs) { return WriteAccepts(c, jobs); },
-      [](AcceptJob& job, const Status& st) {
+      [this](AcceptJob& job, const Status& st) {
+        if (!st && IsUnavailable(st.error()) && !job.events.empty()) {
+          // The commit may have reached the database before the connection dropped: look again once it answers.
+          int64_t since = job.events.front().event.created_at_ms;
+          for (const NewEvent& e : job.events) since = std::min(since, e.event.created_at_ms);
+          int64_t current = in_doubt_since_ms_.load();
+          while ((current == 0 || since < current) && !in_doubt_since_ms_.compare_exchange_weak(current, since)) {
+          }
+        }
+        if (!job.done) return;
         if (!st) return job.done(Fail(st.error()));
         job.done(std::move(job.accepted));
       },
       metrics);
+  // With no new events to write, recovery still runs: an empty job makes the accept writer look.
+  in_doubt_check_ = std::make_unique<PeriodicTask>("hookd-pg-doubt", std::chrono::seconds(1), [this](PeriodicTask&) {
+    if (in_doubt_since_ms_.load() != 0) accept_writer_->Submit(AcceptJob{});
+  });
   outcome_writer_ = std::make_unique<BatchWriter<OutcomeJob>>(
       "hookd-pg-outcome", connect,
       [this](Connection& c, std::vector<OutcomeJob*>& jobs) { return WriteOutcomes(c, jobs); },
@@ -223,6 +236,7 @@ PostgresStore::PostgresStore(std::string url, SecretCipher cipher, int pool_size
 }
 
 PostgresStore::~PostgresStore() {
+  in_doubt_check_.reset();
   accept_writer_.reset();
   outcome_writer_.reset();
 }
@@ -515,7 +529,31 @@ void PostgresStore::AcceptEventsAsync(std::vector<NewEvent> events,
 // Events without an idempotency key, and the deliveries of all new events, go in one multi-row statement each. An
 // event with a key is inserted on its own with ON CONFLICT: when the key is taken (by an earlier request, or an
 // earlier event of this batch), the event holding it is returned instead and nothing is created.
+void PostgresStore::OnRecoveredDeliveries(std::function<void(std::vector<Delivery>)> recovered) {
+  MutexLock lock(&recovered_mu_);
+  recovered_ = std::move(recovered);
+}
+
+Status PostgresStore::RecoverInDoubtDeliveries(Connection& conn) {
+  const int64_t since = in_doubt_since_ms_.load();
+  if (since == 0) return Ok();
+  // Ids sort by time: every delivery made since a second before the first doubtful commit. Those the engine already
+  // has are ignored by it.
+  auto r = conn.Exec(DELIVERY_SELECT "WHERE id >= $1 AND completed_at IS NULL AND attempt_count = 0 ORDER BY id",
+                     Params().Add("dlv_" + EncodeUlid(static_cast<uint64_t>(std::max<int64_t>(0, since - 1000)), 0, 0)));
+  if (!r) return Fail(r.error());
+  std::vector<Delivery> found = AllRows(*r, DeliveryFromRow);
+  {
+    MutexLock lock(&recovered_mu_);
+    if (recovered_ && !found.empty()) recovered_(std::move(found));
+  }
+  int64_t expected = since;  // unless another doubt arose meanwhile
+  in_doubt_since_ms_.compare_exchange_strong(expected, 0);
+  return Ok();
+}
+
 Status PostgresStore::WriteAccepts(Connection& conn, std::vector<AcceptJob*>& jobs) {
+  if (auto st = RecoverInDoubtDeliveries(conn); !st) return st;
   // Every webhook change committed before this batch was taken is seen: the generation is read before the
   // webhooks are, so a cache filled from older rows is dropped at the next batch.
   const uint64_t generation = webhooks_generation_.load(std::memory_order_acquire);

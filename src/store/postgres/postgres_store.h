@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/mutex.h"
+#include "common/periodic_task.h"
 #include "crypto/secret_cipher.h"
 #include "store/postgres/batch_writer.h"
 #include "store/postgres/pool.h"
@@ -78,6 +80,7 @@ class PostgresStore final : public Store {
   Status DeleteCustomEventType(const std::string& type) override;
 
   void Flush() override;
+  void OnRecoveredDeliveries(std::function<void(std::vector<Delivery>)> recovered) override;
 
  private:
   // One caller's events, waiting for the accept writer.
@@ -112,6 +115,9 @@ class PostgresStore final : public Store {
   PostgresStore(std::string url, SecretCipher cipher, int pool_size, Metrics* metrics);
 
   Status WriteAccepts(Connection& conn, std::vector<AcceptJob*>& jobs);
+  // After accepts failed for want of the database: hands the deliveries committed since then and never attempted
+  // to the recovery handler (accept writer only).
+  Status RecoverInDoubtDeliveries(Connection& conn);
   Status WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& jobs);
   // The account's webhooks for matching (accept writer only).
   Result<const std::vector<MatchInfo>*> MatchInfoFor(Connection& conn, const std::string& account_id);
@@ -125,6 +131,11 @@ class PostgresStore final : public Store {
   Pool pool_;
   std::atomic<uint64_t> webhooks_generation_{1};
   MatchCache match_cache_;  // accept writer's thread only
+  // When accepts first failed because the database was unreachable (their commit may have happened); 0 = none.
+  std::atomic<int64_t> in_doubt_since_ms_{0};
+  Mutex recovered_mu_;
+  std::function<void(std::vector<Delivery>)> recovered_ GUARDED_BY(recovered_mu_);
+  std::unique_ptr<PeriodicTask> in_doubt_check_;  // looks every second whether recovery is due
   std::unique_ptr<BatchWriter<AcceptJob>> accept_writer_;
   std::unique_ptr<BatchWriter<OutcomeJob>> outcome_writer_;
 };
