@@ -180,6 +180,14 @@ Status CheckMasterKey(Connection& conn, const std::string& master_key) {
   return Ok();
 }
 
+// The first row of `r` through `from_row`, or `NotFound` ("<what> not found") when there is none.
+template <class T, class FromRow>
+Result<T> FirstRow(const Result<Rows>& r, const char* what, FromRow from_row) {
+  if (!r) return Fail(r.error());
+  if (r->Count() == 0) return Fail(Error::NotFound(std::string(what) + " not found"));
+  return from_row(*r, 0);
+}
+
 Status NotFoundUnlessChanged(const Result<Rows>& r, const char* what) {
   if (!r) return Fail(r.error());
   if (r->Affected() == 0) return Fail(Error::NotFound(std::string(what) + " not found"));
@@ -255,9 +263,7 @@ Result<Account> PostgresStore::CreateAccount(const Account& account) {
 
 Result<Account> PostgresStore::GetAccount(const std::string& id) {
   auto r = pool_.With([&](Connection& c) { return c.Exec(ACCOUNT_SELECT "WHERE id = $1", Params().Add(id)); });
-  if (!r) return Fail(r.error());
-  if (r->Count() == 0) return Fail(Error::NotFound("account not found"));
-  return AccountFromRow(*r, 0);
+  return FirstRow<Account>(r, "account", AccountFromRow);
 }
 
 Result<Page<Account>> PostgresStore::ListAccounts(const PageRequest& page) {
@@ -276,9 +282,7 @@ Result<Account> PostgresStore::UpdateAccount(const Account& account) {
         "RETURNING id, name, email, created_at, updated_at",
         Params().Add(account.id).Add(account.name).Add(account.email).Add(account.updated_at_ms));
   });
-  if (!r) return Fail(r.error());
-  if (r->Count() == 0) return Fail(Error::NotFound("account not found"));
-  return AccountFromRow(*r, 0);
+  return FirstRow<Account>(r, "account", AccountFromRow);
 }
 
 Status PostgresStore::DeleteAccount(const std::string& id) {
@@ -423,16 +427,12 @@ Result<Webhook> PostgresStore::GetWebhook(const std::string& account_id, const s
   auto r = pool_.With([&](Connection& c) {
     return c.Exec(WEBHOOK_SELECT "WHERE id = $1 AND account_id = $2", Params().Add(id).Add(account_id));
   });
-  if (!r) return Fail(r.error());
-  if (r->Count() == 0) return Fail(Error::NotFound("webhook not found"));
-  return WebhookFromRow(*r, 0);
+  return FirstRow<Webhook>(r, "webhook", [this](const Rows& rows, int i) { return WebhookFromRow(rows, i); });
 }
 
 Result<Webhook> PostgresStore::GetWebhookById(const std::string& id) {
   auto r = pool_.With([&](Connection& c) { return c.Exec(WEBHOOK_SELECT "WHERE id = $1", Params().Add(id)); });
-  if (!r) return Fail(r.error());
-  if (r->Count() == 0) return Fail(Error::NotFound("webhook not found"));
-  return WebhookFromRow(*r, 0);
+  return FirstRow<Webhook>(r, "webhook", [this](const Rows& rows, int i) { return WebhookFromRow(rows, i); });
 }
 
 Result<Page<Webhook>> PostgresStore::ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
@@ -655,16 +655,12 @@ Result<Event> PostgresStore::GetEvent(const std::string& account_id, const std::
   auto r = pool_.With([&](Connection& c) {
     return c.Exec(EVENT_SELECT "WHERE id = $1 AND account_id = $2", Params().Add(id).Add(account_id));
   });
-  if (!r) return Fail(r.error());
-  if (r->Count() == 0) return Fail(Error::NotFound("event not found"));
-  return EventFromRow(*r, 0);
+  return FirstRow<Event>(r, "event", EventFromRow);
 }
 
 Result<Event> PostgresStore::GetEventById(const std::string& id) {
   auto r = pool_.With([&](Connection& c) { return c.Exec(EVENT_SELECT "WHERE id = $1", Params().Add(id)); });
-  if (!r) return Fail(r.error());
-  if (r->Count() == 0) return Fail(Error::NotFound("event not found"));
-  return EventFromRow(*r, 0);
+  return FirstRow<Event>(r, "event", EventFromRow);
 }
 
 Result<Page<Event>> PostgresStore::ListEvents(const std::string& account_id, const EventFilter& filter,
