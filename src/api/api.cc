@@ -35,7 +35,8 @@ Api::Api(const Config& config, std::string admin_token, Store& store, DeliveryEn
       engine_(engine),
       catalog_(catalog),
       metrics_(metrics),
-      rate_limiter_(config.api_rate_limit_per_s) {
+      rate_limiter_(config.api_rate_limit_per_s),
+      in_flight_([&engine](const std::string& id) { return engine.IsInFlight(id); }) {
   RegisterRoutes();
 }
 
@@ -57,6 +58,7 @@ void Api::RegisterRoutes() {
   Register("GET", "/healthz", A::kPublic, &Api::Healthz, "Liveness");
   Register("GET", "/readyz", A::kPublic, &Api::Readyz, "Readiness: the store answers");
   Register("GET", "/metrics", A::kPublic, &Api::MetricsText, "Prometheus metrics");
+  if (!config_.RunsApi()) return;  // a worker serves only its health and metrics (SPEC §6)
   Register("GET", "/api/v1/openapi.json", A::kPublic, &Api::OpenApi, "This document");
   Register("GET", "/", A::kPublic, &Api::RedirectToUi, "Redirects to the web UI");
   Register("GET", "/settings/webhooks", A::kPublic, &Api::UiIndex, "The web UI");

@@ -38,6 +38,11 @@ class Api {
   // Called on the network thread: what can be decided without blocking (credentials in the cache, routing, event
   // ingest, which only queues its write) is done there; the rest goes through `offload` to a worker.
   void Handle(const HttpRequest& request, Respond respond, const Offload& offload);
+  // Drops every cached credential (another process revoked a key or deleted an account).
+  void ForgetCredentials() { credentials_.Clear(); }
+  // How the API tells that a delivery has an attempt in flight (`delivering`); by default, by asking this
+  // process's engine. Set before serving.
+  void SetInFlightLookup(std::function<bool(const std::string& delivery_id)> lookup) { in_flight_ = std::move(lookup); }
 
  private:
   enum class Access { kPublic, kAccount, kAdmin };
@@ -145,6 +150,7 @@ class Api {
   Metrics& metrics_;
   ApiRateLimiter rate_limiter_;
   CredentialCache credentials_;
+  std::function<bool(const std::string&)> in_flight_;
   std::atomic<int> outbound_waits_{0};
   Router router_;
   // Per route, parallel to router_.Routes(): who may call it, and its handler.

@@ -6,7 +6,7 @@
 namespace hookd {
 
 Delivery Api::WithLiveStatus(Delivery delivery) const {
-  if (!delivery.completed_at_ms && engine_.IsInFlight(delivery.id)) delivery.status = DeliveryStatus::kDelivering;
+  if (!delivery.completed_at_ms && in_flight_(delivery.id)) delivery.status = DeliveryStatus::kDelivering;
   return delivery;
 }
 

@@ -70,6 +70,13 @@ Result<Credentials> LoadCredentials(const Config& config) {
     if (!token) return Fail(token.error());
     c.admin_token = *token;
   }
+  char host[64] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  bool name_created = false;
+  auto name = ReadOrCreate(config.data_dir + "/worker-name", std::string(host) + "-" + HexEncode(RandomBytes(4)),
+                           name_created);
+  if (!name) return Fail(name.error());
+  c.worker_name = *name;
   return c;
 }
 

@@ -1,5 +1,7 @@
 // The data directory's generated credentials (SPEC §2): the admin token and the master key are created on first
-// start with mode 0600 and read back afterwards. Blocks on file I/O; call at start-up only.
+// start with mode 0600 and read back afterwards; so is the worker name under which this data directory's process
+// holds shard leases (SPEC §6), which lets a restarted worker take its own shards back at once. Blocks on file I/O;
+// call at start-up only.
 #pragma once
 
 #include <string>
@@ -13,6 +15,7 @@ struct Credentials {
   std::string admin_token;
   std::string master_key;           // 32 raw bytes
   bool admin_token_generated = false;
+  std::string worker_name;          // host name and a random part
 };
 
 // Creates the data directory (0700) if needed, then resolves both credentials from the config or the files.

@@ -9,11 +9,13 @@
 
 #include "api/api.h"
 #include "api/http_server.h"
+#include "cluster/cluster_node.h"
 #include "cli/commands.h"
 #include "cli/key_files.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "delivery/engine.h"
+#include "store/postgres/postgres_store.h"
 #include "store/retention.h"
 
 namespace hookd {
@@ -62,16 +64,18 @@ int RunServe(const std::vector<std::string>& args) {
     return 2;
   }
   SetLogFormat(config->log_format);
-  if (config->role != "all") {
-    std::cerr << "hookd: --role " << config->role << " is not available yet (many processes on one PostgreSQL, "
-              << "SPEC §6); use --role all\n";
-    return 2;
-  }
   Metrics metrics;
   auto opened = OpenConfiguredStore(*config, &metrics);
   if (!opened) return 1;
   const Credentials& credentials = opened->credentials;
   Store& store = *opened->store;
+  // On PostgreSQL, any number of processes may share the database: each one takes part as its role says.
+  auto* shared_database = dynamic_cast<postgres::PostgresStore*>(&store);
+  if (config->role != "all" && !shared_database) {
+    std::cerr << "hookd: --role " << config->role << " needs a PostgreSQL database shared with other processes "
+              << "(--database postgres://...)\n";
+    return 2;
+  }
   EventCatalog catalog;
   if (auto custom = store.ListCustomEventTypes()) catalog.SetCustomTypes(std::move(*custom));
 
@@ -84,6 +88,7 @@ int RunServe(const std::vector<std::string>& args) {
   engine_options.circuit.threshold = config->circuit_threshold;
   engine_options.circuit.cooldown_ms = config->circuit_cooldown_ms;
   engine_options.circuit.disable_after = config->disable_after;
+  engine_options.sharded = shared_database != nullptr;
   DeliveryEngine engine(store, alerter, engine_options, metrics);
   // Until the engine stops (stop_engine below), deliveries of commits the store found again reach it.
   store.OnRecoveredDeliveries([&engine](std::vector<Delivery> found) { engine.EnqueueDeliveries(found); });
@@ -100,6 +105,16 @@ int RunServe(const std::vector<std::string>& args) {
   RetentionJob retention(store, config->retention_ms,
                          std::clamp<int64_t>(config->retention_ms / 4, 1000, kRetentionMaxIntervalMs), &metrics);
   Api api(*config, credentials.admin_token, store, engine, catalog, metrics);
+  std::unique_ptr<ClusterNode> cluster;
+  if (shared_database) {
+    cluster = std::make_unique<ClusterNode>(*config, credentials.worker_name, *shared_database, engine, api, catalog);
+    cluster->Start();
+  }
+  auto stop_delivering = [&] {
+    if (cluster) cluster->StopListening();
+    stop_engine();
+    cluster.reset();  // the shards go back once no attempt runs
+  };
   boost::asio::io_context io(1);
   boost::asio::thread_pool workers(kWorkerThreads);
   HttpServerLimits limits;
@@ -112,7 +127,7 @@ int RunServe(const std::vector<std::string>& args) {
   auto port = server.Listen(config->listen_host, config->listen_port);
   if (!port) {
     PrintConfigError(port.error());
-    stop_engine();
+    stop_delivering();
     return 1;
   }
   server.Start();
@@ -134,7 +149,7 @@ int RunServe(const std::vector<std::string>& args) {
 
   const std::string address = config->listen_host + ":" + std::to_string(*port);
   LogInfo("hookd listening", {{"address", "http://" + address}, {"database", config->PrintableDatabaseUrl()},
-                              {"version", kVersion}});
+                              {"role", config->role}, {"version", kVersion}});
   if (credentials.admin_token_generated) {
     // Printed once, on the start that generated it; afterwards it is only in the file.
     std::cout << "Admin token (saved to " << config->data_dir << "/admin-token): " << credentials.admin_token << "\n";
@@ -144,7 +159,7 @@ int RunServe(const std::vector<std::string>& args) {
   pthread_setname_np(pthread_self(), "hookd-net");
   io.run();
   workers.join();   // every in-flight request has been answered
-  stop_engine();    // in-flight attempts finish and are recorded
+  stop_delivering();  // in-flight attempts finish and are recorded
   store.Flush();
   LogInfo("hookd stopped");
   return 0;

@@ -159,6 +159,8 @@ const std::vector<Setting>& Settings() {
          c.role = v;
          return std::nullopt;
        }},
+      {"lease-duration", "how long a worker's shard lease lasts unrenewed; must exceed --attempt-timeout "
+       "(default attempt timeout + 15s)", false, DurationSetter(&Config::lease_duration_ms, 1)},
       {"log-format", "text or json (default text)", false,
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          if (v != "text" && v != "json") return "must be text or json";
@@ -239,6 +241,10 @@ Result<Config> ParseConfig(const std::vector<std::string>& args, const EnvLookup
       }
     }
     if (auto err = setting->apply(config, *value)) return Fail(Error::Invalid("--" + name, *err));
+  }
+  if (config.LeaseDurationMs() <= config.attempt_timeout_ms) {
+    return Fail(Error::Invalid("--lease-duration", "must exceed --attempt-timeout, so that an attempt always ends "
+                                                   "before its shard can move"));
   }
   return config;
 }

@@ -35,8 +35,14 @@ struct Config {
   int64_t retention_ms = 30LL * 86'400'000;
   std::string smtp_url;
   std::string smtp_from;
-  std::string role = "all";
+  std::string role = "all";              // api, worker or all (SPEC §6)
+  int64_t lease_duration_ms = 0;        // a worker's shard lease, unrenewed; 0 = attempt timeout + 15 s
   std::string log_format = "text";
+
+  // The lease duration with the default applied.
+  [[nodiscard]] int64_t LeaseDurationMs() const { return lease_duration_ms ? lease_duration_ms : attempt_timeout_ms + 15'000; }
+  [[nodiscard]] bool RunsApi() const { return role != "worker"; }
+  [[nodiscard]] bool RunsWorker() const { return role != "api"; }
 
   // The database URL with the default applied.
   [[nodiscard]] std::string DatabaseUrl() const;

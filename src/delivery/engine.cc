@@ -54,6 +54,7 @@ DeliveryEngine::DeliveryEngine(Store& store, Alerter& alerter, EngineOptions opt
 DeliveryEngine::~DeliveryEngine() { Stop(); }
 
 Status DeliveryEngine::Resume() {
+  if (options_.sharded) return Ok();  // work arrives with the shards it takes
   return store_.ForEachUnfinishedDelivery([this](const DueDelivery& d) {
     // Settings are read now, before the thread runs, so that an unordered webhook's jobs never enter the order set
     // (a million resumed deliveries would otherwise fill it before the settings arrive).
@@ -153,6 +154,84 @@ void DeliveryEngine::OnWebhookChanged(const std::string& webhook_id) {
   });
 }
 
+void DeliveryEngine::OnAllWebhooksChanged() {
+  Post([this] {
+    for (auto& [id, ws] : webhooks_) {
+      ws->loaded = false;
+      MarkRunnable(*ws);
+    }
+  });
+}
+
+uint64_t DeliveryEngine::BeginRead() {
+  open_reads_.fetch_add(1);
+  const uint64_t token = outcomes_noted_.load();
+  MutexLock lock(&mu_);
+  open_read_tokens_.insert(token);
+  return token;
+}
+
+void DeliveryEngine::EnqueueRead(uint64_t token, std::vector<DueDelivery> deliveries) {
+  Post([this, token, deliveries = std::move(deliveries)]() mutable {
+    std::unordered_set<UlidKey, UlidKeyHash> recorded_since;
+    for (const auto& [noted, order] : recent_outcomes_) {
+      if (noted > token) recorded_since.insert(order);
+    }
+    for (DueDelivery& d : deliveries) {
+      if (recorded_since.contains(UlidValue(d.delivery_id))) continue;  // the read saw it before its outcome
+      DeliveryJob job;
+      job.delivery_id = std::move(d.delivery_id);
+      job.event_id = std::move(d.event_id);
+      job.attempts_made = d.attempt_count;
+      job.due_ms = d.due_at_ms;
+      job.event_created_ms = d.event_created_at_ms;
+      job.event = std::move(d.event);
+      Add(d.webhook_id, std::move(job));
+    }
+  });
+}
+
+void DeliveryEngine::EndRead(uint64_t token) {
+  Post([this, token] {
+    // Outcomes older than every read still open matter to none.
+    uint64_t oldest_open = UINT64_MAX;
+    {
+      MutexLock lock(&mu_);
+      open_read_tokens_.erase(open_read_tokens_.find(token));
+      if (!open_read_tokens_.empty()) oldest_open = *open_read_tokens_.begin();
+    }
+    open_reads_.fetch_sub(1);
+    while (!recent_outcomes_.empty() && recent_outcomes_.front().first <= oldest_open) recent_outcomes_.pop_front();
+  });
+}
+
+void DeliveryEngine::NoteOutcome(UlidKey order) {
+  const uint64_t noted = outcomes_noted_.fetch_add(1) + 1;
+  if (open_reads_.load() > 0) recent_outcomes_.emplace_back(noted, order);
+}
+
+void DeliveryEngine::SetLeases(std::vector<HeldShard> held) {
+  Post([this, held = std::move(held)] { ApplyLeases(held); });
+}
+
+int DeliveryEngine::InFlightOn(const std::vector<int>& shards) const {
+  MutexLock lock(&mu_);
+  int n = 0;
+  for (const auto& [order, shard] : in_flight_) n += std::ranges::count(shards, shard) > 0 ? 1 : 0;
+  return n;
+}
+
+std::vector<std::string> DeliveryEngine::InFlightDeliveryIds() const {
+  MutexLock lock(&mu_);
+  std::vector<std::string> ids;
+  ids.reserve(in_flight_.size());
+  for (const auto& [order, shard] : in_flight_) {
+    ids.push_back("dlv_" + EncodeUlid(static_cast<uint64_t>(order >> 80), static_cast<uint64_t>(order >> 64) & 0xffff,
+                                      static_cast<uint64_t>(order)));
+  }
+  return ids;
+}
+
 std::future<OutboundResponse> DeliveryEngine::SendNow(OutboundRequest request) {
   auto promise = std::make_shared<std::promise<OutboundResponse>>();
   auto future = promise->get_future();
@@ -180,6 +259,50 @@ bool DeliveryEngine::IsInFlight(const std::string& delivery_id) const {
 
 // ---- engine thread ----
 
+const HeldShard* DeliveryEngine::LeaseOf(int shard) const {
+  const HeldShard& lease = leases_[static_cast<size_t>(shard)];
+  return lease.epoch != 0 ? &lease : nullptr;
+}
+
+void DeliveryEngine::ApplyLeases(const std::vector<HeldShard>& held) {
+  engine_thread_.AssertOnOwner();
+  std::array<HeldShard, kShardCount> next{};
+  for (const HeldShard& h : held) next[static_cast<size_t>(h.shard)] = h;
+  std::array<bool, kShardCount> lost{};
+  bool any_lost = false;
+  for (size_t shard = 0; shard < next.size(); ++shard) {
+    lost[shard] = leases_[shard].epoch != 0 && next[shard].epoch != leases_[shard].epoch;
+    any_lost = any_lost || lost[shard];
+  }
+  leases_ = next;
+  if (any_lost) {
+    // What waits there is the next owner's now. Attempts in flight end on their own: their outcomes are fenced.
+    for (JobSlot slot = 0; slot < slots_.size(); ++slot) {
+      const DeliveryJob& job = slots_[slot];
+      if (job.live && lost[static_cast<size_t>(job.ws->shard)] &&
+          (job.stage == Stage::kScheduled || job.stage == Stage::kReady)) {
+        Forget(slot);
+      }
+    }
+    // Should the shard come back, its webhooks start afresh from the store (the circuit as the last owner left it).
+    for (auto& [id, ws] : webhooks_) {
+      if (!lost[static_cast<size_t>(ws->shard)]) continue;
+      ws->ready.clear();
+      ws->loaded = false;
+      ws->settings.reset();
+      ws->signing_keys.reset();
+      ws->bucket_started = false;
+      ws->health = WebhookHealth(options_.circuit);
+      CountCircuit(*ws);
+    }
+  }
+  for (WebhookState* ws : lease_waiters_) {
+    ws->waits_for_lease = false;
+    MarkRunnable(*ws);
+  }
+  lease_waiters_.clear();
+}
+
 DeliveryEngine::WebhookState& DeliveryEngine::State(const std::string& webhook_id) {
   auto it = webhooks_.find(webhook_id);
   if (it == webhooks_.end()) {
@@ -191,6 +314,7 @@ DeliveryEngine::WebhookState& DeliveryEngine::State(const std::string& webhook_i
 
 void DeliveryEngine::Add(const std::string& webhook_id, DeliveryJob job) {
   engine_thread_.AssertOnOwner();
+  if (options_.sharded && !LeaseOf(ShardOf(webhook_id))) return;  // another worker's shard, or no one's yet
   job.order = UlidValue(job.delivery_id);
   if (auto known = slot_by_id_.find(job.order); known != slot_by_id_.end()) {
     DeliveryJob& existing = slots_[known->second];
@@ -401,11 +525,24 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
     return;
   }
   if (!ws.settings || !ws.settings->active || ws.disabling) return;  // parked until the webhook changes
+  if (options_.sharded) {
+    const HeldShard* lease = LeaseOf(ws.shard);
+    if (!lease) return;  // given up: its deliveries were forgotten
+    if (lease->deadline_ms - now <= options_.attempt_timeout_ms) {
+      // An attempt started now could outlast the lease and overlap the next owner's: wait for the renewal.
+      if (!ws.waits_for_lease) {
+        ws.waits_for_lease = true;
+        lease_waiters_.push_back(&ws);
+      }
+      return;
+    }
+  }
   const Webhook& w = *ws.settings;
   const double rate = std::max(1, w.rate_limit);
   const double burst = std::max(1.0, rate / 20);  // at most 50 ms worth at once
   if (!ws.bucket_started) {
-    ws.bucket = TokenBucket::Full(burst, now);
+    // Sharded, the webhook may have been sending from another worker a moment ago: its first token is earned.
+    ws.bucket = options_.sharded ? TokenBucket{0.0, now} : TokenBucket::Full(burst, now);
     ws.bucket_started = true;
   }
   for (;;) {
@@ -486,7 +623,7 @@ void DeliveryEngine::OnEventLoaded(JobSlot slot, [[maybe_unused]] uint64_t gener
   }
   job.event_created_ms = event->created_at_ms;
   job.event = std::make_shared<const Event>(std::move(*event));
-  if (ws.missing) return Forget(slot);
+  if (ws.missing || (options_.sharded && !LeaseOf(ws.shard))) return Forget(slot);
   if (!ws.loaded || !ws.settings || !ws.settings->active) return MakeReady(slot);  // waits with the others
   SendAttempt(slot, ws);
 }
@@ -504,9 +641,10 @@ void DeliveryEngine::SendAttempt(JobSlot slot, WebhookState& ws) {
   attempt.request_body = Truncate(request.body, attempt.request_body_truncated);
   SetStage(job, Stage::kInFlight);
   ++ws.in_flight;
+  job.lease_epoch = options_.sharded ? LeaseOf(ws.shard)->epoch : 0;
   {
     MutexLock lock(&mu_);
-    [[maybe_unused]] const bool first = in_flight_.insert(job.order).second;
+    [[maybe_unused]] const bool first = in_flight_.emplace(job.order, ws.shard).second;
     assert(first && "at most one attempt of a delivery is in flight");
   }
   client_->Start(std::move(request), [this, slot, attempt = std::move(attempt)](OutboundResponse response) mutable {
@@ -570,6 +708,8 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
   }
   if (ws.health.OnAttempt(attempt.success, now)) PersistHealth(ws);
   record.attempt = std::move(attempt);
+  record.shard = ws.shard;
+  record.lease_epoch = job.lease_epoch;
   // Not held for a bulk write: an ordered webhook's next delivery starts only once this is recorded, and a webhook
   // being disabled is parked only then.
   record.urgent = (ws.settings && ws.settings->ordered) || record.disable_webhook;
@@ -591,21 +731,25 @@ void DeliveryEngine::RecordFinishedAttempts() {
     outcomes.push_back({unrecorded_slots_[i], slots_[unrecorded_slots_[i]].order, r.new_status, r.next_attempt_at_ms,
                         r.disable_webhook, r.disabled_reason});
   }
-  store_.RecordAttemptsAsync(std::move(unrecorded_), [this, outcomes = std::move(outcomes)](Status st) mutable {
-    Post([this, outcomes = std::move(outcomes), st = std::move(st)] {
-      for (const RecordedOutcome& outcome : outcomes) OnRecorded(outcome, st);
+  store_.RecordAttemptsAsync(std::move(unrecorded_), [this, outcomes = std::move(outcomes)](
+                                                         Status st, std::vector<size_t> refused) mutable {
+    Post([this, outcomes = std::move(outcomes), st = std::move(st), refused = std::move(refused)] {
+      std::vector<bool> is_refused(outcomes.size());
+      for (size_t i : refused) is_refused[i] = true;
+      for (size_t i = 0; i < outcomes.size(); ++i) OnRecorded(outcomes[i], st, is_refused[i]);
     });
   });
   unrecorded_.clear();
   unrecorded_slots_.clear();
 }
 
-void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st) {
+void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st, bool refused) {
   {
     MutexLock lock(&mu_);
     in_flight_.erase(outcome.order);
   }
   engine_thread_.AssertOnOwner();
+  NoteOutcome(outcome.order);
   DeliveryJob& job = slots_[outcome.slot];
   assert(job.live && job.order == outcome.order && "an in-flight job keeps its slot until its outcome is recorded");
   if (!job.live || job.order != outcome.order) return;
@@ -613,7 +757,12 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
   const std::string delivery_id = job.delivery_id;
   const std::string event_id = job.event ? job.event->id : job.event_id;
   WebhookState& ws = *job.ws;
-  if (!st) {
+  if (refused) {
+    // The shard's lease passed to another worker while the attempt ran: the new owner resumes the delivery.
+    LogWarn("attempt not recorded: its shard has a new owner",
+            {{"delivery_id", delivery_id}, {"event_id", event_id}, {"webhook_id", ws.id}});
+    Forget(outcome.slot);
+  } else if (!st) {
     // The outcome is not durable: the store still holds the previous state, so the same attempt runs again.
     LogError("recording an attempt failed; will retry the delivery",
              {{"delivery_id", delivery_id}, {"event_id", event_id}, {"webhook_id", ws.id},
@@ -631,8 +780,9 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
   } else {
     Forget(outcome.slot);
   }
+  if (options_.sharded && !LeaseOf(ws.shard)) Forget(outcome.slot);  // given up meanwhile: the next owner's now
   if (outcome.disabled) ws.disabling = false;  // durable (settings are read again) or not (the attempt is redone)
-  if (st && outcome.disabled) {
+  if (st && !refused && outcome.disabled) {
     LogWarn("webhook disabled", {{"webhook_id", ws.id},
                                  {"delivery_id", delivery_id},
                                  {"event_id", event_id},
@@ -653,6 +803,7 @@ void DeliveryEngine::CountCircuit(WebhookState& ws) {
 
 void DeliveryEngine::PersistHealth(WebhookState& ws) {
   CountCircuit(ws);
+  if (options_.sharded && !LeaseOf(ws.shard)) return;  // the shard's new owner keeps its circuit
   const CircuitState circuit = ws.health.circuit();
   store_.UpdateWebhookHealthAsync(ws.id,
                                   circuit == CircuitState::kClosed ? WebhookStatus::kHealthy : WebhookStatus::kFailing,

@@ -16,9 +16,15 @@
 //
 // Time comes from a Clock and attempts go through a Transport, both chosen at construction, so the rules can be
 // run turn by turn (RunTurn) with a clock and responses a test controls.
+//
+// Sharded (many workers on one PostgreSQL, SPEC §6): the engine runs only the webhooks of the shards whose leases
+// SetLeases says it holds. It starts an attempt only while that lease has more than the attempt timeout left, tags
+// each outcome with the lease's epoch (the store refuses a stale one), and forgets a shard's deliveries the moment
+// its lease is gone. Work comes from the shards it takes (EnqueueRead); nothing is resumed at Start.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -44,6 +50,7 @@
 #include "delivery/request_builder.h"
 #include "delivery/webhook_health.h"
 #include "domain/retry_policy.h"
+#include "domain/sharding.h"
 #include "domain/token_bucket.h"
 #include "store/store.h"
 
@@ -59,6 +66,14 @@ struct EngineOptions {
   size_t max_in_flight = 1024;          // all webhooks together
   int max_in_flight_per_webhook = 32;   // so one slow webhook cannot take every connection
   uint64_t random_seed = 0;             // of the retry jitter; 0 = a random one
+  bool sharded = false;                 // runs only the shards it holds (SetLeases); resumes nothing at Start
+};
+
+// A shard lease the engine holds: its fencing epoch, and when it ends on the engine's clock (conservatively).
+struct HeldShard {
+  int shard = 0;
+  int64_t epoch = 0;
+  int64_t deadline_ms = 0;
 };
 
 class DeliveryEngine final : public DeliveryWork {
@@ -88,6 +103,18 @@ class DeliveryEngine final : public DeliveryWork {
   void Enqueue(const std::vector<AcceptedEvent>& accepted) override;
   void EnqueueDeliveries(const std::vector<Delivery>& deliveries) override;
   void OnWebhookChanged(const std::string& webhook_id) override;
+  // Every webhook's settings are read again (changes may have gone unannounced).
+  void OnAllWebhooksChanged();
+  [[nodiscard]] uint64_t BeginRead() override;
+  void EnqueueRead(uint64_t token, std::vector<DueDelivery> deliveries) override;
+  void EndRead(uint64_t token) override;
+  // Sharded: the leases now held (every one, renewed or new). Shards missing from `held` are given up at once:
+  // nothing more starts there and their waiting deliveries are forgotten (the next owner resumes them).
+  void SetLeases(std::vector<HeldShard> held);
+  // Attempts in flight on `shards` (a shard is handed back only once none are).
+  [[nodiscard]] int InFlightOn(const std::vector<int>& shards) const;
+  // The ids of the deliveries with an attempt in flight.
+  [[nodiscard]] std::vector<std::string> InFlightDeliveryIds() const;
   // Sends one request right away, outside the scheduler and rate limits (test sends, reachability pings).
   [[nodiscard]] std::future<OutboundResponse> SendNow(OutboundRequest request);
   // True while an attempt of this delivery is in flight (reported as status "delivering").
@@ -107,6 +134,7 @@ class DeliveryEngine final : public DeliveryWork {
     UlidKey order = 0;  // the delivery id's ULID value: creation order
     WebhookState* ws = nullptr;
     int attempts_made = 0;
+    int64_t lease_epoch = 0;  // of its shard's lease when its attempt started (sharded)
     int64_t due_ms = 0;
     int64_t event_created_ms = 0;
     std::shared_ptr<const Event> event;  // null until loaded (resumed deliveries, retries)
@@ -122,8 +150,10 @@ class DeliveryEngine final : public DeliveryWork {
     bool operator>(const Timer& o) const { return due_ms > o.due_ms; }
   };
   struct WebhookState {
-    WebhookState(std::string webhook_id, CircuitSettings circuit) : id(std::move(webhook_id)), health(circuit) {}
+    WebhookState(std::string webhook_id, CircuitSettings circuit)
+        : id(std::move(webhook_id)), shard(ShardOf(id)), health(circuit) {}
     std::string id;
+    int shard;
     std::shared_ptr<const Webhook> settings;            // null until loaded
     std::unique_ptr<DeliverySigningKeys> signing_keys;  // made from settings, with them
     bool loaded = false;
@@ -141,11 +171,17 @@ class DeliveryEngine final : public DeliveryWork {
     bool bucket_started = false;
     WebhookHealth health;
     bool runnable_queued = false;
+    bool waits_for_lease = false;  // on lease_waiters_
   };
 
   void Post(std::function<void()> task);  // runs `task` on the engine thread
   // Reads every unfinished delivery (and its webhook's settings) from the store.
   Status Resume();
+  // Sharded: the lease of `shard` when held, else null.
+  [[nodiscard]] const HeldShard* LeaseOf(int shard) const;
+  void ApplyLeases(const std::vector<HeldShard>& held);
+  // Notes that the engine recorded an outcome of the delivery, for reads begun before it (EnqueueRead).
+  void NoteOutcome(UlidKey order);
   void Loop();
   void RunTimers(int64_t now);
   // Takes on a delivery of `webhook_id` (a job the engine already knows may only be moved up).
@@ -185,7 +221,7 @@ class DeliveryEngine final : public DeliveryWork {
     std::string disabled_reason;
   };
   void RecordFinishedAttempts();
-  void OnRecorded(const RecordedOutcome& outcome, const Status& st);
+  void OnRecorded(const RecordedOutcome& outcome, const Status& st, bool refused);
   void PersistHealth(WebhookState& ws);
   // Keeps the count of open circuits (for /metrics) in step with `ws`.
   void CountCircuit(WebhookState& ws);
@@ -213,6 +249,10 @@ class DeliveryEngine final : public DeliveryWork {
   size_t loading_ = 0;                     // jobs whose event is being read
   std::array<int64_t, 4> stage_counts_{};  // live jobs by Stage
   int64_t open_circuits_ = 0;
+  std::array<HeldShard, kShardCount> leases_{};  // sharded: epoch 0 = not held
+  std::vector<WebhookState*> lease_waiters_;     // webhooks whose lease had too little time left to start
+  // Outcomes recorded while reads are open (EnqueueRead), with the count of outcomes at the time.
+  std::deque<std::pair<uint64_t, UlidKey>> recent_outcomes_;
   bool running_ = false;                   // the loop runs: settings are read on the loader thread
   int64_t stop_deadline_ = 0;              // when Stop gives up on attempts in flight; 0 = not stopping
   std::mt19937_64 rng_;
@@ -220,7 +260,10 @@ class DeliveryEngine final : public DeliveryWork {
   // Shared with other threads.
   mutable Mutex mu_;
   std::vector<std::function<void()>> inbox_ GUARDED_BY(mu_);
-  std::unordered_set<UlidKey, UlidKeyHash> in_flight_ GUARDED_BY(mu_);  // delivery id values
+  std::unordered_map<UlidKey, int, UlidKeyHash> in_flight_ GUARDED_BY(mu_);  // delivery id value -> shard
+  std::atomic<uint64_t> outcomes_noted_{0};  // outcomes recorded so far: a read's token
+  std::atomic<int> open_reads_{0};           // reads between BeginRead and EndRead
+  std::multiset<uint64_t> open_read_tokens_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
   std::unique_ptr<WorkerThread> loader_;  // store reads for the engine thread; stopped after it

@@ -78,6 +78,7 @@ struct DueDelivery {
   int attempt_count = 0;
   int64_t due_at_ms = 0;
   int64_t event_created_at_ms = 0;
+  std::shared_ptr<const Event> event;  // when it was read along (else the engine reads it by event_id when due)
 };
 
 // The outcome of one attempt and the delivery state it leads to, written together.
@@ -90,7 +91,15 @@ struct AttemptRecord {
   std::string disabled_reason;
   // The engine waits for it to go on with its webhook (ordered; being disabled): written at once, never held.
   bool urgent = false;
+  // The shard lease the attempt ran under (many workers, SPEC §6): the outcome is written only while the shard's
+  // fencing epoch is still `lease_epoch`. 0 = not fenced (one process owns every webhook).
+  int shard = 0;
+  int64_t lease_epoch = 0;
 };
+
+// Called once attempt records are durable (or failed): `refused` lists the records (by index) that were not
+// written because their shard lease had passed to another worker.
+using RecordedCallback = std::function<void(Status status, std::vector<size_t> refused)>;
 
 // A page of a bulk operation: what it changed, and where the next page starts (empty = done).
 struct BulkChunk {
@@ -161,8 +170,8 @@ class Store {
   // Records attempts (all or none) without blocking; `done` runs once they are durable (or failed), on a store
   // thread. Unless one of them is `urgent`, the store may wait briefly to write many outcomes together; reads of
   // deliveries still see every outcome recorded before they began. An attempt of a delivery deleted meanwhile
-  // (with its webhook) is dropped silently.
-  virtual void RecordAttemptsAsync(std::vector<AttemptRecord> records, std::function<void(Status)> done) = 0;
+  // (with its webhook) is dropped silently; so is one whose lease is stale (reported in `refused`).
+  virtual void RecordAttemptsAsync(std::vector<AttemptRecord> records, RecordedCallback done) = 0;
   // Persists a webhook's circuit state and the status it implies (a disabled webhook stays disabled). Async.
   virtual void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) = 0;
 

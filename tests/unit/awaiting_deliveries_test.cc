@@ -76,7 +76,7 @@ class AwaitingDeliveriesTest : public ::testing::Test {
     r.new_status = success ? DeliveryStatus::kSucceeded : DeliveryStatus::kFailed;
     if (!success) r.next_attempt_at_ms = NowMs() + 60'000;
     auto done = std::make_shared<std::promise<Status>>();
-    store_->RecordAttemptsAsync({r}, [done](Status st) { done->set_value(std::move(st)); });
+    store_->RecordAttemptsAsync({r}, [done](Status st, auto) { done->set_value(std::move(st)); });
     return done->get_future();
   }
   void Record(const Delivery& d, bool success) { EXPECT_TRUE(RecordAsync(d, success).get().has_value()); }

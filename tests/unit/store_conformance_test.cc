@@ -114,7 +114,7 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
     r.new_status = status;
     if (status == DeliveryStatus::kFailed) r.next_attempt_at_ms = NowMs() + 3'600'000;
     std::promise<Status> done;
-    store_->RecordAttemptsAsync({r}, [&](Status st) { done.set_value(std::move(st)); });
+    store_->RecordAttemptsAsync({r}, [&](Status st, auto) { done.set_value(std::move(st)); });
     return done.get_future().get();
   }
 
@@ -287,7 +287,7 @@ TEST_P(StoreConformance, AnUpdateOfSettingsNeverWritesBackTheHealthTheEngineChan
   gone.disabled_reason = "the endpoint answered 410 Gone";
   gone.urgent = true;
   std::promise<Status> recorded;
-  store_->RecordAttemptsAsync({gone}, [&](Status st) { recorded.set_value(std::move(st)); });
+  store_->RecordAttemptsAsync({gone}, [&](Status st, auto) { recorded.set_value(std::move(st)); });
   ASSERT_TRUE(recorded.get_future().get().has_value());
 
   stale.name = "renamed";
@@ -407,7 +407,7 @@ TEST_P(StoreConformance, AnAttemptKeepsEveryByteOfTheResponseAndUpdatesItsDelive
   r.new_status = DeliveryStatus::kFailed;
   r.next_attempt_at_ms = NowMs() + 60'000;
   std::promise<Status> done;
-  store_->RecordAttemptsAsync({r}, [&](Status st) { done.set_value(std::move(st)); });
+  store_->RecordAttemptsAsync({r}, [&](Status st, auto) { done.set_value(std::move(st)); });
   ASSERT_TRUE(done.get_future().get().has_value());
   auto read = store_->GetDelivery(account_, d.id);
   ASSERT_TRUE(read.has_value()) << read.error().message;
@@ -457,7 +457,7 @@ TEST_P(StoreConformance, UnfinishedDeliveriesAreResumedAndA410DisablesTheWebhook
   r.disabled_reason = "the endpoint answered 410 Gone";
   r.urgent = true;
   std::promise<Status> done;
-  store_->RecordAttemptsAsync({r}, [&](Status st) { done.set_value(std::move(st)); });
+  store_->RecordAttemptsAsync({r}, [&](Status st, auto) { done.set_value(std::move(st)); });
   ASSERT_TRUE(done.get_future().get().has_value());
   auto disabled = store_->GetWebhookById(w->id);
   ASSERT_TRUE(disabled.has_value());

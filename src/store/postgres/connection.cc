@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 
@@ -253,6 +254,26 @@ bool Connection::Healthy() {
     if (PQstatus(conn_) != CONNECTION_OK) return false;
   }
   return PQstatus(conn_) == CONNECTION_OK;
+}
+
+Result<std::vector<Notification>> Connection::WaitForNotifications(int timeout_ms) {
+  std::vector<Notification> out;
+  auto take = [&] {
+    while (PGnotify* n = PQnotifies(conn_)) {
+      out.push_back({n->relname, n->extra ? n->extra : ""});
+      PQfreemem(n);
+    }
+  };
+  take();  // some may have arrived with an earlier result
+  if (out.empty()) {
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    if (::poll(&fd, 1, timeout_ms) < 0 && errno != EINTR) return Fail(Error::Unavailable("poll failed"));
+  }
+  if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) != CONNECTION_OK) {
+    return Fail(Error::Unavailable("the database connection was lost"));
+  }
+  take();
+  return out;
 }
 
 bool IsUnavailable(const Error& error) { return error.kind == ErrorKind::kUnavailable; }

@@ -81,6 +81,12 @@ class Rows {
   std::unique_ptr<pg_result, void (*)(pg_result*)> result_;
 };
 
+// One message of LISTEN/NOTIFY.
+struct Notification {
+  std::string channel;
+  std::string payload;
+};
+
 class Connection {
  public:
   // Connects to `url` (a libpq URI or key=value string, TLS settings included). A connect timeout of 5 s applies
@@ -107,6 +113,10 @@ class Connection {
     }
     return ExecOnce("COMMIT");
   }
+
+  // Waits up to `timeout_ms` for notifications on the channels this connection LISTENs to and returns those that
+  // arrived (possibly none). `Unavailable` once the connection is lost: notifications sent meanwhile are gone.
+  [[nodiscard]] Result<std::vector<Notification>> WaitForNotifications(int timeout_ms);
 
   // False once the server closed the connection or it failed; reads what the server sent while it was idle, so a
   // connection the server terminated is noticed before it is used.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/time_util.h"
+#include "domain/sharding.h"
 
 namespace hookd::postgres {
 namespace {
@@ -142,6 +143,14 @@ CREATE TABLE shard_leases (
 );
 INSERT INTO shard_leases(shard) SELECT generate_series(0, 255);
 )sql",
+      // 4: what workers read: each webhook's shard (set by hookd from its id, domain/sharding.h; -1 until then),
+      // a webhook's unfinished deliveries, and each worker's attempts in flight (for `delivering` in every process).
+      R"sql(
+ALTER TABLE webhooks ADD COLUMN shard integer NOT NULL DEFAULT -1;
+CREATE INDEX webhooks_shard ON webhooks(shard, id);
+CREATE INDEX deliveries_unfinished_webhook ON deliveries(webhook_id, id) WHERE completed_at IS NULL;
+ALTER TABLE hookd_workers ADD COLUMN in_flight text[] NOT NULL DEFAULT '{}';
+)sql",
   };
   return migrations;
 }
@@ -176,6 +185,14 @@ Status ApplyMigrations(Connection& conn) {
           !st) {
         return Fail(st.error());
       }
+    }
+    // Webhooks made before shards existed get theirs (computed here, where the hash lives).
+    auto unsharded = c.Exec("SELECT id FROM webhooks WHERE shard < 0");
+    if (!unsharded) return Fail(unsharded.error());
+    for (int i = 0; i < unsharded->Count(); ++i) {
+      const std::string id = unsharded->Text(i, 0);
+      auto set = c.Exec("UPDATE webhooks SET shard = $2 WHERE id = $1", Params().Add(id).Add(ShardOf(id)));
+      if (!set) return Fail(set.error());
     }
     return Ok();
   });

@@ -2,6 +2,8 @@
 // connection; events and attempt outcomes are written by the two batch writers.
 #include "store/postgres/postgres_store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "common/ids.h"
@@ -11,7 +13,9 @@
 #include "crypto/encoding.h"
 #include "crypto/signing.h"
 #include "domain/subscription.h"
+#include "domain/sharding.h"
 #include "store/postgres/migrations.h"
+#include "store/postgres/notices.h"
 #include "store/row_values.h"
 
 namespace hookd::postgres {
@@ -129,8 +133,17 @@ std::string StatusArray(const std::vector<DeliveryStatus>& statuses) {
   return a.Take();
 }
 
-// Inserts new pending deliveries, all in one statement.
-Status InsertDeliveries(Connection& conn, const std::vector<const Delivery*>& deliveries, int64_t now_ms) {
+// Announces deliveries that are due now to the workers holding their shards (sent at the commit).
+Status AnnounceDue(Connection& conn, const std::string& sender, const std::vector<const Delivery*>& deliveries) {
+  std::vector<std::pair<std::string_view, std::string_view>> due;
+  due.reserve(deliveries.size());
+  for (const Delivery* d : deliveries) due.emplace_back(d->id, d->webhook_id);
+  return NotifyDue(conn, sender, due);
+}
+
+// Inserts new pending deliveries, all in one statement, and announces them.
+Status InsertDeliveries(Connection& conn, const std::string& sender, const std::vector<const Delivery*>& deliveries,
+                        int64_t now_ms) {
   if (deliveries.empty()) return Ok();
   ArrayParam ids, accounts, events, webhooks, types;
   for (const Delivery* d : deliveries) {
@@ -148,7 +161,7 @@ Status InsertDeliveries(Connection& conn, const std::vector<const Delivery*>& de
                                                .Add(types.Take())
                                                .Add(now_ms));
   if (!r) return Fail(r.error());
-  return Ok();
+  return AnnounceDue(conn, sender, deliveries);
 }
 
 // A bound below every id of `prefix` created at or after `since_ms`, so a time filter is also a range of the id
@@ -194,6 +207,17 @@ Status NotFoundUnlessChanged(const Result<Rows>& r, const char* what) {
   return Ok();
 }
 
+// Runs `write` and announces `change` in one transaction, so every process drops what it cached once the change
+// is committed.
+Status WriteAndAnnounce(Pool& pool, const ChangeNotice& change, const std::function<Status(Connection&)>& write) {
+  return pool.With([&](Connection& c) {
+    return c.Transaction([&](Connection& c) -> Status {
+      if (auto st = write(c); !st) return st;
+      return NotifyChange(c, change);
+    });
+  });
+}
+
 }  // namespace
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url, const std::string& master_key,
@@ -206,8 +230,14 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
   return std::unique_ptr<PostgresStore>(new PostgresStore(url, SecretCipher(master_key), pool_size, metrics));
 }
 
+std::string NewProcessId() {
+  char host[64] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  return std::string(host) + "-" + std::to_string(::getpid()) + "-" + NewId("").substr(20);
+}
+
 PostgresStore::PostgresStore(std::string url, SecretCipher cipher, int pool_size, Metrics* metrics)
-    : cipher_(std::move(cipher)), pool_(url, pool_size) {
+    : cipher_(std::move(cipher)), process_id_(NewProcessId()), pool_(url, pool_size) {
   auto connect = [this] { return pool_.OpenDedicated(); };
   accept_writer_ = std::make_unique<BatchWriter<AcceptJob>>(
       "hookd-pg-accept", connect,
@@ -234,7 +264,7 @@ PostgresStore::PostgresStore(std::string url, SecretCipher cipher, int pool_size
       "hookd-pg-outcome", connect,
       [this](Connection& c, std::vector<OutcomeJob*>& jobs) { return WriteOutcomes(c, jobs); },
       [](OutcomeJob& job, const Status& st) {
-        if (job.done) job.done(st);
+        if (job.done) job.done(st, st ? std::move(job.refused) : std::vector<size_t>{});
         if (!st && job.health) {
           LogWarn("recording a webhook's circuit failed", {{"webhook_id", job.health->webhook_id},
                                                           {"error", st.error().message}});
@@ -286,9 +316,9 @@ Result<Account> PostgresStore::UpdateAccount(const Account& account) {
 }
 
 Status PostgresStore::DeleteAccount(const std::string& id) {
-  auto st = NotFoundUnlessChanged(
-      pool_.With([&](Connection& c) { return c.Exec("DELETE FROM accounts WHERE id = $1", Params().Add(id)); }),
-      "account");
+  auto st = WriteAndAnnounce(pool_, {ChangeKind::kAccount, id}, [&](Connection& c) {
+    return NotFoundUnlessChanged(c.Exec("DELETE FROM accounts WHERE id = $1", Params().Add(id)), "account");
+  });
   if (st) WebhooksChanged();
   return st;
 }
@@ -313,11 +343,11 @@ Result<std::vector<ApiKey>> PostgresStore::ListApiKeys(const std::string& accoun
 }
 
 Status PostgresStore::RevokeApiKey(const std::string& account_id, const std::string& key_id) {
-  return NotFoundUnlessChanged(pool_.With([&](Connection& c) {
-                                 return c.Exec("DELETE FROM api_keys WHERE id = $1 AND account_id = $2",
-                                               Params().Add(key_id).Add(account_id));
-                               }),
-                               "API key");
+  return WriteAndAnnounce(pool_, {ChangeKind::kApiKeys, ""}, [&](Connection& c) {
+    return NotFoundUnlessChanged(
+        c.Exec("DELETE FROM api_keys WHERE id = $1 AND account_id = $2", Params().Add(key_id).Add(account_id)),
+        "API key");
+  });
 }
 
 Result<std::optional<ApiKey>> PostgresStore::FindApiKeyByHash(const std::string& key_hash) {
@@ -407,15 +437,16 @@ Result<Webhook> PostgresStore::CreateWebhook(const Webhook& w, int max_per_accou
                                                              " webhooks, the most this server allows"));
       }
       Params p;
-      AddWebhookParams(p, w).Add(w.created_at_ms);
+      AddWebhookParams(p, w).Add(w.created_at_ms).Add(ShardOf(w.id));
       auto r = c.Exec(
           "INSERT INTO webhooks(id, account_id, url, name, description, events, active, environment, rate_limit, "
           "ordered, payload_format, headers, metadata, secret_enc, previous_secret_enc, previous_secret_expires_at, "
-          "status, disabled_reason, circuit, updated_at, created_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+          "status, disabled_reason, circuit, updated_at, created_at, shard) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, "
+          "$22)",
           p);
       if (!r) return Fail(r.error());
-      return Ok();
+      return NotifyChange(c, {ChangeKind::kWebhook, w.id});
     });
   });
   if (!st) return Fail(st.error());
@@ -467,17 +498,17 @@ Result<Page<Webhook>> PostgresStore::ListWebhooks(const std::string& account_id,
 Result<Webhook> PostgresStore::UpdateWebhook(const Webhook& w, bool sets_activity) {
   Params p;
   AddWebhookParams(p, w).Add(sets_activity);
-  auto r = pool_.With([&](Connection& c) {
-    return c.Exec(
+  auto st = WriteAndAnnounce(pool_, {ChangeKind::kWebhook, w.id}, [&](Connection& c) {
+    return NotFoundUnlessChanged(c.Exec(
         "UPDATE webhooks SET url = $3, name = $4, description = $5, events = $6, environment = $8, "
         "rate_limit = $9, ordered = $10, payload_format = $11, headers = $12, metadata = $13, secret_enc = $14, "
         "previous_secret_enc = $15, previous_secret_expires_at = $16, updated_at = $20, "
         "active = CASE WHEN $21 THEN $7 ELSE active END, status = CASE WHEN $21 THEN $17 ELSE status END, "
         "disabled_reason = CASE WHEN $21 THEN $18 ELSE disabled_reason END, "
         "circuit = CASE WHEN $21 THEN $19 ELSE circuit END WHERE id = $1 AND account_id = $2",
-        p);
+        p), "webhook");
   });
-  if (auto st = NotFoundUnlessChanged(r, "webhook"); !st) return Fail(st.error());
+  if (!st) return Fail(st.error());
   WebhooksChanged();
   return GetWebhook(w.account_id, w.id);
 }
@@ -497,7 +528,7 @@ Status PostgresStore::DeleteWebhook(const std::string& account_id, const std::st
       if (!a) return Fail(a.error());
       auto d = c.Exec("DELETE FROM deliveries WHERE webhook_id = $1", Params().Add(id));
       if (!d) return Fail(d.error());
-      return Ok();
+      return NotifyChange(c, {ChangeKind::kWebhook, id});
     });
   });
   if (st) WebhooksChanged();
@@ -648,7 +679,7 @@ Status PostgresStore::WriteAccepts(Connection& conn, std::vector<AcceptJob*>& jo
             .Add(counts.Take()));
     if (!r) return Fail(r.error());
   }
-  return InsertDeliveries(conn, deliveries, now);
+  return InsertDeliveries(conn, process_id_, deliveries, now);
 }
 
 Result<Event> PostgresStore::GetEvent(const std::string& account_id, const std::string& id) {
@@ -732,35 +763,101 @@ Result<std::vector<Delivery>> PostgresStore::ListDeliveriesOfEvent(const std::st
   return AllRows(*r, DeliveryFromRow);
 }
 
+// The columns of a DueDelivery, for deliveries `d` joined with their events `e`.
+#define DUE_COLUMNS "d.id, d.webhook_id, d.event_id, d.attempt_count, COALESCE(d.next_attempt_at, d.created_at), e.created_at "
+
+static DueDelivery DueFromRow(const Rows& r, int i) {
+  return DueDelivery{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), static_cast<int>(r.Int(i, 3)), r.Int(i, 4),
+                     r.Int(i, 5), nullptr};
+}
+
 Status PostgresStore::ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) {
   // In pages by id (creation order), so a large backlog is never held in one result.
   constexpr int kPage = 10'000;
   std::string after;
   for (;;) {
     auto r = pool_.With([&](Connection& c) {
-      return c.Exec(
-          "SELECT d.id, d.webhook_id, d.event_id, d.attempt_count, COALESCE(d.next_attempt_at, d.created_at), "
-          "e.created_at FROM deliveries d JOIN events e ON e.id = d.event_id "
-          "WHERE d.completed_at IS NULL AND d.id > $1 ORDER BY d.id LIMIT $2",
-          Params().Add(after).Add(kPage));
+      return c.Exec("SELECT " DUE_COLUMNS "FROM deliveries d JOIN events e ON e.id = d.event_id "
+                    "WHERE d.completed_at IS NULL AND d.id > $1 ORDER BY d.id LIMIT $2",
+                    Params().Add(after).Add(kPage));
     });
     if (!r) return Fail(r.error());
-    for (int i = 0; i < r->Count(); ++i) {
-      visit(DueDelivery{r->Text(i, 0), r->Text(i, 1), r->Text(i, 2), static_cast<int>(r->Int(i, 3)), r->Int(i, 4),
-                        r->Int(i, 5)});
-    }
+    for (int i = 0; i < r->Count(); ++i) visit(DueFromRow(*r, i));
     if (r->Count() < kPage) return Ok();
     after = r->Text(r->Count() - 1, 0);
   }
 }
 
-void PostgresStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, std::function<void(Status)> done) {
-  outcome_writer_->Submit(OutcomeJob{std::move(records), std::move(done), std::nullopt});
+Status PostgresStore::ForEachUnfinishedDeliveryInShards(const std::vector<int>& shards,
+                                                        const std::function<void(const DueDelivery&)>& visit) {
+  if (shards.empty()) return Ok();
+  ArrayParam shard_list;
+  for (int shard : shards) shard_list.Add(static_cast<int64_t>(shard));
+  auto webhooks = pool_.With([&](Connection& c) {
+    return c.Exec("SELECT id FROM webhooks WHERE shard = ANY($1::integer[]) ORDER BY id", Params().Add(shard_list.Take()));
+  });
+  if (!webhooks) return Fail(webhooks.error());
+  // Webhook by webhook, in pages by id: each page is a range of the partial index of unfinished deliveries.
+  constexpr int kPage = 10'000;
+  for (int w = 0; w < webhooks->Count(); ++w) {
+    const std::string webhook_id = webhooks->Text(w, 0);
+    std::string after;
+    for (;;) {
+      auto r = pool_.With([&](Connection& c) {
+        return c.Exec("SELECT " DUE_COLUMNS "FROM deliveries d JOIN events e ON e.id = d.event_id "
+                      "WHERE d.webhook_id = $1 AND d.completed_at IS NULL AND d.id > $2 ORDER BY d.id LIMIT $3",
+                      Params().Add(webhook_id).Add(after).Add(kPage));
+      });
+      if (!r) return Fail(r.error());
+      for (int i = 0; i < r->Count(); ++i) visit(DueFromRow(*r, i));
+      if (r->Count() < kPage) break;
+      after = r->Text(r->Count() - 1, 0);
+    }
+  }
+  return Ok();
+}
+
+Result<std::vector<DueDelivery>> PostgresStore::ReadUnfinishedDeliveries(const std::vector<std::string>& delivery_ids) {
+  std::vector<DueDelivery> out;
+  if (delivery_ids.empty()) return out;
+  ArrayParam ids;
+  for (const std::string& id : delivery_ids) ids.Add(id);
+  auto r = pool_.With([&](Connection& c) {
+    return c.Exec("SELECT " DUE_COLUMNS ", e.id, e.account_id, e.type, e.environment, e.data, e.metadata, e.created_at "
+                  "FROM deliveries d JOIN events e ON e.id = d.event_id "
+                  "WHERE d.id = ANY($1::text[]) AND d.completed_at IS NULL ORDER BY d.id",
+                  Params().Add(ids.Take()));
+  });
+  if (!r) return Fail(r.error());
+  // An event fanned out to many webhooks is held once.
+  std::unordered_map<std::string, std::shared_ptr<const Event>> events;
+  for (int i = 0; i < r->Count(); ++i) {
+    DueDelivery due = DueFromRow(*r, i);
+    auto& event = events[due.event_id];
+    if (!event) {
+      Event e;
+      e.id = r->Text(i, 6);
+      e.account_id = r->Text(i, 7);
+      e.type = r->Text(i, 8);
+      e.environment = r->Text(i, 9);
+      e.data_json = r->Text(i, 10);
+      e.metadata_json = r->Text(i, 11);
+      e.created_at_ms = r->Int(i, 12);
+      event = std::make_shared<const Event>(std::move(e));
+    }
+    due.event = event;
+    out.push_back(std::move(due));
+  }
+  return out;
+}
+
+void PostgresStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, RecordedCallback done) {
+  outcome_writer_->Submit(OutcomeJob{std::move(records), std::move(done), std::nullopt, {}});
 }
 
 void PostgresStore::UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status,
                                              CircuitState circuit) {
-  outcome_writer_->Submit(OutcomeJob{{}, nullptr, HealthUpdate{webhook_id, status, circuit}});
+  outcome_writer_->Submit(OutcomeJob{{}, nullptr, HealthUpdate{webhook_id, status, circuit}, {}});
 }
 
 // Every outcome of the batch: the deliveries' new state in one UPDATE, the attempts in one INSERT (only for
@@ -770,10 +867,37 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
   ArrayParam d_ids, d_status, d_count, d_next, d_completed, d_latency, d_rstatus, d_rtime, d_error;
   ArrayParam a_ids, a_number, a_started, a_status, a_time, a_error, a_req_headers, a_req_body, a_req_trunc,
       a_resp_headers, a_resp_body, a_resp_trunc, a_success;
+  // Fencing (SPEC §6): an attempt made under a shard lease is recorded only while the shard's epoch is still the
+  // one it ran under. The lease rows are share-locked to the commit, so a worker taking the shard waits or skips it.
+  std::unordered_map<int, int64_t> epochs;
+  {
+    ArrayParam shards;
+    bool fenced = false;
+    for (OutcomeJob* job : jobs) {
+      for (const AttemptRecord& r : job->records) {
+        if (r.lease_epoch == 0) continue;
+        shards.Add(static_cast<int64_t>(r.shard));
+        fenced = true;
+      }
+    }
+    if (fenced) {
+      auto current = conn.Exec("SELECT shard, epoch FROM shard_leases WHERE shard = ANY($1::integer[]) FOR SHARE",
+                               Params().Add(shards.Take()));
+      if (!current) return Fail(current.error());
+      for (int i = 0; i < current->Count(); ++i) epochs[static_cast<int>(current->Int(i, 0))] = current->Int(i, 1);
+    }
+  }
+  auto stale = [&](const AttemptRecord& r) { return r.lease_epoch != 0 && epochs[r.shard] != r.lease_epoch; };
   int records = 0;
   bool webhooks_changed = false;
   for (OutcomeJob* job : jobs) {
-    for (const AttemptRecord& r : job->records) {
+    job->refused.clear();
+    for (size_t i = 0; i < job->records.size(); ++i) {
+      const AttemptRecord& r = job->records[i];
+      if (stale(r)) {
+        job->refused.push_back(i);
+        continue;
+      }
       const Attempt& a = r.attempt;
       const bool finished = r.new_status == DeliveryStatus::kSucceeded || r.new_status == DeliveryStatus::kDead;
       // Text columns hold UTF-8 only: a receiver's header bytes and a body cut mid-character are repaired.
@@ -853,12 +977,15 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
   }
   for (OutcomeJob* job : jobs) {
     for (const AttemptRecord& r : job->records) {
-      if (!r.disable_webhook) continue;
+      if (!r.disable_webhook || stale(r)) continue;
       auto disabled = conn.Exec(
           "UPDATE webhooks SET active = false, status = 'disabled', disabled_reason = $2, updated_at = $3 "
-          "WHERE id = (SELECT webhook_id FROM deliveries WHERE id = $1)",
+          "WHERE id = (SELECT webhook_id FROM deliveries WHERE id = $1) RETURNING id",
           Params().Add(r.attempt.delivery_id).Add(r.disabled_reason).Add(NowMs()));
       if (!disabled) return Fail(disabled.error());
+      if (disabled->Count() > 0) {
+        if (auto st = NotifyChange(conn, {ChangeKind::kWebhook, disabled->Text(0, 0)}); !st) return st;
+      }
       webhooks_changed = true;
     }
     if (job->health) {
@@ -878,7 +1005,7 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
 Result<Delivery> PostgresStore::ReopenDelivery(const std::string& account_id, const std::string& delivery_id) {
   Status st = pool_.With([&](Connection& c) {
     return c.Transaction([&](Connection& c) -> Status {
-      auto r = c.Exec("SELECT status FROM deliveries WHERE id = $1 AND account_id = $2 FOR UPDATE",
+      auto r = c.Exec("SELECT status, webhook_id FROM deliveries WHERE id = $1 AND account_id = $2 FOR UPDATE",
                       Params().Add(delivery_id).Add(account_id));
       if (!r) return Fail(r.error());
       if (r->Count() == 0) return Fail(Error::NotFound("delivery not found"));
@@ -893,7 +1020,7 @@ Result<Delivery> PostgresStore::ReopenDelivery(const std::string& account_id, co
           "WHERE id = $1",
           Params().Add(delivery_id).Add(NowMs()));
       if (!u) return Fail(u.error());
-      return Ok();
+      return NotifyDue(c, process_id_, {{delivery_id, r->Text(0, 1)}});
     });
   });
   if (!st) return Fail(st.error());
@@ -905,18 +1032,24 @@ Result<BulkChunk> PostgresStore::ReopenDeliveries(const std::string& webhook_id,
                                                   int64_t until_ms, const std::string& after, int limit) {
   // One statement: the page's rows are locked, reopened (pending, due now; the attempt count is kept, so a dead
   // delivery gets one more attempt and a failed one continues its schedule) and returned.
-  auto r = pool_.With([&](Connection& c) {
-    return c.Exec(
-        "UPDATE deliveries SET status = 'pending', completed_at = NULL, next_attempt_at = $7, latency_ms = NULL "
-        "WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = $1 AND id > $2 AND created_at >= $3 "
-        "AND created_at < $4 AND status = ANY($5::text[]) ORDER BY id LIMIT $6 FOR UPDATE) "
-        "RETURNING " DELIVERY_COLUMNS,
-        Params().Add(webhook_id).Add(after).Add(since_ms).Add(until_ms).Add(StatusArray(statuses)).Add(limit).Add(
-            NowMs()));
-  });
-  if (!r) return Fail(r.error());
   BulkChunk chunk;
-  chunk.deliveries = AllRows(*r, DeliveryFromRow);
+  Status st = pool_.With([&](Connection& c) {
+    return c.Transaction([&](Connection& c) -> Status {
+      auto r = c.Exec(
+          "UPDATE deliveries SET status = 'pending', completed_at = NULL, next_attempt_at = $7, latency_ms = NULL "
+          "WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = $1 AND id > $2 AND created_at >= $3 "
+          "AND created_at < $4 AND status = ANY($5::text[]) ORDER BY id LIMIT $6 FOR UPDATE) "
+          "RETURNING " DELIVERY_COLUMNS,
+          Params().Add(webhook_id).Add(after).Add(since_ms).Add(until_ms).Add(StatusArray(statuses)).Add(limit).Add(
+              NowMs()));
+      if (!r) return Fail(r.error());
+      chunk.deliveries = AllRows(*r, DeliveryFromRow);
+      std::vector<const Delivery*> reopened;
+      for (const Delivery& d : chunk.deliveries) reopened.push_back(&d);
+      return AnnounceDue(c, process_id_, reopened);
+    });
+  });
+  if (!st) return Fail(st.error());
   std::sort(chunk.deliveries.begin(), chunk.deliveries.end(),
             [](const Delivery& a, const Delivery& b) { return a.id < b.id; });
   chunk.scanned = static_cast<int>(chunk.deliveries.size());
@@ -944,7 +1077,10 @@ Result<std::vector<Delivery>> PostgresStore::CreateDeliveries(const Event& event
   for (const std::string& webhook_id : webhook_ids) created.push_back(NewDelivery(event, webhook_id, now));
   std::vector<const Delivery*> rows;
   for (const Delivery& d : created) rows.push_back(&d);
-  if (auto st = pool_.With([&](Connection& c) { return InsertDeliveries(c, rows, now); }); !st) {
+  if (auto st = pool_.With([&](Connection& c) {
+        return c.Transaction([&](Connection& c) { return InsertDeliveries(c, process_id_, rows, now); });
+      });
+      !st) {
     return Fail(st.error());
   }
   return created;
@@ -971,7 +1107,7 @@ Result<BulkChunk> PostgresStore::ReplayEvents(const Webhook& webhook, int64_t si
       for (const Delivery& d : chunk.deliveries) rows.push_back(&d);
       chunk.scanned = static_cast<int>(events.size());
       if (chunk.scanned == limit) chunk.next_after = events.back().id;
-      return InsertDeliveries(c, rows, now);
+      return InsertDeliveries(c, process_id_, rows, now);
     });
   });
   if (!st) return Fail(st.error());
@@ -1042,21 +1178,22 @@ Result<std::vector<EventType>> PostgresStore::ListCustomEventTypes() {
 }
 
 Status PostgresStore::CreateCustomEventType(const EventType& type) {
-  auto r = pool_.With([&](Connection& c) {
-    return c.Exec(
+  return WriteAndAnnounce(pool_, {ChangeKind::kEventTypes, ""}, [&](Connection& c) -> Status {
+    auto r = c.Exec(
         "INSERT INTO event_types(type, category, description, created_at) VALUES ($1, $2, $3, $4) "
         "ON CONFLICT (type) DO NOTHING",
         Params().Add(type.type).Add(type.category).Add(type.description).Add(NowMs()));
+    if (!r) return Fail(r.error());
+    if (r->Affected() == 0) return Fail(Error::Conflict("already_exists", "event type already exists"));
+    return Ok();
   });
-  if (!r) return Fail(r.error());
-  if (r->Affected() == 0) return Fail(Error::Conflict("already_exists", "event type already exists"));
-  return Ok();
 }
 
 Status PostgresStore::DeleteCustomEventType(const std::string& type) {
-  return NotFoundUnlessChanged(
-      pool_.With([&](Connection& c) { return c.Exec("DELETE FROM event_types WHERE type = $1", Params().Add(type)); }),
-      "custom event type");
+  return WriteAndAnnounce(pool_, {ChangeKind::kEventTypes, ""}, [&](Connection& c) {
+    return NotFoundUnlessChanged(c.Exec("DELETE FROM event_types WHERE type = $1", Params().Add(type)),
+                                 "custom event type");
+  });
 }
 
 void PostgresStore::Flush() {

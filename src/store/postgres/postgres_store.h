@@ -60,7 +60,7 @@ class PostgresStore final : public Store {
   Result<Delivery> GetDelivery(const std::string& account_id, const std::string& id) override;
   Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) override;
   Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) override;
-  void RecordAttemptsAsync(std::vector<AttemptRecord> records, std::function<void(Status)> done) override;
+  void RecordAttemptsAsync(std::vector<AttemptRecord> records, RecordedCallback done) override;
   void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) override;
 
   Result<Delivery> ReopenDelivery(const std::string& account_id, const std::string& delivery_id) override;
@@ -82,6 +82,18 @@ class PostgresStore final : public Store {
   void Flush() override;
   void OnRecoveredDeliveries(std::function<void(std::vector<Delivery>)> recovered) override;
 
+  // ---- for processes sharing the database (SPEC §6) ----
+  // This process in the notices it sends (so it can skip its own): host, pid and a random part.
+  [[nodiscard]] const std::string& process_id() const { return process_id_; }
+  [[nodiscard]] Pool& pool() { return pool_; }
+  // Every unfinished delivery of the webhooks in `shards` (for the worker that has just taken them).
+  [[nodiscard]] Status ForEachUnfinishedDeliveryInShards(const std::vector<int>& shards,
+                                                         const std::function<void(const DueDelivery&)>& visit);
+  // Those of `delivery_ids` that are still unfinished, with their events (for the worker a notice woke).
+  [[nodiscard]] Result<std::vector<DueDelivery>> ReadUnfinishedDeliveries(const std::vector<std::string>& delivery_ids);
+  // Another process changed webhooks: event matching reads them again.
+  void WebhooksChanged() { webhooks_generation_.fetch_add(1, std::memory_order_release); }
+
  private:
   // One caller's events, waiting for the accept writer.
   struct AcceptJob {
@@ -97,8 +109,9 @@ class PostgresStore final : public Store {
   };
   struct OutcomeJob {
     std::vector<AttemptRecord> records;
-    std::function<void(Status)> done;
+    RecordedCallback done;
     std::optional<HealthUpdate> health;
+    std::vector<size_t> refused;  // records not written: their shard's epoch moved on
   };
   // What event matching needs of a webhook; cached per account on the accept writer's thread.
   struct MatchInfo {
@@ -121,13 +134,12 @@ class PostgresStore final : public Store {
   Status WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& jobs);
   // The account's webhooks for matching (accept writer only).
   Result<const std::vector<MatchInfo>*> MatchInfoFor(Connection& conn, const std::string& account_id);
-  // Called after a committed change to any webhook: the match cache is rebuilt before the next event.
-  void WebhooksChanged() { webhooks_generation_.fetch_add(1, std::memory_order_release); }
 
   Result<Webhook> WebhookFromRow(const Rows& rows, int row) const;
   Params& AddWebhookParams(Params& p, const Webhook& w) const;
 
   SecretCipher cipher_;
+  const std::string process_id_;
   Pool pool_;
   std::atomic<uint64_t> webhooks_generation_{1};
   MatchCache match_cache_;  // accept writer's thread only

@@ -31,9 +31,14 @@ Result<LeaseRound> ShardLeases::Round() {
     round.live_workers = static_cast<int>(live->Int(0, 0));
     const int share = (kShardCount + round.live_workers - 1) / round.live_workers;
 
+    // On its first round a worker may find leases still held under its name: its own previous run (the same data
+    // directory, restarted). It takes them back at once rather than wait for them to lapse, under new epochs, so
+    // anything that run left unrecorded is fenced.
     auto renewed = c.Exec(
-        "UPDATE shard_leases SET expires_at = " DB_NOW_MS " + $2 WHERE owner = $1 AND expires_at > " DB_NOW_MS
-        " RETURNING shard, epoch",
+        first_round_ ? "UPDATE shard_leases SET epoch = epoch + 1, expires_at = " DB_NOW_MS " + $2 "
+                       "WHERE owner = $1 AND expires_at > " DB_NOW_MS " RETURNING shard, epoch"
+                     : "UPDATE shard_leases SET expires_at = " DB_NOW_MS " + $2 WHERE owner = $1 AND expires_at > "
+                       DB_NOW_MS " RETURNING shard, epoch",
         Params().Add(worker_id_).Add(duration_ms));
     if (!renewed) return Fail(renewed.error());
     for (int i = 0; i < renewed->Count(); ++i) {
@@ -60,6 +65,7 @@ Result<LeaseRound> ShardLeases::Round() {
          ++it) {
       round.surplus.push_back(it->first);
     }
+    first_round_ = false;
     return round;
   });
 }
@@ -88,6 +94,27 @@ Status ShardLeases::ReleaseAll() {
     });
   });
   return r;
+}
+
+Status ShardLeases::PublishInFlight(const std::vector<std::string>& delivery_ids) {
+  ArrayParam ids;
+  for (const std::string& id : delivery_ids) ids.Add(id);
+  auto r = pool_.With([&](Connection& c) {
+    return c.Exec("UPDATE hookd_workers SET in_flight = $2::text[] WHERE id = $1", Params().Add(worker_id_).Add(ids.Take()));
+  });
+  if (!r) return Fail(r.error());
+  return Ok();
+}
+
+Result<std::vector<std::string>> DeliveriesInFlight(Pool& pool, std::chrono::milliseconds fresh) {
+  auto r = pool.With([&](Connection& c) {
+    return c.Exec("SELECT unnest(in_flight) FROM hookd_workers WHERE heartbeat_at > " DB_NOW_MS " - $1",
+                  Params().Add(static_cast<int64_t>(fresh.count())));
+  });
+  if (!r) return Fail(r.error());
+  std::vector<std::string> ids;
+  for (int i = 0; i < r->Count(); ++i) ids.push_back(r->Text(i, 0));
+  return ids;
 }
 
 }  // namespace hookd::postgres

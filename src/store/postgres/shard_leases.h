@@ -1,4 +1,5 @@
-// Shard leases (SPEC §6): how worker processes sharing one PostgreSQL divide the shards. Each round a worker
+// Shard leases (SPEC §6): how worker processes sharing one PostgreSQL divide the shards, and what each worker
+// shows the others (its heartbeat, its attempts in flight). Each round a worker
 // records its heartbeat, renews the leases it holds, and takes free or expired shards up to its fair share
 // (shards / live workers, rounded up); what it holds beyond that share it is told to hand back once the attempts
 // running there are done. Taking a shard raises its fencing epoch, so every write made under an older epoch can be
@@ -33,6 +34,7 @@ struct LeaseRound {
 
 class ShardLeases {
  public:
+  // `worker_id` names the worker across restarts (its data directory's worker name).
   ShardLeases(Pool& pool, std::string worker_id, std::chrono::milliseconds lease_duration);
 
   // One round: heartbeat, renewal, taking up to the fair share.
@@ -41,6 +43,8 @@ class ShardLeases {
   [[nodiscard]] Status Release(const std::vector<int>& shards);
   // Gives every shard back and removes the worker's heartbeat (on shutdown).
   [[nodiscard]] Status ReleaseAll();
+  // Records the deliveries this worker has attempts in flight for, so every process shows them `delivering`.
+  [[nodiscard]] Status PublishInFlight(const std::vector<std::string>& delivery_ids);
 
   [[nodiscard]] const std::string& worker_id() const { return worker_id_; }
 
@@ -48,6 +52,10 @@ class ShardLeases {
   Pool& pool_;
   std::string worker_id_;
   std::chrono::milliseconds lease_duration_;
+  bool first_round_ = true;
 };
+
+// The deliveries that live workers (a heartbeat within `fresh`) have attempts in flight for.
+[[nodiscard]] Result<std::vector<std::string>> DeliveriesInFlight(Pool& pool, std::chrono::milliseconds fresh);
 
 }  // namespace hookd::postgres

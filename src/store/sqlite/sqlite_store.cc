@@ -709,14 +709,14 @@ Status SqliteStore::ForEachUnfinishedDelivery(const std::function<void(const Due
         "e.created_at FROM deliveries d JOIN events e ON e.id = d.event_id "
         "WHERE d.completed_at IS NULL ORDER BY d.next_attempt_at");
     while (q.Step()) {
-      visit(DueDelivery{q.Text(0), q.Text(1), q.Text(2), static_cast<int>(q.Int(3)), q.Int(4), q.Int(5)});
+      visit(DueDelivery{q.Text(0), q.Text(1), q.Text(2), static_cast<int>(q.Int(3)), q.Int(4), q.Int(5), nullptr});
     }
     if (q.Failed()) return Fail(Error::Internal("reading unfinished deliveries failed: " + db.LastError()));
     return Ok();
   });
 }
 
-void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, std::function<void(Status)> done) {
+void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, RecordedCallback done) {
   // Outcomes touch every webhook's leaf of the delivery log: written in bulk, each leaf is rewritten once per batch
   // rather than once per group. Records of different deliveries do not depend on one another, so an urgent one
   // may commit ahead of those held.
@@ -729,7 +729,8 @@ void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, std::f
         }
         return Ok();
       },
-      std::move(done), urgent ? GroupCommitWriter::Timing::kIndependent : GroupCommitWriter::Timing::kBulk);
+      [done = std::move(done)](Status st) { done(std::move(st), {}); },
+      urgent ? GroupCommitWriter::Timing::kIndependent : GroupCommitWriter::Timing::kBulk);
 }
 
 Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {

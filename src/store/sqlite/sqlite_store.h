@@ -79,7 +79,7 @@ class SqliteStore final : public Store {
   Result<Delivery> GetDelivery(const std::string& account_id, const std::string& id) override;
   Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) override;
   Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) override;
-  void RecordAttemptsAsync(std::vector<AttemptRecord> records, std::function<void(Status)> done) override;
+  void RecordAttemptsAsync(std::vector<AttemptRecord> records, RecordedCallback done) override;
   void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) override;
 
   Result<Delivery> ReopenDelivery(const std::string& account_id, const std::string& delivery_id) override;
