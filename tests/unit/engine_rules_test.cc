@@ -1,6 +1,7 @@
 // The delivery engine's rules, turn by turn, with a clock the test moves and a transport whose responses the test
 // gives: the retry schedule and its jitter, Retry-After, the rate limit, the concurrency cap, the circuit breaker,
-// strict order, auto-disable and 410. No sleeps and no sockets; the store is a real SQLite file, read and written
+// strict order, auto-disable and 410; sharded, the lease gate and what a lost shard or a stale read may not do.
+// No sleeps and no sockets; the store is a real SQLite file, read and written
 // on the store's and the engine loader's threads as in production, so each step runs turns until it has settled.
 #include <gtest/gtest.h>
 
@@ -355,6 +356,76 @@ TEST_F(EngineRules, ConsecutiveDeadDeliveriesDisableTheWebhook) {
   EXPECT_NE(w->disabled_reason.find("2 consecutive deliveries"), std::string::npos) << w->disabled_reason;
   Settle();
   EXPECT_EQ(SentCount(), 2u);
+}
+
+// ---- sharded (many workers on one PostgreSQL) ----
+
+EngineOptions Sharded(std::vector<int64_t> schedule) {
+  EngineOptions options = Options(std::move(schedule));
+  options.sharded = true;
+  options.attempt_timeout_ms = 30'000;
+  return options;
+}
+
+TEST_F(EngineRules, ShardedAnAttemptStartsOnlyWithMoreThanTheAttemptTimeoutOfLeaseLeft) {
+  StartEngine(Sharded({10'000}));
+  const std::string webhook = NewWebhook();
+  const int shard = ShardOf(webhook);
+  Emit(1);  // not held yet: another worker's
+  Settle();
+  EXPECT_EQ(SentCount(), 0u);
+
+  engine_->SetLeases({HeldShard{shard, 7, clock_.NowMs() + 30'000}});  // exactly the timeout left: not enough
+  Emit(1);
+  Settle();
+  EXPECT_EQ(SentCount(), 0u);
+  engine_->SetLeases({HeldShard{shard, 7, clock_.NowMs() + 45'000}});  // renewed
+  Settle();
+  clock_.Advance(50);  // a moved webhook's first token is earned, never assumed
+  ASSERT_TRUE(RunUntil([&] { return SentCount() == 1; }));
+}
+
+TEST_F(EngineRules, ShardedALostShardsWaitingDeliveriesAreForgottenAtOnce) {
+  StartEngine(Sharded({10'000}));
+  const std::string webhook = NewWebhook();
+  engine_->SetLeases({HeldShard{ShardOf(webhook), 1, clock_.NowMs() + 45'000}});
+  auto accepted = Emit(1);
+  Settle();
+  clock_.Advance(50);  // the first token
+  ASSERT_TRUE(RunUntil([&] { return SentCount() == 1; }));
+  Answer(500);  // a retry is scheduled in 9–11 s
+  EXPECT_EQ(StatusOf(accepted[0].deliveries[0]), DeliveryStatus::kFailed);
+  engine_->SetLeases({});  // the lease lapsed: the next owner resumes the delivery from the store
+  Settle();
+  clock_.Advance(20'000);
+  Settle();
+  EXPECT_EQ(SentCount(), 1u);
+  EXPECT_EQ(StatusOf(accepted[0].deliveries[0]), DeliveryStatus::kFailed);
+}
+
+TEST_F(EngineRules, ShardedAReadBegunBeforeAnOutcomeDoesNotSendTheDeliveryAgain) {
+  StartEngine(Sharded({10'000}));
+  const std::string webhook = NewWebhook();
+  engine_->SetLeases({HeldShard{ShardOf(webhook), 1, clock_.NowMs() + 45'000}});
+  auto accepted = Emit(1);
+  Settle();
+  clock_.Advance(50);  // the first token
+  ASSERT_TRUE(RunUntil([&] { return SentCount() == 1; }));
+  const Delivery& d = accepted[0].deliveries[0];
+  const DueDelivery as_read{d.id, d.webhook_id, d.event_id, 0, d.created_at_ms, d.created_at_ms, nullptr};
+
+  const uint64_t stale = engine_->BeginRead();  // a read that saw the delivery pending ...
+  Answer(200);                                  // ... while its attempt succeeded
+  engine_->EnqueueRead(stale, {as_read});
+  engine_->EndRead(stale);
+  Settle();
+  EXPECT_EQ(SentCount(), 1u);
+
+  // A read begun after the outcome is taken as it is (here: as if the delivery had been reopened).
+  const uint64_t fresh = engine_->BeginRead();
+  engine_->EnqueueRead(fresh, {as_read});
+  engine_->EndRead(fresh);
+  ASSERT_TRUE(RunUntil([&] { return SentCount() == 2; }));
 }
 
 }  // namespace

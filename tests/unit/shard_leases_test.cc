@@ -1,5 +1,7 @@
 // Shard leases on a real PostgreSQL: a lone worker takes every shard, two split them without overlap (the first
-// hands back its surplus), a lapsed lease moves with a higher fencing epoch, and shutdown gives everything back.
+// hands back its surplus), a lapsed lease moves with a higher fencing epoch, a restarted worker takes its own back
+// under new epochs, shutdown gives everything back, and the database refuses an outcome under a stale epoch. Also
+// the notices' payloads.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,9 +9,14 @@
 #include <string>
 #include <vector>
 
+#include <future>
+
+#include "common/ids.h"
 #include "domain/sharding.h"
 #include "postgres_server.h"
 #include "store/postgres/migrations.h"
+#include "store/postgres/notices.h"
+#include "store/postgres/postgres_store.h"
 #include "store/postgres/shard_leases.h"
 
 namespace hookd::postgres {
@@ -107,6 +114,110 @@ TEST_F(ShardLeasesTest, ReleaseAllHandsEveryShardBackAtOnce) {
   ASSERT_TRUE(round.has_value());
   EXPECT_EQ(round->live_workers, 1);  // a's heartbeat went too
   EXPECT_EQ(static_cast<int>(round->held.size()), kShardCount);
+}
+
+TEST_F(ShardLeasesTest, ARestartedWorkerTakesItsOwnLeasesBackAtOnceUnderNewEpochs) {
+  Pool pool(url_, 2);
+  ASSERT_EQ(static_cast<int>(ShardLeases(pool, "worker-a", duration_).Round()->held.size()), kShardCount);
+  ShardLeases restarted(pool, "worker-a", duration_);  // the same data directory's worker, killed and started again
+  auto round = restarted.Round();
+  ASSERT_TRUE(round.has_value());
+  ASSERT_EQ(static_cast<int>(round->held.size()), kShardCount);
+  for (const auto& [shard, lease] : round->held) EXPECT_EQ(lease.epoch, 2) << shard;
+  EXPECT_EQ(restarted.Round()->held.at(3).epoch, 2);  // then renewed as usual
+}
+
+TEST_F(ShardLeasesTest, EveryProcessSeesTheAttemptsInFlightOfLiveWorkers) {
+  Pool pool(url_, 2);
+  ShardLeases a(pool, "worker-a", duration_);
+  ASSERT_TRUE(a.Round().has_value());
+  ASSERT_TRUE(a.PublishInFlight({"dlv_1", "dlv_2"}).has_value());
+  auto seen = DeliveriesInFlight(pool, duration_);
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(std::set<std::string>(seen->begin(), seen->end()), (std::set<std::string>{"dlv_1", "dlv_2"}));
+  Sql("UPDATE hookd_workers SET heartbeat_at = 0");  // a dead worker's list no longer counts
+  EXPECT_TRUE(DeliveriesInFlight(pool, duration_)->empty());
+}
+
+TEST_F(ShardLeasesTest, AnOutcomeUnderAStaleEpochIsRefusedAndChangesNothing) {
+  auto store = PostgresStore::Open(url_, std::string(32, 'k'), 2);
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  const std::string account = NewId("acc_");
+  ASSERT_TRUE((*store)->CreateAccount(Account{account, "acme", "", 1, 1}).has_value());
+  Webhook w;
+  w.id = NewId("wh_");
+  w.account_id = account;
+  w.url = "https://receiver.example/hooks";
+  w.events = {"*"};
+  w.rate_limit = 10;
+  w.secret = "whsec_c3RvcmVjb25mb3JtYW5jZXNlY3JldGtleTAxMjM0NTY3";
+  ASSERT_TRUE((*store)->CreateWebhook(w, 10).has_value());
+  NewEvent e;
+  e.event = Event{NewId("evt_"), account, "task.completed", "production", "{}", "", 1};
+  std::promise<Result<std::vector<AcceptedEvent>>> accepted;
+  (*store)->AcceptEventsAsync({e}, [&](auto r) { accepted.set_value(std::move(r)); });
+  auto events = accepted.get_future().get();
+  ASSERT_TRUE(events.has_value());
+  const Delivery delivery = (*events)[0].deliveries.at(0);
+
+  Pool pool(url_, 1);
+  ShardLeases owner(pool, "worker-a", duration_);
+  const int64_t epoch = owner.Round()->held.at(ShardOf(w.id)).epoch;
+  auto record = [&](int number, int64_t under_epoch) {
+    AttemptRecord r;
+    r.attempt.id = NewId("att_");
+    r.attempt.delivery_id = delivery.id;
+    r.attempt.number = number;
+    r.attempt.started_at_ms = 2;
+    r.attempt.response_status = 500;
+    r.new_status = DeliveryStatus::kFailed;
+    r.next_attempt_at_ms = 1000;
+    r.shard = ShardOf(w.id);
+    r.lease_epoch = under_epoch;
+    std::promise<std::pair<Status, std::vector<size_t>>> done;
+    (*store)->RecordAttemptsAsync({r}, [&](Status st, std::vector<size_t> refused) {
+      done.set_value({std::move(st), std::move(refused)});
+    });
+    return done.get_future().get();
+  };
+  auto first = record(1, epoch);
+  ASSERT_TRUE(first.first.has_value());
+  EXPECT_TRUE(first.second.empty());
+  Sql("UPDATE shard_leases SET epoch = epoch + 1");  // another worker took the shard
+  auto stale = record(2, epoch);
+  ASSERT_TRUE(stale.first.has_value());
+  EXPECT_EQ(stale.second, std::vector<size_t>{0});
+  auto read = (*store)->GetDelivery(account, delivery.id);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->attempt_count, 1);
+  EXPECT_EQ(read->attempts.size(), 1u);
+}
+
+TEST(Notices, PayloadsReadBackAsSentAndASplitKeepsEachUnderTheLimit) {
+  std::vector<std::string> ids;
+  std::vector<std::pair<std::string_view, std::string_view>> due;
+  for (int i = 0; i < 600; ++i) ids.push_back(NewId("dlv_"));
+  for (const std::string& id : ids) due.emplace_back(id, "wh_01");
+  auto payloads = FormatWorkNotices("host-1-abc", due);
+  ASSERT_GT(payloads.size(), 1u);
+  size_t read = 0;
+  for (const std::string& p : payloads) {
+    EXPECT_LT(p.size(), 8000u);
+    auto notice = ParseWorkNotice(p);
+    ASSERT_TRUE(notice.has_value());
+    EXPECT_EQ(notice->sender, "host-1-abc");
+    for (const DueNotice& d : notice->deliveries) {
+      EXPECT_EQ(d.shard, ShardOf("wh_01"));
+      EXPECT_EQ(d.delivery_id, ids[read++]);
+    }
+  }
+  EXPECT_EQ(read, ids.size());
+  EXPECT_FALSE(ParseWorkNotice("host 999:dlv_1").has_value());  // no such shard
+  auto change = ParseChangeNotice(FormatChangeNotice({ChangeKind::kWebhook, "wh_9"}));
+  ASSERT_TRUE(change.has_value());
+  EXPECT_EQ(change->kind, ChangeKind::kWebhook);
+  EXPECT_EQ(change->id, "wh_9");
+  EXPECT_FALSE(ParseChangeNotice("something_else").has_value());
 }
 
 TEST(Sharding, AWebhookAlwaysMapsToTheSameShardAndShardsAreUsedEvenly) {
