@@ -155,15 +155,25 @@ def thread_cpu_s(pid):
     return {name: t / hz for name, t in ticks.items()}
 
 
-def drive_measuring_cpu(h, key, ports, rate, duration, fanout, pg=None):
-    """drive(), plus where the CPU went: microseconds per delivery for each hookd thread (by name), all of hookd,
-    hookd-bench (the load generator and the receiver, which share the machine) while it drove, without the
-    tally it computes afterwards, and the PostgreSQL server's processes when there is one."""
-    hookd_before = thread_cpu_s(h.proc.pid)
+def processes_cpu_s(processes):
+    """thread_cpu_s() of several hookd processes, summed by thread name."""
+    total = collections.Counter()
+    for h in processes:
+        total.update(thread_cpu_s(h.proc.pid))
+    return total
+
+
+def drive_measuring_cpu(h, key, ports, rate, duration, fanout, pg=None, others=()):
+    """drive(), plus where the CPU went: microseconds per delivery for each hookd thread (by name, over `h` and
+    the `others` processes sharing its database), all of hookd, hookd-bench (the load generator and the receiver,
+    which share the machine) while it drove, without the tally it computes afterwards, and the PostgreSQL server's
+    processes when there is one."""
+    processes = [h, *others]
+    hookd_before = processes_cpu_s(processes)
     pg_before = pg.cpu_s() if pg else 0
     r = drive(h, key, ports, rate, duration, fanout)
     pg_after = pg.cpu_s() if pg else 0
-    hookd_after = thread_cpu_s(h.proc.pid)
+    hookd_after = processes_cpu_s(processes)
     n = max(1, r["deliveries"])
     per_thread = {name: (hookd_after[name] - hookd_before.get(name, 0)) * 1e6 / n for name in hookd_after}
     cpu = {name: round(us, 1) for name, us in sorted(per_thread.items()) if us >= 0.1}
@@ -244,6 +254,49 @@ class Bench:
             return r
         finally:
             h.stop()
+
+    def cluster(self, name, roles):
+        """Processes sharing one database, master key and admin token (copied from the first one's data dir, as an
+        operator would); the first one serves the API."""
+        database = self.database_args(name)
+        nodes = []
+        for i, role in enumerate(roles):
+            d = os.path.join(self.tmp, f"{name}-{i}")
+            os.makedirs(d)
+            if nodes:
+                for f in ("master.key", "admin-token"):
+                    shutil.copy(os.path.join(nodes[0].data_dir, f), d)
+            nodes.append(Hookd(d, "--role", role, *database).start())
+        return nodes
+
+    def split(self, fanout, rate, duration, roles):
+        nodes = self.cluster(f"split-{fanout}-{len(roles)}", roles)
+        try:
+            ports = free_ports(fanout)
+            key, _ = setup(nodes[0], ports)
+            time.sleep(3)  # the workers share out the shards (a worker hands back its surplus within two rounds)
+            r = drive_measuring_cpu(nodes[0], key, ports, rate, duration, fanout, self.pg, others=nodes[1:])
+            r["peak_rss_mb"] = sum(n.peak_rss_mb() for n in nodes)
+            return r
+        finally:
+            for n in nodes:
+                n.stop()
+
+    def run_scale_out(self):
+        """One process against an API process and two workers on the same machine and database."""
+        d = 10 if self.quick else 30
+        self.scenario("one_process_fanout_1", lambda: self.end_to_end(1, 20000, d))
+        self.scenario("api_2_workers_fanout_1", lambda: self.split(1, 20000, d, ("api", "worker", "worker")))
+        self.scenario("one_process_fanout_10", lambda: self.end_to_end(10, 4000, d))
+        self.scenario("api_2_workers_fanout_10", lambda: self.split(10, 4000, d, ("api", "worker", "worker")))
+        self.finish()
+        return self.results
+
+    def finish(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.pg:
+            self.pg.stop()
+            shutil.rmtree(self.pg_tmp, ignore_errors=True)
 
     def isolation(self, rate, duration):
         h = self.fresh("isolation", "--attempt-timeout", "2s", "--retry-schedule", "1s,1s,1s")
@@ -362,10 +415,7 @@ class Bench:
         self.scenario("isolation_1000_per_s", lambda: self.isolation(1000, 5 if q else 30))
         self.scenario("backlog", lambda: self.backlog(50_000 if q else 1_000_000))
         self.scenario("retention", lambda: self.retention(20_000 if q else 300_000, 2000, 5 if q else 20))
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        if self.pg:
-            self.pg.stop()
-            shutil.rmtree(self.pg_tmp, ignore_errors=True)
+        self.finish()
         return self.results
 
 
@@ -422,6 +472,22 @@ def markdown(results, name):
     return "\n".join(out + cpu_table(results)) + "\n"
 
 
+def scale_out_markdown(results, name):
+    rows = []
+    for fan in (1, 10):
+        one, split = results[f"one_process_fanout_{fan}"], results[f"api_2_workers_fanout_{fan}"]
+        for label, r in (("one process (all)", one), ("api + 2 workers", split)):
+            cpu = r["cpu_us_per_delivery"]
+            rows.append((f"fan-out {fan}, {label}", f"{r['deliveries_per_s']:,.0f}",
+                         f"{r['e2e_latency_ms']['p50']:.1f} / {r['e2e_latency_ms']['p99']:.1f}",
+                         f"{cpu['all of hookd']:.1f}", f"{cpu.get('postgres', 0):.1f}",
+                         f"{r['duplicates']}", f"{r['deliveries_per_s'] / one['deliveries_per_s']:.1%}"))
+    out = [f"## {name}", "", "| setup | deliveries/s | p50 / p99 ms | hookd µs/delivery | postgres µs/delivery | "
+           "dup | throughput vs one process |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    out += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(out + cpu_table(results)) + "\n"
+
+
 def cpu_table(results):
     """CPU microseconds per delivery by thread, for the end-to-end scenarios that measured it."""
     measured = [(key, r["cpu_us_per_delivery"]) for key, r in results.items()
@@ -455,7 +521,21 @@ def main():
     parser.add_argument("--only", action="append", default=[], help="run just this scenario (repeatable)")
     parser.add_argument("--render", action="store_true", help="rewrite <name>.md from an existing <name>.json")
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--scale-out", action="store_true",
+                        help="one process against an API process and two workers (PostgreSQL)")
     args = parser.parse_args()
+    if args.scale_out:
+        name = args.name or "postgres-scale-out" + ("-quick" if args.quick else "")
+        results = Bench(args.quick, (), "postgres").run_scale_out()
+        results["_machine"] = {"nproc": os.cpu_count(), "kernel": os.uname().release, "backend": "postgres",
+                               "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        with open(os.path.join(ROOT, "bench", "results", f"{name}.json"), "w") as f:
+            json.dump(results, f, indent=2)
+        md = scale_out_markdown(results, name)
+        with open(os.path.join(ROOT, "bench", "results", f"{name}.md"), "w") as f:
+            f.write(md)
+        print(md)
+        return
     name = args.name or ("postgres-" if args.backend == "postgres" else "") + ("quick" if args.quick else "full")
     if args.render:
         with open(os.path.join(ROOT, "bench", "results", f"{name}.json")) as f:
