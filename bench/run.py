@@ -70,6 +70,11 @@ class PostgresServer:
                 total += int(fields[11]) + int(fields[12])
         return total / hz
 
+    def wal_bytes(self):
+        """Bytes of write-ahead log the server has written so far."""
+        return int(subprocess.check_output(["/usr/lib/postgresql/15/bin/psql", self.url, "-qtAXc",
+                                            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')"], text=True))
+
     def stop(self):
         subprocess.run([os.path.join(ROOT, "scripts", "pg-server.sh"), "stop", self.dir], check=False)
 
@@ -170,9 +175,9 @@ def drive_measuring_cpu(h, key, ports, rate, duration, fanout, pg=None, others=(
     processes when there is one."""
     processes = [h, *others]
     hookd_before = processes_cpu_s(processes)
-    pg_before = pg.cpu_s() if pg else 0
+    pg_before, wal_before = (pg.cpu_s(), pg.wal_bytes()) if pg else (0, 0)
     r = drive(h, key, ports, rate, duration, fanout)
-    pg_after = pg.cpu_s() if pg else 0
+    pg_after, wal_after = (pg.cpu_s(), pg.wal_bytes()) if pg else (0, 0)
     hookd_after = processes_cpu_s(processes)
     n = max(1, r["deliveries"])
     per_thread = {name: (hookd_after[name] - hookd_before.get(name, 0)) * 1e6 / n for name in hookd_after}
@@ -181,6 +186,7 @@ def drive_measuring_cpu(h, key, ports, rate, duration, fanout, pg=None, others=(
     cpu["hookd-bench"] = round(r.pop("cpu_s") * 1e6 / n, 1)
     if pg:
         cpu["postgres"] = round((pg_after - pg_before) * 1e6 / n, 1)
+        r["wal_bytes_per_delivery"] = round((wal_after - wal_before) / n)
     r["cpu_us_per_delivery"] = cpu
     return r
 
@@ -481,9 +487,9 @@ def scale_out_markdown(results, name):
             rows.append((f"fan-out {fan}, {label}", f"{r['deliveries_per_s']:,.0f}",
                          f"{r['e2e_latency_ms']['p50']:.1f} / {r['e2e_latency_ms']['p99']:.1f}",
                          f"{cpu['all of hookd']:.1f}", f"{cpu.get('postgres', 0):.1f}",
-                         f"{r['duplicates']}", f"{r['deliveries_per_s'] / one['deliveries_per_s']:.1%}"))
+                         f"{r.get('wal_bytes_per_delivery', 0):,}", f"{r['duplicates']}", f"{r['deliveries_per_s'] / one['deliveries_per_s']:.1%}"))
     out = [f"## {name}", "", "| setup | deliveries/s | p50 / p99 ms | hookd µs/delivery | postgres µs/delivery | "
-           "dup | throughput vs one process |", "| --- | --- | --- | --- | --- | --- | --- |"]
+           "WAL bytes/delivery | dup | throughput vs one process |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     out += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(out + cpu_table(results)) + "\n"
 

@@ -38,7 +38,7 @@ void NoticeListener::Loop() {
   bool reported_failure = false;
   std::vector<std::string> unread;  // announced work whose read failed: read again once the database answers
   while (!stopping_.load()) {
-    auto conn = store_.pool().OpenDedicated();
+    auto conn = store_.OpenKeyedConnection();
     Status listening = conn ? (*conn)->ExecOnce(std::string("LISTEN ") + postgres::kChangeChannel) : Fail(conn.error());
     if (listening && handlers_.work) listening = (*conn)->ExecOnce(std::string("LISTEN ") + postgres::kWorkChannel);
     if (!listening) {
@@ -55,7 +55,7 @@ void NoticeListener::Loop() {
     listening_.store(true);
     reported_failure = false;
     while (!stopping_.load()) {
-      if (!unread.empty() && TakeWork(unread)) unread.clear();
+      if (!unread.empty() && TakeWork(**conn, unread)) unread.clear();
       auto notices = (*conn)->WaitForNotifications(kWaitSliceMs);
       if (!notices) {
         LogWarn("lost the notice connection", {{"error", notices.error().message}});
@@ -79,14 +79,14 @@ void NoticeListener::Loop() {
           }
         }
       }
-      if (!unread.empty() && TakeWork(unread)) unread.clear();
+      if (!unread.empty() && TakeWork(**conn, unread)) unread.clear();
     }
   }
 }
 
-bool NoticeListener::TakeWork(const std::vector<std::string>& delivery_ids) {
+bool NoticeListener::TakeWork(postgres::Connection& conn, const std::vector<std::string>& delivery_ids) {
   const uint64_t token = handlers_.work->BeginRead();
-  auto due = store_.ReadUnfinishedDeliveries(delivery_ids);
+  auto due = store_.ReadUnfinishedDeliveries(conn, delivery_ids);
   if (due) handlers_.work->EnqueueRead(token, std::move(*due));
   handlers_.work->EndRead(token);
   return due.has_value();

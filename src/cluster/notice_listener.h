@@ -1,5 +1,5 @@
 // Listens for the notices processes sharing one PostgreSQL send each other (store/postgres/notices.h), on a
-// connection of its own. Work notices (for workers) are filtered to the shards this worker holds, and what they
+// connection of its own, which also reads what they announce. Work notices (for workers) are filtered to the shards this worker holds, and what they
 // announce is read, with the events, in one query per wake-up and handed to the engine. Change notices go to
 // `on_change`. When the connection is lost, notices sent meanwhile are gone: once it is back, `on_reconnect` runs
 // so that every cache is dropped and every held shard read again.
@@ -40,7 +40,7 @@ class NoticeListener {
  private:
   void Loop();
   // Reads the announced deliveries of held shards and hands them to the engine; false when the read failed.
-  bool TakeWork(const std::vector<std::string>& delivery_ids);
+  bool TakeWork(postgres::Connection& conn, const std::vector<std::string>& delivery_ids);
 
   postgres::PostgresStore& store_;
   NoticeHandlers handlers_;

@@ -238,7 +238,7 @@ std::string NewProcessId() {
 
 PostgresStore::PostgresStore(std::string url, SecretCipher cipher, int pool_size, Metrics* metrics)
     : cipher_(std::move(cipher)), process_id_(NewProcessId()), pool_(url, pool_size) {
-  auto connect = [this] { return pool_.OpenDedicated(); };
+  auto connect = [this] { return OpenKeyedConnection(); };
   accept_writer_ = std::make_unique<BatchWriter<AcceptJob>>(
       "hookd-pg-accept", connect,
       [this](Connection& c, std::vector<AcceptJob*>& jobs) { return WriteAccepts(c, jobs); },
@@ -817,37 +817,50 @@ Status PostgresStore::ForEachUnfinishedDeliveryInShards(const std::vector<int>& 
   return Ok();
 }
 
-Result<std::vector<DueDelivery>> PostgresStore::ReadUnfinishedDeliveries(const std::vector<std::string>& delivery_ids) {
+Result<std::unique_ptr<Connection>> PostgresStore::OpenKeyedConnection() const {
+  auto conn = pool_.OpenDedicated();
+  if (!conn) return conn;
+  // Batches of a few thousand ids are a few percent of a young table, where the planner would rather scan the whole
+  // table (and hash-join it with the batch) than probe its primary key; as the table grows it changes its mind.
+  // Every statement on these connections names its rows by key, so a sequential scan is never the right plan.
+  if (auto st = (*conn)->ExecOnce("SET enable_seqscan = off"); !st) return Fail(st.error());
+  return conn;
+}
+
+Result<std::vector<DueDelivery>> PostgresStore::ReadUnfinishedDeliveries(Connection& c,
+                                                                          const std::vector<std::string>& delivery_ids) {
   std::vector<DueDelivery> out;
   if (delivery_ids.empty()) return out;
   ArrayParam ids;
   for (const std::string& id : delivery_ids) ids.Add(id);
-  auto r = pool_.With([&](Connection& c) {
-    return c.Exec("SELECT " DUE_COLUMNS ", e.id, e.account_id, e.type, e.environment, e.data, e.metadata, e.created_at "
-                  "FROM deliveries d JOIN events e ON e.id = d.event_id "
-                  "WHERE d.id = ANY($1::text[]) AND d.completed_at IS NULL ORDER BY d.id",
-                  Params().Add(ids.Take()));
-  });
-  if (!r) return Fail(r.error());
-  // An event fanned out to many webhooks is held once.
-  std::unordered_map<std::string, std::shared_ptr<const Event>> events;
-  for (int i = 0; i < r->Count(); ++i) {
-    DueDelivery due = DueFromRow(*r, i);
-    auto& event = events[due.event_id];
-    if (!event) {
-      Event e;
-      e.id = r->Text(i, 6);
-      e.account_id = r->Text(i, 7);
-      e.type = r->Text(i, 8);
-      e.environment = r->Text(i, 9);
-      e.data_json = r->Text(i, 10);
-      e.metadata_json = r->Text(i, 11);
-      e.created_at_ms = r->Int(i, 12);
-      event = std::make_shared<const Event>(std::move(e));
+  // Two reads by primary key: the deliveries still unfinished, then each of their events once (an event fanned out
+  // to many webhooks is read and held once).
+  Status st = [&]() -> Status {
+    auto due = c.Exec("SELECT id, webhook_id, event_id, attempt_count, COALESCE(next_attempt_at, created_at) "
+                      "FROM deliveries WHERE id = ANY($1::text[]) AND completed_at IS NULL",
+                      Params().Add(ids.Take()));
+    if (!due) return Fail(due.error());
+    if (due->Count() == 0) return Ok();
+    std::unordered_map<std::string, std::shared_ptr<const Event>> events;
+    ArrayParam event_ids;
+    for (int i = 0; i < due->Count(); ++i) {
+      if (events.emplace(due->Text(i, 2), nullptr).second) event_ids.Add(due->Text(i, 2));
     }
-    due.event = event;
-    out.push_back(std::move(due));
-  }
+    auto read = c.Exec(EVENT_SELECT "WHERE id = ANY($1::text[])", Params().Add(event_ids.Take()));
+    if (!read) return Fail(read.error());
+    for (int i = 0; i < read->Count(); ++i) {
+      auto event = std::make_shared<const Event>(EventFromRow(*read, i));
+      events[event->id] = event;
+    }
+    for (int i = 0; i < due->Count(); ++i) {
+      const auto& event = events[due->Text(i, 2)];
+      if (!event) continue;  // purged meanwhile: nothing left to send
+      out.push_back(DueDelivery{due->Text(i, 0), due->Text(i, 1), due->Text(i, 2), static_cast<int>(due->Int(i, 3)),
+                                due->Int(i, 4), event->created_at_ms, event});
+    }
+    return Ok();
+  }();
+  if (!st) return Fail(st.error());
   return out;
 }
 
@@ -862,13 +875,17 @@ void PostgresStore::UpdateWebhookHealthAsync(const std::string& webhook_id, Webh
 
 // Every outcome of the batch: the deliveries' new state in one UPDATE, the attempts in one INSERT (only for
 // deliveries that still exist: one deleted with its webhook while the attempt was in flight has nothing to log it
-// under), then the rare webhook changes one by one.
+// under), then the rare webhook changes one by one. Both statements also name the deliveries with `id = ANY($1)`:
+// knowing the batch's size, the planner would otherwise hash-join the unnest with a sequential scan of every
+// delivery; with it, it reads the batch's rows by primary key.
 Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& jobs) {
   ArrayParam d_ids, d_status, d_count, d_next, d_completed, d_latency, d_rstatus, d_rtime, d_error;
   ArrayParam a_ids, a_number, a_started, a_status, a_time, a_error, a_req_headers, a_req_body, a_req_trunc,
       a_resp_headers, a_resp_body, a_resp_trunc, a_success;
   // Fencing (SPEC §6): an attempt made under a shard lease is recorded only while the shard's epoch is still the
-  // one it ran under. The lease rows are share-locked to the commit, so a worker taking the shard waits or skips it.
+  // one it ran under. The lease rows are key-share-locked to the commit: a worker taking a shard locks it FOR UPDATE
+  // (SKIP LOCKED), so it cannot take one whose outcomes are being written, while the owner's renewals (which
+  // change no key) are never held up by them.
   std::unordered_map<int, int64_t> epochs;
   {
     ArrayParam shards;
@@ -881,7 +898,7 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
       }
     }
     if (fenced) {
-      auto current = conn.Exec("SELECT shard, epoch FROM shard_leases WHERE shard = ANY($1::integer[]) FOR SHARE",
+      auto current = conn.Exec("SELECT shard, epoch FROM shard_leases WHERE shard = ANY($1::integer[]) FOR KEY SHARE",
                                Params().Add(shards.Take()));
       if (!current) return Fail(current.error());
       for (int i = 0; i < current->Count(); ++i) epochs[static_cast<int>(current->Int(i, 0))] = current->Int(i, 1);
@@ -935,7 +952,8 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
         "last_response_time_ms = u.rtime, last_error = u.error "
         "FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[], $5::bigint[], $6::bigint[], "
         "$7::integer[], $8::bigint[], $9::text[]) "
-        "AS u(id, status, attempt_count, next_at, completed_at, latency, rstatus, rtime, error) WHERE d.id = u.id",
+        "AS u(id, status, attempt_count, next_at, completed_at, latency, rstatus, rtime, error) "
+        "WHERE d.id = u.id AND d.id = ANY($1::text[])",
         Params()
             .Add(delivery_ids)
             .Add(d_status.Take())
@@ -957,7 +975,7 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
         "$8::text[], $9::text[], $10::boolean[], $11::text[], $12::text[], $13::boolean[], $14::boolean[]) "
         "AS u(id, delivery_id, number, started_at, status, time, error, req_headers, req_body, req_trunc, "
         "resp_headers, resp_body, resp_trunc, success) "
-        "WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = u.delivery_id)",
+        "WHERE u.delivery_id IN (SELECT id FROM deliveries WHERE id = ANY($2::text[]))",
         Params()
             .Add(a_ids.Take())
             .Add(delivery_ids)

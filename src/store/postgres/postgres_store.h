@@ -89,8 +89,12 @@ class PostgresStore final : public Store {
   // Every unfinished delivery of the webhooks in `shards` (for the worker that has just taken them).
   [[nodiscard]] Status ForEachUnfinishedDeliveryInShards(const std::vector<int>& shards,
                                                          const std::function<void(const DueDelivery&)>& visit);
-  // Those of `delivery_ids` that are still unfinished, with their events (for the worker a notice woke).
-  [[nodiscard]] Result<std::vector<DueDelivery>> ReadUnfinishedDeliveries(const std::vector<std::string>& delivery_ids);
+  // A connection of its own for statements that name their rows by key (batch writers, the notice listener).
+  [[nodiscard]] Result<std::unique_ptr<Connection>> OpenKeyedConnection() const;
+  // Those of `delivery_ids` that are still unfinished, with their events (for the worker a notice woke), on `conn`
+  // (a keyed connection).
+  [[nodiscard]] Result<std::vector<DueDelivery>> ReadUnfinishedDeliveries(Connection& conn,
+                                                                         const std::vector<std::string>& delivery_ids);
   // Another process changed webhooks: event matching reads them again.
   void WebhooksChanged() { webhooks_generation_.fetch_add(1, std::memory_order_release); }
 

@@ -33,10 +33,11 @@ Result<LeaseRound> ShardLeases::Round() {
 
     // On its first round a worker may find leases still held under its name: its own previous run (the same data
     // directory, restarted). It takes them back at once rather than wait for them to lapse, under new epochs, so
-    // anything that run left unrecorded is fenced.
+    // anything that run left unrecorded is fenced (FOR UPDATE: after any outcome of that run still being written).
     auto renewed = c.Exec(
         first_round_ ? "UPDATE shard_leases SET epoch = epoch + 1, expires_at = " DB_NOW_MS " + $2 "
-                       "WHERE owner = $1 AND expires_at > " DB_NOW_MS " RETURNING shard, epoch"
+                       "WHERE shard IN (SELECT shard FROM shard_leases WHERE owner = $1 AND expires_at > " DB_NOW_MS
+                       " FOR UPDATE) RETURNING shard, epoch"
                      : "UPDATE shard_leases SET expires_at = " DB_NOW_MS " + $2 WHERE owner = $1 AND expires_at > "
                        DB_NOW_MS " RETURNING shard, epoch",
         Params().Add(worker_id_).Add(duration_ms));
