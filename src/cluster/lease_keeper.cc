@@ -31,6 +31,7 @@ void LeaseKeeper::Start() {
 
 void LeaseKeeper::Stop() {
   if (!rounds_) return;
+  stopping_.store(true);
   rounds_.reset();
   for (auto& held : held_) held.store(false);
   if (auto st = leases_.ReleaseAll(); !st) {
@@ -117,6 +118,7 @@ bool LeaseKeeper::Scan(const std::vector<int>& shards) {
     batch.push_back(d);
     ++found;
     if (batch.size() >= kScanBatch) engine_.EnqueueRead(token, std::exchange(batch, {}));
+    return !stopping_.load();  // a long read of a large backlog ends with the process
   });
   if (!batch.empty()) engine_.EnqueueRead(token, std::move(batch));
   engine_.EndRead(token);

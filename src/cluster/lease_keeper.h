@@ -61,6 +61,7 @@ class LeaseKeeper {
   size_t reported_held_ = 0;
   bool reported_failure_ = false;
   std::atomic<bool> rescan_all_{false};
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace hookd

@@ -4,6 +4,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+
 #include "common/log.h"
 
 namespace hookd {
@@ -11,7 +13,7 @@ namespace {
 
 constexpr int kWaitSliceMs = 250;
 constexpr auto kReconnectPause = std::chrono::milliseconds(500);
-constexpr size_t kMaxUnread = 100'000;
+constexpr size_t kReadBatch = 5000;  // ids per read: a worker that fell behind catches up in large reads
 
 }  // namespace
 
@@ -73,10 +75,7 @@ void NoticeListener::Loop() {
           for (postgres::DueNotice& due : work->deliveries) {
             if (handlers_.holds(due.shard)) unread.push_back(std::move(due.delivery_id));
           }
-          if (unread.size() > kMaxUnread) {  // the database has been failing reads for long: read every shard later
-            unread.clear();
-            if (handlers_.on_reconnect) handlers_.on_reconnect();
-          }
+
         }
       }
       if (!unread.empty() && TakeWork(**conn, unread)) unread.clear();
@@ -85,11 +84,20 @@ void NoticeListener::Loop() {
 }
 
 bool NoticeListener::TakeWork(postgres::Connection& conn, const std::vector<std::string>& delivery_ids) {
-  const uint64_t token = handlers_.work->BeginRead();
-  auto due = store_.ReadUnfinishedDeliveries(conn, delivery_ids);
-  if (due) handlers_.work->EnqueueRead(token, std::move(*due));
-  handlers_.work->EndRead(token);
-  return due.has_value();
+  for (size_t start = 0; start < delivery_ids.size(); start += kReadBatch) {
+    const std::vector<std::string> batch(
+        delivery_ids.begin() + static_cast<std::ptrdiff_t>(start),
+        delivery_ids.begin() + static_cast<std::ptrdiff_t>(std::min(delivery_ids.size(), start + kReadBatch)));
+    const uint64_t token = handlers_.work->BeginRead();
+    auto due = store_.ReadUnfinishedDeliveries(conn, batch);
+    if (due) handlers_.work->EnqueueRead(token, std::move(*due));
+    handlers_.work->EndRead(token);
+    if (!due) {
+      LogWarn("reading announced deliveries failed; trying again", {{"error", due.error().message}});
+      return false;  // read again whole (what was read is not taken twice)
+    }
+  }
+  return true;
 }
 
 }  // namespace hookd

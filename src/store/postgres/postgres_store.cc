@@ -789,7 +789,7 @@ Status PostgresStore::ForEachUnfinishedDelivery(const std::function<void(const D
 }
 
 Status PostgresStore::ForEachUnfinishedDeliveryInShards(const std::vector<int>& shards,
-                                                        const std::function<void(const DueDelivery&)>& visit) {
+                                                        const std::function<bool(const DueDelivery&)>& visit) {
   if (shards.empty()) return Ok();
   ArrayParam shard_list;
   for (int shard : shards) shard_list.Add(static_cast<int64_t>(shard));
@@ -809,7 +809,9 @@ Status PostgresStore::ForEachUnfinishedDeliveryInShards(const std::vector<int>& 
                       Params().Add(webhook_id).Add(after).Add(kPage));
       });
       if (!r) return Fail(r.error());
-      for (int i = 0; i < r->Count(); ++i) visit(DueFromRow(*r, i));
+      for (int i = 0; i < r->Count(); ++i) {
+        if (!visit(DueFromRow(*r, i))) return Ok();
+      }
       if (r->Count() < kPage) break;
       after = r->Text(r->Count() - 1, 0);
     }

@@ -86,9 +86,10 @@ class PostgresStore final : public Store {
   // This process in the notices it sends (so it can skip its own): host, pid and a random part.
   [[nodiscard]] const std::string& process_id() const { return process_id_; }
   [[nodiscard]] Pool& pool() { return pool_; }
-  // Every unfinished delivery of the webhooks in `shards` (for the worker that has just taken them).
+  // Every unfinished delivery of the webhooks in `shards` (for the worker that has just taken them), until `visit`
+  // returns false.
   [[nodiscard]] Status ForEachUnfinishedDeliveryInShards(const std::vector<int>& shards,
-                                                         const std::function<void(const DueDelivery&)>& visit);
+                                                         const std::function<bool(const DueDelivery&)>& visit);
   // A connection of its own for statements that name their rows by key (batch writers, the notice listener).
   [[nodiscard]] Result<std::unique_ptr<Connection>> OpenKeyedConnection() const;
   // Those of `delivery_ids` that are still unfinished, with their events (for the worker a notice woke), on `conn`
