@@ -10,7 +10,7 @@ namespace hookd {
 namespace {
 
 constexpr auto kMaxRoundInterval = std::chrono::milliseconds(1000);
-constexpr auto kFullScanInterval = std::chrono::seconds(60);
+constexpr auto kFullScanInterval = std::chrono::minutes(5);
 constexpr size_t kScanBatch = 5000;
 
 }  // namespace

@@ -3,7 +3,7 @@
 // deliveries of every shard it has just taken, hands back shards beyond its share once their attempts are done,
 // and publishes its attempts in flight (so `delivering` shows from every process). Rounds run well within a lease:
 // every second, or a quarter of the lease if that is shorter. Besides the notices that wake it, every held shard is
-// read again now and then, so a lost notice delays a delivery but never loses it.
+// read again every five minutes, so a lost notice delays a delivery but never loses it.
 //
 // Thread-safe: rounds run on the keeper's own thread; Holds and RescanAll may be called from any.
 #pragma once

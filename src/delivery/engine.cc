@@ -466,6 +466,7 @@ bool DeliveryEngine::RunTurn(int64_t max_wait_ms) {
     }
   }
   RecordFinishedAttempts();
+  LoadEvents();
   client_->Poll(static_cast<int>(wait));
   return true;
 }
@@ -592,15 +593,45 @@ void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
   SetStage(job, Stage::kLoading);
   ++ws.in_flight;
   ++loading_;
-  loader_->Submit([this, slot, generation = job.generation, event_id = job.event_id] {
-    auto event = store_.GetEventById(event_id);
-    Post([this, slot, generation, event = std::move(event)]() mutable {
-      OnEventLoaded(slot, generation, std::move(event));
-    });
-  });
+  event_loads_.push_back({slot, job.generation, job.event_id});
 }
 
-void DeliveryEngine::OnEventLoaded(JobSlot slot, [[maybe_unused]] uint64_t generation, Result<Event> event) {
+void DeliveryEngine::LoadEvents() {
+  constexpr size_t kBatch = 500;
+  for (size_t start = 0; start < event_loads_.size(); start += kBatch) {
+    std::vector<EventLoad> batch(event_loads_.begin() + static_cast<std::ptrdiff_t>(start),
+                                 event_loads_.begin() + static_cast<std::ptrdiff_t>(
+                                                            std::min(event_loads_.size(), start + kBatch)));
+    loader_->Submit([this, batch = std::move(batch)]() mutable {
+      std::vector<std::string> ids;
+      ids.reserve(batch.size());
+      for (const EventLoad& load : batch) ids.push_back(load.event_id);
+      auto events = store_.GetEventsByIds(ids);
+      Post([this, batch = std::move(batch), events = std::move(events)]() mutable {
+        std::unordered_map<std::string, std::shared_ptr<const Event>> by_id;  // one copy per event, however many jobs
+        if (events) {
+          for (Event& e : *events) {
+            auto id = e.id;
+            by_id.emplace(std::move(id), std::make_shared<const Event>(std::move(e)));
+          }
+        }
+        for (const EventLoad& load : batch) {
+          if (!events) {
+            OnEventLoaded(load.slot, load.generation, Fail(events.error()));
+          } else if (auto it = by_id.find(load.event_id); it != by_id.end()) {
+            OnEventLoaded(load.slot, load.generation, it->second);
+          } else {
+            OnEventLoaded(load.slot, load.generation, Fail(Error::NotFound("event not found")));
+          }
+        }
+      });
+    });
+  }
+  event_loads_.clear();
+}
+
+void DeliveryEngine::OnEventLoaded(JobSlot slot, [[maybe_unused]] uint64_t generation,
+                                   Result<std::shared_ptr<const Event>> event) {
   engine_thread_.AssertOnOwner();
   DeliveryJob& job = slots_[slot];
   assert(job.live && job.generation == generation && job.stage == Stage::kLoading && "a loading job keeps its slot");
@@ -621,8 +652,8 @@ void DeliveryEngine::OnEventLoaded(JobSlot slot, [[maybe_unused]] uint64_t gener
     }
     return;
   }
-  job.event_created_ms = event->created_at_ms;
-  job.event = std::make_shared<const Event>(std::move(*event));
+  job.event_created_ms = (*event)->created_at_ms;
+  job.event = std::move(*event);
   if (ws.missing || (options_.sharded && !LeaseOf(ws.shard))) return Forget(slot);
   if (!ws.loaded || !ws.settings || !ws.settings->active) return MakeReady(slot);  // waits with the others
   SendAttempt(slot, ws);

@@ -208,7 +208,9 @@ class DeliveryEngine final : public DeliveryWork {
   JobSlot NextReady(WebhookState& ws, bool ordered);
   // Starts the job's attempt, or first reads its event on the loader thread (OnEventLoaded then sends it).
   void StartAttempt(JobSlot slot, WebhookState& ws);
-  void OnEventLoaded(JobSlot slot, uint64_t generation, Result<Event> event);
+  void OnEventLoaded(JobSlot slot, uint64_t generation, Result<std::shared_ptr<const Event>> event);
+  // Hands the events StartAttempt asked for this turn to the loader, many per read.
+  void LoadEvents();
   void SendAttempt(JobSlot slot, WebhookState& ws);
   void OnAttemptDone(JobSlot slot, Attempt attempt, OutboundResponse response);
   // What the engine does once an attempt's record is durable.
@@ -247,6 +249,12 @@ class DeliveryEngine final : public DeliveryWork {
   std::vector<AttemptRecord> unrecorded_;  // finished this turn, to be written together
   std::vector<JobSlot> unrecorded_slots_;  // their jobs
   size_t loading_ = 0;                     // jobs whose event is being read
+  struct EventLoad {
+    JobSlot slot;
+    uint64_t generation;
+    std::string event_id;
+  };
+  std::vector<EventLoad> event_loads_;     // asked for this turn, not yet handed to the loader
   std::array<int64_t, 4> stage_counts_{};  // live jobs by Stage
   int64_t open_circuits_ = 0;
   std::array<HeldShard, kShardCount> leases_{};  // sharded: epoch 0 = not held

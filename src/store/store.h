@@ -156,6 +156,9 @@ class Store {
                                  std::function<void(Result<std::vector<AcceptedEvent>>)> done) = 0;
   virtual Result<Event> GetEvent(const std::string& account_id, const std::string& id) = 0;
   virtual Result<Event> GetEventById(const std::string& id) = 0;
+  // Those of `ids` that exist (any account's; in no particular order): the engine reads the events of resumed
+  // deliveries and retries in batches.
+  virtual Result<std::vector<Event>> GetEventsByIds(const std::vector<std::string>& ids) = 0;
   virtual Result<Page<Event>> ListEvents(const std::string& account_id, const EventFilter& filter,
                                          const PageRequest& page) = 0;
 

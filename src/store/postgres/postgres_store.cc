@@ -694,6 +694,15 @@ Result<Event> PostgresStore::GetEventById(const std::string& id) {
   return FirstRow<Event>(r, "event", EventFromRow);
 }
 
+Result<std::vector<Event>> PostgresStore::GetEventsByIds(const std::vector<std::string>& ids) {
+  if (ids.empty()) return std::vector<Event>{};
+  ArrayParam list;
+  for (const std::string& id : ids) list.Add(id);
+  auto r = pool_.With([&](Connection& c) { return c.Exec(EVENT_SELECT "WHERE id = ANY($1::text[])", Params().Add(list.Take())); });
+  if (!r) return Fail(r.error());
+  return AllRows(*r, EventFromRow);
+}
+
 Result<Page<Event>> PostgresStore::ListEvents(const std::string& account_id, const EventFilter& filter,
                                               const PageRequest& page) {
   auto r = pool_.With([&](Connection& c) {
@@ -838,16 +847,18 @@ Result<std::vector<DueDelivery>> PostgresStore::ReadUnfinishedDeliveries(Connect
   // Two reads by primary key: the deliveries still unfinished, then each of their events once (an event fanned out
   // to many webhooks is read and held once).
   Status st = [&]() -> Status {
-    auto due = c.Exec("SELECT id, webhook_id, event_id, attempt_count, COALESCE(next_attempt_at, created_at) "
-                      "FROM deliveries WHERE id = ANY($1::text[]) AND completed_at IS NULL",
+    // Finished ones are skipped here rather than in SQL: `completed_at IS NULL` there would let the planner scan
+    // the whole partial index of unfinished deliveries, testing each against the list, instead of the primary key.
+    auto due = c.Exec("SELECT id, webhook_id, event_id, attempt_count, COALESCE(next_attempt_at, created_at), "
+                      "completed_at IS NULL FROM deliveries WHERE id = ANY($1::text[])",
                       Params().Add(ids.Take()));
     if (!due) return Fail(due.error());
-    if (due->Count() == 0) return Ok();
     std::unordered_map<std::string, std::shared_ptr<const Event>> events;
     ArrayParam event_ids;
     for (int i = 0; i < due->Count(); ++i) {
-      if (events.emplace(due->Text(i, 2), nullptr).second) event_ids.Add(due->Text(i, 2));
+      if (due->Bool(i, 5) && events.emplace(due->Text(i, 2), nullptr).second) event_ids.Add(due->Text(i, 2));
     }
+    if (events.empty()) return Ok();
     auto read = c.Exec(EVENT_SELECT "WHERE id = ANY($1::text[])", Params().Add(event_ids.Take()));
     if (!read) return Fail(read.error());
     for (int i = 0; i < read->Count(); ++i) {
@@ -855,6 +866,7 @@ Result<std::vector<DueDelivery>> PostgresStore::ReadUnfinishedDeliveries(Connect
       events[event->id] = event;
     }
     for (int i = 0; i < due->Count(); ++i) {
+      if (!due->Bool(i, 5)) continue;  // finished already
       const auto& event = events[due->Text(i, 2)];
       if (!event) continue;  // purged meanwhile: nothing left to send
       out.push_back(DueDelivery{due->Text(i, 0), due->Text(i, 1), due->Text(i, 2), static_cast<int>(due->Int(i, 3)),

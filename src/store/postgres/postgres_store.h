@@ -52,6 +52,7 @@ class PostgresStore final : public Store {
                          std::function<void(Result<std::vector<AcceptedEvent>>)> done) override;
   Result<Event> GetEvent(const std::string& account_id, const std::string& id) override;
   Result<Event> GetEventById(const std::string& id) override;
+  Result<std::vector<Event>> GetEventsByIds(const std::vector<std::string>& ids) override;
   Result<Page<Event>> ListEvents(const std::string& account_id, const EventFilter& filter,
                                  const PageRequest& page) override;
 

@@ -619,6 +619,18 @@ Result<Event> SqliteStore::GetEventById(const std::string& id) {
   });
 }
 
+Result<std::vector<Event>> SqliteStore::GetEventsByIds(const std::vector<std::string>& ids) {
+  return WithReader([&](Database& db) -> Result<std::vector<Event>> {
+    std::vector<Event> events;
+    for (const std::string& id : ids) {
+      auto q = db.Prepare(EVENT_SELECT "WHERE id = ?");  // cached by the connection: prepared once
+      q.Bind(1, id);
+      if (q.Step()) events.push_back(EventFromRow(q));
+    }
+    return events;
+  });
+}
+
 Result<Page<Event>> SqliteStore::ListEvents(const std::string& account_id, const EventFilter& filter,
                                             const PageRequest& page) {
   return WithReader([&](Database& db) -> Result<Page<Event>> {
