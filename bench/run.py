@@ -295,10 +295,10 @@ class Bench:
         self.scenario("api_2_workers_fanout_1", lambda: self.split(1, 20000, d, ("api", "worker", "worker")))
         self.scenario("one_process_fanout_10", lambda: self.end_to_end(10, 4000, d))
         self.scenario("api_2_workers_fanout_10", lambda: self.split(10, 4000, d, ("api", "worker", "worker")))
-        self.finish()
         return self.results
 
     def finish(self):
+        """Removes every data dir and the PostgreSQL server, however the run ended (they take gigabytes)."""
         shutil.rmtree(self.tmp, ignore_errors=True)
         if self.pg:
             self.pg.stop()
@@ -421,7 +421,6 @@ class Bench:
         self.scenario("isolation_1000_per_s", lambda: self.isolation(1000, 5 if q else 30))
         self.scenario("backlog", lambda: self.backlog(50_000 if q else 1_000_000))
         self.scenario("retention", lambda: self.retention(20_000 if q else 300_000, 2000, 5 if q else 20))
-        self.finish()
         return self.results
 
 
@@ -532,7 +531,11 @@ def main():
     args = parser.parse_args()
     if args.scale_out:
         name = args.name or "postgres-scale-out" + ("-quick" if args.quick else "")
-        results = Bench(args.quick, (), "postgres").run_scale_out()
+        bench = Bench(args.quick, (), "postgres")
+        try:
+            results = bench.run_scale_out()
+        finally:
+            bench.finish()
         results["_machine"] = {"nproc": os.cpu_count(), "kernel": os.uname().release, "backend": "postgres",
                                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         with open(os.path.join(ROOT, "bench", "results", f"{name}.json"), "w") as f:
@@ -552,7 +555,11 @@ def main():
         with open(os.path.join(ROOT, "bench", "results", f"{name}.md"), "w") as f:
             f.write(markdown(results, name))
         return
-    results = Bench(args.quick, args.only, args.backend).run()
+    bench = Bench(args.quick, args.only, args.backend)
+    try:
+        results = bench.run()
+    finally:
+        bench.finish()
     if args.only:
         print(json.dumps(results, indent=2))
         return

@@ -6,6 +6,7 @@ import hmac
 import http.server
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -94,6 +95,7 @@ class PostgresServer:
             self._script("stop")
         except subprocess.CalledProcessError:
             pass
+        shutil.rmtree(self.dir, ignore_errors=True)  # gigabytes after a run of the suite
 
 
 def database_args(data_dir, extra_args):
