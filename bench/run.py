@@ -519,6 +519,20 @@ def cpu_table(results):
     return out
 
 
+def save_results(results, name, backend, render):
+    """Writes bench/results/<name>.json (with the machine's facts) and <name>.md (`render`'s tables), and prints
+    the tables."""
+    results["_machine"] = {"nproc": os.cpu_count(), "kernel": os.uname().release, "backend": backend,
+                           "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "results", f"{name}.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    md = render(results, name)
+    with open(os.path.join(ROOT, "bench", "results", f"{name}.md"), "w") as f:
+        f.write(md)
+    print(md)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -536,14 +550,7 @@ def main():
             results = bench.run_scale_out()
         finally:
             bench.finish()
-        results["_machine"] = {"nproc": os.cpu_count(), "kernel": os.uname().release, "backend": "postgres",
-                               "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        with open(os.path.join(ROOT, "bench", "results", f"{name}.json"), "w") as f:
-            json.dump(results, f, indent=2)
-        md = scale_out_markdown(results, name)
-        with open(os.path.join(ROOT, "bench", "results", f"{name}.md"), "w") as f:
-            f.write(md)
-        print(md)
+        save_results(results, name, "postgres", scale_out_markdown)
         return
     name = args.name or ("postgres-" if args.backend == "postgres" else "") + ("quick" if args.quick else "full")
     if args.render:
@@ -563,15 +570,7 @@ def main():
     if args.only:
         print(json.dumps(results, indent=2))
         return
-    results["_machine"] = {"nproc": os.cpu_count(), "kernel": os.uname().release, "backend": args.backend,
-                           "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
-    with open(os.path.join(ROOT, "bench", "results", f"{name}.json"), "w") as f:
-        json.dump(results, f, indent=2)
-    md = markdown(results, name)
-    with open(os.path.join(ROOT, "bench", "results", f"{name}.md"), "w") as f:
-        f.write(md)
-    print(md)
+    save_results(results, name, args.backend, markdown)
     # Throughput is reported, never asserted (the machine is shared); a duplicate delivery is a correctness bug.
     duplicated = [k for k, r in results.items() if isinstance(r, dict) and r.get("duplicates")]
     if duplicated:

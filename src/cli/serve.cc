@@ -64,6 +64,11 @@ int RunServe(const std::vector<std::string>& args) {
     return 2;
   }
   SetLogFormat(config->log_format);
+  if (config->role != "all" && config->DatabaseUrl().rfind("sqlite:", 0) == 0) {  // refused before touching it
+    std::cerr << "hookd: --role " << config->role << " needs a PostgreSQL database shared with other processes "
+              << "(--database postgres://...)\n";
+    return 2;
+  }
   Metrics metrics;
   auto opened = OpenConfiguredStore(*config, &metrics);
   if (!opened) return 1;
@@ -71,11 +76,6 @@ int RunServe(const std::vector<std::string>& args) {
   Store& store = *opened->store;
   // On PostgreSQL, any number of processes may share the database: each one takes part as its role says.
   auto* shared_database = dynamic_cast<postgres::PostgresStore*>(&store);
-  if (config->role != "all" && !shared_database) {
-    std::cerr << "hookd: --role " << config->role << " needs a PostgreSQL database shared with other processes "
-              << "(--database postgres://...)\n";
-    return 2;
-  }
   EventCatalog catalog;
   if (auto custom = store.ListCustomEventTypes()) catalog.SetCustomTypes(std::move(*custom));
 

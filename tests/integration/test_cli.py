@@ -26,6 +26,12 @@ def test_bad_flags_fail_fast_with_a_message(tmp_path):
     assert r.returncode == 2 and "--retry-schedule" in r.stderr
     r = run("serve", "--data-dir", str(tmp_path), env={"HOOKD_ATTEMPT_TIMEOUT": "forever"})
     assert r.returncode == 2 and "HOOKD_ATTEMPT_TIMEOUT" in r.stderr
+    r = run("serve", "--data-dir", str(tmp_path), "--attempt-timeout", "20s", "--lease-duration", "15s")
+    assert r.returncode == 2 and "--lease-duration" in r.stderr and "--attempt-timeout" in r.stderr
+    # The roles of many processes need a shared PostgreSQL; on SQLite nothing is created before the refusal.
+    r = run("serve", "--data-dir", str(tmp_path / "worker"), "--role", "worker")
+    assert r.returncode == 2 and "PostgreSQL" in r.stderr
+    assert not (tmp_path / "worker").exists()
 
 
 def test_environment_variables_configure_serve(tmp_path):

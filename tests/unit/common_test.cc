@@ -248,13 +248,28 @@ TEST(Config, RejectsBadInputNamingTheFlag) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
            {"--listen", "nope"}, {"--retry-schedule", "1m,,5m"}, {"--retry-schedule", "fast"},
            {"--max-endpoint-rate", "0"}, {"--attempt-timeout", "30"}, {"--unknown"}, {"--role", "boss"},
-           {"--database", "mysql://x"}, {"--log-format", "xml"}, {"--api-rate-limit", "lots"}, {"--data-dir"}}) {
+           {"--database", "mysql://x"}, {"--log-format", "xml"}, {"--api-rate-limit", "lots"}, {"--data-dir"},
+           {"--lease-duration", "soon"}, {"--lease-duration", "-5s"}}) {
     auto c = ParseConfig(args, FakeEnv({}));
     EXPECT_FALSE(c.has_value()) << args[0];
   }
   auto env = ParseConfig({}, FakeEnv({{"HOOKD_ATTEMPT_TIMEOUT", "forever"}}));
   ASSERT_FALSE(env.has_value());
   EXPECT_NE(env.error().message.find("HOOKD_ATTEMPT_TIMEOUT"), std::string::npos);
+}
+
+TEST(Config, ALeaseMustOutlastAnAttempt) {
+  auto c = ParseConfig({"--attempt-timeout", "10s"}, FakeEnv({}));
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->LeaseDurationMs(), 25'000);  // attempt timeout + 15 s
+  EXPECT_TRUE(c->RunsApi() && c->RunsWorker());
+  auto worker = ParseConfig({"--role", "worker", "--lease-duration", "11s", "--attempt-timeout", "10s"}, FakeEnv({}));
+  ASSERT_TRUE(worker.has_value()) << worker.error().message;
+  EXPECT_EQ(worker->LeaseDurationMs(), 11'000);
+  EXPECT_FALSE(worker->RunsApi());
+  auto short_lease = ParseConfig({"--lease-duration", "10s", "--attempt-timeout", "10s"}, FakeEnv({}));
+  ASSERT_FALSE(short_lease.has_value());
+  EXPECT_NE(short_lease.error().message.find("--lease-duration"), std::string::npos);
 }
 
 TEST(Config, RetryScheduleNoneMeansOneAttempt) {

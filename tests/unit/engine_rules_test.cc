@@ -367,6 +367,19 @@ EngineOptions Sharded(std::vector<int64_t> schedule) {
   return options;
 }
 
+class ShardedEngineRules : public EngineRules {
+ protected:
+  // Holds the webhook's shard, emits one event and runs until its attempt has started.
+  std::vector<AcceptedEvent> HoldShardAndSendOne(const std::string& webhook) {
+    engine_->SetLeases({HeldShard{ShardOf(webhook), 1, clock_.NowMs() + 45'000}});
+    auto accepted = Emit(1);
+    Settle();
+    clock_.Advance(50);  // a moved webhook's first token is earned, never assumed
+    EXPECT_TRUE(RunUntil([&] { return SentCount() == 1; }));
+    return accepted;
+  }
+};
+
 TEST_F(EngineRules, ShardedAnAttemptStartsOnlyWithMoreThanTheAttemptTimeoutOfLeaseLeft) {
   StartEngine(Sharded({10'000}));
   const std::string webhook = NewWebhook();
@@ -385,14 +398,11 @@ TEST_F(EngineRules, ShardedAnAttemptStartsOnlyWithMoreThanTheAttemptTimeoutOfLea
   ASSERT_TRUE(RunUntil([&] { return SentCount() == 1; }));
 }
 
-TEST_F(EngineRules, ShardedALostShardsWaitingDeliveriesAreForgottenAtOnce) {
+TEST_F(ShardedEngineRules, ALostShardsWaitingDeliveriesAreForgottenAtOnce) {
   StartEngine(Sharded({10'000}));
   const std::string webhook = NewWebhook();
-  engine_->SetLeases({HeldShard{ShardOf(webhook), 1, clock_.NowMs() + 45'000}});
-  auto accepted = Emit(1);
-  Settle();
-  clock_.Advance(50);  // the first token
-  ASSERT_TRUE(RunUntil([&] { return SentCount() == 1; }));
+  auto accepted = HoldShardAndSendOne(webhook);
+  ASSERT_EQ(SentCount(), 1u);
   Answer(500);  // a retry is scheduled in 9–11 s
   EXPECT_EQ(StatusOf(accepted[0].deliveries[0]), DeliveryStatus::kFailed);
   engine_->SetLeases({});  // the lease lapsed: the next owner resumes the delivery from the store
@@ -403,14 +413,11 @@ TEST_F(EngineRules, ShardedALostShardsWaitingDeliveriesAreForgottenAtOnce) {
   EXPECT_EQ(StatusOf(accepted[0].deliveries[0]), DeliveryStatus::kFailed);
 }
 
-TEST_F(EngineRules, ShardedAReadBegunBeforeAnOutcomeDoesNotSendTheDeliveryAgain) {
+TEST_F(ShardedEngineRules, AReadBegunBeforeAnOutcomeDoesNotSendTheDeliveryAgain) {
   StartEngine(Sharded({10'000}));
   const std::string webhook = NewWebhook();
-  engine_->SetLeases({HeldShard{ShardOf(webhook), 1, clock_.NowMs() + 45'000}});
-  auto accepted = Emit(1);
-  Settle();
-  clock_.Advance(50);  // the first token
-  ASSERT_TRUE(RunUntil([&] { return SentCount() == 1; }));
+  auto accepted = HoldShardAndSendOne(webhook);
+  ASSERT_EQ(SentCount(), 1u);
   const Delivery& d = accepted[0].deliveries[0];
   const DueDelivery as_read{d.id, d.webhook_id, d.event_id, 0, d.created_at_ms, d.created_at_ms, nullptr};
 
