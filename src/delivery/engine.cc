@@ -360,10 +360,14 @@ void DeliveryEngine::SetStage(DeliveryJob& job, Stage stage) {
   job.stage = stage;
 }
 
-void DeliveryEngine::MakeReady(JobSlot slot) {
+void DeliveryEngine::MakeReady(JobSlot slot, bool first) {
   DeliveryJob& job = slots_[slot];
   SetStage(job, Stage::kReady);
-  job.ws->ready.emplace_back(slot, job.generation);
+  if (first) {
+    job.ws->ready.emplace_front(slot, job.generation);
+  } else {
+    job.ws->ready.emplace_back(slot, job.generation);
+  }
   MarkRunnable(*job.ws);
 }
 
@@ -560,12 +564,21 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
       return;  // otherwise a probe is in flight; its completion makes this webhook runnable again
     }
     if (ws.health.circuit() != before) PersistHealth(ws);
-    if (!ws.bucket.TryTake(rate, burst, now)) {
-      WakeWebhookAt(ws, now + std::max<int64_t>(1, ws.bucket.MsUntilToken(rate)));
+    if (!slots_[next].event) {  // read first; its token is taken when it is sent, so a slow read never bunches sends
+      if (!w.ordered) ws.ready.pop_front();  // NextReady returned the front
+      LoadEvent(next, ws);
+      if (ws.health.circuit() == CircuitState::kHalfOpen) return;
+      continue;
+    }
+    // One clock reading for the token and the attempt's start: the gaps the bucket enforces are the gaps the
+    // receiver sees, so a rate limit holds over every window, not just on average.
+    const int64_t send_ms = std::max(now, clock_.NowMs());
+    if (!ws.bucket.TryTake(rate, burst, send_ms)) {
+      WakeWebhookAt(ws, send_ms + std::max<int64_t>(1, ws.bucket.MsUntilToken(rate)));
       return;
     }
     if (!w.ordered) ws.ready.pop_front();  // NextReady returned the front
-    StartAttempt(next, ws);
+    SendAttempt(next, ws, send_ms);
     if (ws.health.circuit() == CircuitState::kHalfOpen) return;  // one probe at a time
   }
 }
@@ -583,13 +596,10 @@ DeliveryEngine::JobSlot DeliveryEngine::NextReady(WebhookState& ws, bool ordered
   return slots_[oldest].stage == Stage::kReady ? oldest : kNoJob;
 }
 
-void DeliveryEngine::StartAttempt(JobSlot slot, WebhookState& ws) {
+void DeliveryEngine::LoadEvent(JobSlot slot, WebhookState& ws) {
   engine_thread_.AssertOnOwner();
   DeliveryJob& job = slots_[slot];
-  assert(job.live && job.stage == Stage::kReady);
-  if (job.event) return SendAttempt(slot, ws);
-  // Its event is read first; meanwhile the job counts against its webhook's concurrency (and order) like an
-  // attempt in flight.
+  assert(job.live && job.stage == Stage::kReady && !job.event);
   SetStage(job, Stage::kLoading);
   ++ws.in_flight;
   ++loading_;
@@ -655,17 +665,16 @@ void DeliveryEngine::OnEventLoaded(JobSlot slot, [[maybe_unused]] uint64_t gener
   job.event_created_ms = (*event)->created_at_ms;
   job.event = std::move(*event);
   if (ws.missing || (options_.sharded && !LeaseOf(ws.shard))) return Forget(slot);
-  if (!ws.loaded || !ws.settings || !ws.settings->active) return MakeReady(slot);  // waits with the others
-  SendAttempt(slot, ws);
+  MakeReady(slot, /*first=*/true);
 }
 
-void DeliveryEngine::SendAttempt(JobSlot slot, WebhookState& ws) {
+void DeliveryEngine::SendAttempt(JobSlot slot, WebhookState& ws, int64_t now_ms) {
   DeliveryJob& job = slots_[slot];
   Attempt attempt;
   attempt.id = NewId("att_");
   attempt.delivery_id = job.delivery_id;
   attempt.number = job.attempts_made + 1;
-  attempt.started_at_ms = clock_.NowMs();
+  attempt.started_at_ms = now_ms;
   OutboundRequest request = BuildDeliveryRequest(*ws.settings, *ws.signing_keys, *job.event, attempt.number,
                                                  attempt.started_at_ms, options_.attempt_timeout_ms);
   attempt.request_headers_json = HeadersToJsonObject(request.headers);

@@ -190,8 +190,9 @@ class DeliveryEngine final : public DeliveryWork {
   void PostJobs(std::vector<std::pair<std::string, DeliveryJob>> jobs);
   // Queues the job for its due time: on its webhook's ready queue if due, else on the timer heap.
   void Schedule(JobSlot slot);
-  // Puts a due job on its webhook's ready queue and makes the webhook runnable.
-  void MakeReady(JobSlot slot);
+  // Puts a due job on its webhook's ready queue (at the front when it was already next in line) and makes the
+  // webhook runnable.
+  void MakeReady(JobSlot slot, bool first = false);
   void WakeWebhookAt(WebhookState& ws, int64_t at_ms);
   void Forget(JobSlot slot);
   // Starts or stops keeping `ws.unfinished`; starting rebuilds it from the live jobs.
@@ -206,12 +207,14 @@ class DeliveryEngine final : public DeliveryWork {
   void Dispatch(WebhookState& ws, int64_t now);
   // The job `ws` may start next (the oldest unfinished one for an ordered webhook, if it is due), or kNoJob.
   JobSlot NextReady(WebhookState& ws, bool ordered);
-  // Starts the job's attempt, or first reads its event on the loader thread (OnEventLoaded then sends it).
-  void StartAttempt(JobSlot slot, WebhookState& ws);
+  // Reads the job's event on the loader thread before its attempt; meanwhile the job holds its place in the
+  // webhook's concurrency (and order). OnEventLoaded puts it back first in line.
+  void LoadEvent(JobSlot slot, WebhookState& ws);
   void OnEventLoaded(JobSlot slot, uint64_t generation, Result<std::shared_ptr<const Event>> event);
-  // Hands the events StartAttempt asked for this turn to the loader, many per read.
+  // Hands the events LoadEvent asked for this turn to the loader, many per read.
   void LoadEvents();
-  void SendAttempt(JobSlot slot, WebhookState& ws);
+  // Sends the attempt now; `now_ms` is the instant its rate token was taken, recorded as its start.
+  void SendAttempt(JobSlot slot, WebhookState& ws, int64_t now_ms);
   void OnAttemptDone(JobSlot slot, Attempt attempt, OutboundResponse response);
   // What the engine does once an attempt's record is durable.
   struct RecordedOutcome {

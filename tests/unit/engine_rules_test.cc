@@ -141,6 +141,12 @@ class EngineRules : public ::testing::Test {
 
   // Accepts `n` events and hands their deliveries to the engine, as the API does after the commit.
   std::vector<AcceptedEvent> Emit(int n) {
+    auto accepted = Accept(n);
+    engine_->Enqueue(accepted);
+    return accepted;
+  }
+  // Accepts `n` events into the store only (an engine started later resumes their deliveries).
+  std::vector<AcceptedEvent> Accept(int n) {
     std::vector<NewEvent> events;
     for (int i = 0; i < n; ++i) {
       NewEvent e;
@@ -152,7 +158,6 @@ class EngineRules : public ::testing::Test {
     store_->AcceptEventsAsync(std::move(events), [&](auto r) { done.set_value(std::move(r)); });
     auto accepted = done.get_future().get();
     EXPECT_TRUE(accepted.has_value());
-    engine_->Enqueue(*accepted);
     return *accepted;
   }
 
@@ -258,6 +263,21 @@ TEST_F(EngineRules, TheRateLimitSpacesAttemptsAndNothingIsDropped) {
   EXPECT_EQ(SentCount(), 5u);
   const auto& sent = transport_->sent();
   for (size_t i = 1; i < sent.size(); ++i) EXPECT_GE(sent[i].at_ms - sent[i - 1].at_ms, 500);
+}
+
+TEST_F(EngineRules, TheRateLimitHoldsBetweenSendsWhenAnEventIsReadFromTheStoreFirst) {
+  NewWebhook(/*rate_limit=*/2);
+  Accept(1);  // resumed at start: its event is read on the loader thread before it is sent
+  StartEngine(Options({60'000}));
+  Emit(1);  // its event is in memory
+  // Every turn is 30 ms of the clock, so the read takes some; the gap the receiver sees is what counts.
+  for (int turn = 0; turn < 200 && SentCount() < 2; ++turn) {
+    engine_->RunTurn(5);
+    clock_.Advance(30);
+  }
+  ASSERT_EQ(SentCount(), 2u);
+  const auto& sent = transport_->sent();
+  EXPECT_GE(sent[1].at_ms - sent[0].at_ms, 500);
 }
 
 TEST_F(EngineRules, AWebhookHasAtMostItsCapOfAttemptsInFlight) {
