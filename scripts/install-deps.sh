@@ -9,8 +9,11 @@ build_packages=(
 )
 # postgresql-15: the tests start private servers of their own (scripts/pg-server.sh), never the packaged cluster.
 # prometheus: for promtool, which checks /metrics (the server it also installs is not started by the tests).
+# golang-go, php-cli, ruby, ruby-webrick: the receivers in docs/examples/, which the tests run against real deliveries.
+# python3-jsonschema: the integration tests check every JSON body they receive against the OpenAPI document.
 test_packages=(
   libgtest-dev python3 python3-pytest python3-aiosmtpd chromium openssl postgresql-15 prometheus
+  golang-go php-cli ruby ruby-webrick python3-jsonschema
 )
 
 # The fuzzers need Clang with libFuzzer and its sanitizer runtimes.

@@ -1,0 +1,82 @@
+// A minimal receiver of hookd's webhooks, with Go's standard library only.
+//
+// It verifies the Standard Webhooks signature (HMAC-SHA256 over "webhook-id.webhook-timestamp.body", keyed by the
+// base64 part of the whsec_ secret), refuses a timestamp more than 5 minutes from now (a replayed request), compares
+// in constant time, accepts any of the signatures in the header (during a secret rotation there are two), and
+// handles each webhook-id once (hookd delivers at least once, so a retry may repeat a delivery that did arrive).
+//
+//	go run receiver.go PORT SECRET
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+const tolerance = 5 * time.Minute
+
+// verify reports whether the request carries a valid, recent Standard Webhooks signature.
+func verify(key []byte, h http.Header, body []byte) bool {
+	msgID, timestamp, signatures := h.Get("webhook-id"), h.Get("webhook-timestamp"), h.Get("webhook-signature")
+	if msgID == "" || timestamp == "" || signatures == "" {
+		return false
+	}
+	sentAt, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return false
+	}
+	if age := time.Since(time.Unix(sentAt, 0)); age > tolerance || age < -tolerance {
+		return false
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(msgID + "." + timestamp + "."))
+	mac.Write(body)
+	expected := []byte(base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	for _, entry := range strings.Split(signatures, " ") {
+		version, signature, found := strings.Cut(entry, ",")
+		if found && version == "v1" && hmac.Equal([]byte(signature), expected) {
+			return true
+		}
+	}
+	return false
+}
+
+func main() {
+	if len(os.Args) != 3 {
+		log.Fatal("usage: receiver PORT SECRET")
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(os.Args[2], "whsec_"))
+	if err != nil {
+		log.Fatal("the secret is not whsec_ followed by base64")
+	}
+	var seen sync.Map // webhook-ids already handled; a real application keeps them in its database
+
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil || !verify(key, r.Header, body) {
+			fmt.Println("rejected: the signature does not verify")
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		msgID := r.Header.Get("webhook-id")
+		if _, repeated := seen.LoadOrStore(msgID, true); repeated {
+			fmt.Printf("duplicate %s: already handled\n", msgID)
+		} else {
+			// Answer fast: queue the work and process it after the response.
+			fmt.Printf("accepted %s %s\n", msgID, r.Header.Get("x-webhook-event"))
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	fmt.Printf("listening on 127.0.0.1:%s\n", os.Args[1])
+	log.Fatal(http.ListenAndServe("127.0.0.1:"+os.Args[1], nil))
+}
