@@ -2,7 +2,7 @@
 #   make run    install missing packages, build, start build/hookd serve with the defaults
 #   make test   install missing packages, build (plain and ASan+UBSan), run unit and integration tests (the
 #               integration suite on SQLite and on a private PostgreSQL server)
-# Other targets: make build, make unit, make integration, make ui-test, make asan, make bench, make bench-quick,
+# Other targets: make build, make unit, make integration, make ui-test, make openapi-lint, make asan, make bench, make bench-quick,
 # make clang-check (the Clang build with thread-safety analysis), make fuzz (FUZZ_SECONDS per target), make format,
 # make clean.
 
@@ -14,7 +14,7 @@ JOBS       ?= $(shell nproc)
 PYTHON     ?= /usr/bin/python3
 RUN_ARGS   ?=
 
-.PHONY: all deps test-deps fuzz-deps build asan clang-check fuzz run test unit integration unit-asan integration-asan ui-test bench bench-quick format clean
+.PHONY: all deps test-deps fuzz-deps build asan clang-check fuzz run test unit integration unit-asan integration-asan ui-test openapi-lint bench bench-quick format clean
 
 all: build
 
@@ -72,8 +72,15 @@ tests/ui/node_modules/.package-lock.json: tests/ui/package-lock.json
 ui-test: test-deps build tests/ui/node_modules/.package-lock.json
 	cd tests/ui && HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test --test-concurrency=1 ui.test.mjs
 
+tests/openapi/node_modules/.package-lock.json: tests/openapi/package-lock.json
+	cd tests/openapi && npm ci --no-audit --no-fund
+
+# The OpenAPI document (src/api/openapi.json) against Redocly's recommended rules, every warning an error.
+openapi-lint: test-deps tests/openapi/node_modules/.package-lock.json
+	cd tests/openapi && npx --no-install redocly lint --config redocly.yaml ../../src/api/openapi.json
+
 test: test-deps build asan clang-check
-	$(MAKE) --no-print-directory unit unit-asan integration integration-asan ui-test
+	$(MAKE) --no-print-directory openapi-lint unit unit-asan integration integration-asan ui-test
 
 # libFuzzer targets (fuzz/README.md), each run for FUZZ_SECONDS on its seed corpus; a crash fails the run.
 fuzz: fuzz-deps $(FUZZ_BUILD)/CMakeCache.txt

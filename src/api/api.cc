@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "api/openapi.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/time_util.h"
@@ -275,34 +276,10 @@ HttpResponse Api::MetricsText(const HttpRequest&, const PathParams&, const Princ
 }
 
 HttpResponse Api::OpenApi(const HttpRequest&, const PathParams&, const Principal&) {
-  json::object paths;
-  const auto& routes = router_.Routes();
-  for (size_t i = 0; i < routes.size(); ++i) {
-    const auto& route = routes[i];
-    json::object op{{"summary", route.summary}};
-    json::array parameters;
-    for (const std::string& seg : route.segments) {
-      if (seg.size() > 2 && seg.front() == '{') {
-        parameters.push_back(json::object{{"name", seg.substr(1, seg.size() - 2)},
-                                          {"in", "path"},
-                                          {"required", true},
-                                          {"schema", json::object{{"type", "string"}}}});
-      }
-    }
-    if (!parameters.empty()) op["parameters"] = std::move(parameters);
-    if (targets_[i].access != Access::kPublic) op["security"] = json::array{json::object{{"bearer", json::array{}}}};
-    const std::string method = AsciiLower(route.method);
-    json::value& entry = paths[route.pattern];
-    if (!entry.is_object()) entry.emplace_object();
-    entry.as_object()[method] = std::move(op);
-  }
-  json::object doc{
-      {"openapi", "3.0.3"},
-      {"info", json::object{{"title", "hookd"}, {"version", kVersion}}},
-      {"paths", std::move(paths)},
-      {"components",
-       json::object{{"securitySchemes", json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}}}}}}};
-  return JsonResponse(200, doc);
+  static const std::string document = OpenApiDocument(kVersion);
+  HttpResponse r;
+  r.body = document;
+  return r;
 }
 
 }  // namespace hookd

@@ -43,6 +43,8 @@ class Api {
   // How the API tells that a delivery has an attempt in flight (`delivering`); by default, by asking this
   // process's engine. Set before serving.
   void SetInFlightLookup(std::function<bool(const std::string& delivery_id)> lookup) { in_flight_ = std::move(lookup); }
+  // Every route served, in registration order (the OpenAPI document describes each one).
+  [[nodiscard]] const std::vector<Router::Route>& Routes() const { return router_.Routes(); }
 
  private:
   enum class Access { kPublic, kAccount, kAdmin };

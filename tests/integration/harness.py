@@ -17,6 +17,8 @@ import time
 import urllib.error
 import urllib.request
 
+from openapi_contract import CONTRACT
+
 HOOKD_BIN = os.environ.get("HOOKD_BIN", os.path.join(os.path.dirname(__file__), "../../build/hookd"))
 SANITIZED = os.environ.get("HOOKD_SANITIZED") == "1"
 # The store the hookd processes use: "sqlite" (a file in each data dir) or "postgres" (a private server for the
@@ -183,9 +185,12 @@ class Hookd:
             req.add_header(k, v)
         try:
             with urllib.request.urlopen(req, timeout=timeout * SLOW) as r:
-                return Response(r.status, dict(r.headers), r.read())
+                response, redirected = Response(r.status, dict(r.headers), r.read()), r.geturl() != self.base + path
         except urllib.error.HTTPError as e:
-            return Response(e.code, dict(e.headers), e.read())
+            response, redirected = Response(e.code, dict(e.headers), e.read()), False
+        if not redirected:
+            CONTRACT.check(method, path, response.status, response.headers.get("content-type"), response.raw)
+        return response
 
     def stop(self, sig=signal.SIGTERM, timeout=40):
         if self.proc and self.proc.poll() is None:
