@@ -16,6 +16,7 @@ void PrintUsage() {
             << "  hookd account create --name N [--email E]   create an account and print its API key\n"
             << "  hookd listen --port P --secret whsec_...    a local receiver that verifies signatures\n"
             << "  hookd trigger TYPE [--data JSON]            emit an event through a running hookd's API\n"
+            << "  hookd catalog [--markdown]                  the built-in event types with example payloads\n"
             << "  hookd version                               print the version\n\n"
             << "Run 'hookd serve --help' for configuration flags.\n";
 }
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   if (command == "migrate") return hookd::RunMigrate(rest);
   if (command == "listen") return hookd::RunListen(rest);
   if (command == "trigger") return hookd::RunTrigger(rest);
+  if (command == "catalog") return hookd::RunCatalog(rest);
   if (command == "version" || command == "--version") {
     std::cout << "hookd " << hookd::kVersion << "\n";
     return 0;

@@ -2,6 +2,7 @@
 #include "api/event_input.h"
 
 #include "common/ids.h"
+#include "common/json.h"
 #include "common/time_util.h"
 #include "domain/webhook_rules.h"
 
@@ -39,7 +40,7 @@ Result<NewEvent> ReadEventFields(const json::object& body, const std::string& pr
 
   if (auto data = body.find("data"); data != body.end() && !data->value().is_null()) {
     if (!data->value().is_object()) return Fail(Error::Invalid(prefix + "data", "must be a JSON object"));
-    e.data_json = json::serialize(data->value());
+    e.data_json = SerializeJson(data->value());
   }
   if (auto env = body.find("environment"); env != body.end() && !env->value().is_null()) {
     if (!env->value().is_string()) return Fail(Error::Invalid(prefix + "environment", "must be a string"));
@@ -48,7 +49,7 @@ Result<NewEvent> ReadEventFields(const json::object& body, const std::string& pr
   }
   if (auto meta = body.find("metadata"); meta != body.end() && !meta->value().is_null()) {
     if (!meta->value().is_object()) return Fail(Error::Invalid(prefix + "metadata", "must be a JSON object"));
-    e.metadata_json = json::serialize(meta->value());
+    e.metadata_json = SerializeJson(meta->value());
   }
   if (e.data_json.size() + e.metadata_json.size() > kMaxEventJsonBytes) {
     return Fail(Error::TooLarge(prefix + "event data and metadata must be at most 256 KiB"));

@@ -1,5 +1,6 @@
 // The error envelope of SPEC §3: {"error": {"code", "message", "details": [{"field", "message"}]}}.
 #include "api/http_types.h"
+#include "common/json.h"
 #include "common/text.h"
 #include "common/utf8.h"
 
@@ -22,7 +23,7 @@ const std::string* HttpRequest::Query(const std::string& name) const {
 HttpResponse JsonResponse(int status, const json::value& body) {
   HttpResponse r;
   r.status = status;
-  r.body = json::serialize(body);
+  r.body = SerializeJson(body);
   // Strings may echo a request's path or query, or a receiver's response body, which can hold any bytes. In
   // serialized JSON a byte at or above 0x80 stands only inside a string, so replacing ill-formed sequences there
   // keeps the document valid JSON and makes it valid UTF-8.

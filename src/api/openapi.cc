@@ -1,18 +1,17 @@
 // Serving the embedded OpenAPI document and comparing its operations with the router's.
 #include "api/openapi.h"
 
-#include <boost/json.hpp>
 #include <set>
 
+#include "common/json.h"
 #include "common/text.h"
 
 namespace hookd {
-namespace json = boost::json;
 
 std::string OpenApiDocument(std::string_view version) {
   json::value doc = json::parse(OpenApiText());
   doc.as_object()["info"].as_object()["version"] = version;
-  return json::serialize(doc);
+  return SerializeJson(doc);
 }
 
 std::vector<std::string> OpenApiMismatches(const std::vector<Router::Route>& routes) {

@@ -6,6 +6,7 @@
 #include "api/json_mapping.h"
 #include "api/webhook_input.h"
 #include "common/ids.h"
+#include "common/json.h"
 #include "common/time_util.h"
 #include "crypto/signing.h"
 #include "delivery/request_builder.h"
@@ -29,7 +30,7 @@ Event SampleEvent(const Webhook& webhook, const std::string& type, const std::st
   e.type = type;
   e.environment = webhook.environment;
   e.created_at_ms = NowMs();
-  e.data_json = json::serialize(json::object{{"webhook_id", webhook.id}, {"message", message}});
+  e.data_json = SerializeJson(json::object{{"webhook_id", webhook.id}, {"message", message}});
   return e;
 }
 

@@ -2,6 +2,7 @@
 // send back an object it read.
 #include "api/webhook_input.h"
 
+#include "common/json.h"
 #include "crypto/signing.h"
 #include "domain/webhook_rules.h"
 
@@ -170,7 +171,7 @@ Status ApplyWebhookFields(const json::object& body, bool creating, const Webhook
     } else if (!v->is_object()) {
       errors.Add("metadata", "must be an object");
     } else {
-      std::string text = json::serialize(*v);
+      std::string text = SerializeJson(*v);
       if (text.size() > kMaxMetadataBytes) {
         errors.Add("metadata", "must be at most 16 KiB");
       } else {

@@ -11,5 +11,6 @@ int RunMigrate(const std::vector<std::string>& args);
 int RunAccountCreate(const std::vector<std::string>& args);
 int RunListen(const std::vector<std::string>& args);
 int RunTrigger(const std::vector<std::string>& args);
+int RunCatalog(const std::vector<std::string>& args);
 
 }  // namespace hookd

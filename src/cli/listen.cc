@@ -101,7 +101,7 @@ Result<std::pair<std::string, std::string>> CreateWebhook(const ListenOptions& o
   }
   const std::string url = "http://" + options.host + ":" + std::to_string(port) + "/";
   json::object body{{"url", url}, {"events", events}, {"description", "hookd listen (temporary)"}};
-  auto answer = CallApi(options.server, options.api_key, "POST", "/api/v1/webhooks?verify=false", json::serialize(body));
+  auto answer = CallApi(options.server, options.api_key, "POST", "/api/v1/webhooks?verify=false", SerializeJson(body));
   if (!answer) return Fail(answer.error());
   if (answer->status == 401) return Fail(Error::Unauthorized("the server refused the API key (401)"));
   if (answer->status == 422 && answer->body.find("\"url\"") != std::string::npos) {

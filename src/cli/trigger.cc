@@ -63,7 +63,7 @@ int RunTrigger(const std::vector<std::string>& args) {
   }
   json::object body{{"type", type}, {"data", parsed}};
   if (!environment.empty()) body["environment"] = environment;
-  auto answer = CallApi(server, api_key, "POST", "/api/v1/events", json::serialize(body));
+  auto answer = CallApi(server, api_key, "POST", "/api/v1/events", SerializeJson(body));
   if (!answer) {
     std::cerr << "hookd trigger: " << answer.error().message << "\n";
     return 1;
@@ -81,7 +81,7 @@ int RunTrigger(const std::vector<std::string>& args) {
   const json::value* id = o ? o->if_contains("id") : nullptr;
   const json::value* deliveries = o ? o->if_contains("deliveries") : nullptr;
   std::cout << "Triggered " << type << ": " << (id && id->is_string() ? std::string(id->as_string()) : "?") << " ("
-            << (deliveries ? json::serialize(*deliveries) : "?") << " deliveries)\n";
+            << (deliveries ? SerializeJson(*deliveries) : "?") << " deliveries)\n";
   return 0;
 }
 

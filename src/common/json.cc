@@ -3,7 +3,9 @@
 
 #include "common/json.h"
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -134,6 +136,69 @@ BodyProblem FindProblem(const json::value& v) {
 }
 
 }  // namespace
+
+void AppendJson(std::string& out, const json::value& v) {
+  char number[32];
+  switch (v.kind()) {
+    case json::kind::null:
+      out += "null";
+      return;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case json::kind::int64:
+      out.append(number, std::to_chars(number, number + sizeof number, v.get_int64()).ptr);
+      return;
+    case json::kind::uint64:
+      out.append(number, std::to_chars(number, number + sizeof number, v.get_uint64()).ptr);
+      return;
+    case json::kind::double_:
+      if (!std::isfinite(v.get_double())) {  // JSON has no infinity; the parser never makes one either
+        out += "null";
+        return;
+      }
+      {
+        char* const end = std::to_chars(number, number + sizeof number, v.get_double()).ptr;
+        out.append(number, end);
+        // A double stays a double when read back (3.0, not the integer 3).
+        if (std::find_if(number, end, [](char c) { return c == '.' || c == 'e'; }) == end) out += ".0";
+      }
+      return;
+    case json::kind::string:
+      AppendJsonQuoted(out, v.get_string());
+      return;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const json::value& item : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        AppendJson(out, item);
+      }
+      out += ']';
+      return;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& member : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        AppendJsonQuoted(out, member.key());
+        out += ':';
+        AppendJson(out, member.value());
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+std::string SerializeJson(const json::value& v) {
+  std::string out;
+  AppendJson(out, v);
+  return out;
+}
 
 std::string JsonQuote(std::string_view s) {
   std::string out;

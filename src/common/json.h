@@ -18,6 +18,12 @@ namespace json = boost::json;
 // The same, appended to `out` (hot paths build whole documents this way).
 void AppendJsonQuoted(std::string& out, std::string_view s);
 
+// `v` as compact JSON text. Unlike Boost.JSON's serializer, which writes every double in exponent form (31.5 as
+// 3.15E1), numbers are written in their shortest round-trip form (31.5), as senders wrote them. Every JSON hookd
+// writes (API answers, stored and delivered event data) goes through here.
+[[nodiscard]] std::string SerializeJson(const json::value& v);
+void AppendJson(std::string& out, const json::value& v);
+
 // Parses a request body that must be a JSON object. Malformed text -> 400 malformed_json; a non-object -> 422.
 [[nodiscard]] Result<json::object> ParseJsonObject(std::string_view body);
 

@@ -102,7 +102,7 @@ std::string ExamplePayload(std::string_view type) {
   if (auto action = Actions().find(type); action != Actions().end()) {
     Merge(data, json::parse(action->second).as_object());
   }
-  return json::serialize(data);
+  return SerializeJson(data);
 }
 
 }  // namespace hookd

@@ -92,6 +92,19 @@ TEST(Json, QuoteWritesTheBytesBoostJsonWrites) {
   EXPECT_EQ(out, "{\"k\"");
 }
 
+TEST(Json, SerializeWritesNumbersAsSendersWriteThemAndRoundTrips) {
+  const std::string text =
+      R"({"price":31.5,"ratio":0.1,"n":-7,"big":18446744073709551615,"tiny":1e-7,"huge":1e+300,"whole":3.0,)"
+      R"("s":"caf\u00e9 \"q\"","a":[true,false,null,[],{}]})";
+  const json::value v = json::parse(text);
+  const std::string out = SerializeJson(v);
+  EXPECT_EQ(out, std::string(R"({"price":31.5,"ratio":0.1,"n":-7,"big":18446744073709551615,"tiny":1e-07,)") +
+                     R"("huge":1e+300,"whole":3.0,"s":"caf)" + "\xc3\xa9" + R"( \"q\"","a":[true,false,null,[],{}]})")
+      << "Boost.JSON would write 3.15E1";
+  EXPECT_EQ(json::parse(out), v);
+  EXPECT_EQ(SerializeJson(json::value(std::nan(""))), "null");
+}
+
 TEST(Json, DuplicateMembersAreRefusedAtEveryDepthNamingTheMember) {
   struct Case {
     const char* body;

@@ -23,7 +23,7 @@ constexpr int64_t kDeliveryRowDelayMs = 1000;
 std::string StringsToJson(const std::vector<std::string>& items) {
   json::array a;
   for (const auto& s : items) a.emplace_back(s);
-  return json::serialize(a);
+  return SerializeJson(a);
 }
 
 std::vector<std::string> StringsFromJson(const std::string& text) {
