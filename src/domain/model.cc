@@ -3,6 +3,14 @@
 
 namespace hookd {
 
+const char* ToString(PortalAccess a) { return a == PortalAccess::kRead ? "read" : "manage"; }
+
+std::optional<PortalAccess> ParsePortalAccess(std::string_view s) {
+  if (s == "manage") return PortalAccess::kManage;
+  if (s == "read") return PortalAccess::kRead;
+  return std::nullopt;
+}
+
 const char* ToString(PayloadFormat f) {
   switch (f) {
     case PayloadFormat::kStandard: return "standard";

@@ -28,6 +28,21 @@ struct ApiKey {
   std::optional<int64_t> last_used_at_ms;
 };
 
+// A portal session: a short-lived token that signs a browser into the web UI for one account (SPEC §3, §8), with
+// `manage` or `read` access. Only the token's SHA-256 hash is stored.
+enum class PortalAccess { kManage, kRead };
+[[nodiscard]] const char* ToString(PortalAccess a);
+[[nodiscard]] std::optional<PortalAccess> ParsePortalAccess(std::string_view s);
+
+struct PortalSession {
+  std::string id;  // ps_…
+  std::string account_id;
+  PortalAccess access = PortalAccess::kManage;
+  std::string return_url;  // where the UI's "back" link goes; may be empty
+  int64_t created_at_ms = 0;
+  int64_t expires_at_ms = 0;
+};
+
 enum class PayloadFormat { kStandard, kEventData, kEventPayload };
 [[nodiscard]] const char* ToString(PayloadFormat f);
 [[nodiscard]] std::optional<PayloadFormat> ParsePayloadFormat(std::string_view s);

@@ -14,6 +14,8 @@ namespace hookd {
 
 // An idempotency key is remembered this long (SPEC §3); after that the same key creates a new event.
 inline constexpr int64_t kIdempotencyWindowMs = 24LL * 3600 * 1000;
+// An expired portal session is kept this long (its token then reads as expired, not unknown), then forgotten.
+inline constexpr int64_t kExpiredPortalSessionKeepMs = 24LL * 3600 * 1000;
 
 // Headers as a JSON object (a name that appears twice keeps its last value), for the delivery log and the
 // webhook's custom headers; and back.

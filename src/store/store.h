@@ -132,6 +132,13 @@ class Store {
   // The key whose SHA-256 hash is `key_hash`, or nullopt.
   virtual Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) = 0;
 
+  // Portal sessions (SPEC §3). Creating one also forgets the account's sessions that expired over a day ago.
+  virtual Result<PortalSession> CreatePortalSession(const PortalSession& session, const std::string& token_hash) = 0;
+  // Revoked sessions are deleted: their tokens then read as unknown. NotFound for another account's session.
+  virtual Status RevokePortalSession(const std::string& account_id, const std::string& session_id) = 0;
+  // The session whose token's SHA-256 hash is `token_hash`, expired or not, or nullopt.
+  virtual Result<std::optional<PortalSession>> FindPortalSessionByHash(const std::string& token_hash) = 0;
+
   // Webhooks. Reads return secrets decrypted.
   // Refused with 409 too_many_webhooks when the account already has `max_per_account` webhooks (checked in the
   // same transaction as the insert, so concurrent creates cannot pass it).

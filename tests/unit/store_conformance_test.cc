@@ -20,6 +20,7 @@
 #include "common/json.h"
 #include "common/time_util.h"
 #include "postgres_server.h"
+#include "store/row_values.h"
 #include "store/store.h"
 #include "test_dir.h"
 
@@ -344,6 +345,48 @@ TEST_P(StoreConformance, AccountsPageAndKeysAreFoundByHashUntilRevokedOrTheirAcc
   EXPECT_EQ(store_->GetAccount(third).error().kind, ErrorKind::kNotFound);
   EXPECT_FALSE(store_->FindApiKeyByHash("hash-3")->has_value());
   EXPECT_EQ(store_->DeleteAccount(third).error().kind, ErrorKind::kNotFound);
+}
+
+TEST_P(StoreConformance, PortalSessionsAreFoundByHashUntilRevokedAndLongExpiredOnesAreForgotten) {
+  const std::string second = NewAccount("beta");
+  const int64_t now = NowMs();
+  const PortalSession read{NewId("ps_"), second, PortalAccess::kRead, "https://app.beta.test/settings", now,
+                           now + 3'600'000};
+  ASSERT_TRUE(store_->CreatePortalSession(read, "portal-hash-1").has_value());
+  EXPECT_EQ(store_->CreatePortalSession(PortalSession{NewId("ps_"), "acc_missing", PortalAccess::kManage, "", now, now},
+                                        "portal-hash-2")
+                .error()
+                .kind,
+            ErrorKind::kNotFound);
+  auto found = store_->FindPortalSessionByHash("portal-hash-1");
+  ASSERT_TRUE(found.has_value() && found->has_value());
+  EXPECT_EQ((*found)->account_id, second);
+  EXPECT_EQ((*found)->access, PortalAccess::kRead);
+  EXPECT_EQ((*found)->return_url, "https://app.beta.test/settings");
+  EXPECT_EQ((*found)->expires_at_ms, now + 3'600'000);
+  EXPECT_EQ(store_->RevokePortalSession(account_, read.id).error().kind, ErrorKind::kNotFound);  // another account's
+  ASSERT_TRUE(store_->RevokePortalSession(second, read.id).has_value());
+  EXPECT_FALSE(store_->FindPortalSessionByHash("portal-hash-1")->has_value());
+  EXPECT_EQ(store_->RevokePortalSession(second, read.id).error().kind, ErrorKind::kNotFound);
+
+  // Expired a moment ago: still found (it reads as expired); expired over a day ago: gone with the next creation.
+  ASSERT_TRUE(store_->CreatePortalSession(PortalSession{NewId("ps_"), second, PortalAccess::kManage, "", now - 7'200'000,
+                                                        now - 1},
+                                          "portal-recent")
+                  .has_value());
+  ASSERT_TRUE(store_->CreatePortalSession(PortalSession{NewId("ps_"), second, PortalAccess::kManage, "",
+                                                        now - 3 * kExpiredPortalSessionKeepMs,
+                                                        now - 2 * kExpiredPortalSessionKeepMs},
+                                          "portal-old")
+                  .has_value());
+  ASSERT_TRUE(store_->CreatePortalSession(PortalSession{NewId("ps_"), second, PortalAccess::kManage, "", now,
+                                                        now + 60'000},
+                                          "portal-new")
+                  .has_value());
+  EXPECT_TRUE(store_->FindPortalSessionByHash("portal-recent")->has_value());
+  EXPECT_FALSE(store_->FindPortalSessionByHash("portal-old")->has_value());
+  ASSERT_TRUE(store_->DeleteAccount(second).has_value());
+  EXPECT_FALSE(store_->FindPortalSessionByHash("portal-new")->has_value());
 }
 
 TEST_P(StoreConformance, EventsFanOutToMatchingWebhooksAndListWithFilters) {

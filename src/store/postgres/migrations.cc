@@ -151,6 +151,19 @@ CREATE INDEX webhooks_shard ON webhooks(shard, id);
 CREATE INDEX deliveries_unfinished_webhook ON deliveries(webhook_id, id) WHERE completed_at IS NULL;
 ALTER TABLE hookd_workers ADD COLUMN in_flight text[] NOT NULL DEFAULT '{}';
 )sql",
+      // 5: portal sessions (SPEC §3): a token's hash, its account and access, until it expires or is revoked.
+      R"sql(
+CREATE TABLE portal_sessions (
+  id text COLLATE "C" PRIMARY KEY,
+  account_id text COLLATE "C" NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  token_hash text NOT NULL UNIQUE,
+  access text NOT NULL,
+  return_url text NOT NULL DEFAULT '',
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX portal_sessions_account ON portal_sessions(account_id, expires_at);
+)sql",
   };
   return migrations;
 }

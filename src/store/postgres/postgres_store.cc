@@ -49,6 +49,11 @@ Account AccountFromRow(const Rows& r, int i) {
   return Account{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3), r.Int(i, 4)};
 }
 
+PortalSession PortalSessionFromRow(const Rows& r, int i) {
+  return PortalSession{r.Text(i, 0), r.Text(i, 1), ParsePortalAccess(r.Text(i, 2)).value_or(PortalAccess::kRead),
+                       r.Text(i, 3), r.Int(i, 4), r.Int(i, 5)};
+}
+
 ApiKey ApiKeyFromRow(const Rows& r, int i) {
   ApiKey k;
   k.id = r.Text(i, 0);
@@ -355,6 +360,51 @@ Result<std::optional<ApiKey>> PostgresStore::FindApiKeyByHash(const std::string&
   if (!r) return Fail(r.error());
   if (r->Count() == 0) return std::optional<ApiKey>();
   return std::optional<ApiKey>(ApiKeyFromRow(*r, 0));
+}
+
+// ---- portal sessions ----
+
+Result<PortalSession> PostgresStore::CreatePortalSession(const PortalSession& session, const std::string& token_hash) {
+  auto r = pool_.With([&](Connection& c) -> Result<Rows> {
+    if (auto purged = c.Exec("DELETE FROM portal_sessions WHERE account_id = $1 AND expires_at < $2",
+                             Params().Add(session.account_id).Add(session.created_at_ms - kExpiredPortalSessionKeepMs));
+        !purged) {
+      return purged;
+    }
+    return c.Exec(
+        "INSERT INTO portal_sessions(id, account_id, token_hash, access, return_url, created_at, expires_at) "
+        "SELECT $1, id, $3, $4, $5, $6, $7 FROM accounts WHERE id = $2",
+        Params()
+            .Add(session.id)
+            .Add(session.account_id)
+            .Add(token_hash)
+            .Add(ToString(session.access))
+            .Add(session.return_url)
+            .Add(session.created_at_ms)
+            .Add(session.expires_at_ms));
+  });
+  if (auto st = NotFoundUnlessChanged(r, "account"); !st) return Fail(st.error());
+  return session;
+}
+
+Status PostgresStore::RevokePortalSession(const std::string& account_id, const std::string& session_id) {
+  // Every process drops its cached credentials, so the token stops working everywhere at once.
+  return WriteAndAnnounce(pool_, {ChangeKind::kApiKeys, ""}, [&](Connection& c) {
+    return NotFoundUnlessChanged(c.Exec("DELETE FROM portal_sessions WHERE id = $1 AND account_id = $2",
+                                        Params().Add(session_id).Add(account_id)),
+                                 "portal session");
+  });
+}
+
+Result<std::optional<PortalSession>> PostgresStore::FindPortalSessionByHash(const std::string& token_hash) {
+  auto r = pool_.With([&](Connection& c) {
+    return c.Exec(
+        "SELECT id, account_id, access, return_url, created_at, expires_at FROM portal_sessions WHERE token_hash = $1",
+        Params().Add(token_hash));
+  });
+  if (!r) return Fail(r.error());
+  if (r->Count() == 0) return std::optional<PortalSession>();
+  return std::optional<PortalSession>(PortalSessionFromRow(*r, 0));
 }
 
 // ---- webhooks ----

@@ -119,6 +119,19 @@ CREATE TABLE events_awaiting_deliveries (
   deliveries TEXT NOT NULL  -- "delivery_id webhook_id" pairs, space-separated
 ) WITHOUT ROWID;
 )sql",
+      // 3: portal sessions (SPEC §3): a token's hash, its account and access, until it expires or is revoked.
+      R"sql(
+CREATE TABLE portal_sessions (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  access TEXT NOT NULL,
+  return_url TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX portal_sessions_account ON portal_sessions(account_id, expires_at);
+)sql",
   };
   return migrations;
 }

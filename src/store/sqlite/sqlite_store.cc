@@ -52,6 +52,11 @@ ApiKey ApiKeyFromRow(const Statement& q) {
   return k;
 }
 
+PortalSession PortalSessionFromRow(const Statement& q) {
+  return PortalSession{q.Text(0), q.Text(1), ParsePortalAccess(q.Text(2)).value_or(PortalAccess::kRead), q.Text(3),
+                       q.Int(4), q.Int(5)};
+}
+
 Event EventFromRow(const Statement& q) {
   Event e;
   e.id = q.Text(0);
@@ -328,6 +333,58 @@ Result<std::optional<ApiKey>> SqliteStore::FindApiKeyByHash(const std::string& k
     q.Bind(1, key_hash);
     if (!q.Step()) return std::optional<ApiKey>();
     return std::optional<ApiKey>(ApiKeyFromRow(q));
+  });
+}
+
+// ---- portal sessions ----
+
+Result<PortalSession> SqliteStore::CreatePortalSession(const PortalSession& session, const std::string& token_hash) {
+  Status st = writer_->Run([&](Database& db) -> Status {
+    auto exists = db.Prepare("SELECT 1 FROM accounts WHERE id = ?");
+    exists.Bind(1, session.account_id);
+    if (!exists.Step()) return Fail(Error::NotFound("account not found"));
+    if (auto purged = db.Prepare("DELETE FROM portal_sessions WHERE account_id = ? AND expires_at < ?")
+                          .Bind(1, session.account_id)
+                          .Bind(2, session.created_at_ms - kExpiredPortalSessionKeepMs)
+                          .Run();
+        !purged) {
+      return purged;
+    }
+    return db
+        .Prepare("INSERT INTO portal_sessions(id, account_id, token_hash, access, return_url, created_at, expires_at) "
+                 "VALUES (?,?,?,?,?,?,?)")
+        .Bind(1, session.id)
+        .Bind(2, session.account_id)
+        .Bind(3, token_hash)
+        .Bind(4, ToString(session.access))
+        .Bind(5, session.return_url)
+        .Bind(6, session.created_at_ms)
+        .Bind(7, session.expires_at_ms)
+        .Run();
+  });
+  if (!st) return Fail(st.error());
+  return session;
+}
+
+Status SqliteStore::RevokePortalSession(const std::string& account_id, const std::string& session_id) {
+  return writer_->Run([&](Database& db) -> Status {
+    auto r = db.Prepare("DELETE FROM portal_sessions WHERE id = ? AND account_id = ?")
+                 .Bind(1, session_id)
+                 .Bind(2, account_id)
+                 .Run();
+    if (!r) return r;
+    if (db.Changes() == 0) return Fail(Error::NotFound("portal session not found"));
+    return Ok();
+  });
+}
+
+Result<std::optional<PortalSession>> SqliteStore::FindPortalSessionByHash(const std::string& token_hash) {
+  return WithReader([&](Database& db) -> Result<std::optional<PortalSession>> {
+    auto q = db.Prepare(
+        "SELECT id, account_id, access, return_url, created_at, expires_at FROM portal_sessions WHERE token_hash = ?");
+    q.Bind(1, token_hash);
+    if (!q.Step()) return std::optional<PortalSession>();
+    return std::optional<PortalSession>(PortalSessionFromRow(q));
   });
 }
 

@@ -58,6 +58,9 @@ class SqliteStore final : public Store {
   Result<std::vector<ApiKey>> ListApiKeys(const std::string& account_id) override;
   Status RevokeApiKey(const std::string& account_id, const std::string& key_id) override;
   Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) override;
+  Result<PortalSession> CreatePortalSession(const PortalSession& session, const std::string& token_hash) override;
+  Status RevokePortalSession(const std::string& account_id, const std::string& session_id) override;
+  Result<std::optional<PortalSession>> FindPortalSessionByHash(const std::string& token_hash) override;
 
   Result<Webhook> CreateWebhook(const Webhook& webhook, int max_per_account) override;
   Result<Webhook> GetWebhook(const std::string& account_id, const std::string& id) override;
