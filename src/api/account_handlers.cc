@@ -99,7 +99,7 @@ HttpResponse Api::CreateApiKey(const HttpRequest& request, const PathParams& par
     }
     key.name = std::string(it->value().as_string());
   }
-  const std::string secret = "hk_" + HexEncode(RandomBytes(24));
+  const std::string secret = std::string(kApiKeyPrefix) + HexEncode(RandomBytes(24));
   key.prefix = secret.substr(0, 10);
   auto created = store_.CreateApiKey(key, Sha256Hex(secret));
   if (!created) return ErrorResponse(created.error());

@@ -76,7 +76,7 @@ void Api::RegisterRoutes() {
   Register("GET", "/api/v1/accounts/{id}/api-keys", A::kAdmin, &Api::ListApiKeys, "List an account's API keys");
   Register("DELETE", "/api/v1/accounts/{id}/api-keys/{key_id}", A::kAdmin, &Api::RevokeApiKey, "Revoke an API key");
   Register("GET", "/api/v1/account", A::kAccount, &Api::GetOwnAccount, "The caller's account");
-  Register("PATCH", "/api/v1/account", A::kAccount, &Api::PatchOwnAccount, "Update the caller's account");
+  Register("PATCH", "/api/v1/account", A::kPlatform, &Api::PatchOwnAccount, "Update the caller's account");
 
   Register("POST", "/api/v1/webhooks", A::kAccount, &Api::CreateWebhook, "Create a webhook");
   Register("GET", "/api/v1/webhooks", A::kAccount, &Api::ListWebhooks, "List webhooks");
@@ -101,8 +101,8 @@ void Api::RegisterRoutes() {
   Register("POST", "/api/v1/event-types", A::kAdmin, &Api::CreateEventType, "Add a custom event type");
   Register("DELETE", "/api/v1/event-types/{type}", A::kAdmin, &Api::DeleteEventType, "Delete a custom event type");
 
-  Register("POST", "/api/v1/events", A::kAccount, &Api::CreateEvent, "Emit an event");
-  Register("POST", "/api/v1/events/batch", A::kAccount, &Api::CreateEventBatch, "Emit up to 1000 events at once");
+  Register("POST", "/api/v1/events", A::kPlatform, &Api::CreateEvent, "Emit an event");
+  Register("POST", "/api/v1/events/batch", A::kPlatform, &Api::CreateEventBatch, "Emit up to 1000 events at once");
   Register("GET", "/api/v1/events", A::kAccount, &Api::ListEvents, "List events");
   Register("GET", "/api/v1/events/{id}", A::kAccount, &Api::GetEvent, "Get an event with its deliveries");
   Register("POST", "/api/v1/events/{id}/replay", A::kAccount, &Api::ReplayEvent,
@@ -114,6 +114,13 @@ void Api::RegisterRoutes() {
            "Retry a failed or dead delivery now");
   Register("GET", "/api/v1/stats", A::kAccount, &Api::AccountStats,
            "Delivery statistics (?since=24h): per event type, per webhook and over time");
+
+  Register("POST", "/api/v1/portal-sessions", A::kPlatform, &Api::CreatePortalSession,
+           "Open a portal session: a link that signs a browser into the web UI for one account");
+  Register("GET", "/api/v1/portal-sessions/current", A::kAccount, &Api::GetCurrentPortalSession,
+           "The portal session the caller signed in with");
+  Register("DELETE", "/api/v1/portal-sessions/{id}", A::kPlatform, &Api::RevokePortalSession,
+           "Revoke a portal session");
 }
 
 void Api::Handle(const HttpRequest& request, Respond respond, const Offload& offload) {
@@ -174,6 +181,14 @@ void Api::Dispatch(const HttpRequest& request, Result<Principal> principal, Resp
   if (target.access == Access::kAdmin && !principal->admin) {
     return finish(ErrorResponse(Error::Unauthorized("this endpoint requires the admin token")));
   }
+  if (principal && principal->portal) {  // a browser signed in with a portal link (SPEC §3)
+    if (target.access == Access::kPlatform) {
+      return finish(ErrorResponse(Error::Forbidden("forbidden", "a portal session cannot do this; use an API key")));
+    }
+    if (*principal->portal == PortalAccess::kRead && request.method != "GET" && request.method != "HEAD") {
+      return finish(ErrorResponse(Error::Forbidden("read_only", "this portal session can view but not change")));
+    }
+  }
   Principal caller = principal ? std::move(*principal) : Principal{};
   if (target.async_handler) return (this->*target.async_handler)(request, match->params, caller, std::move(finish));
   if (!offload) return finish((this->*target.handler)(request, match->params, caller));
@@ -189,23 +204,40 @@ std::optional<Result<Principal>> Api::AuthenticateWithoutBlocking(const HttpRequ
     return Fail(Error::Unauthorized("expected Authorization: Bearer <token>"));
   }
   const std::string token = header.substr(7);
-  if (ConstantTimeEquals(token, admin_token_)) return Principal{true, "", "admin"};
-  if (token.rfind("hk_", 0) != 0 || token.size() >= 256) return Fail(Error::Unauthorized("invalid API key or token"));
-  // Looked up by hash: the key itself is never stored, and the comparison is of fixed-size digests.
-  if (auto cached = credentials_.Find(Sha256Hex(token), NowMs())) {
-    return Principal{false, cached->account_id, cached->key_id};
+  if (ConstantTimeEquals(token, admin_token_)) return Principal{true, "", "admin", std::nullopt};
+  if ((!token.starts_with(kApiKeyPrefix) && !token.starts_with(kPortalTokenPrefix)) || token.size() >= 256) {
+    return Fail(Error::Unauthorized("invalid API key or token"));
   }
+  // Looked up by hash: the key itself is never stored, and the comparison is of fixed-size digests.
+  if (auto cached = credentials_.Find(Sha256Hex(token), NowMs())) return PrincipalOf(*cached);
   return std::nullopt;
+}
+
+Result<Principal> Api::PrincipalOf(const CachedCredential& credential) {
+  if (credential.expires_at_ms <= NowMs()) {
+    return Fail(Error{ErrorKind::kUnauthorized, "session_expired", "this portal link has expired; ask for a new one", {}});
+  }
+  return Principal{false, credential.account_id, credential.key_id, credential.portal};
 }
 
 Result<Principal> Api::Authenticate(const HttpRequest& request) {
   if (auto decided = AuthenticateWithoutBlocking(request)) return std::move(*decided);
-  const std::string hash = Sha256Hex(request.Header("authorization").substr(7));
-  auto key = store_.FindApiKeyByHash(hash);
-  if (!key) return Fail(key.error());
-  if (!*key) return Fail(Error::Unauthorized("invalid API key or token"));
-  credentials_.Put(hash, CachedCredential{(*key)->account_id, (*key)->id}, NowMs());
-  return Principal{false, (*key)->account_id, (*key)->id};
+  const std::string token = request.Header("authorization").substr(7);
+  const std::string hash = Sha256Hex(token);
+  CachedCredential credential;
+  if (token.starts_with(kPortalTokenPrefix)) {
+    auto session = store_.FindPortalSessionByHash(hash);
+    if (!session) return Fail(session.error());
+    if (!*session) return Fail(Error::Unauthorized("invalid API key or token"));
+    credential = CachedCredential{(*session)->account_id, (*session)->id, (*session)->access, (*session)->expires_at_ms};
+  } else {
+    auto key = store_.FindApiKeyByHash(hash);
+    if (!key) return Fail(key.error());
+    if (!*key) return Fail(Error::Unauthorized("invalid API key or token"));
+    credential = CachedCredential{(*key)->account_id, (*key)->id, std::nullopt, INT64_MAX};
+  }
+  credentials_.Put(hash, credential, NowMs());
+  return PrincipalOf(credential);
 }
 
 Result<std::string> Api::ActingAccount(const HttpRequest& request, const Principal& principal,

@@ -22,11 +22,16 @@
 
 namespace hookd {
 
-// Who is calling: the admin, or one account's API key.
+// How bearer tokens start: an account's API key, and a portal session's token.
+inline constexpr std::string_view kApiKeyPrefix = "hk_";
+inline constexpr std::string_view kPortalTokenPrefix = "hkp_";
+
+// Who is calling: the admin, one account's API key, or a portal session of one account (SPEC §3).
 struct Principal {
   bool admin = false;
   std::string account_id;  // the key's account (empty for the admin)
-  std::string credential;  // a stable name for rate limiting: key id or "admin"
+  std::string credential;  // a stable name for rate limiting and the access log: key id, session id or "admin"
+  std::optional<PortalAccess> portal;  // set for a portal session: what the signed-in browser may do
 };
 
 class Api {
@@ -47,7 +52,9 @@ class Api {
   [[nodiscard]] const std::vector<Router::Route>& Routes() const { return router_.Routes(); }
 
  private:
-  enum class Access { kPublic, kAccount, kAdmin };
+  // kAccount: an account's API key, a portal session, or the admin acting for an account. kPlatform: the same but
+  // not a portal session (what only the platform's backend does: emit events, open portal sessions).
+  enum class Access { kPublic, kAccount, kPlatform, kAdmin };
   using Handler = HttpResponse (Api::*)(const HttpRequest&, const PathParams&, const Principal&);
   // A handler that answers later, without holding its worker thread while it waits.
   using AsyncHandler = void (Api::*)(const HttpRequest&, const PathParams&, const Principal&, Respond);
@@ -67,6 +74,8 @@ class Api {
   // can (an API key not in the cache).
   [[nodiscard]] std::optional<Result<Principal>> AuthenticateWithoutBlocking(const HttpRequest& request);
   [[nodiscard]] Result<Principal> Authenticate(const HttpRequest& request);
+  // The caller a cached credential stands for; a portal session past its end is refused as expired.
+  [[nodiscard]] static Result<Principal> PrincipalOf(const CachedCredential& credential);
   // The account a request acts for: the key's own, or for the admin the `account_id` query/body field.
   [[nodiscard]] Result<std::string> ActingAccount(const HttpRequest& request, const Principal& principal,
                                                   const json::object* body = nullptr);
@@ -121,6 +130,12 @@ class Api {
   HttpResponse RetryWebhookDeliveries(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse ReplayWebhook(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse AccountStats(const HttpRequest&, const PathParams&, const Principal&);
+  // portal_handlers.cc
+  HttpResponse CreatePortalSession(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse GetCurrentPortalSession(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse RevokePortalSession(const HttpRequest&, const PathParams&, const Principal&);
+  // Where browsers reach this server: --public-url, else the request's Host (https when a proxy says so).
+  [[nodiscard]] Result<std::string> PublicBaseUrl(const HttpRequest& request) const;
   HttpResponse WebhookStats(const HttpRequest&, const PathParams&, const Principal&);
 
   // Shared pieces of the handlers.

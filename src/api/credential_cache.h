@@ -1,4 +1,4 @@
-// Caches API-key lookups (key hash → account and key id) so authenticating a request does not read the store
+// Caches credential lookups (API key or portal token hash → account, id and portal access) so authenticating a request does not read the store
 // each time. Entries live for a few seconds; revoking a key or deleting an account clears the cache, so in one
 // process a revoked key stops working at once. Thread-safe.
 #pragma once
@@ -9,12 +9,15 @@
 #include <unordered_map>
 
 #include "common/mutex.h"
+#include "domain/model.h"
 
 namespace hookd {
 
 struct CachedCredential {
   std::string account_id;
-  std::string key_id;
+  std::string key_id;  // the API key's id, or the portal session's
+  std::optional<PortalAccess> portal;  // set for a portal session
+  int64_t expires_at_ms = INT64_MAX;   // a portal session's own end
 };
 
 class CredentialCache {

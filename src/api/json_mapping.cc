@@ -29,6 +29,15 @@ json::object ApiKeyJson(const ApiKey& k) {
           {"created_at", FormatRfc3339(k.created_at_ms)}};
 }
 
+json::object PortalSessionJson(const PortalSession& s) {
+  return {{"id", s.id},
+          {"account_id", s.account_id},
+          {"access", ToString(s.access)},
+          {"return_url", s.return_url.empty() ? json::value(nullptr) : json::value(s.return_url)},
+          {"created_at", FormatRfc3339(s.created_at_ms)},
+          {"expires_at", FormatRfc3339(s.expires_at_ms)}};
+}
+
 json::object WebhookJson(const Webhook& w, bool include_secret) {
   json::array events;
   for (const auto& e : w.events) events.emplace_back(e);

@@ -11,6 +11,7 @@ namespace hookd {
 
 [[nodiscard]] json::object AccountJson(const Account& account);
 [[nodiscard]] json::object ApiKeyJson(const ApiKey& key);
+[[nodiscard]] json::object PortalSessionJson(const PortalSession& session);
 [[nodiscard]] json::object WebhookJson(const Webhook& webhook, bool include_secret);
 [[nodiscard]] json::object EventJson(const Event& event);
 [[nodiscard]] json::object AcceptedEventJson(const AcceptedEvent& accepted);

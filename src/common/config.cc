@@ -26,6 +26,42 @@ std::optional<int64_t> ParseInt(const std::string& s, int64_t lo, int64_t hi) {
   return v;
 }
 
+// "a, b,,c" -> {"a", "b", "c"}.
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> items;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) {
+    const size_t begin = item.find_first_not_of(' ');
+    if (begin != std::string::npos) items.push_back(item.substr(begin, item.find_last_not_of(' ') - begin + 1));
+  }
+  return items;
+}
+
+// An origin as browsers write it: http:// or https://, a host name (letters, digits, dots, hyphens) or a bracketed
+// IPv6 address, and an optional port; nothing else (it goes into a Content-Security-Policy header).
+bool IsWebOrigin(std::string_view s) {
+  if (s.starts_with("https://")) {
+    s.remove_prefix(8);
+  } else if (s.starts_with("http://")) {
+    s.remove_prefix(7);
+  } else {
+    return false;
+  }
+  std::string_view host = s;
+  if (const size_t colon = s.rfind(':'); colon != std::string_view::npos && s.find(']', colon) == std::string_view::npos) {
+    const std::string_view port = s.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    host = s.substr(0, colon);
+  }
+  if (host.starts_with('[')) {
+    return host.size() > 2 && host.ends_with(']') &&
+           host.substr(1, host.size() - 2).find_first_not_of("0123456789abcdefABCDEF:.") == std::string_view::npos;
+  }
+  return !host.empty() && host.size() <= 253 &&
+         host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") ==
+             std::string_view::npos;
+}
+
 std::optional<bool> ParseBool(const std::string& s) {
   if (s == "true" || s == "1" || s == "yes" || s == "on") return true;
   if (s == "false" || s == "0" || s == "no" || s == "off") return false;
@@ -161,6 +197,26 @@ const std::vector<Setting>& Settings() {
        }},
       {"lease-duration", "how long a worker's shard lease lasts unrenewed; must exceed --attempt-timeout "
        "(default attempt timeout + 15s)", false, DurationSetter(&Config::lease_duration_ms, 1)},
+      {"portal-allowed-origins", "comma-separated origins allowed to frame the web UI, e.g. https://app.example.com "
+       "(default none: framing refused)", false,
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         c.portal_allowed_origins.clear();
+         for (const std::string& origin : SplitList(v)) {
+           if (!IsWebOrigin(origin)) return "'" + origin + "' is not an origin like https://app.example.com";
+           c.portal_allowed_origins.push_back(origin);
+         }
+         return std::nullopt;
+       }},
+      {"public-url", "the URL browsers reach hookd at, for portal links, e.g. https://hooks.example.com "
+       "(default: from each request's Host header)", false,
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         std::string url = v;
+         while (!url.empty() && url.back() == '/') url.pop_back();
+         const size_t path = url.find('/', url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
+         if (!IsWebOrigin(url.substr(0, path))) return "must be an http:// or https:// URL";
+         c.public_url = url;
+         return std::nullopt;
+       }},
       {"log-format", "text or json (default text)", false,
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          if (v != "text" && v != "json") return "must be text or json";

@@ -38,6 +38,8 @@ struct Config {
   std::string role = "all";              // api, worker or all (SPEC §6)
   int64_t lease_duration_ms = 0;        // a worker's shard lease, unrenewed; 0 = attempt timeout + 15 s
   std::string log_format = "text";
+  std::vector<std::string> portal_allowed_origins;  // may frame the web UI (CSP frame-ancestors); none = no framing
+  std::string public_url;  // how browsers reach hookd, for portal links; empty = from each request's Host header
 
   // The lease duration with the default applied.
   [[nodiscard]] int64_t LeaseDurationMs() const { return lease_duration_ms ? lease_duration_ms : attempt_timeout_ms + 15'000; }

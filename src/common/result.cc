@@ -7,6 +7,7 @@ int Error::HttpStatus() const {
   switch (kind) {
     case ErrorKind::kMalformed: return 400;
     case ErrorKind::kUnauthorized: return 401;
+    case ErrorKind::kForbidden: return 403;
     case ErrorKind::kNotFound: return 404;
     case ErrorKind::kMethodNotAllowed: return 405;
     case ErrorKind::kConflict: return 409;

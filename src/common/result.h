@@ -13,6 +13,7 @@ namespace hookd {
 enum class ErrorKind {
   kMalformed,         // 400
   kUnauthorized,      // 401
+  kForbidden,         // 403
   kNotFound,          // 404
   kMethodNotAllowed,  // 405
   kConflict,          // 409
@@ -40,6 +41,7 @@ struct Error {
   static Error Malformed(std::string message) { return {ErrorKind::kMalformed, "malformed_json", std::move(message), {}}; }
   static Error BadRequest(std::string message) { return {ErrorKind::kMalformed, "bad_request", std::move(message), {}}; }
   static Error Unauthorized(std::string message) { return {ErrorKind::kUnauthorized, "unauthorized", std::move(message), {}}; }
+  static Error Forbidden(std::string code, std::string message) { return {ErrorKind::kForbidden, std::move(code), std::move(message), {}}; }
   static Error NotFound(std::string message) { return {ErrorKind::kNotFound, "not_found", std::move(message), {}}; }
   static Error Conflict(std::string code, std::string message) { return {ErrorKind::kConflict, std::move(code), std::move(message), {}}; }
   static Error TooLarge(std::string message) { return {ErrorKind::kTooLarge, "payload_too_large", std::move(message), {}}; }

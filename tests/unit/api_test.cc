@@ -89,11 +89,11 @@ TEST(ApiRateLimiter, BurstIsOneSecondAndHeadersDescribeTheBucket) {
 
 TEST(CredentialCache, EntriesExpireAndClear) {
   CredentialCache cache(1000);
-  cache.Put("h1", {"acc_1", "key_1"}, 0);
+  cache.Put("h1", {"acc_1", "key_1", std::nullopt, INT64_MAX}, 0);
   ASSERT_TRUE(cache.Find("h1", 999).has_value());
   EXPECT_EQ(cache.Find("h1", 999)->account_id, "acc_1");
   EXPECT_FALSE(cache.Find("h1", 1000).has_value());
-  cache.Put("h2", {"acc_2", "key_2"}, 0);
+  cache.Put("h2", {"acc_2", "key_2", PortalAccess::kRead, 500}, 0);
   cache.Clear();
   EXPECT_FALSE(cache.Find("h2", 1).has_value());
 }
