@@ -37,7 +37,8 @@ Api::Api(const Config& config, std::string admin_token, Store& store, DeliveryEn
       catalog_(catalog),
       metrics_(metrics),
       rate_limiter_(config.api_rate_limit_per_s),
-      in_flight_([&engine](const std::string& id) { return engine.IsInFlight(id); }) {
+      in_flight_([&engine](const std::string& id) { return engine.IsInFlight(id); }),
+      ui_headers_(UiSecurityHeaders(config.portal_allowed_origins)) {
   RegisterRoutes();
 }
 

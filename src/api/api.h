@@ -22,6 +22,10 @@
 
 namespace hookd {
 
+// The headers of every web UI response: a strict Content-Security-Policy whose frame-ancestors are
+// `allowed_origins` (--portal-allowed-origins; none: framing refused), nosniff, no referrer.
+[[nodiscard]] HeaderList UiSecurityHeaders(const std::vector<std::string>& allowed_origins);
+
 // How bearer tokens start: an account's API key, and a portal session's token.
 inline constexpr std::string_view kApiKeyPrefix = "hk_";
 inline constexpr std::string_view kPortalTokenPrefix = "hkp_";
@@ -169,6 +173,7 @@ class Api {
   CredentialCache credentials_;
   std::function<bool(const std::string&)> in_flight_;
   std::atomic<int> outbound_waits_{0};
+  const HeaderList ui_headers_;  // UiSecurityHeaders of this server's --portal-allowed-origins
   Router router_;
   // Per route, parallel to router_.Routes(): who may call it, and its handler.
   std::vector<RouteTarget> targets_;

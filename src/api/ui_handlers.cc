@@ -7,20 +7,11 @@
 namespace hookd {
 namespace {
 
-// The UI loads only its own files and talks only to this origin.
-constexpr const char* kContentSecurityPolicy =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
-HttpResponse AssetResponse(const UiAsset& asset) {
+HttpResponse AssetResponse(const UiAsset& asset, const HeaderList& headers) {
   HttpResponse r;
   r.content_type = std::string(asset.content_type);
   r.body = std::string(asset.body);
-  r.headers = {{"Content-Security-Policy", kContentSecurityPolicy},
-               {"X-Content-Type-Options", "nosniff"},
-               {"X-Frame-Options", "DENY"},
-               {"Referrer-Policy", "no-referrer"},
-               {"Cache-Control", "no-cache"}};
+  r.headers = headers;
   return r;
 }
 
@@ -33,6 +24,23 @@ const UiAsset* FindAsset(std::string_view path) {
 
 }  // namespace
 
+HeaderList UiSecurityHeaders(const std::vector<std::string>& allowed_origins) {
+  // The UI loads only its own files and talks only to this origin; it may be framed only by the origins the
+  // operator allowed (a platform embedding it in its settings page), and by nobody when there are none.
+  std::string ancestors;
+  for (const std::string& origin : allowed_origins) ancestors += (ancestors.empty() ? "" : " ") + origin;
+  HeaderList headers = {
+      {"Content-Security-Policy",
+       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "frame-ancestors " + (ancestors.empty() ? std::string("'none'") : ancestors) +
+           "; base-uri 'none'; form-action 'self'; object-src 'none'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Cache-Control", "no-cache"}};
+  if (ancestors.empty()) headers.emplace_back("X-Frame-Options", "DENY");  // for browsers without frame-ancestors
+  return headers;
+}
+
 HttpResponse Api::RedirectToUi(const HttpRequest&, const PathParams&, const Principal&) {
   HttpResponse r = EmptyResponse(302);
   r.headers.emplace_back("Location", "/settings/webhooks");
@@ -42,13 +50,17 @@ HttpResponse Api::RedirectToUi(const HttpRequest&, const PathParams&, const Prin
 HttpResponse Api::UiIndex(const HttpRequest&, const PathParams&, const Principal&) {
   const UiAsset* index = FindAsset("/ui/index.html");
   if (!index) return ErrorResponse(Error::NotFound("the UI is not built into this binary"));
-  return AssetResponse(*index);
+  return AssetResponse(*index, ui_headers_);
 }
 
 HttpResponse Api::UiFile(const HttpRequest& request, const PathParams&, const Principal&) {
   const UiAsset* asset = FindAsset(request.path);
-  if (!asset) return ErrorResponse(Error::NotFound("no such file"));
-  return AssetResponse(*asset);
+  if (!asset) {
+    HttpResponse missing = ErrorResponse(Error::NotFound("no such file"));
+    missing.headers.insert(missing.headers.end(), ui_headers_.begin(), ui_headers_.end());
+    return missing;
+  }
+  return AssetResponse(*asset, ui_headers_);
 }
 
 HttpResponse Api::ServerInfo(const HttpRequest&, const PathParams&, const Principal&) {

@@ -63,8 +63,10 @@ Status Api::CheckReachable(const Webhook& w) {
                               std::min(config_.attempt_timeout_ms, kPingTimeoutMs));
   if (!ping) return Fail(ping.error());
   if (!ping->status) {
-    return Fail(Error::Invalid("url", "is not reachable (" + ping->error + "); pass ?verify=false to skip the check",
-                               "endpoint_unreachable"));
+    // The detail names only the reason (the web UI words it); the message also says how an API client skips it.
+    return Fail(Error{ErrorKind::kValidation, "endpoint_unreachable",
+                      "url is not reachable (" + ping->error + "); pass ?verify=false to skip the check",
+                      {FieldError{"url", "did not answer: " + ping->error}}});
   }
   return Ok();
 }
@@ -132,7 +134,7 @@ HttpResponse Api::PatchWebhook(const HttpRequest& request, const PathParams& par
     w.circuit = CircuitState::kClosed;
   } else if (!w.active && webhook->active) {
     w.status = WebhookStatus::kDisabled;
-    w.disabled_reason = "disabled through the API";
+    w.disabled_reason = "turned off by a user";
   }
   if (w.url != webhook->url && VerifyRequested(request)) {
     if (auto st = CheckReachable(w); !st) return ErrorResponse(st.error());

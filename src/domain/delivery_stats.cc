@@ -35,7 +35,11 @@ DeliveryStatsRow StatsBuilder::Accumulator::Finish(std::string key) {
   return row;
 }
 
-StatsBuilder::StatsBuilder(int64_t bucket_ms) : bucket_ms_(std::max<int64_t>(60'000, bucket_ms)) {}
+StatsBuilder::StatsBuilder(int64_t bucket_ms, int64_t since_ms, int64_t until_ms)
+    : bucket_ms_(std::max<int64_t>(60'000, bucket_ms)) {
+  if (until_ms <= since_ms || (until_ms - since_ms) / bucket_ms_ > kMaxFilledBuckets) return;
+  for (int64_t start = since_ms / bucket_ms_ * bucket_ms_; start < until_ms; start += bucket_ms_) by_bucket_[start];
+}
 
 void StatsBuilder::Add(const std::string& event_type, const std::string& webhook_id, const std::string& status,
                        int64_t attempt_count, std::optional<int64_t> latency_ms, int64_t created_at_ms) {

@@ -34,7 +34,11 @@ struct DeliveryStats {
 // Adds deliveries one by one and builds the statistics of all of them.
 class StatsBuilder {
  public:
-  explicit StatsBuilder(int64_t bucket_ms);  // width of the time-series buckets (at least a minute)
+  // `bucket_ms`: the width of the time-series buckets (at least a minute). The series covers [since_ms, until_ms)
+  // bucket by bucket, empty ones included (so a chart spans the whole period), when that is at most
+  // kMaxFilledBuckets buckets; otherwise only the buckets with deliveries.
+  StatsBuilder(int64_t bucket_ms, int64_t since_ms, int64_t until_ms);
+  static constexpr int64_t kMaxFilledBuckets = 2000;
 
   void Add(const std::string& event_type, const std::string& webhook_id, const std::string& status,
            int64_t attempt_count, std::optional<int64_t> latency_ms, int64_t created_at_ms);

@@ -589,6 +589,19 @@ TEST_P(StoreConformance, StatsCountEachStatusPerTypeAndWebhook) {
   ASSERT_TRUE(one.has_value());
   EXPECT_EQ(one->overall.total, 1);
   EXPECT_EQ(store_->Stats(StatsQuery{NewAccount("other"), "", 0, 3'600'000})->overall.total, 0);
+
+  // A day by the hour: every bucket of the period is there, the empty ones too, so a chart spans the whole day.
+  auto day = store_->Stats(StatsQuery{account_, "", NowMs() - 86'400'000, 3'600'000});
+  ASSERT_TRUE(day.has_value());
+  ASSERT_GE(day->series.size(), 24u);
+  ASSERT_LE(day->series.size(), 25u);
+  int64_t busy_buckets = 0, total = 0;
+  for (const DeliveryStatsRow& bucket : day->series) {
+    busy_buckets += bucket.total > 0;
+    total += bucket.total;
+  }
+  EXPECT_EQ(busy_buckets, 1);
+  EXPECT_EQ(total, 3);
 }
 
 TEST_P(StoreConformance, DeletingAWebhookTakesItsLogAndCustomTypesAreUnique) {

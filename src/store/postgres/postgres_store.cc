@@ -1231,7 +1231,7 @@ Result<DeliveryStats> PostgresStore::Stats(const StatsQuery& query) {
         Params().Add(query.account_id).Add(from).Add(query.webhook_id));
   });
   if (!r) return Fail(r.error());
-  StatsBuilder stats(query.bucket_ms);
+  StatsBuilder stats(query.bucket_ms, query.since_ms, NowMs());
   for (int i = 0; i < r->Count(); ++i) {
     stats.Add(r->Text(i, 0), r->Text(i, 1), r->Text(i, 2), r->Int(i, 3), r->OptInt(i, 4), r->Int(i, 5));
   }

@@ -1046,7 +1046,7 @@ Result<DeliveryStats> SqliteStore::Stats(const StatsQuery& query) {
         "SELECT event_type, webhook_id, status, attempt_count, latency_ms, created_at FROM deliveries "
         "WHERE account_id = ?1 AND id >= ?2 AND (?3 = '' OR webhook_id = ?3)");
     q.Bind(1, query.account_id).Bind(2, from).Bind(3, query.webhook_id);
-    StatsBuilder stats(query.bucket_ms);
+    StatsBuilder stats(query.bucket_ms, query.since_ms, NowMs());
     while (q.Step()) stats.Add(q.Text(0), q.Text(1), q.Text(2), q.Int(3), q.OptInt(4), q.Int(5));
     return stats.Finish();
   });

@@ -1,12 +1,28 @@
 // hookd web UI: a small single-page app over the REST API (/api/v1). Routes live in the URL hash (#/webhooks,
-// #/webhooks/new, #/webhooks/<id>, #/webhooks/<id>/edit, #/dashboard). The API key is kept in sessionStorage
-// (cleared on sign-out or when the tab closes). DOM is built with h(), which only ever sets text, so data
-// from the API can never become markup.
+// #/webhooks/new, #/webhooks/<id>, #/webhooks/<id>/edit, #/dashboard). The API key, or the token of a portal
+// link (#portal=hkp_…, SPEC §3), is kept in sessionStorage (cleared on sign-out or when the tab closes); a portal
+// token leaves the address bar and the history as soon as it is read. DOM is built with h(), which only ever sets
+// text, so data from the API can never become markup.
 'use strict';
 
 const KEY_STORAGE = 'hookd.apiKey';
+const RETURN_STORAGE = 'hookd.returnUrl';  // where a portal session's "back" link goes
 const app = document.getElementById('app');
-const state = { key: sessionStorage.getItem(KEY_STORAGE), account: null, server: null, catalog: null };
+
+(function takePortalToken() {
+  const m = location.hash.match(/^#portal=(hkp_[0-9a-f]+)$/);
+  if (!m) return;
+  sessionStorage.setItem(KEY_STORAGE, m[1]);
+  sessionStorage.removeItem(RETURN_STORAGE);
+  history.replaceState(null, '', `${location.pathname}#/webhooks`);
+})();
+
+const state = { key: sessionStorage.getItem(KEY_STORAGE), account: null, server: null, catalog: null, portal: null };
+// Signed in through a portal link rather than with an API key.
+const viaPortal = () => (state.key || '').startsWith('hkp_');
+// Whether this browser may change anything (a read-only portal session may not; the server refuses it too).
+const canChange = () => !state.portal || state.portal.access === 'manage';
+const plural = (n, one, many) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
 // ---- DOM helpers ----
 
@@ -26,9 +42,12 @@ function h(tag, attrs, ...children) {
   return node;
 }
 
+// A short message in the corner; at most two at a time, so they never pile up over the page.
 function toast(message, kind = 'ok') {
+  const box = document.getElementById('toasts');
   const t = h('div', { class: `toast ${kind}` }, message);
-  document.getElementById('toasts').appendChild(t);
+  box.appendChild(t);
+  while (box.children.length > 2) box.firstChild.remove();
   setTimeout(() => t.remove(), kind === 'error' ? 7000 : 3500);
 }
 
@@ -41,14 +60,26 @@ function fmtTime(iso) {
 function fmtMs(ms) { return ms === null || ms === undefined ? '—' : `${ms} ms`; }
 function pct(x) { return `${(x * 100).toFixed(x === 1 || x === 0 ? 0 : 1)}%`; }
 
-// A confirmation dialog; resolves true when confirmed. Keyboard: Esc cancels, focus starts on Cancel.
+// A confirmation dialog; resolves true when confirmed. Keyboard: Esc cancels, focus starts on Cancel, Tab stays
+// inside the dialog (it is modal), and focus returns to where it was when the dialog closes.
 function confirmDialog(title, message, confirmLabel = 'Confirm', danger = false) {
   return new Promise((resolve) => {
+    const opener = document.activeElement;
     const cancel = h('button', { type: 'button', onclick: () => close(false) }, 'Cancel');
     const ok = h('button', { type: 'button', class: danger ? 'danger solid' : 'primary', onclick: () => close(true) }, confirmLabel);
-    const dialog = h('dialog', { 'aria-labelledby': 'dlg-title' },
-      h('h2', { id: 'dlg-title' }, title), h('p', {}, message), h('div', { class: 'row' }, h('span', { class: 'spacer' }), cancel, ok));
-    function close(result) { dialog.close(); dialog.remove(); resolve(result); }
+    const dialog = h('dialog', { 'aria-labelledby': 'dlg-title', 'aria-describedby': 'dlg-text' },
+      h('h2', { id: 'dlg-title' }, title), h('p', { id: 'dlg-text' }, message), h('div', { class: 'row' }, h('span', { class: 'spacer' }), cancel, ok));
+    dialog.addEventListener('keydown', (e) => {  // keep Tab between the dialog's two buttons
+      if (e.key !== 'Tab') return;
+      const [first, last] = [cancel, ok];
+      if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last.focus(); }
+      else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+    });
+    function close(result) {
+      dialog.close(); dialog.remove();
+      if (opener && opener.isConnected) opener.focus();
+      resolve(result);
+    }
     dialog.addEventListener('cancel', (e) => { e.preventDefault(); close(false); });
     document.body.appendChild(dialog);
     dialog.showModal();
@@ -82,7 +113,10 @@ async function api(method, path, body, key = state.key) {
   const text = await res.text();
   const data = text ? JSON.parse(text) : null;
   if (!res.ok) {
-    if (res.status === 401 && key === state.key) signOut('Your session ended: sign in again.');
+    if (res.status === 401 && key === state.key) {
+      if (viaPortal()) renderLinkEnded(data && data.error ? data.error.code : '');
+      else signOut('Your session ended: sign in again.');
+    }
     throw new ApiError(res.status, data);
   }
   return data;
@@ -94,11 +128,32 @@ function showError(container, err) {
 
 // ---- sign in / out, layout, routing ----
 
-function signOut(message) {
+function forget() {
   sessionStorage.removeItem(KEY_STORAGE);
-  Object.assign(state, { key: null, account: null, server: null, catalog: null });
+  Object.assign(state, { key: null, account: null, server: null, catalog: null, portal: null });
+}
+
+function signOut(message) {
+  if (viaPortal()) return renderLinkEnded('signed_out');
+  forget();
   location.hash = '';
   renderSignIn(message);
+}
+
+// Where a portal session ends: signed out, expired or revoked. A page that says so, with the way back to the
+// platform's product when the link named one; never the API-key form, which is not for the platform's customers.
+function renderLinkEnded(reason) {
+  forget();
+  const back = sessionStorage.getItem(RETURN_STORAGE);
+  const [title, text] = reason === 'signed_out'
+    ? ['You are signed out', 'To manage your webhooks again, open the webhook settings from your account.']
+    : reason === 'session_expired'
+      ? ['This link has expired', 'Links to the webhook settings work for a limited time. Open the webhook settings from your account again to get a new one.']
+      : ['This link is no longer valid', 'It was revoked or is not a valid link. Open the webhook settings from your account again to get a new one.'];
+  history.replaceState(null, '', location.pathname);
+  app.replaceChildren(h('main', { id: 'main' }, h('div', { class: 'panel signin', role: 'alert' },
+    h('h1', {}, title), h('p', {}, text),
+    back ? h('a', { class: 'button primary', href: back }, 'Back to your account') : null)));
 }
 
 function renderSignIn(message) {
@@ -127,16 +182,24 @@ function renderSignIn(message) {
 
 function layout(active, ...content) {
   const link = (href, label, name) => h('a', { href, 'aria-current': active === name ? 'page' : null }, label);
+  const back = state.portal && state.portal.return_url;
   return [
     h('header', { class: 'top' }, h('a', { class: 'brand', href: '#/webhooks' }, 'hookd'),
       h('nav', { 'aria-label': 'Main' }, link('#/webhooks', 'Webhooks', 'webhooks'), link('#/dashboard', 'Dashboard', 'dashboard')),
       h('span', { class: 'who' }, state.account ? state.account.name : ''),
+      back ? h('a', { class: 'back', href: back }, '← Back') : null,
       h('button', { class: 'small', type: 'button', onclick: () => signOut() }, 'Sign out')),
-    h('main', { id: 'main' }, ...content),
+    h('main', { id: 'main' },
+      canChange() ? null : h('div', { class: 'notice info' }, h('strong', {}, 'View only. '), 'You can see this account\'s webhooks and deliveries, but not change them.'),
+      ...content),
   ];
 }
 
 async function ensureContext() {
+  if (viaPortal() && !state.portal) {
+    state.portal = await api('GET', '/portal-sessions/current');
+    if (state.portal.return_url) sessionStorage.setItem(RETURN_STORAGE, state.portal.return_url);
+  }
   if (!state.account) state.account = await api('GET', '/account');
   if (!state.server) state.server = await api('GET', '/server-info');
   if (!state.catalog) state.catalog = await api('GET', '/webhooks/events/available');
@@ -153,6 +216,10 @@ const routes = [
 async function render() {
   if (!state.key) return renderSignIn();
   try { await ensureContext(); } catch (err) { if (state.key) app.replaceChildren(...layout('', h('div', { class: 'notice error' }, err.message))); return; }
+  if (!canChange() && /\/(new|edit)$/.test(location.hash)) {
+    app.replaceChildren(...layout('webhooks', h('div', { class: 'empty' }, h('strong', {}, 'This view is read-only'), h('a', { href: '#/webhooks' }, 'Back to webhooks'))));
+    return;
+  }
   for (const [re, view] of routes) {
     const m = location.hash.match(re);
     if (m) return view(m);
@@ -175,7 +242,17 @@ function eventChips(events) {
   return h('div', { class: 'chips' }, shown);
 }
 
+// A URL with break opportunities after its slashes, dots and question marks, so a narrow screen wraps it between
+// its parts rather than inside a word.
+function urlText(url) {
+  return url.split(/(?<=[/.?&=])/).flatMap((part, i) => (i ? [h('wbr', {}), part] : [part]));
+}
+
+// What a webhook is called: its name, else its description, else its URL.
+function webhookTitle(w) { return w.name || w.description || w.url; }
+
 function activeSwitch(w, onChange) {
+  if (!canChange()) return h('span', { class: 'subtle' }, w.active ? 'On' : 'Off');
   const sw = h('button', { type: 'button', class: 'switch', role: 'switch', 'aria-checked': String(w.active),
     'aria-label': `${w.active ? 'Disable' : 'Enable'} webhook ${w.name || w.url}`,
     onclick: async (e) => {
@@ -195,22 +272,22 @@ async function renderWebhookList() {
   app.replaceChildren(...layout('webhooks',
     h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Webhooks'),
       h('div', { class: 'subtle' }, 'Endpoints of your account that receive signed events.')),
-      h('a', { class: 'button primary', href: '#/webhooks/new' }, '+ Add webhook')),
+      canChange() ? h('a', { class: 'button primary', href: '#/webhooks/new' }, '+ Add webhook') : null),
     body));
   let list;
   try { list = (await api('GET', '/webhooks?limit=1000')).data; } catch (err) { return showError(body, err); }
   if (!list.length) {
     body.replaceChildren(h('div', { class: 'empty' }, h('strong', {}, 'No webhooks yet'),
-      h('p', {}, 'Add an endpoint and choose the events it should receive.'),
-      h('a', { class: 'button primary', href: '#/webhooks/new' }, '+ Add webhook')));
+      canChange() ? [h('p', {}, 'Add an endpoint and choose the events it should receive.'),
+        h('a', { class: 'button primary', href: '#/webhooks/new' }, '+ Add webhook')] : null));
     return;
   }
   const order = { failing: 0, disabled: 1, healthy: 2 };
   list.sort((a, b) => order[a.status] - order[b.status]);
   const rows = list.map((w) => {
     const row = h('tr', { class: 'clickable', onclick: () => { location.hash = `#/webhooks/${w.id}`; } },
-      h('td', { 'data-label': 'Endpoint' }, h('a', { class: 'url', href: `#/webhooks/${w.id}`, onclick: (e) => e.stopPropagation() }, w.url),
-        w.name ? h('div', { class: 'name' }, w.name) : null),
+      h('td', { 'data-label': 'Endpoint' }, h('a', { class: 'url', href: `#/webhooks/${w.id}`, onclick: (e) => e.stopPropagation() }, urlText(w.url)),
+        w.name || w.description ? h('div', { class: 'name' }, w.name || w.description) : null),
       h('td', { 'data-label': 'Events' }, eventChips(w.events)),
       h('td', { 'data-label': 'Environment' }, w.environment),
       h('td', { 'data-label': 'Status' }, statusBadge(w)),
@@ -264,6 +341,13 @@ function eventSelector(selected) {
   }
   return { element, value };
 }
+
+// Why a URL did not answer, in words (the reachability check's error codes).
+const UNREACHABLE = {
+  timeout: 'it did not answer in time', connection_refused: 'the connection was refused',
+  dns: 'the host name does not resolve', tls: 'the TLS handshake failed (check the certificate)',
+  blocked_address: 'it resolves to a private or local address, which this server does not deliver to',
+};
 
 function headerEditor(headers) {
   const list = h('div', {});
@@ -332,11 +416,12 @@ async function renderWebhookForm(id) {
     } catch (err) {
       submit.disabled = false;
       if (err.code === 'endpoint_unreachable') {
+        const why = ((err.details[0] || {}).message || '').replace(/^did not answer: /, '');
         formError.replaceChildren(h('div', { class: 'notice warn' },
           h('strong', {}, 'The URL did not answer. '),
-          'hookd sent a signed webhook.ping to it and got no HTTP response: ', err.details.length ? err.details[0].message : err.message,
-          '. Check that the endpoint is running and reachable from this server — or save anyway and fix it later.',
-          h('div', { class: 'row', style: null }, h('button', { type: 'button', class: 'small', onclick: () => save(false) }, 'Save anyway'))));
+          `A signed test request (webhook.ping) got no response: ${UNREACHABLE[why] || why || 'no answer'}. `,
+          'Check that the endpoint is running and reachable from the internet, or save it anyway and fix it later.',
+          h('div', { class: 'row' }, h('button', { type: 'button', class: 'small', onclick: () => save(false) }, 'Save anyway'))));
         return;
       }
       let placed = false;
@@ -397,7 +482,7 @@ function secretControl(id, shownSecret, note) {
       h('button', { type: 'button', class: 'small', onclick: async () => {
         try { show((await api('GET', `/webhooks/${id}/secret`)).secret); } catch (err) { toast(err.message, 'error'); }
       } }, 'Reveal'),
-      h('button', { type: 'button', class: 'small', onclick: async () => {
+      !canChange() ? null : h('button', { type: 'button', class: 'small', onclick: async () => {
         if (!await confirmDialog('Regenerate the signing secret?', 'A new secret signs every delivery from now on. The current one keeps signing alongside it for 24 hours, so you have time to update your endpoint.', 'Regenerate')) return;
         try {
           const r = await api('POST', `/webhooks/${id}/secret/rotate`);
@@ -419,7 +504,7 @@ async function renderWebhookDetail(id) {
   const newSecret = sessionStorage.getItem(`hookd.newSecret.${id}`);
   sessionStorage.removeItem(`hookd.newSecret.${id}`);
 
-  const secretBox = secretControl(id, newSecret, 'Save this signing secret now; you can reveal it again here at any time.');
+  const secretBox = secretControl(id, newSecret, 'This is the signing secret of the new webhook; you can reveal it here again at any time.');
 
   const testResult = h('div', { role: 'status' });
   const testButton = h('button', { type: 'button', onclick: async () => {
@@ -440,15 +525,37 @@ async function renderWebhookDetail(id) {
     try { await api('DELETE', `/webhooks/${id}`); toast('Webhook deleted'); location.hash = '#/webhooks'; } catch (err) { toast(err.message, 'error'); }
   } }, 'Delete');
 
-  const head = h('div', { class: 'page-head' },
-    h('div', {}, h('h1', { class: 'url' }, w.name || w.url), w.name ? h('div', { class: 'subtle mono' }, w.url) : null),
-    h('div', { class: 'row' }, h('span', { class: `badge ${w.status}` }, w.status), h('span', { class: `badge ${w.circuit}` }, `circuit ${w.circuit.replace('_', '-')}`),
-      activeSwitch(w, () => renderWebhookDetail(id)),
-      h('a', { class: 'button', href: `#/webhooks/${id}/edit` }, 'Edit'), testButton, deleteButton));
+  // What changes as deliveries happen (status, circuit, the switch, the reason, the statistics) is drawn by
+  // refresh(), which every action on this page calls, so the page never shows a stale state.
+  const badges = h('div', { class: 'row' });
+  const reason = h('div', {});
+  const charts = h('div', { class: 'panel' }, h('h2', {}, 'Last 24 hours'), h('p', { class: 'subtle' }, 'Loading…'));
+  function drawState() {
+    badges.replaceChildren(h('span', { class: `badge ${w.status}` }, w.status),
+      h('span', { class: `badge ${w.circuit}` }, `circuit ${w.circuit.replace('_', '-')}`),
+      activeSwitch(w, (updated) => { w = updated; drawState(); refresh(); }));
+    reason.replaceChildren(w.status === 'disabled' && w.disabled_reason ? h('div', { class: 'notice error' }, `Disabled: ${w.disabled_reason}`) : '');
+  }
+  async function refresh() {
+    try {
+      const [fresh, stats] = await Promise.all([api('GET', `/webhooks/${id}`), api('GET', `/webhooks/${id}/stats?since=24h`)]);
+      w = fresh;
+      drawState();
+      charts.replaceChildren(h('h2', {}, 'Last 24 hours'), statsView(stats));
+    } catch (err) { showError(charts, err); }
+  }
+  drawState();
 
-  const info = h('div', { class: 'panel' },
-    w.status === 'disabled' && w.disabled_reason ? h('div', { class: 'notice error' }, `Disabled: ${w.disabled_reason}`) : null,
+  const title = webhookTitle(w);
+  const head = h('div', { class: 'page-head' },
+    h('div', { class: 'title' }, h('h1', {}, title === w.url ? urlText(w.url) : title),
+      title !== w.url ? h('div', { class: 'subtle mono url-line' }, urlText(w.url)) : null),
+    h('div', { class: 'row' }, badges,
+      canChange() ? [h('a', { class: 'button', href: `#/webhooks/${id}/edit` }, 'Edit'), testButton, deleteButton] : null));
+
+  const info = h('div', { class: 'panel' }, reason,
     h('dl', { class: 'kv' },
+      w.description && w.description !== title ? [h('dt', {}, 'Description'), h('dd', {}, w.description)] : null,
       h('dt', {}, 'Events'), h('dd', {}, eventChips(w.events)),
       h('dt', {}, 'Environment'), h('dd', {}, w.environment),
       h('dt', {}, 'Rate limit'), h('dd', {}, `${w.rate_limit}/s`),
@@ -457,17 +564,16 @@ async function renderWebhookDetail(id) {
       h('dt', {}, 'Signing secret'), h('dd', {}, secretBox)),
     testResult);
 
-  const charts = h('div', { class: 'panel' }, h('h2', {}, 'Last 24 hours'), h('p', { class: 'subtle' }, 'Loading…'));
-  const log = deliveryLog(w);
+  const log = deliveryLog(w, refresh);
   app.replaceChildren(...layout('webhooks', head, info, charts, log.element));
   log.load();
-  try { charts.replaceChildren(h('h2', {}, 'Last 24 hours'), statsView(await api('GET', `/webhooks/${id}/stats?since=24h`))); }
-  catch (err) { showError(charts, err); }
+  refresh();
 }
 
 function toIso(localValue) { return localValue ? new Date(localValue).toISOString() : null; }
 
-function deliveryLog(w) {
+// The delivery log of `w`; `changed` runs after anything that may change the webhook's state or statistics.
+function deliveryLog(w, changed) {
   const types = state.catalog.categories.flatMap((c) => c.events.map((e) => e.type));
   const status = h('select', { id: 'filter-status' }, h('option', { value: '' }, 'Any status'),
     ['pending', 'succeeded', 'failed', 'dead'].map((s) => h('option', { value: s }, s)));
@@ -520,15 +626,17 @@ function deliveryLog(w) {
       }
     } }, 'Details');
     const actions = [toggle];
-    if (d.status === 'failed' || d.status === 'dead') {
+    if (canChange() && (d.status === 'failed' || d.status === 'dead')) {
       actions.push(h('button', { type: 'button', class: 'small', onclick: async () => {
-        try { await api('POST', `/deliveries/${d.id}/retry`); toast('Retrying now'); setTimeout(load, 600); } catch (err) { toast(err.message, 'error'); }
+        try { await api('POST', `/deliveries/${d.id}/retry`); toast('Retrying now'); setTimeout(reload, 600); } catch (err) { toast(err.message, 'error'); }
       } }, 'Retry'));
     }
-    actions.push(h('button', { type: 'button', class: 'small', onclick: async () => {
-      try { await api('POST', `/events/${d.event_id}/replay`, { webhook_id: w.id }); toast('Replayed: a new delivery is on its way'); setTimeout(load, 600); }
-      catch (err) { toast(err.message, 'error'); }
-    } }, 'Replay'));
+    if (canChange()) {
+      actions.push(h('button', { type: 'button', class: 'small', onclick: async () => {
+        try { await api('POST', `/events/${d.event_id}/replay`, { webhook_id: w.id }); toast('Replayed: a new delivery is on its way'); setTimeout(reload, 600); }
+        catch (err) { toast(err.message, 'error'); }
+      } }, 'Replay'));
+    }
     const code = d.last_response_status !== null ? String(d.last_response_status) : (d.last_error || '—');
     return [h('tr', { 'data-delivery': d.id },
       h('td', { 'data-label': 'Time' }, fmtTime(d.created_at)),
@@ -564,18 +672,20 @@ function deliveryLog(w) {
       const { count } = await api('POST', `/webhooks/${w.id}/retry?dry_run=true`, range);
       if (!count) { toast('Nothing to retry in that range'); return; }
       const when = since.value || until.value ? 'in the selected date range' : 'of all time';
-      if (!await confirmDialog('Retry failed deliveries?', `This will retry ${count} failed or dead ${count === 1 ? 'delivery' : 'deliveries'} ${when}.`, `Retry ${count}`)) return;
+      if (!await confirmDialog('Retry failed deliveries?', `This will retry ${plural(count, 'failed or dead delivery', 'failed or dead deliveries')} ${when}.`, `Retry ${count}`)) return;
       const r = await api('POST', `/webhooks/${w.id}/retry`, range);
-      toast(`Retrying ${r.retried} deliveries`);
-      setTimeout(load, 800);
+      toast(`Retrying ${plural(r.retried, 'delivery', 'deliveries')}`);
+      setTimeout(reload, 800);
     } catch (err) { toast(err.message, 'error'); }
   } }, 'Bulk retry…');
 
+  // The log and, through `changed`, the webhook's state and statistics above it.
+  function reload() { load(); changed(); }
   const apply = () => { cursors.length = 1; page = 0; load(); };
   for (const f of [status, eventType, since, until]) f.addEventListener('change', apply);
   const element = h('section', { class: 'panel', 'aria-labelledby': 'log-title' },
     h('div', { class: 'row' }, h('h2', { id: 'log-title' }, 'Delivery log'), h('span', { class: 'spacer' }),
-      h('button', { type: 'button', class: 'small', onclick: load }, 'Refresh'), bulk),
+      h('button', { type: 'button', class: 'small', onclick: reload }, 'Refresh'), canChange() ? bulk : null),
     h('div', { class: 'filters' },
       h('div', {}, h('label', { for: 'filter-status' }, 'Status'), status),
       h('div', {}, h('label', { for: 'filter-event' }, 'Event type'), eventType),
