@@ -345,6 +345,7 @@ function eventSelector(selected) {
 // Why a URL did not answer, in words (the reachability check's error codes).
 const UNREACHABLE = {
   timeout: 'it did not answer in time', connection_refused: 'the connection was refused',
+  connection_reset: 'the connection was reset', network_error: 'a network error',
   dns: 'the host name does not resolve', tls: 'the TLS handshake failed (check the certificate)',
   blocked_address: 'it resolves to a private or local address, which this server does not deliver to',
 };
@@ -645,7 +646,7 @@ function deliveryLog(w, changed) {
       h('td', { 'data-label': 'Response time' }, fmtMs(d.last_response_time_ms)),
       h('td', { 'data-label': 'Retries' }, String(d.retry_count)),
       h('td', { 'data-label': 'Result' }, h('span', { class: `badge ${d.status}` }, d.status === 'succeeded' ? 'success' : d.status)),
-      h('td', { 'data-label': '' }, h('div', { class: 'row' }, actions))), detail];
+      h('td', { 'data-label': '' }, h('div', { class: 'row actions' }, actions))), detail];
   }
 
   function body(text, truncated) {
