@@ -66,6 +66,18 @@ class Cluster:
                                                            if " request " not in line)[-4000:] for n in self.nodes)
         return f"unfinished deliveries:\n{unfinished}\n{logs}"
 
+    def shares(self):
+        """Shards held per live lease owner."""
+        rows = self.psql("SELECT owner, count(*) FROM shard_leases WHERE expires_at > "
+                         "(extract(epoch FROM clock_timestamp()) * 1000)::bigint GROUP BY owner").splitlines()
+        return sorted(int(line.split("|")[1]) for line in rows)
+
+    def wait_for_fair_shares(self, workers=3):
+        """Until every worker holds its fair share (a process joining takes it over a few lease rounds)."""
+        wait_until(lambda: len(self.shares()) == workers and all(256 // workers - 6 <= n <= 256 // workers + 6
+                                                                 for n in self.shares()),
+                   timeout=LEASE * 2 + 20, message=f"{workers} workers sharing the shards")
+
     def attempts_by_node(self):
         counts = []
         for n in self.nodes:
@@ -138,6 +150,7 @@ def test_three_processes_share_the_work_and_deliver_every_event_once(cluster, re
     receivers = [receiver() for _ in range(12)]
     for r in receivers:
         c.nodes[0].create_webhook(key, r.url)
+    c.wait_for_fair_shares()  # the first process to start holds every shard until the others join in
     accepted = [c.nodes[i % 3].emit(key, data={"i": i})["id"] for i in range(90)]
     for r in receivers:
         wait_until(lambda: len(r.received()) >= len(accepted), timeout=20, message="every event at every receiver")
@@ -146,8 +159,8 @@ def test_three_processes_share_the_work_and_deliver_every_event_once(cluster, re
         order, repeats = first_arrivals(r)
         assert sorted(order) == sorted(accepted) and repeats == 0
     # Every worker took its share of the shards and delivered some of it.
-    held = c.psql("SELECT owner, count(*) FROM shard_leases GROUP BY owner").splitlines()
-    assert len(held) == 3 and all(80 <= int(line.split("|")[1]) <= 90 for line in held), held
+    held = c.shares()
+    assert len(held) == 3 and all(80 <= n <= 90 for n in held), held
     assert sum(1 for n in c.attempts_by_node() if n > 0) >= 2
 
 
