@@ -342,20 +342,25 @@ test('portal links sign a browser in without an API key', async (t) => {
 // ---- embedding ----
 
 test('the UI is framed only by the origins the operator allowed', async () => {
-  // The platform's page: another origin (another port) that frames a portal link.
+  // The platform's page: another origin (another port) that frames a portal link; and a page of an origin the
+  // operator did not allow.
   let framed = '';
-  const platform = http.createServer((req, res) => {
+  const settingsPage = (req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/html' });
     res.end(`<!doctype html><html lang="en"><title>Acme settings</title><h1>Acme settings</h1><iframe title="Webhooks" src="${framed}" width="1100" height="700"></iframe>`);
-  });
+  };
+  const platform = http.createServer(settingsPage);
+  const stranger = http.createServer(settingsPage);
   await new Promise((r) => platform.listen(0, '127.0.0.1', r));
+  await new Promise((r) => stranger.listen(0, '127.0.0.1', r));
   const allowedOrigin = `http://127.0.0.1:${platform.address().port}`;
-  const embedding = await startHookd('--portal-allowed-origins', allowedOrigin);
+  const crossSiteOrigin = `http://localhost:${platform.address().port}`;  // another site than hookd's 127.0.0.1
+  const embedding = await startHookd('--portal-allowed-origins', `${allowedOrigin},${crossSiteOrigin}`);
   try {
     const account = (await call('POST', '/accounts', { name: 'Framed' }, embedding.adminToken, embedding.base)).json;
     const key = (await call('POST', `/accounts/${account.id}/api-keys`, {}, embedding.adminToken, embedding.base)).json.key;
     const headers = (await fetch(`${embedding.base}/settings/webhooks`)).headers;
-    assert.match(headers.get('content-security-policy'), new RegExp(`frame-ancestors ${allowedOrigin};`));
+    assert.match(headers.get('content-security-policy'), new RegExp(`frame-ancestors ${allowedOrigin} ${crossSiteOrigin};`));
     assert.equal(headers.get('x-frame-options'), null);
     assert.equal(headers.get('x-content-type-options'), 'nosniff');
     assert.equal(headers.get('referrer-policy'), 'no-referrer');
@@ -365,9 +370,13 @@ test('the UI is framed only by the origins the operator allowed', async () => {
     await p.goto(allowedOrigin + '/');
     await p.frameLocator('iframe').getByRole('heading', { name: 'Webhooks' }).waitFor();
     await shot('24-framed-by-allowed-origin', p);
+    // From another site, where the browser may partition or refuse the frame's storage: the UI still signs in.
+    framed = (await call('POST', '/portal-sessions', { access: 'read' }, key, embedding.base)).json.url;
+    await p.goto(crossSiteOrigin + '/');
+    await p.frameLocator('iframe').getByText('View only.').waitFor();
 
-    // The same page from an origin the operator did not allow: localhost is not 127.0.0.1.
-    const refused = `http://localhost:${platform.address().port}/`;
+    // The same page from an origin the operator did not allow.
+    const refused = `http://127.0.0.1:${stranger.address().port}/`;
     await p.goto(refused);
     await p.locator('iframe').waitFor();
     await new Promise((r) => setTimeout(r, 1000));
@@ -383,6 +392,7 @@ test('the UI is framed only by the origins the operator allowed', async () => {
   } finally {
     embedding.proc.kill('SIGTERM');
     platform.close();
+    stranger.close();
   }
 });
 

@@ -5,6 +5,19 @@
 // text, so data from the API can never become markup.
 'use strict';
 
+// The tab's session storage, or, where the browser refuses it (a third-party frame with storage blocked), a map
+// that lasts as long as the page.
+const store = (() => {
+  try {
+    sessionStorage.setItem('hookd.probe', '1');
+    sessionStorage.removeItem('hookd.probe');
+    return sessionStorage;
+  } catch {
+    const kept = new Map();
+    return { getItem: (k) => (kept.has(k) ? kept.get(k) : null), setItem: (k, v) => kept.set(k, String(v)), removeItem: (k) => kept.delete(k) };
+  }
+})();
+
 const KEY_STORAGE = 'hookd.apiKey';
 const RETURN_STORAGE = 'hookd.returnUrl';  // where a portal session's "back" link goes
 const app = document.getElementById('app');
@@ -12,12 +25,12 @@ const app = document.getElementById('app');
 (function takePortalToken() {
   const m = location.hash.match(/^#portal=(hkp_[0-9a-f]+)$/);
   if (!m) return;
-  sessionStorage.setItem(KEY_STORAGE, m[1]);
-  sessionStorage.removeItem(RETURN_STORAGE);
+  store.setItem(KEY_STORAGE, m[1]);
+  store.removeItem(RETURN_STORAGE);
   history.replaceState(null, '', `${location.pathname}#/webhooks`);
 })();
 
-const state = { key: sessionStorage.getItem(KEY_STORAGE), account: null, server: null, catalog: null, portal: null };
+const state = { key: store.getItem(KEY_STORAGE), account: null, server: null, catalog: null, portal: null };
 // Signed in through a portal link rather than with an API key.
 const viaPortal = () => (state.key || '').startsWith('hkp_');
 // Whether this browser may change anything (a read-only portal session may not; the server refuses it too).
@@ -129,7 +142,7 @@ function showError(container, err) {
 // ---- sign in / out, layout, routing ----
 
 function forget() {
-  sessionStorage.removeItem(KEY_STORAGE);
+  store.removeItem(KEY_STORAGE);
   Object.assign(state, { key: null, account: null, server: null, catalog: null, portal: null });
 }
 
@@ -144,7 +157,7 @@ function signOut(message) {
 // platform's product when the link named one; never the API-key form, which is not for the platform's customers.
 function renderLinkEnded(reason) {
   forget();
-  const back = sessionStorage.getItem(RETURN_STORAGE);
+  const back = store.getItem(RETURN_STORAGE);
   const [title, text] = reason === 'signed_out'
     ? ['You are signed out', 'To manage your webhooks again, open the webhook settings from your account.']
     : reason === 'session_expired'
@@ -165,7 +178,7 @@ function renderSignIn(message) {
     try {
       await api('GET', '/account', undefined, key);
       state.key = key;
-      sessionStorage.setItem(KEY_STORAGE, key);
+      store.setItem(KEY_STORAGE, key);
       location.hash = '#/webhooks';
       render();
     } catch (err) {
@@ -198,7 +211,7 @@ function layout(active, ...content) {
 async function ensureContext() {
   if (viaPortal() && !state.portal) {
     state.portal = await api('GET', '/portal-sessions/current');
-    if (state.portal.return_url) sessionStorage.setItem(RETURN_STORAGE, state.portal.return_url);
+    if (state.portal.return_url) store.setItem(RETURN_STORAGE, state.portal.return_url);
   }
   if (!state.account) state.account = await api('GET', '/account');
   if (!state.server) state.server = await api('GET', '/server-info');
@@ -412,7 +425,7 @@ async function renderWebhookForm(id) {
       const query = verify ? '' : '?verify=false';
       const saved = id ? await api('PATCH', `/webhooks/${id}${query}`, body) : await api('POST', `/webhooks${query}`, body);
       toast(id ? 'Webhook saved' : 'Webhook created');
-      if (!id) sessionStorage.setItem(`hookd.newSecret.${saved.id}`, saved.secret);
+      if (!id) store.setItem(`hookd.newSecret.${saved.id}`, saved.secret);
       location.hash = `#/webhooks/${saved.id}`;
     } catch (err) {
       submit.disabled = false;
@@ -502,8 +515,8 @@ function secretControl(id, shownSecret, note) {
 async function renderWebhookDetail(id) {
   let w;
   try { w = await api('GET', `/webhooks/${id}`); } catch (err) { app.replaceChildren(...layout('webhooks', h('div', { class: 'notice error' }, err.message))); return; }
-  const newSecret = sessionStorage.getItem(`hookd.newSecret.${id}`);
-  sessionStorage.removeItem(`hookd.newSecret.${id}`);
+  const newSecret = store.getItem(`hookd.newSecret.${id}`);
+  store.removeItem(`hookd.newSecret.${id}`);
 
   const secretBox = secretControl(id, newSecret, 'This is the signing secret of the new webhook; you can reveal it here again at any time.');
 
@@ -729,8 +742,8 @@ function statsView(stats) {
 async function renderDashboard() {
   const range = new URLSearchParams(location.hash.split('?')[1] || '').get('since') || '24h';
   const body = h('div', {}, h('p', { class: 'subtle' }, 'Loading statistics…'));
-  const picker = h('select', { 'aria-label': 'Period', onchange: () => { sessionStorage.setItem('hookd.range', picker.value); renderDashboard(); } },
-    [['1h', 'Last hour'], ['24h', 'Last 24 hours'], ['7d', 'Last 7 days']].map(([v, l]) => h('option', { value: v, selected: (sessionStorage.getItem('hookd.range') || range) === v }, l)));
+  const picker = h('select', { 'aria-label': 'Period', onchange: () => { store.setItem('hookd.range', picker.value); renderDashboard(); } },
+    [['1h', 'Last hour'], ['24h', 'Last 24 hours'], ['7d', 'Last 7 days']].map(([v, l]) => h('option', { value: v, selected: (store.getItem('hookd.range') || range) === v }, l)));
   app.replaceChildren(...layout('dashboard', h('div', { class: 'page-head' }, h('h1', {}, 'Dashboard'), picker), body));
   try {
     const since = picker.value;
