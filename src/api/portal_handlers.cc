@@ -92,7 +92,8 @@ HttpResponse Api::GetCurrentPortalSession(const HttpRequest& request, const Path
   return JsonResponse(200, PortalSessionJson(**session));
 }
 
-HttpResponse Api::RevokePortalSession(const HttpRequest& request, const PathParams& params, const Principal& principal) {
+HttpResponse Api::RevokePortalSession(const HttpRequest& request, const PathParams& params,
+                                      const Principal& principal) {
   auto account_id = ActingAccount(request, principal);
   if (!account_id) return ErrorResponse(account_id.error());
   const std::string& id = params.at("id");

@@ -1,11 +1,12 @@
 // The OpenAPI document against the API: every route the API registers is described, and every operation
 // described is served. (The integration tests check the bodies the API returns against the document's schemas.)
+#include "api/openapi.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include "api/api.h"
-#include "api/openapi.h"
 #include "common/config.h"
 #include "delivery/alerter.h"
 #include "delivery/engine.h"
@@ -31,8 +32,8 @@ TEST(OpenApi, TheDocumentDescribesExactlyTheRoutesTheApiServes) {
   std::vector<Router::Route> one_more = api.Routes();
   one_more.push_back(Router::Route{"POST", "/api/v1/undocumented", "", {}});
   one_more.erase(one_more.begin());
-  EXPECT_EQ(OpenApiMismatches(one_more),
-            (std::vector<std::string>{"post /api/v1/undocumented: not in the document", "get /healthz: no such route"}));
+  EXPECT_EQ(OpenApiMismatches(one_more), (std::vector<std::string>{"post /api/v1/undocumented: not in the document",
+                                                                   "get /healthz: no such route"}));
 }
 
 TEST(OpenApi, TheServedDocumentIsOpenApi31WithThisBuildsVersion) {

@@ -347,12 +347,18 @@ Result<std::vector<ApiKey>> PostgresStore::ListApiKeys(const std::string& accoun
   return AllRows(*r, ApiKeyFromRow);
 }
 
-Status PostgresStore::RevokeApiKey(const std::string& account_id, const std::string& key_id) {
+// Runs `delete_sql` (a literal: statements are prepared once per address), "DELETE … WHERE id = $1 AND
+// account_id = $2", for an API key or a portal session, and tells every process to drop its cached credentials, so
+// the credential stops working everywhere at once.
+Status PostgresStore::RevokeCredential(const char* delete_sql, const std::string& id, const std::string& account_id,
+                                       const char* what) {
   return WriteAndAnnounce(pool_, {ChangeKind::kApiKeys, ""}, [&](Connection& c) {
-    return NotFoundUnlessChanged(
-        c.Exec("DELETE FROM api_keys WHERE id = $1 AND account_id = $2", Params().Add(key_id).Add(account_id)),
-        "API key");
+    return NotFoundUnlessChanged(c.Exec(delete_sql, Params().Add(id).Add(account_id)), what);
   });
+}
+
+Status PostgresStore::RevokeApiKey(const std::string& account_id, const std::string& key_id) {
+  return RevokeCredential("DELETE FROM api_keys WHERE id = $1 AND account_id = $2", key_id, account_id, "API key");
 }
 
 Result<std::optional<ApiKey>> PostgresStore::FindApiKeyByHash(const std::string& key_hash) {
@@ -388,12 +394,8 @@ Result<PortalSession> PostgresStore::CreatePortalSession(const PortalSession& se
 }
 
 Status PostgresStore::RevokePortalSession(const std::string& account_id, const std::string& session_id) {
-  // Every process drops its cached credentials, so the token stops working everywhere at once.
-  return WriteAndAnnounce(pool_, {ChangeKind::kApiKeys, ""}, [&](Connection& c) {
-    return NotFoundUnlessChanged(c.Exec("DELETE FROM portal_sessions WHERE id = $1 AND account_id = $2",
-                                        Params().Add(session_id).Add(account_id)),
-                                 "portal session");
-  });
+  return RevokeCredential("DELETE FROM portal_sessions WHERE id = $1 AND account_id = $2", session_id, account_id,
+                          "portal session");
 }
 
 Result<std::optional<PortalSession>> PostgresStore::FindPortalSessionByHash(const std::string& token_hash) {

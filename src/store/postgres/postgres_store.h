@@ -104,6 +104,9 @@ class PostgresStore final : public Store {
   void WebhooksChanged() { webhooks_generation_.fetch_add(1, std::memory_order_release); }
 
  private:
+  // Deletes the account's API key or portal session with `delete_sql` (a literal) and has every process drop its
+  // cached credentials.
+  Status RevokeCredential(const char* delete_sql, const std::string& id, const std::string& account_id, const char* what);
   // One caller's events, waiting for the accept writer.
   struct AcceptJob {
     std::vector<NewEvent> events;

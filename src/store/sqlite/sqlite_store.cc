@@ -118,6 +118,27 @@ Attempt AttemptFromRow(const Statement& q) {
 
 #define EVENT_SELECT "SELECT id, account_id, type, environment, data, metadata, created_at FROM events "
 
+// NotFound unless the account exists (checked in the transaction that adds something of it).
+Status RequireAccount(Database& db, const std::string& account_id) {
+  auto exists = db.Prepare("SELECT 1 FROM accounts WHERE id = ?");
+  exists.Bind(1, account_id);
+  if (!exists.Step()) return Fail(Error::NotFound("account not found"));
+  return Ok();
+}
+
+// Runs `delete_sql` (a literal: statements are cached by address), "DELETE … WHERE id = ? AND account_id = ?", for
+// an API key or a portal session; NotFound when the account has no such row.
+Status DeleteOfAccount(Database& db, const char* delete_sql, const std::string& id, const std::string& account_id,
+                       const char* what) {
+  auto r = db.Prepare(delete_sql)
+               .Bind(1, id)
+               .Bind(2, account_id)
+               .Run();
+  if (!r) return r;
+  if (db.Changes() == 0) return Fail(Error::NotFound(std::string(what) + " not found"));
+  return Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, const std::string& master_key,
@@ -288,9 +309,7 @@ Status SqliteStore::DeleteAccount(const std::string& id) {
 
 Result<ApiKey> SqliteStore::CreateApiKey(const ApiKey& key, const std::string& key_hash) {
   Status st = writer_->Run([&](Database& db) -> Status {
-    auto exists = db.Prepare("SELECT 1 FROM accounts WHERE id = ?");
-    exists.Bind(1, key.account_id);
-    if (!exists.Step()) return Fail(Error::NotFound("account not found"));
+    if (auto st = RequireAccount(db, key.account_id); !st) return st;
     return db
         .Prepare("INSERT INTO api_keys(id, account_id, name, prefix, key_hash, created_at) VALUES (?,?,?,?,?,?)")
         .Bind(1, key.id)
@@ -318,12 +337,9 @@ Result<std::vector<ApiKey>> SqliteStore::ListApiKeys(const std::string& account_
 }
 
 Status SqliteStore::RevokeApiKey(const std::string& account_id, const std::string& key_id) {
-  return writer_->Run([&](Database& db) -> Status {
-    auto r = db.Prepare("DELETE FROM api_keys WHERE id = ? AND account_id = ?").Bind(1, key_id).Bind(2, account_id).Run();
-    if (!r) return r;
-    if (db.Changes() == 0) return Fail(Error::NotFound("API key not found"));
-    return Ok();
-  });
+  return writer_->Run(
+      [&](Database& db) -> Status { return DeleteOfAccount(db, "DELETE FROM api_keys WHERE id = ? AND account_id = ?", key_id, account_id,
+                                                                 "API key"); });
 }
 
 Result<std::optional<ApiKey>> SqliteStore::FindApiKeyByHash(const std::string& key_hash) {
@@ -340,9 +356,7 @@ Result<std::optional<ApiKey>> SqliteStore::FindApiKeyByHash(const std::string& k
 
 Result<PortalSession> SqliteStore::CreatePortalSession(const PortalSession& session, const std::string& token_hash) {
   Status st = writer_->Run([&](Database& db) -> Status {
-    auto exists = db.Prepare("SELECT 1 FROM accounts WHERE id = ?");
-    exists.Bind(1, session.account_id);
-    if (!exists.Step()) return Fail(Error::NotFound("account not found"));
+    if (auto st = RequireAccount(db, session.account_id); !st) return st;
     if (auto purged = db.Prepare("DELETE FROM portal_sessions WHERE account_id = ? AND expires_at < ?")
                           .Bind(1, session.account_id)
                           .Bind(2, session.created_at_ms - kExpiredPortalSessionKeepMs)
@@ -368,13 +382,8 @@ Result<PortalSession> SqliteStore::CreatePortalSession(const PortalSession& sess
 
 Status SqliteStore::RevokePortalSession(const std::string& account_id, const std::string& session_id) {
   return writer_->Run([&](Database& db) -> Status {
-    auto r = db.Prepare("DELETE FROM portal_sessions WHERE id = ? AND account_id = ?")
-                 .Bind(1, session_id)
-                 .Bind(2, account_id)
-                 .Run();
-    if (!r) return r;
-    if (db.Changes() == 0) return Fail(Error::NotFound("portal session not found"));
-    return Ok();
+    return DeleteOfAccount(db, "DELETE FROM portal_sessions WHERE id = ? AND account_id = ?", session_id, account_id,
+                           "portal session");
   });
 }
 
