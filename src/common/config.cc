@@ -213,7 +213,11 @@ const std::vector<Setting>& Settings() {
          std::string url = v;
          while (!url.empty() && url.back() == '/') url.pop_back();
          const size_t path = url.find('/', url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
-         if (!IsWebOrigin(url.substr(0, path))) return "must be an http:// or https:// URL";
+         // An origin, then an optional path of plain URL characters (no query or fragment: the link adds its own).
+         const bool plain_path = path == std::string::npos ||
+                                 url.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                                       "-._~/%", path) == std::string::npos;
+         if (!IsWebOrigin(url.substr(0, path)) || !plain_path) return "must be an http:// or https:// URL";
          c.public_url = url;
          return std::nullopt;
        }},

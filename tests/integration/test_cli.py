@@ -19,6 +19,9 @@ def test_version_and_usage():
     assert r.returncode == 0 and r.stdout.startswith("hookd ")
     assert run("frobnicate").returncode == 2
     assert "--retry-schedule" in run("serve", "--help").stdout
+    for bad in (["--json"], ["--markdown", "extra"]):
+        refused = run("catalog", *bad)
+        assert refused.returncode == 2 and "usage: hookd catalog" in refused.stderr and refused.stdout == ""
 
 
 def test_bad_flags_fail_fast_with_a_message(tmp_path):

@@ -292,6 +292,30 @@ TEST(Config, RetryScheduleNoneMeansOneAttempt) {
   EXPECT_FALSE(ParseRetrySchedule("1s,").has_value());
 }
 
+TEST(Config, PortalOriginsAndPublicUrlTakeOnlyPlainWebAddresses) {
+  auto c = ParseConfig({"--portal-allowed-origins", "https://app.example.com, http://localhost:3000,https://[::1]:8443"},
+                       FakeEnv({}));
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->portal_allowed_origins,
+            (std::vector<std::string>{"https://app.example.com", "http://localhost:3000", "https://[::1]:8443"}));
+  // They go into a Content-Security-Policy header: anything but an origin could widen or break it.
+  for (const char* bad : {"app.example.com", "https://app.example.com/settings", "https://a.com; script-src *", "*",
+                          "https://*.example.com", "javascript:alert(1)", "https://a.com:", "https://a.com:123456",
+                          "ftp://a.com", "https://a.com\r\nX-Evil: 1"}) {
+    auto refused = ParseConfig({"--portal-allowed-origins", bad}, FakeEnv({}));
+    ASSERT_FALSE(refused.has_value()) << bad;
+    EXPECT_NE(refused.error().message.find("--portal-allowed-origins"), std::string::npos) << refused.error().message;
+  }
+  EXPECT_EQ(ParseConfig({"--public-url", "https://hooks.example.com/"}, FakeEnv({}))->public_url,
+            "https://hooks.example.com");
+  EXPECT_EQ(ParseConfig({"--public-url", "https://example.com/hooks/"}, FakeEnv({}))->public_url,
+            "https://example.com/hooks");
+  for (const char* bad : {"hooks.example.com", "https://h.com/a b", "https://h.com/?x=1", "https://h.com/#x",
+                          "javascript:alert(1)", "https://h.com/<script>"}) {
+    EXPECT_FALSE(ParseConfig({"--public-url", bad}, FakeEnv({})).has_value()) << bad;
+  }
+}
+
 TEST(Config, ApiRateLimitForms) {
   EXPECT_EQ(ParseConfig({"--api-rate-limit", "50/s"}, FakeEnv({}))->api_rate_limit_per_s, 50);
   EXPECT_EQ(ParseConfig({"--api-rate-limit", "0"}, FakeEnv({}))->api_rate_limit_per_s, 0);
