@@ -195,9 +195,17 @@ void AppendJson(std::string& out, const json::value& v) {
 }
 
 std::string SerializeJson(const json::value& v) {
-  std::string out;
-  AppendJson(out, v);
-  return out;
+  // Written into this thread's reused buffer, then copied once at its exact size: no regrowth while appending,
+  // and no spare capacity kept by the result (event data stays in memory while its deliveries wait).
+  thread_local std::string buffer;
+  buffer.clear();
+  AppendJson(buffer, v);
+  if (buffer.capacity() > (1u << 20)) {  // a huge body: do not keep its buffer for the thread's life
+    std::string out = std::move(buffer);
+    buffer = std::string();
+    return out;
+  }
+  return buffer;
 }
 
 std::string JsonQuote(std::string_view s) {
