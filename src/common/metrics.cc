@@ -21,7 +21,7 @@ const std::vector<double> kBatchBuckets = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1
 
 constexpr const char* kOutcomeNames[] = {"2xx",     "3xx", "4xx", "5xx",     "timeout",
                                          "connection", "tls", "dns", "blocked", "other"};
-constexpr const char* kStageNames[] = {"scheduled", "ready", "loading", "in_flight"};
+constexpr const char* kStageNames[] = {"scheduled", "ready", "loading", "in_flight", "recording"};
 
 std::string Number(double v) {
   char buf[32];

@@ -35,7 +35,7 @@ enum class AttemptOutcome { k2xx, k3xx, k4xx, k5xx, kTimeout, kConnection, kTls,
 [[nodiscard]] AttemptOutcome ClassifyAttempt(std::optional<int> status, std::string_view error);
 
 // The stages a delivery waits in, for hookd_deliveries_waiting{stage}.
-enum class WaitingStage { kScheduled, kReady, kLoading, kInFlight, kCount };
+enum class WaitingStage { kScheduled, kReady, kLoading, kInFlight, kRecording, kCount };
 
 class Metrics {
  public:

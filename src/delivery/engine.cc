@@ -463,7 +463,7 @@ bool DeliveryEngine::RunTurn(int64_t max_wait_ms) {
   }
   int64_t wait = max_wait_ms;
   if (!stopping) {
-    if (!runnable_.empty() && client_->InFlight() + loading_ < options_.max_in_flight) {
+    if (!runnable_.empty() && MayStartMore()) {
       wait = 0;
     } else if (!timers_.empty()) {
       wait = std::clamp<int64_t>(timers_.front().due_ms - clock_.NowMs(), 0, max_wait_ms);
@@ -518,13 +518,18 @@ void DeliveryEngine::ApplySettings(WebhookState& ws, Result<Webhook> loaded) {
   }
 }
 
+bool DeliveryEngine::MayStartMore() const {
+  return client_->InFlight() + loading_ < options_.max_in_flight &&
+         static_cast<size_t>(stage_counts_[static_cast<size_t>(Stage::kRecording)]) < options_.max_recording;
+}
+
 void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
   ws.runnable_queued = false;
   if (!ws.loaded) return RequestSettings(ws);  // dispatched again once they arrive
   if (ws.missing) {  // deleted: its deliveries went with it
     ForEachJobOf(ws, [&](JobSlot slot) {
       const Stage stage = slots_[slot].stage;
-      if (stage != Stage::kInFlight && stage != Stage::kLoading) Forget(slot);  // those end on their own
+      if (stage == Stage::kScheduled || stage == Stage::kReady) Forget(slot);  // the others end on their own
     });
     ws.ready.clear();
     return;
@@ -553,7 +558,7 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
   for (;;) {
     const JobSlot next = NextReady(ws, w.ordered);
     if (next == kNoJob) return;  // for an ordered webhook: the oldest is not due yet, the rest wait behind it
-    if (client_->InFlight() + loading_ >= options_.max_in_flight) {
+    if (!MayStartMore()) {
       MarkRunnable(ws);
       return;
     }
@@ -756,6 +761,7 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
   // A webhook being disabled starts nothing more, even before the disable is durable.
   if (record.disable_webhook) ws.disabling = true;
 
+  SetStage(job, Stage::kRecording);
   unrecorded_.push_back(std::move(record));
   unrecorded_slots_.push_back(slot);
   MarkRunnable(ws);
@@ -791,7 +797,8 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
   engine_thread_.AssertOnOwner();
   NoteOutcome(outcome.order);
   DeliveryJob& job = slots_[outcome.slot];
-  assert(job.live && job.order == outcome.order && "an in-flight job keeps its slot until its outcome is recorded");
+  assert(job.live && job.order == outcome.order && job.stage == Stage::kRecording &&
+         "a job keeps its slot until its outcome is recorded");
   if (!job.live || job.order != outcome.order) return;
   // Copies: the job may be forgotten below, and the log lines after that still name it.
   const std::string delivery_id = job.delivery_id;

@@ -65,6 +65,9 @@ struct EngineOptions {
   // Concurrency caps: a receiver is served best by a few busy keep-alive connections, so these stay modest.
   size_t max_in_flight = 1024;          // all webhooks together
   int max_in_flight_per_webhook = 32;   // so one slow webhook cannot take every connection
+  // Attempts finished but not yet durable. The engine starts no attempt while this many wait for the store, so it
+  // never runs ahead of what the store can record: memory stays bounded, and a crash re-sends at most these.
+  size_t max_recording = 16384;
   uint64_t random_seed = 0;             // of the retry jitter; 0 = a random one
   bool sharded = false;                 // runs only the shards it holds (SetLeases); resumes nothing at Start
 };
@@ -121,7 +124,8 @@ class DeliveryEngine final : public DeliveryWork {
   [[nodiscard]] bool IsInFlight(const std::string& delivery_id) const;
 
  private:
-  enum class Stage { kScheduled, kReady, kLoading, kInFlight };
+  // kRecording: the attempt finished and its outcome is being made durable; the job keeps its slot until it is.
+  enum class Stage { kScheduled, kReady, kLoading, kInFlight, kRecording };
   struct WebhookState;
   // Jobs live in slots (indices into slots_) so that timers, ready queues and completions refer to them without
   // hashing ids; a slot's generation changes whenever its job is rescheduled or forgotten, which makes every
@@ -204,6 +208,8 @@ class DeliveryEngine final : public DeliveryWork {
   void RequestSettings(WebhookState& ws);
   void ApplySettings(WebhookState& ws, Result<Webhook> loaded);
   void MarkRunnable(WebhookState& ws);
+  // Below the caps on attempts in flight (with events being read for them) and on outcomes not yet durable.
+  bool MayStartMore() const;
   void Dispatch(WebhookState& ws, int64_t now);
   // The job `ws` may start next (the oldest unfinished one for an ordered webhook, if it is due), or kNoJob.
   JobSlot NextReady(WebhookState& ws, bool ordered);
@@ -258,7 +264,7 @@ class DeliveryEngine final : public DeliveryWork {
     std::string event_id;
   };
   std::vector<EventLoad> event_loads_;     // asked for this turn, not yet handed to the loader
-  std::array<int64_t, 4> stage_counts_{};  // live jobs by Stage
+  std::array<int64_t, 5> stage_counts_{};  // live jobs by Stage
   int64_t open_circuits_ = 0;
   std::array<HeldShard, kShardCount> leases_{};  // sharded: epoch 0 = not held
   std::vector<WebhookState*> lease_waiters_;     // webhooks whose lease had too little time left to start

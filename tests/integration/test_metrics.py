@@ -59,7 +59,7 @@ def test_metrics_pass_promtool_and_the_histograms_follow_deliveries(hookd, key, 
     assert value(text, 'hookd_webhooks{status="healthy"}') + value(text, 'hookd_webhooks{status="failing"}') == 3
     assert re.search(r'^hookd_build_info\{version="[0-9.]+"\} 1$', text, re.M)
     assert value(text, "process_start_time_seconds") > 1.7e9
-    for stage in ("scheduled", "ready", "loading", "in_flight"):
+    for stage in ("scheduled", "ready", "loading", "in_flight", "recording"):
         assert f'hookd_deliveries_waiting{{stage="{stage}"}}' in text
 
     # Bounded labels only: no id of a webhook, an event or an account ever appears.

@@ -100,7 +100,7 @@ std::string HeaderOf(const OutboundRequest& r, const std::string& name) {
 class EngineRules : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = sqlite::SqliteStore::Open(dir_.File("hookd.db"), std::string(32, 'k'), std::chrono::milliseconds(0));
+    auto opened = sqlite::SqliteStore::Open(dir_.File("hookd.db"), std::string(32, 'k'), outcome_batch_delay_);
     ASSERT_TRUE(opened.has_value()) << opened.error().message;
     store_ = std::move(*opened);
     alerter_ = std::make_unique<Alerter>(*store_, SmtpSettings{});
@@ -121,6 +121,7 @@ class EngineRules : public ::testing::Test {
     if (engine_) {
       engine_->Stop();
       while (engine_->RunTurn(0)) clock_.Advance(60'000);  // past the wait for attempts still in flight
+      store_->Flush();  // the last turn's outcomes, whose callbacks reach the engine: before it goes
     }
   }
 
@@ -189,6 +190,7 @@ class EngineRules : public ::testing::Test {
     return read ? read->status : DeliveryStatus::kPending;
   }
 
+  std::chrono::milliseconds outcome_batch_delay_{0};  // how long the store may hold outcomes to write them together
   testing::TestDir dir_{"hookd-engine-rules-"};
   FakeClock clock_;
   Metrics metrics_;
@@ -291,6 +293,34 @@ TEST_F(EngineRules, AWebhookHasAtMostItsCapOfAttemptsInFlight) {
   ASSERT_TRUE(RunUntil([&] { return SentCount() == 4; }));
   Settle();
   EXPECT_EQ(transport_->InFlight(), 3u);
+}
+
+// A store that holds outcomes (its batch waits an hour) until the test flushes it.
+class SlowOutcomeEngineRules : public EngineRules {
+ protected:
+  SlowOutcomeEngineRules() { outcome_batch_delay_ = std::chrono::hours(1); }
+};
+
+TEST_F(SlowOutcomeEngineRules, NoAttemptStartsWhileItsCapOfOutcomesWaitsForTheStore) {
+  EngineOptions options = Options({60'000}, 1);
+  options.max_recording = 3;
+  StartEngine(options);
+  NewWebhook();
+  Emit(6);
+  // One at a time (the webhook's cap), each answered at once; its outcome then waits in the store's batch.
+  auto send_and_answer = [&](size_t sent) {
+    clock_.Advance(1'000);  // a token for each
+    ASSERT_TRUE(RunUntil([&] { return SentCount() == sent; }));
+    transport_->Answer(200);
+  };
+  for (size_t sent = 1; sent <= 3; ++sent) send_and_answer(sent);
+  clock_.Advance(1'000);
+  for (int i = 0; i < 50; ++i) engine_->RunTurn(1);
+  EXPECT_EQ(SentCount(), 3u);
+  EXPECT_NE(metrics_.RenderPrometheus(std::nullopt).find("hookd_deliveries_waiting{stage=\"recording\"} 3\n"),
+            std::string::npos);
+  store_->Flush();  // the three are durable: three more may start
+  for (size_t sent = 4; sent <= 6; ++sent) send_and_answer(sent);
 }
 
 TEST_F(EngineRules, TheCircuitOpensAfterItsThresholdThenOneProbeClosesIt) {
