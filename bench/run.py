@@ -40,13 +40,16 @@ def free_ports(n):
 
 
 class PostgresServer:
-    """A private PostgreSQL server on this machine (scripts/pg-server.sh), with a database per scenario."""
+    """A private PostgreSQL server on this machine (scripts/pg-server.sh), with a database per scenario.
+    With `statements`, it loads pg_stat_statements, and each end-to-end drive prints what its statements cost."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, statements=False):
         self.dir = os.path.join(tmp, "pg")
+        self.statements = statements
         os.chmod(tmp, 0o755)  # the server runs as the postgres user
+        env = dict(os.environ, HOOKD_PG_STATEMENTS="1" if statements else "0")
         self.url = subprocess.check_output([os.path.join(ROOT, "scripts", "pg-server.sh"), "start", self.dir,
-                                            str(free_ports(1)[0])], text=True).strip()
+                                            str(free_ports(1)[0])], text=True, env=env).strip()
 
     def new_database(self, name):
         db = "bench_" + "".join(c if c.isalnum() else "_" for c in name)
@@ -74,6 +77,25 @@ class PostgresServer:
         """Bytes of write-ahead log the server has written so far."""
         return int(subprocess.check_output(["/usr/lib/postgresql/15/bin/psql", self.url, "-qtAXc",
                                             "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')"], text=True))
+
+    def reset_statements(self, database):
+        if self.statements:
+            self.psql(database, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()")
+
+    def print_statements(self, database, deliveries):
+        """The statements that took the most executor time since the reset, per delivery and per row."""
+        if not self.statements:
+            return
+        n = max(1, deliveries)
+        print(self.psql(database, "SELECT format('%8s calls %9s rows %7s µs/delivery %7s µs/row %6s WAL B/delivery  %s', "
+                                  "calls, rows, round((total_exec_time * 1000 / " + str(n) + ")::numeric, 2), "
+                                  "round((total_exec_time * 1000 / greatest(rows, 1))::numeric, 2), "
+                                  "round(wal_bytes / " + str(n) + "), left(regexp_replace(query, '\\s+', ' ', 'g'), 100)) "
+                                  "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12"), file=sys.stderr)
+
+    def psql(self, database, sql):
+        return subprocess.run(["/usr/lib/postgresql/15/bin/psql", database, "-qtAXc", sql], capture_output=True,
+                              text=True, check=True).stdout
 
     def stop(self):
         subprocess.run([os.path.join(ROOT, "scripts", "pg-server.sh"), "stop", self.dir], check=False)
@@ -104,6 +126,9 @@ class Hookd:
                                                              "Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=120) as r:
             return json.loads(r.read() or b"null")
+
+    def database(self):
+        return self.extra[self.extra.index("--database") + 1] if "--database" in self.extra else None
 
     def deliveries_held(self):
         """The deliveries this process still holds, in any stage (hookd_deliveries_waiting summed)."""
@@ -194,8 +219,12 @@ def drive_measuring_cpu(h, key, ports, rate, duration, fanout, pg=None, others=(
     processes = [h, *others]
     hookd_before = processes_cpu_s(processes)
     pg_before, wal_before = (pg.cpu_s(), pg.wal_bytes()) if pg else (0, 0)
+    if pg:
+        pg.reset_statements(h.database())
     r = drive(h, key, ports, rate, duration, fanout)
     r["recorded_after_s"] = wait_until_recorded(processes)
+    if pg:
+        pg.print_statements(h.database(), r["deliveries"])
     r["recorded_deliveries_per_s"] = round(r["deliveries"] / (r["delivery_window_s"] + r["recorded_after_s"]), 1)
     pg_after, wal_after = (pg.cpu_s(), pg.wal_bytes()) if pg else (0, 0)
     hookd_after = processes_cpu_s(processes)
@@ -223,13 +252,13 @@ def drive(h, key, ports, rate, duration, fanout, batch=1, connections=256, drain
 
 
 class Bench:
-    def __init__(self, quick, only=(), backend="sqlite"):
+    def __init__(self, quick, only=(), backend="sqlite", pg_statements=False):
         self.quick = quick
         self.only = set(only)
         self.results = {}
         self.tmp = tempfile.mkdtemp(prefix="hookd-bench-")
         self.pg_tmp = tempfile.mkdtemp(prefix="hookd-bench-pg-") if backend == "postgres" else None
-        self.pg = PostgresServer(self.pg_tmp) if self.pg_tmp else None
+        self.pg = PostgresServer(self.pg_tmp, pg_statements) if self.pg_tmp else None
 
     def database_args(self, name):
         return ("--database", self.pg.new_database(name)) if self.pg else ()
@@ -574,10 +603,12 @@ def main():
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--scale-out", action="store_true",
                         help="one process against an API process and two workers (PostgreSQL)")
+    parser.add_argument("--pg-statements", action="store_true",
+                        help="print the statements PostgreSQL spent the most time on in each end-to-end drive")
     args = parser.parse_args()
     if args.scale_out:
         name = args.name or "postgres-scale-out" + ("-quick" if args.quick else "")
-        bench = Bench(args.quick, args.only, "postgres")
+        bench = Bench(args.quick, args.only, "postgres", args.pg_statements)
         try:
             results = bench.run_scale_out()
         finally:
@@ -594,7 +625,7 @@ def main():
         with open(os.path.join(ROOT, "bench", "results", f"{name}.md"), "w") as f:
             f.write(markdown(results, name))
         return
-    bench = Bench(args.quick, args.only, args.backend)
+    bench = Bench(args.quick, args.only, args.backend, args.pg_statements)
     try:
         results = bench.run()
     finally:

@@ -7,6 +7,8 @@
 #   scripts/pg-server.sh start DIR PORT   creates and starts the server; prints the URL of its database "hookd"
 #   scripts/pg-server.sh stop DIR         stops it (fast shutdown)
 #   scripts/pg-server.sh restart DIR      an immediate restart (no checkpoint: crash recovery on start)
+#
+# HOOKD_PG_STATEMENTS=1 at creation loads pg_stat_statements (for profiling: bench/run.py --pg-statements).
 set -euo pipefail
 
 bin=/usr/lib/postgresql/15/bin
@@ -32,6 +34,9 @@ unix_socket_directories = '$dir'
 max_connections = 300
 shared_buffers = 256MB
 CONF
+      if [ "${HOOKD_PG_STATEMENTS:-0}" = 1 ]; then
+        echo "shared_preload_libraries = 'pg_stat_statements'" >>"$dir/data/postgresql.conf"
+      fi
     fi
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
     as_owner "$bin/psql" -h "$dir" -p "$port" -U postgres -d postgres -qtA \
