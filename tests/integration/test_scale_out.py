@@ -256,6 +256,11 @@ def test_a_paused_worker_sends_nothing_its_successor_already_sent(cluster, recei
     api = next(n for n in c.nodes if n is not owner)
     api.emit(key)
     wait_until(lambda: len(r.received()) == 1, message="the first delivery")
+    # Paused only once that outcome is durable: paused inside its transaction, the owner would leave the attempt
+    # unrecorded (the server ends that session after 2 s, freeing the shard), and its successor would rightly send
+    # it again.
+    first = lambda: api.request("GET", f"/api/v1/deliveries?webhook_id={webhook['id']}", key).json["data"][0]
+    wait_until(lambda: first()["status"] == "succeeded", message="the first delivery recorded")
     owner.proc.send_signal(signal.SIGSTOP)
     try:
         accepted = [api.emit(key, data={"i": i})["id"] for i in range(20)]

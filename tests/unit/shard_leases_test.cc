@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <future>
+#include <thread>
 
 #include "common/ids.h"
 #include "domain/sharding.h"
@@ -102,6 +103,28 @@ TEST_F(ShardLeasesTest, ALapsedLeaseMovesUnderAHigherEpochAndItsFormerOwnerKeeps
   ASSERT_TRUE(back.has_value());
   EXPECT_TRUE(back->held.empty());
   EXPECT_EQ(back->live_workers, 2);
+}
+
+TEST_F(ShardLeasesTest, ALeaseRowLockedByAStalledTransactionStillMovesOnceTheServerEndsIt) {
+  Pool pool(url_, 2);
+  ShardLeases a(pool, "worker-a", std::chrono::milliseconds(300));
+  ASSERT_TRUE(a.Round().has_value());
+  // Worker a writes an outcome batch (the lease rows key-share-locked to its commit) and stops mid-transaction.
+  auto stalled = Connection::Open(url_);
+  ASSERT_TRUE(stalled.has_value());
+  ASSERT_TRUE((*stalled)->ExecOnce("BEGIN").has_value());
+  ASSERT_TRUE((*stalled)->ExecOnce("SELECT shard FROM shard_leases WHERE shard = 7 FOR KEY SHARE").has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // a's leases and heartbeat lapse
+  ShardLeases b(pool, "worker-b", std::chrono::milliseconds(300));
+  auto first = b.Round();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(first->held.contains(7));  // still locked: skipped, not waited for
+  EXPECT_EQ(static_cast<int>(first->held.size()), kShardCount - 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(kIdleInTransactionTimeoutMs + 500));
+  auto later = b.Round();
+  ASSERT_TRUE(later.has_value());
+  EXPECT_TRUE(later->held.contains(7));
+  EXPECT_FALSE((*stalled)->ExecOnce("COMMIT").has_value());  // the server ended that session
 }
 
 TEST_F(ShardLeasesTest, ReleaseAllHandsEveryShardBackAtOnce) {

@@ -188,7 +188,17 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
     return Fail(Error::Unavailable("cannot connect to PostgreSQL: " + message));
   }
   // Times and ids are plain values; nothing hookd reads depends on the session's time zone or date style.
-  return std::unique_ptr<Connection>(new Connection(conn));
+  auto connection = std::unique_ptr<Connection>(new Connection(conn));
+  // A transaction left open by a process that stopped (SIGSTOP, a frozen VM, a half-open network) would keep its
+  // locks for as long as the server keeps the session: a shard's lease row, key-share-locked by a paused worker's
+  // outcome batch, could then never move to another worker. The server ends such a session after this long; hookd's
+  // transactions go from statement to statement without waiting on anything else.
+  if (auto st = connection->ExecOnce("SET idle_in_transaction_session_timeout = '" +
+                                     std::to_string(kIdleInTransactionTimeoutMs) + "ms'");
+      !st) {
+    return Fail(st.error());
+  }
+  return connection;
 }
 
 Connection::~Connection() { PQfinish(conn_); }

@@ -87,6 +87,9 @@ struct Notification {
   std::string payload;
 };
 
+// How long the server lets a session sit idle inside a transaction before it ends it (and its locks).
+inline constexpr int kIdleInTransactionTimeoutMs = 2000;
+
 class Connection {
  public:
   // Connects to `url` (a libpq URI or key=value string, TLS settings included). A connect timeout of 5 s applies
