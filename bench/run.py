@@ -53,7 +53,7 @@ class PostgresServer:
 
     def new_database(self, name):
         db = "bench_" + "".join(c if c.isalnum() else "_" for c in name)
-        subprocess.run(["/usr/lib/postgresql/15/bin/psql", self.url, "-qc", f"CREATE DATABASE {db}"], check=True)
+        self.psql(self.url, f"CREATE DATABASE {db}")
         return self.url.rsplit("/", 1)[0] + "/" + db
 
     def cpu_s(self):
@@ -75,8 +75,7 @@ class PostgresServer:
 
     def wal_bytes(self):
         """Bytes of write-ahead log the server has written so far."""
-        return int(subprocess.check_output(["/usr/lib/postgresql/15/bin/psql", self.url, "-qtAXc",
-                                            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')"], text=True))
+        return int(self.psql(self.url, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')"))
 
     def reset_statements(self, database):
         if self.statements:
@@ -94,6 +93,7 @@ class PostgresServer:
                                   "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12"), file=sys.stderr)
 
     def psql(self, database, sql):
+        """What `sql` prints, run on `database` (a URL)."""
         return subprocess.run(["/usr/lib/postgresql/15/bin/psql", database, "-qtAXc", sql], capture_output=True,
                               text=True, check=True).stdout
 
@@ -387,7 +387,7 @@ class Bench:
         if database:
             sql = ";".join(q.replace("BODY", "''::bytea").replace("SERIAL", "lpad(i::text, 24, '0')")
                            + f" FROM generate_series(1, {n}) AS s(i)" for q in rows)
-            subprocess.run(["/usr/lib/postgresql/15/bin/psql", database, "-qc", sql], check=True)
+            self.pg.psql(database, sql)
         else:
             import sqlite3
             with sqlite3.connect(os.path.join(data_dir, "hookd.db")) as db:

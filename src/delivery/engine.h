@@ -125,7 +125,9 @@ class DeliveryEngine final : public DeliveryWork {
 
  private:
   // kRecording: the attempt finished and its outcome is being made durable; the job keeps its slot until it is.
+  // The same stages, in the same order, as hookd_deliveries_waiting's (WaitingStage).
   enum class Stage { kScheduled, kReady, kLoading, kInFlight, kRecording };
+  static_assert(static_cast<int>(Stage::kRecording) + 1 == static_cast<int>(WaitingStage::kCount));
   struct WebhookState;
   // Jobs live in slots (indices into slots_) so that timers, ready queues and completions refer to them without
   // hashing ids; a slot's generation changes whenever its job is rescheduled or forgotten, which makes every
@@ -264,7 +266,7 @@ class DeliveryEngine final : public DeliveryWork {
     std::string event_id;
   };
   std::vector<EventLoad> event_loads_;     // asked for this turn, not yet handed to the loader
-  std::array<int64_t, 5> stage_counts_{};  // live jobs by Stage
+  std::array<int64_t, static_cast<size_t>(WaitingStage::kCount)> stage_counts_{};  // live jobs by Stage
   int64_t open_circuits_ = 0;
   std::array<HeldShard, kShardCount> leases_{};  // sharded: epoch 0 = not held
   std::vector<WebhookState*> lease_waiters_;     // webhooks whose lease had too little time left to start
