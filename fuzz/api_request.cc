@@ -25,6 +25,8 @@
 #include "common/utf8.h"
 #include "crypto/signing.h"
 #include "delivery/alerter.h"
+#include "delivery/engine.h"
+#include "store/local_work_distribution.h"
 #include "fuzz_checks.h"
 
 using namespace hookd;
@@ -61,14 +63,16 @@ struct Server {
     auto opened = OpenStore(config.DatabaseUrl(), credentials->master_key, config.database_pool);
     fuzz::Check(opened.has_value(), "store", opened ? "" : opened.error().message);
     store = std::move(*opened);
-    alerter = std::make_unique<Alerter>(*store, SmtpSettings{});
+    alerter = std::make_unique<Alerter>(*store, SmtpSettings{}, SystemTime());
     EngineOptions options;
     options.retry_schedule_ms = config.retry_schedule_ms;
     options.attempt_timeout_ms = config.attempt_timeout_ms;
     options.allow_http = true;
     engine = std::make_unique<DeliveryEngine>(*store, *alerter, options, metrics);
-    fuzz::Check(engine->Start().has_value(), "engine");
-    api = std::make_unique<Api>(config, config.admin_token, *store, *engine, catalog, metrics);
+    engine->Start();
+    engine->SetLeases(LocalWorkDistribution::EveryShard().held);  // one process, as `hookd serve` on SQLite
+    api = std::make_unique<Api>(config, config.admin_token, *store,
+                                ApiPorts{*engine, *engine, *engine, catalog, metrics, SystemTime()});
 
     auto account = store->CreateAccount(Account{"acc_01HZZZZZZZZZZZZZZZZZZZZZZZ", "Fuzz", "ops@fuzz.test", 1, 1});
     fuzz::Check(account.has_value(), "account");

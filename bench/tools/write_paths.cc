@@ -89,7 +89,7 @@ bool AddAwaitingDeliveries(Database& db, AwaitingDeliveries& awaiting, const Fix
 // One successful first attempt, in hookd's order: the outcome through its own WriteOutcome (with "twice" nothing
 // was added as awaiting, so it updates the pending row; with "once" it inserts the finished delivery), then the attempt row.
 bool RecordSuccess(Database& db, AwaitingDeliveries& awaiting, const NewDelivery& d, const Fixture& f) {
-  const auto has_row = awaiting.WriteOutcome(db, AwaitingDeliveries::Outcome{
+  const auto has_row = awaiting.WriteOutcome(db, hookd::OutcomeValues{
                                                      .delivery_id = d.id,
                                                      .status = hookd::DeliveryStatus::kSucceeded,
                                                      .attempt_count = 1,

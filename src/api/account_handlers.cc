@@ -23,7 +23,7 @@ HttpResponse Api::CreateAccount(const HttpRequest& request, const PathParams&, c
   if (!body) return ErrorResponse(body.error());
   Account account;
   account.id = NewId("acc_");
-  account.created_at_ms = account.updated_at_ms = NowMs();
+  account.created_at_ms = account.updated_at_ms = clock_.NowMs();
   if (auto st = ApplyAccountFields(*body, true, account); !st) return ErrorResponse(st.error());
   auto created = store_.CreateAccount(account);
   if (!created) return ErrorResponse(created.error());
@@ -54,7 +54,7 @@ HttpResponse Api::PatchAccount(const HttpRequest& request, const PathParams& par
   auto account = store_.GetAccount(*id);
   if (!account) return ErrorResponse(account.error());
   if (auto st = ApplyAccountFields(*body, false, *account); !st) return ErrorResponse(st.error());
-  account->updated_at_ms = NowMs();
+  account->updated_at_ms = clock_.NowMs();
   auto updated = store_.UpdateAccount(*account);
   if (!updated) return ErrorResponse(updated.error());
   return JsonResponse(200, AccountJson(*updated));
@@ -92,7 +92,7 @@ HttpResponse Api::CreateApiKey(const HttpRequest& request, const PathParams& par
   ApiKey key;
   key.id = NewId("key_");
   key.account_id = *id;
-  key.created_at_ms = NowMs();
+  key.created_at_ms = clock_.NowMs();
   if (auto it = body->find("name"); it != body->end() && !it->value().is_null()) {
     if (!it->value().is_string() || it->value().as_string().size() > 200) {
       return ErrorResponse(Error::Invalid("name", "must be a string of at most 200 characters"));

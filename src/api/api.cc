@@ -28,18 +28,23 @@ std::string FormatMilliseconds(double seconds) {
 
 }  // namespace
 
-Api::Api(const Config& config, std::string admin_token, Store& store, DeliveryEngine& engine, EventCatalog& catalog,
-         Metrics& metrics)
+Api::Api(const Config& config, std::string admin_token, Store& store, ApiPorts ports)
     : config_(config),
       admin_token_(std::move(admin_token)),
       store_(store),
-      engine_(engine),
-      catalog_(catalog),
-      metrics_(metrics),
+      work_(ports.work),
+      sender_(ports.sender),
+      in_flight_(ports.in_flight),
+      catalog_(ports.catalog),
+      metrics_(ports.metrics),
+      clock_(ports.clock),
       rate_limiter_(config.api_rate_limit_per_s),
-      in_flight_([&engine](const std::string& id) { return engine.IsInFlight(id); }),
       ui_headers_(UiSecurityHeaders(config.portal_allowed_origins)) {
   RegisterRoutes();
+}
+
+void Api::ReloadEventTypes() {
+  if (auto custom = store_.ListCustomEventTypes()) catalog_.SetCustomTypes(std::move(*custom));
 }
 
 void Api::Register(const char* method, const char* pattern, Access access, Handler handler, const char* summary) {
@@ -137,7 +142,7 @@ void Api::Dispatch(const HttpRequest& request, Result<Principal> principal, Resp
   RateLimitDecision limit;
   if (rate_limiter_.Enabled()) {
     const std::string bucket = principal ? principal->credential : "addr:" + request.remote_address;
-    limit = rate_limiter_.Check(bucket, NowMs());
+    limit = rate_limiter_.Check(bucket, clock_.NowMs());
   }
   // Every answer, now or later, carries the same headers, is counted under its route and logged (the credential by
   // its id, never the secret).
@@ -153,7 +158,7 @@ void Api::Dispatch(const HttpRequest& request, Result<Principal> principal, Resp
                         {"status", std::to_string(response.status)},
                         {"duration_ms", FormatMilliseconds(seconds)},
                         {"credential", credential}});
-    if (response.status == 503) response.headers.emplace_back("Retry-After", "2");
+    if (response.status == 503) response.headers.emplace_back("Retry-After", kUnavailableRetryAfterSeconds);
     if (limited) {
       response.headers.emplace_back("X-RateLimit-Limit", std::to_string(limit.limit));
       response.headers.emplace_back("X-RateLimit-Remaining", std::to_string(limit.remaining));
@@ -174,21 +179,10 @@ void Api::Dispatch(const HttpRequest& request, Result<Principal> principal, Resp
   if (!match) return finish(ErrorResponse(match.error()));
   const RouteTarget& target = targets_[match->route_index];
   *route = &target;
-  if (target.access != Access::kPublic && !principal) {
-    HttpResponse response = ErrorResponse(principal.error());
-    response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (auto allowed = Authorize(target.access, principal, request.method); !allowed) {
+    HttpResponse response = ErrorResponse(allowed.error());
+    if (!principal) response.headers.emplace_back("WWW-Authenticate", "Bearer");
     return finish(std::move(response));
-  }
-  if (target.access == Access::kAdmin && !principal->admin) {
-    return finish(ErrorResponse(Error::Unauthorized("this endpoint requires the admin token")));
-  }
-  if (principal && principal->portal) {  // a browser signed in with a portal link (SPEC §3)
-    if (target.access == Access::kPlatform) {
-      return finish(ErrorResponse(Error::Forbidden("forbidden", "a portal session cannot do this; use an API key")));
-    }
-    if (*principal->portal == PortalAccess::kRead && request.method != "GET" && request.method != "HEAD") {
-      return finish(ErrorResponse(Error::Forbidden("read_only", "this portal session can view but not change")));
-    }
   }
   Principal caller = principal ? std::move(*principal) : Principal{};
   if (target.async_handler) return (this->*target.async_handler)(request, match->params, caller, std::move(finish));
@@ -210,12 +204,12 @@ std::optional<Result<Principal>> Api::AuthenticateWithoutBlocking(const HttpRequ
     return Fail(Error::Unauthorized("invalid API key or token"));
   }
   // Looked up by hash: the key itself is never stored, and the comparison is of fixed-size digests.
-  if (auto cached = credentials_.Find(Sha256Hex(token), NowMs())) return PrincipalOf(*cached);
+  if (auto cached = credentials_.Find(Sha256Hex(token), clock_.NowMs())) return PrincipalOf(*cached);
   return std::nullopt;
 }
 
-Result<Principal> Api::PrincipalOf(const CachedCredential& credential) {
-  if (credential.expires_at_ms <= NowMs()) {
+Result<Principal> Api::PrincipalOf(const CachedCredential& credential) const {
+  if (credential.expires_at_ms <= clock_.NowMs()) {
     return Fail(Error{ErrorKind::kUnauthorized, "session_expired", "this portal link has expired; ask for a new one", {}});
   }
   return Principal{false, credential.account_id, credential.key_id, credential.portal};
@@ -237,7 +231,7 @@ Result<Principal> Api::Authenticate(const HttpRequest& request) {
     if (!*key) return Fail(Error::Unauthorized("invalid API key or token"));
     credential = CachedCredential{(*key)->account_id, (*key)->id, std::nullopt, INT64_MAX};
   }
-  credentials_.Put(hash, credential, NowMs());
+  credentials_.Put(hash, credential, clock_.NowMs());
   return PrincipalOf(credential);
 }
 
@@ -279,10 +273,10 @@ Result<PageRequest> ParsePageRequest(const HttpRequest& request, std::string_vie
   return page;
 }
 
-Result<std::optional<int64_t>> ParseTimeQuery(const HttpRequest& request, const std::string& name) {
+Result<std::optional<int64_t>> ParseTimeQuery(const HttpRequest& request, const std::string& name, int64_t now_ms) {
   const std::string* text = request.Query(name);
   if (!text || text->empty()) return std::optional<int64_t>();
-  auto ms = ParseTimeBound(*text, NowMs());
+  auto ms = ParseTimeBound(*text, now_ms);
   if (!ms) return Fail(Error::Invalid(name, "must be an RFC 3339 time (2026-01-31T12:00:00Z) or a duration (24h)"));
   return std::optional<int64_t>(*ms);
 }

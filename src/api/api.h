@@ -1,7 +1,7 @@
 // The REST API (SPEC §3): authentication, API rate limiting, routing, and one handler per endpoint. Handle()
 // is the whole request → response function the HTTP server calls on its network thread; blocking work is
 // offloaded to workers.
-// Thread-safe: handlers share only thread-safe collaborators (store, engine, catalog, limiter, metrics).
+// Thread-safe: handlers share only thread-safe collaborators (store, ports, catalog, limiter, metrics).
 #pragma once
 
 #include <atomic>
@@ -10,13 +10,17 @@
 #include <optional>
 #include <string>
 
+#include "api/access_policy.h"
 #include "api/credential_cache.h"
 #include "api/http_types.h"
 #include "api/rate_limiter.h"
 #include "api/router.h"
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/metrics.h"
-#include "delivery/engine.h"
+#include "delivery/delivery_work.h"
+#include "delivery/in_flight_lookup.h"
+#include "delivery/outbound_sender.h"
 #include "domain/catalog.h"
 #include "store/store.h"
 
@@ -30,18 +34,19 @@ namespace hookd {
 inline constexpr std::string_view kApiKeyPrefix = "hk_";
 inline constexpr std::string_view kPortalTokenPrefix = "hkp_";
 
-// Who is calling: the admin, one account's API key, or a portal session of one account (SPEC §3).
-struct Principal {
-  bool admin = false;
-  std::string account_id;  // the key's account (empty for the admin)
-  std::string credential;  // a stable name for rate limiting and the access log: key id, session id or "admin"
-  std::optional<PortalAccess> portal;  // set for a portal session: what the signed-in browser may do
+// What the API needs of the rest of the process, besides its store.
+struct ApiPorts {
+  DeliveryWork& work;               // committed deliveries and webhook changes go to the engine
+  OutboundSender& sender;           // test sends and reachability pings
+  const InFlightLookup& in_flight;  // `delivering`, as every process sees it
+  EventCatalog& catalog;
+  Metrics& metrics;
+  const Clock& clock;
 };
 
 class Api {
  public:
-  Api(const Config& config, std::string admin_token, Store& store, DeliveryEngine& engine, EventCatalog& catalog,
-      Metrics& metrics);
+  Api(const Config& config, std::string admin_token, Store& store, ApiPorts ports);
 
   // Answers `request` through `respond`: before returning, or (for event ingest) once the events are durable.
   // Called on the network thread: what can be decided without blocking (credentials in the cache, routing, event
@@ -49,16 +54,13 @@ class Api {
   void Handle(const HttpRequest& request, Respond respond, const Offload& offload);
   // Drops every cached credential (another process revoked a key or deleted an account).
   void ForgetCredentials() { credentials_.Clear(); }
-  // How the API tells that a delivery has an attempt in flight (`delivering`); by default, by asking this
-  // process's engine. Set before serving.
-  void SetInFlightLookup(std::function<bool(const std::string& delivery_id)> lookup) { in_flight_ = std::move(lookup); }
-  // Every route served, in registration order (the OpenAPI document describes each one).
+  // Reads the custom event types into the catalog again (another process changed them).
+  void ReloadEventTypes();
+  // Every route served, in registration order (the OpenAPI document describes each one), and who may call each.
   [[nodiscard]] const std::vector<Router::Route>& Routes() const { return router_.Routes(); }
+  [[nodiscard]] Access AccessOf(size_t route) const { return targets_.at(route).access; }
 
  private:
-  // kAccount: an account's API key, a portal session, or the admin acting for an account. kPlatform: the same but
-  // not a portal session (what only the platform's backend does: emit events, open portal sessions).
-  enum class Access { kPublic, kAccount, kPlatform, kAdmin };
   using Handler = HttpResponse (Api::*)(const HttpRequest&, const PathParams&, const Principal&);
   // A handler that answers later, without holding its worker thread while it waits.
   using AsyncHandler = void (Api::*)(const HttpRequest&, const PathParams&, const Principal&, Respond);
@@ -79,7 +81,7 @@ class Api {
   [[nodiscard]] std::optional<Result<Principal>> AuthenticateWithoutBlocking(const HttpRequest& request);
   [[nodiscard]] Result<Principal> Authenticate(const HttpRequest& request);
   // The caller a cached credential stands for; a portal session past its end is refused as expired.
-  [[nodiscard]] static Result<Principal> PrincipalOf(const CachedCredential& credential);
+  [[nodiscard]] Result<Principal> PrincipalOf(const CachedCredential& credential) const;
   // The account a request acts for: the key's own, or for the admin the `account_id` query/body field.
   [[nodiscard]] Result<std::string> ActingAccount(const HttpRequest& request, const Principal& principal,
                                                   const json::object* body = nullptr);
@@ -166,12 +168,14 @@ class Api {
   const Config& config_;
   std::string admin_token_;
   Store& store_;
-  DeliveryEngine& engine_;
+  DeliveryWork& work_;
+  OutboundSender& sender_;
+  const InFlightLookup& in_flight_;
   EventCatalog& catalog_;
   Metrics& metrics_;
+  const Clock& clock_;
   ApiRateLimiter rate_limiter_;
   CredentialCache credentials_;
-  std::function<bool(const std::string&)> in_flight_;
   std::atomic<int> outbound_waits_{0};
   const HeaderList ui_headers_;  // UiSecurityHeaders of this server's --portal-allowed-origins
   Router router_;
@@ -181,7 +185,8 @@ class Api {
 
 // Parses ?limit= and ?cursor= (SPEC §3: limit 1..1000, default 50).
 [[nodiscard]] Result<PageRequest> ParsePageRequest(const HttpRequest& request, std::string_view id_prefix);
-// Parses an optional RFC 3339 (or relative duration) query parameter.
-[[nodiscard]] Result<std::optional<int64_t>> ParseTimeQuery(const HttpRequest& request, const std::string& name);
+// Parses an optional RFC 3339 (or relative duration, before `now_ms`) query parameter.
+[[nodiscard]] Result<std::optional<int64_t>> ParseTimeQuery(const HttpRequest& request, const std::string& name,
+                                                           int64_t now_ms);
 
 }  // namespace hookd

@@ -6,7 +6,7 @@
 namespace hookd {
 
 Delivery Api::WithLiveStatus(Delivery delivery) const {
-  if (!delivery.completed_at_ms && in_flight_(delivery.id)) delivery.status = DeliveryStatus::kDelivering;
+  if (!delivery.completed_at_ms && in_flight_.IsInFlight(delivery.id)) delivery.status = DeliveryStatus::kDelivering;
   return delivery;
 }
 
@@ -19,9 +19,9 @@ HttpResponse Api::RenderDeliveries(const std::string& account_id, DeliveryFilter
       return ErrorResponse(Error::Invalid("status", "must be pending, delivering, succeeded, failed or dead"));
     }
   }
-  auto since = ParseTimeQuery(request, "since");
+  auto since = ParseTimeQuery(request, "since", clock_.NowMs());
   if (!since) return ErrorResponse(since.error());
-  auto until = ParseTimeQuery(request, "until");
+  auto until = ParseTimeQuery(request, "until", clock_.NowMs());
   if (!until) return ErrorResponse(until.error());
   filter.since_ms = *since;
   filter.until_ms = *until;

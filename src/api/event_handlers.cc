@@ -22,7 +22,7 @@ Result<NewEvent> Api::ParseNewEvent(const json::object& body, const std::string&
                                     const HttpRequest& request) {
   auto account_id = ActingAccount(request, principal, &body);
   if (!account_id) return Fail(Prefixed(account_id.error(), prefix));
-  auto input = ReadEventFields(body, prefix, catalog_);
+  auto input = ReadEventFields(body, prefix, catalog_, clock_.NowMs());
   if (input) input->event.account_id = *account_id;
   return input;
 }
@@ -80,7 +80,7 @@ void Api::AcceptEventsAndRespond(std::vector<NewEvent> inputs, bool batch, Respo
   store_.AcceptEventsAsync(std::move(inputs), [this, batch, respond = std::move(respond)](
                                                   Result<std::vector<AcceptedEvent>> accepted) {
     if (!accepted) return respond(ErrorResponse(accepted.error()));
-    engine_.Enqueue(*accepted);
+    work_.Enqueue(*accepted);
     json::array data;
     for (const AcceptedEvent& a : *accepted) {
       if (!a.replayed) {
@@ -103,9 +103,9 @@ HttpResponse Api::ListEvents(const HttpRequest& request, const PathParams&, cons
   if (!page) return ErrorResponse(page.error());
   EventFilter filter;
   if (const std::string* type = request.Query("type")) filter.type = *type;
-  auto since = ParseTimeQuery(request, "since");
+  auto since = ParseTimeQuery(request, "since", clock_.NowMs());
   if (!since) return ErrorResponse(since.error());
-  auto until = ParseTimeQuery(request, "until");
+  auto until = ParseTimeQuery(request, "until", clock_.NowMs());
   if (!until) return ErrorResponse(until.error());
   filter.since_ms = *since;
   filter.until_ms = *until;
@@ -168,7 +168,7 @@ HttpResponse Api::CreateEventType(const HttpRequest& request, const PathParams&,
     return ErrorResponse(Error::Conflict("already_exists", "'" + t.type + "' is a built-in event type"));
   }
   if (auto st = store_.CreateCustomEventType(t); !st) return ErrorResponse(st.error());
-  if (auto custom = store_.ListCustomEventTypes()) catalog_.SetCustomTypes(std::move(*custom));
+  ReloadEventTypes();
   t.custom = true;
   return JsonResponse(201, EventTypeJson(t));
 }
@@ -179,7 +179,7 @@ HttpResponse Api::DeleteEventType(const HttpRequest&, const PathParams& params, 
     return ErrorResponse(Error::Conflict("built_in", "built-in event types cannot be deleted"));
   }
   if (auto st = store_.DeleteCustomEventType(type); !st) return ErrorResponse(st.error());
-  if (auto custom = store_.ListCustomEventTypes()) catalog_.SetCustomTypes(std::move(*custom));
+  ReloadEventTypes();
   return EmptyResponse(204);
 }
 

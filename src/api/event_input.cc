@@ -24,7 +24,8 @@ std::optional<std::string> CheckIdempotencyKey(const std::string& key) {
   return std::nullopt;
 }
 
-Result<NewEvent> ReadEventFields(const json::object& body, const std::string& prefix, const EventCatalog& catalog) {
+Result<NewEvent> ReadEventFields(const json::object& body, const std::string& prefix, const EventCatalog& catalog,
+                                 int64_t now_ms) {
   NewEvent input;
   Event& e = input.event;
 
@@ -62,7 +63,7 @@ Result<NewEvent> ReadEventFields(const json::object& body, const std::string& pr
     }
   }
   e.id = NewId("evt_");
-  e.created_at_ms = NowMs();
+  e.created_at_ms = now_ms;
   return input;
 }
 

@@ -15,9 +15,10 @@ namespace hookd {
 
 inline constexpr size_t kMaxBatchEvents = 1000;
 
-// The event's fields, with a new id and creation time; `prefix` names the item in error fields ("events[3].").
+// The event's fields, with a new id and `now_ms` as its creation time; `prefix` names the item in error fields
+// ("events[3].").
 [[nodiscard]] Result<NewEvent> ReadEventFields(const json::object& body, const std::string& prefix,
-                                               const EventCatalog& catalog);
+                                               const EventCatalog& catalog, int64_t now_ms);
 
 // Why an idempotency key (header or field) is refused, or nullopt: at most 255 printable ASCII characters.
 [[nodiscard]] std::optional<std::string> CheckIdempotencyKey(const std::string& key);

@@ -292,7 +292,7 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Connection> connection) 
       }
       if (refusal || body_ec) {
         response = refusal ? ErrorResponse(*refusal) : ParserErrorResponse(body_ec);
-        if (response.status == 503) response.headers.emplace_back("Retry-After", "1");
+        if (response.status == 503) response.headers.emplace_back("Retry-After", kUnavailableRetryAfterSeconds);
         unread_body = true;
       } else {
         keep_alive = req.keep_alive();
@@ -332,8 +332,9 @@ asio::awaitable<void> HttpServer::Linger(beast::tcp_stream& stream) {
 void HttpServer::Refuse(tcp::socket socket) {
   static const std::string kAnswer = [] {
     const HttpResponse busy = ErrorResponse(Error::Unavailable("the server has too many open connections"));
-    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
-           "Connection: close\r\nContent-Length: " + std::to_string(busy.body.size()) + "\r\n\r\n" + busy.body;
+    return std::string("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: ") +
+           kUnavailableRetryAfterSeconds + "\r\nConnection: close\r\nContent-Length: " + std::to_string(busy.body.size()) +
+           "\r\n\r\n" + busy.body;
   }();
   beast::error_code ignored;
   socket.non_blocking(true, ignored);

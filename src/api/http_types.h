@@ -42,6 +42,10 @@ using Respond = std::function<void(HttpResponse)>;
 // network thread. If the work throws, the request is answered with a 500.
 using Offload = std::function<void(std::function<void()> work)>;
 
+// Every 503 — the server's own (no connections or body budget left) and the API's (the store is unreachable) —
+// asks the client to come back after this many seconds.
+inline constexpr const char* kUnavailableRetryAfterSeconds = "1";
+
 [[nodiscard]] HttpResponse JsonResponse(int status, const json::value& body);
 [[nodiscard]] HttpResponse ErrorResponse(const Error& error);
 [[nodiscard]] HttpResponse EmptyResponse(int status);

@@ -73,7 +73,7 @@ HttpResponse Api::CreatePortalSession(const HttpRequest& request, const PathPara
   }
   auto base = PublicBaseUrl(request);
   if (!base) return ErrorResponse(base.error());
-  session.created_at_ms = NowMs();
+  session.created_at_ms = clock_.NowMs();
   session.expires_at_ms = session.created_at_ms + ttl_ms;
   const std::string token = std::string(kPortalTokenPrefix) + HexEncode(RandomBytes(32));
   auto created = store_.CreatePortalSession(session, Sha256Hex(token));

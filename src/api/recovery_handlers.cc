@@ -13,11 +13,11 @@ namespace {
 constexpr int kBulkPage = 1000;
 
 // An optional time field of a JSON body: RFC 3339, or a duration meaning "that long ago".
-Result<std::optional<int64_t>> TimeField(const json::object& body, const char* name) {
+Result<std::optional<int64_t>> TimeField(const json::object& body, const char* name, int64_t now_ms) {
   auto it = body.find(name);
   if (it == body.end() || it->value().is_null()) return std::optional<int64_t>();
   if (!it->value().is_string()) return Fail(Error::Invalid(name, "must be an RFC 3339 time string"));
-  auto ms = ParseTimeBound(std::string(it->value().as_string()), NowMs());
+  auto ms = ParseTimeBound(std::string(it->value().as_string()), now_ms);
   if (!ms) return Fail(Error::Invalid(name, "must be an RFC 3339 time (2026-01-31T12:00:00Z) or a duration (24h)"));
   return std::optional<int64_t>(*ms);
 }
@@ -27,12 +27,12 @@ struct TimeRange {
   int64_t until_ms = 0;
 };
 
-Result<TimeRange> RangeOf(const json::object& body) {
-  auto since = TimeField(body, "since");
+Result<TimeRange> RangeOf(const json::object& body, int64_t now_ms) {
+  auto since = TimeField(body, "since", now_ms);
   if (!since) return Fail(since.error());
-  auto until = TimeField(body, "until");
+  auto until = TimeField(body, "until", now_ms);
   if (!until) return Fail(until.error());
-  TimeRange range{since->value_or(0), until->value_or(NowMs() + 1)};
+  TimeRange range{since->value_or(0), until->value_or(now_ms + 1)};
   if (range.until_ms <= range.since_ms) return Fail(Error::Invalid("until", "must be after since"));
   return range;
 }
@@ -54,7 +54,7 @@ Result<int64_t> Api::RunInPages(const std::function<Result<BulkChunk>(const std:
   do {
     auto chunk = page(after);
     if (!chunk) return Fail(chunk.error());
-    engine_.EnqueueDeliveries(chunk->deliveries);  // each page is durable before its deliveries are scheduled
+    work_.EnqueueDeliveries(chunk->deliveries);  // each page is durable before its deliveries are scheduled
     total += static_cast<int64_t>(chunk->deliveries.size());
     after = chunk->next_after;
   } while (!after.empty());
@@ -68,7 +68,7 @@ HttpResponse Api::RetryDelivery(const HttpRequest& request, const PathParams& pa
   if (!IsWellFormedId(id, "dlv_")) return ErrorResponse(Error::NotFound("delivery not found"));
   auto delivery = store_.ReopenDelivery(*account_id, id);
   if (!delivery) return ErrorResponse(delivery.error());
-  engine_.EnqueueDeliveries({*delivery});
+  work_.EnqueueDeliveries({*delivery});
   return JsonResponse(202, DeliveryJson(*delivery));
 }
 
@@ -94,21 +94,34 @@ HttpResponse Api::ReplayEvent(const HttpRequest& request, const PathParams& para
     }
     targets.push_back(webhook_id);
   } else {
+    // Every active webhook of the account that receives the event, however many pages they take.
     WebhookFilter filter;
     filter.active = true;
-    filter.event_type = event->type;
     filter.environment = event->environment;
     PageRequest page;
-    page.limit = 1000;
-    auto webhooks = store_.ListWebhooks(*account_id, filter, page);
-    if (!webhooks) return ErrorResponse(webhooks.error());
-    for (const Webhook& w : webhooks->data) targets.push_back(w.id);
+    page.limit = kBulkPage;
+    do {
+      auto webhooks = store_.ListWebhooks(*account_id, filter, page);
+      if (!webhooks) return ErrorResponse(webhooks.error());
+      for (const Webhook& w : webhooks->data) {
+        if (WebhookReceives(w.active, w.environment, w.events, event->environment, event->type)) {
+          targets.push_back(w.id);
+        }
+      }
+      page.cursor = webhooks->next_cursor.value_or("");
+    } while (!page.cursor.empty());
   }
-  auto created = store_.CreateDeliveries(*event, targets);
-  if (!created) return ErrorResponse(created.error());
-  engine_.EnqueueDeliveries(*created);
+  // A page of webhooks at a time, each page durable before its deliveries are scheduled.
   json::array data;
-  for (const Delivery& d : *created) data.push_back(DeliveryJson(d));
+  for (size_t start = 0; start < targets.size(); start += kBulkPage) {
+    const std::vector<std::string> chunk(
+        targets.begin() + static_cast<std::ptrdiff_t>(start),
+        targets.begin() + static_cast<std::ptrdiff_t>(std::min(targets.size(), start + kBulkPage)));
+    auto created = store_.CreateDeliveries(*event, chunk);
+    if (!created) return ErrorResponse(created.error());
+    work_.EnqueueDeliveries(*created);
+    for (const Delivery& d : *created) data.push_back(DeliveryJson(d));
+  }
   return JsonResponse(202, json::object{{"data", std::move(data)}});
 }
 
@@ -118,7 +131,7 @@ HttpResponse Api::RetryWebhookDeliveries(const HttpRequest& request, const PathP
   if (!body) return ErrorResponse(body.error());
   auto webhook = LoadWebhook(request, params, principal);
   if (!webhook) return ErrorResponse(webhook.error());
-  auto range = RangeOf(*body);
+  auto range = RangeOf(*body, clock_.NowMs());
   if (!range) return ErrorResponse(range.error());
   std::vector<DeliveryStatus> statuses{DeliveryStatus::kFailed, DeliveryStatus::kDead};
   if (auto it = body->find("status"); it != body->end() && !it->value().is_null()) {
@@ -147,7 +160,7 @@ HttpResponse Api::ReplayWebhook(const HttpRequest& request, const PathParams& pa
   auto webhook = LoadWebhook(request, params, principal);
   if (!webhook) return ErrorResponse(webhook.error());
   if (!webhook->active) return ErrorResponse(Error::Conflict("webhook_disabled", "enable the webhook first"));
-  auto range = RangeOf(*body);
+  auto range = RangeOf(*body, clock_.NowMs());
   if (!range) return ErrorResponse(range.error());
   auto replayed = RunInPages([&](const std::string& after) {
     return store_.ReplayEvents(*webhook, range->since_ms, range->until_ms, after, kBulkPage);
@@ -162,7 +175,7 @@ HttpResponse Api::RenderStats(const HttpRequest& request, const std::string& acc
   query.account_id = account_id;
   query.webhook_id = webhook_id;
   const std::string since_text = request.Query("since") ? *request.Query("since") : "24h";
-  auto since = ParseTimeBound(since_text, NowMs());
+  auto since = ParseTimeBound(since_text, clock_.NowMs());
   if (!since) return ErrorResponse(Error::Invalid("since", "must be a duration (24h) or an RFC 3339 time"));
   query.since_ms = *since;
   if (const std::string* bucket = request.Query("bucket")) {
@@ -170,7 +183,7 @@ HttpResponse Api::RenderStats(const HttpRequest& request, const std::string& acc
     if (!ms || *ms < 60'000) return ErrorResponse(Error::Invalid("bucket", "must be a duration of at least 1m"));
     query.bucket_ms = *ms;
   } else {
-    query.bucket_ms = std::max<int64_t>(60'000, (NowMs() - query.since_ms) / 24 / 60'000 * 60'000);
+    query.bucket_ms = std::max<int64_t>(60'000, (clock_.NowMs() - query.since_ms) / 24 / 60'000 * 60'000);
   }
   auto stats = store_.Stats(query);
   if (!stats) return ErrorResponse(stats.error());

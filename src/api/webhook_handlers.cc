@@ -23,13 +23,13 @@ bool VerifyRequested(const HttpRequest& request) {
   return !(v && (*v == "false" || *v == "0"));
 }
 
-Event SampleEvent(const Webhook& webhook, const std::string& type, const std::string& message) {
+Event SampleEvent(const Webhook& webhook, const std::string& type, const std::string& message, int64_t now_ms) {
   Event e;
   e.id = NewId("evt_");
   e.account_id = webhook.account_id;
   e.type = type;
   e.environment = webhook.environment;
-  e.created_at_ms = NowMs();
+  e.created_at_ms = now_ms;
   e.data_json = SerializeJson(json::object{{"webhook_id", webhook.id}, {"message", message}});
   return e;
 }
@@ -45,8 +45,8 @@ Result<OutboundResponse> Api::SendSignedEvent(const Webhook& webhook, const Even
     return Fail(Error{ErrorKind::kUnavailable, "busy",
                       "too many test sends and reachability checks are in progress; retry in a few seconds", {}});
   }
-  OutboundRequest request = BuildDeliveryRequest(webhook, event, 1, NowMs(), timeout_ms);
-  return engine_.SendNow(std::move(request)).get();
+  OutboundRequest request = BuildDeliveryRequest(webhook, event, 1, clock_.NowMs(), timeout_ms);
+  return sender_.SendNow(std::move(request)).get();
 }
 
 Result<Webhook> Api::LoadWebhook(const HttpRequest& request, const PathParams& params, const Principal& principal) {
@@ -59,7 +59,7 @@ Result<Webhook> Api::LoadWebhook(const HttpRequest& request, const PathParams& p
 
 // The reachability check of SPEC §3: a signed webhook.ping; any HTTP response counts.
 Status Api::CheckReachable(const Webhook& w) {
-  auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable"),
+  auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable", clock_.NowMs()),
                               std::min(config_.attempt_timeout_ms, kPingTimeoutMs));
   if (!ping) return Fail(ping.error());
   if (!ping->status) {
@@ -80,7 +80,7 @@ HttpResponse Api::CreateWebhook(const HttpRequest& request, const PathParams&, c
   w.id = NewId("wh_");
   w.account_id = *account_id;
   w.secret = GenerateWebhookSecret();
-  w.created_at_ms = w.updated_at_ms = NowMs();
+  w.created_at_ms = w.updated_at_ms = clock_.NowMs();
   const WebhookInputRules rules{config_.allow_http, config_.max_endpoint_rate};
   if (auto st = ApplyWebhookFields(*body, true, rules, catalog_, w); !st) return ErrorResponse(st.error());
   if (!w.active) w.status = WebhookStatus::kDisabled;
@@ -139,10 +139,10 @@ HttpResponse Api::PatchWebhook(const HttpRequest& request, const PathParams& par
   if (w.url != webhook->url && VerifyRequested(request)) {
     if (auto st = CheckReachable(w); !st) return ErrorResponse(st.error());
   }
-  w.updated_at_ms = NowMs();
+  w.updated_at_ms = clock_.NowMs();
   auto updated = store_.UpdateWebhook(w, /*sets_activity=*/body->contains("active"));
   if (!updated) return ErrorResponse(updated.error());
-  engine_.OnWebhookChanged(w.id);
+  work_.OnWebhookChanged(w.id);
   return JsonResponse(200, WebhookJson(*updated, false));
 }
 
@@ -150,7 +150,7 @@ HttpResponse Api::DeleteWebhook(const HttpRequest& request, const PathParams& pa
   auto webhook = LoadWebhook(request, params, principal);
   if (!webhook) return ErrorResponse(webhook.error());
   if (auto st = store_.DeleteWebhook(webhook->account_id, webhook->id); !st) return ErrorResponse(st.error());
-  engine_.OnWebhookChanged(webhook->id);
+  work_.OnWebhookChanged(webhook->id);
   return EmptyResponse(204);
 }
 
@@ -167,7 +167,7 @@ HttpResponse Api::TestWebhook(const HttpRequest& request, const PathParams& para
       return ErrorResponse(Error::Invalid("event_type", "is not in the event catalog", "unknown_event_type"));
     }
   }
-  auto sent = SendSignedEvent(*webhook, SampleEvent(*webhook, type, "This is a test event sent by hookd"),
+  auto sent = SendSignedEvent(*webhook, SampleEvent(*webhook, type, "This is a test event sent by hookd", clock_.NowMs()),
                               config_.attempt_timeout_ms);
   if (!sent) return ErrorResponse(sent.error());
   json::object out{{"success", sent->Success()},
@@ -199,14 +199,14 @@ HttpResponse Api::RotateWebhookSecret(const HttpRequest& request, const PathPara
     }
     next = std::string(it->value().as_string());
   }
-  const int64_t now = NowMs();
+  const int64_t now = clock_.NowMs();
   w.previous_secret = w.secret;
   w.previous_secret_expires_at_ms = now + kRotationGraceMs;
   w.secret = next;
   w.updated_at_ms = now;
   auto updated = store_.UpdateWebhook(w, /*sets_activity=*/false);
   if (!updated) return ErrorResponse(updated.error());
-  engine_.OnWebhookChanged(w.id);
+  work_.OnWebhookChanged(w.id);
   return JsonResponse(200, json::object{{"secret", updated->secret},
                                         {"previous_secret_expires_at", FormatRfc3339(w.previous_secret_expires_at_ms)}});
 }

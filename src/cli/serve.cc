@@ -10,13 +10,15 @@
 #include "api/api.h"
 #include "api/http_server.h"
 #include "cluster/cluster_node.h"
+#include "cluster/shared_in_flight.h"
 #include "cli/commands.h"
 #include "cli/key_files.h"
 #include "common/log.h"
 #include "common/version.h"
+#include "delivery/alerter.h"
 #include "delivery/engine.h"
-#include "store/postgres/postgres_store.h"
 #include "store/retention.h"
+#include "store/work_distribution.h"
 
 namespace hookd {
 namespace {
@@ -70,16 +72,22 @@ int RunServe(const std::vector<std::string>& args) {
     return 2;
   }
   Metrics metrics;
+  const Clock& clock = SystemTime();
   auto opened = OpenConfiguredStore(*config, &metrics);
   if (!opened) return 1;
   const Credentials& credentials = opened->credentials;
   Store& store = *opened->store;
-  // On PostgreSQL, any number of processes may share the database: each one takes part as its role says.
-  auto* shared_database = dynamic_cast<postgres::PostgresStore*>(&store);
+  // How this process shares the work: alone with its database (every shard), or with the others on PostgreSQL.
+  auto distribution = store.OpenWorkDistribution(
+      WorkerIdentity{credentials.worker_name, config->LeaseDurationMs(), config->RunsWorker()}, clock);
+  if (!distribution) {
+    PrintConfigError(distribution.error());
+    return 1;
+  }
   EventCatalog catalog;
   if (auto custom = store.ListCustomEventTypes()) catalog.SetCustomTypes(std::move(*custom));
 
-  Alerter alerter(store, SmtpSettings{config->smtp_url, config->smtp_from});
+  Alerter alerter(store, SmtpSettings{config->smtp_url, config->smtp_from}, clock);
   EngineOptions engine_options;
   engine_options.retry_schedule_ms = config->retry_schedule_ms;
   engine_options.attempt_timeout_ms = config->attempt_timeout_ms;
@@ -88,31 +96,45 @@ int RunServe(const std::vector<std::string>& args) {
   engine_options.circuit.threshold = config->circuit_threshold;
   engine_options.circuit.cooldown_ms = config->circuit_cooldown_ms;
   engine_options.circuit.disable_after = config->disable_after;
-  engine_options.sharded = shared_database != nullptr;
   DeliveryEngine engine(store, alerter, engine_options, metrics);
-  // Until the engine stops (stop_engine below), deliveries of commits the store found again reach it.
+  // Until the engine stops (stop_delivering below), deliveries of commits the store found again reach it.
   store.OnRecoveredDeliveries([&engine](std::vector<Delivery> found) { engine.EnqueueDeliveries(found); });
-  auto stop_engine = [&] {
-    store.OnRecoveredDeliveries(nullptr);
-    engine.Stop();
-  };
-  if (auto st = engine.Start(); !st) {
-    store.OnRecoveredDeliveries(nullptr);
-    PrintConfigError(st.error());
-    return 1;
-  }
+  engine.Start();
 
   RetentionJob retention(store, config->retention_ms,
-                         std::clamp<int64_t>(config->retention_ms / 4, 1000, kRetentionMaxIntervalMs), &metrics);
-  Api api(*config, credentials.admin_token, store, engine, catalog, metrics);
-  std::unique_ptr<ClusterNode> cluster;
-  if (shared_database) {
-    cluster = std::make_unique<ClusterNode>(*config, credentials.worker_name, *shared_database, engine, api, catalog);
-    cluster->Start();
-  }
+                         std::clamp<int64_t>(config->retention_ms / 4, 1000, kRetentionMaxIntervalMs), clock,
+                         &metrics);
+  SharedInFlight in_flight(engine, **distribution, clock);
+  Api api(*config, credentials.admin_token, store, ApiPorts{engine, engine, in_flight, catalog, metrics, clock});
+  ClusterOptions cluster_options;
+  cluster_options.delivers = config->RunsWorker();
+  cluster_options.lease_duration_ms = config->LeaseDurationMs();
+  cluster_options.on_change = [&engine, &api](const ChangeNotice& change) {
+    switch (change.kind) {
+      case ChangeKind::kWebhook:
+        engine.OnWebhookChanged(change.id);
+        break;
+      case ChangeKind::kAccount:
+      case ChangeKind::kApiKeys:
+        api.ForgetCredentials();
+        break;
+      case ChangeKind::kEventTypes:
+        api.ReloadEventTypes();
+        break;
+    }
+  };
+  cluster_options.on_missed = [&engine, &api] {
+    engine.OnAllWebhooksChanged();
+    api.ForgetCredentials();
+    api.ReloadEventTypes();
+  };
+  // Its first lease round takes this process's shards and resumes their unfinished deliveries, before serving.
+  auto cluster = std::make_unique<ClusterNode>(**distribution, engine, clock, std::move(cluster_options));
+  cluster->Start();
   auto stop_delivering = [&] {
-    if (cluster) cluster->StopListening();
-    stop_engine();
+    cluster->StopListening();
+    store.OnRecoveredDeliveries(nullptr);
+    engine.Stop();
     cluster.reset();  // the shards go back once no attempt runs
   };
   boost::asio::io_context io(1);

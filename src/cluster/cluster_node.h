@@ -1,29 +1,36 @@
-// What a process adds when it shares one PostgreSQL with other hookd processes (SPEC §6): as a worker, the lease
-// keeper that decides which shards its engine runs; in every role, the notice listener that wakes the engine for
-// announced work and keeps every cache (event matching, webhook settings, credentials, catalog) in step with the
-// other processes' changes; and, for the API, `delivering` as every worker sees it.
+// How a process takes part in dividing the work with the others sharing its database (SPEC §6) — or, on its own,
+// with none: as a process that delivers, the lease keeper that decides which shards its engine runs (and resumes
+// their unfinished deliveries); in every role, the notice listener that wakes the engine for announced work and
+// passes every announced change to `on_change`, so each cache (webhook settings, credentials, catalog) follows the
+// other processes' changes.
 //
-// Start once the engine and the API exist; destroy after the engine has stopped (it hands the shards back).
+// Start before serving (its first lease round resumes the shards' deliveries); destroy after the engine has stopped
+// (it hands the shards back).
 #pragma once
 
+#include <functional>
 #include <memory>
 
-#include "api/api.h"
 #include "cluster/lease_keeper.h"
 #include "cluster/notice_listener.h"
-#include "cluster/shared_in_flight.h"
-#include "common/config.h"
-#include "delivery/engine.h"
-#include "domain/catalog.h"
-#include "store/postgres/postgres_store.h"
+#include "common/clock.h"
+#include "delivery/delivery_work.h"
+#include "store/work_distribution.h"
 
 namespace hookd {
 
+struct ClusterOptions {
+  bool delivers = true;  // runs deliveries (--role all or worker)
+  int64_t lease_duration_ms = 15'000;
+  // An announced change (another process's, or this one's own echo): drop what is cached of it.
+  std::function<void(const ChangeNotice&)> on_change;
+  // Announcements were missed: drop every cache.
+  std::function<void()> on_missed;
+};
+
 class ClusterNode {
  public:
-  // `worker_name` names this process's worker across restarts (cli/key_files.h).
-  ClusterNode(const Config& config, std::string worker_name, postgres::PostgresStore& store, DeliveryEngine& engine,
-              Api& api, EventCatalog& catalog);
+  ClusterNode(WorkDistribution& distribution, DeliveryWork& engine, const Clock& clock, ClusterOptions options);
   ~ClusterNode();
   ClusterNode(const ClusterNode&) = delete;
   ClusterNode& operator=(const ClusterNode&) = delete;
@@ -33,15 +40,10 @@ class ClusterNode {
   void StopListening() { listener_.reset(); }
 
  private:
-  void OnChange(const postgres::ChangeNotice& change);
-  void OnReconnect();
-
-  postgres::PostgresStore& store_;
-  DeliveryEngine& engine_;
-  Api& api_;
-  EventCatalog& catalog_;
-  SharedInFlight shared_in_flight_;
-  std::unique_ptr<LeaseKeeper> keeper_;  // workers only
+  WorkDistribution& distribution_;
+  DeliveryWork& engine_;
+  ClusterOptions options_;
+  std::unique_ptr<LeaseKeeper> keeper_;  // processes that deliver
   std::unique_ptr<NoticeListener> listener_;
 };
 

@@ -2,46 +2,51 @@
 #include "cluster/lease_keeper.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/log.h"
-#include "common/time_util.h"
 
 namespace hookd {
 namespace {
 
-constexpr auto kMaxRoundInterval = std::chrono::milliseconds(1000);
-constexpr auto kFullScanInterval = std::chrono::minutes(5);
+constexpr int64_t kMaxRoundIntervalMs = 1000;
+constexpr int64_t kFullScanIntervalMs = 5 * 60 * 1000;
 constexpr size_t kScanBatch = 5000;
 
 }  // namespace
 
-LeaseKeeper::LeaseKeeper(postgres::PostgresStore& store, DeliveryEngine& engine, std::string worker_name,
-                         std::chrono::milliseconds lease_duration)
-    : store_(store),
-      engine_(engine),
-      leases_(store.pool(), std::move(worker_name), lease_duration),
-      round_interval_(std::min<std::chrono::milliseconds>(kMaxRoundInterval, lease_duration / 4)) {}
+LeaseKeeper::LeaseKeeper(WorkDistribution& distribution, DeliveryWork& work, const Clock& clock,
+                         int64_t lease_duration_ms)
+    : distribution_(distribution),
+      work_(work),
+      clock_(clock),
+      round_interval_ms_(std::min(kMaxRoundIntervalMs, lease_duration_ms / 4)),
+      last_full_scan_ms_(clock.SteadyMs()) {
+  scanned_epoch_.fill(kNotScanned);
+}
 
 LeaseKeeper::~LeaseKeeper() { Stop(); }
 
 void LeaseKeeper::Start() {
-  Round();
-  rounds_ = std::make_unique<PeriodicTask>("hookd-leases", round_interval_, [this](PeriodicTask&) { Round(); });
+  RunRound();
+  rounds_ = std::make_unique<PeriodicTask>("hookd-leases", std::chrono::milliseconds(round_interval_ms_),
+                                           [this](PeriodicTask&) { RunRound(); });
 }
 
 void LeaseKeeper::Stop() {
-  if (!rounds_) return;
+  if (stopped_) return;
+  stopped_ = true;
   stopping_.store(true);
   rounds_.reset();
   for (auto& held : held_) held.store(false);
-  if (auto st = leases_.ReleaseAll(); !st) {
+  if (auto st = distribution_.ReleaseAll(); !st) {
     LogWarn("could not hand back shard leases; they pass to other workers when they expire",
             {{"error", st.error().message}});
   }
 }
 
-void LeaseKeeper::Round() {
-  auto round = leases_.Round();
+void LeaseKeeper::RunRound() {
+  auto round = distribution_.Round();
   if (!round) {
     // The engine keeps running until each lease's own deadline, then starts nothing more there.
     if (!reported_failure_) LogWarn("shard lease round failed", {{"error", round.error().message}});
@@ -49,79 +54,82 @@ void LeaseKeeper::Round() {
     return;
   }
   reported_failure_ = false;
-  const auto steady_now = std::chrono::steady_clock::now();
-  const int64_t now_ms = NowMs();
 
-  std::vector<HeldShard> running;
+  std::vector<ShardLease> running;
   std::vector<int> taken;
   std::vector<int> drained;
-  for (const auto& [shard, lease] : round->held) {
-    const auto i = static_cast<size_t>(shard);
-    if (std::ranges::find(round->surplus, shard) != round->surplus.end()) {
+  std::array<bool, kShardCount> in_round{};
+  for (const ShardLease& lease : round->held) {
+    const auto i = static_cast<size_t>(lease.shard);
+    in_round[i] = true;
+    if (std::ranges::find(round->surplus, lease.shard) != round->surplus.end()) {
       // Beyond the fair share: kept from the engine, handed back a round later once nothing runs there.
       held_[i].store(false);
-      scanned_epoch_[i] = 0;
-      if (++withheld_rounds_[i] > 1 && engine_.InFlightOn({shard}) == 0) drained.push_back(shard);
+      scanned_epoch_[i] = kNotScanned;
+      if (++withheld_rounds_[i] > 1 && work_.InFlightOn({lease.shard}) == 0) drained.push_back(lease.shard);
       continue;
     }
     withheld_rounds_[i] = 0;
-    const int64_t left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(lease.expires - steady_now).count();
-    running.push_back(HeldShard{shard, lease.epoch, now_ms + left_ms});
+    running.push_back(lease);
     held_[i].store(true);
-    if (scanned_epoch_[i] != lease.epoch) taken.push_back(shard);
+    if (scanned_epoch_[i] != lease.epoch) taken.push_back(lease.shard);
   }
   for (size_t i = 0; i < held_.size(); ++i) {
-    if (!round->held.contains(static_cast<int>(i))) {
+    if (!in_round[i]) {
       held_[i].store(false);
-      scanned_epoch_[i] = 0;
+      scanned_epoch_[i] = kNotScanned;
       withheld_rounds_[i] = 0;
     }
   }
-  // The engine learns of the shards before they are read, so nothing read is dropped as another worker's.
-  engine_.SetLeases(running);
+  // The engine learns of the shards before they are read, so nothing read is dropped as another process's.
+  work_.SetLeases(running);
   if (running.size() != reported_held_) {
     LogInfo("shard leases", {{"held", std::to_string(running.size())},
                              {"live_workers", std::to_string(round->live_workers)}});
     reported_held_ = running.size();
   }
 
-  const bool full = rescan_all_.exchange(false) || steady_now - last_full_scan_ >= kFullScanInterval;
+  const int64_t now_ms = clock_.SteadyMs();
+  const bool full = rescan_all_.exchange(false) ||
+                    (distribution_.MayLoseAnnouncements() && now_ms - last_full_scan_ms_ >= kFullScanIntervalMs);
   if (full) {
     taken.clear();
-    for (const HeldShard& h : running) taken.push_back(h.shard);
-    last_full_scan_ = steady_now;
+    for (const ShardLease& lease : running) taken.push_back(lease.shard);
+    last_full_scan_ms_ = now_ms;
   }
   if (!taken.empty() && Scan(taken)) {
-    for (const HeldShard& h : running) {
-      if (std::ranges::find(taken, h.shard) != taken.end()) scanned_epoch_[static_cast<size_t>(h.shard)] = h.epoch;
+    for (const ShardLease& lease : running) {
+      if (std::ranges::find(taken, lease.shard) != taken.end()) {
+        scanned_epoch_[static_cast<size_t>(lease.shard)] = lease.epoch;
+      }
     }
   }
 
   if (!drained.empty()) {
-    if (auto st = leases_.Release(drained); st) {
+    if (auto st = distribution_.Release(drained); st) {
       for (int shard : drained) withheld_rounds_[static_cast<size_t>(shard)] = 0;
     }
   }
 
-  std::vector<std::string> in_flight = engine_.InFlightDeliveryIds();
+  std::vector<std::string> in_flight = work_.InFlightDeliveryIds();
   std::ranges::sort(in_flight);
-  if (in_flight != published_in_flight_ && leases_.PublishInFlight(in_flight)) {
+  if (in_flight != published_in_flight_ && distribution_.PublishInFlight(in_flight)) {
     published_in_flight_ = std::move(in_flight);
   }
 }
 
 bool LeaseKeeper::Scan(const std::vector<int>& shards) {
-  const uint64_t token = engine_.BeginRead();
+  const uint64_t token = work_.BeginRead();
   std::vector<DueDelivery> batch;
   size_t found = 0;
-  Status st = store_.ForEachUnfinishedDeliveryInShards(shards, [&](const DueDelivery& d) {
+  Status st = distribution_.ScanShards(shards, [&](const DueDelivery& d) {
     batch.push_back(d);
     ++found;
-    if (batch.size() >= kScanBatch) engine_.EnqueueRead(token, std::exchange(batch, {}));
+    if (batch.size() >= kScanBatch) work_.EnqueueRead(token, std::exchange(batch, {}));
     return !stopping_.load();  // a long read of a large backlog ends with the process
   });
-  if (!batch.empty()) engine_.EnqueueRead(token, std::move(batch));
-  engine_.EndRead(token);
+  if (!batch.empty()) work_.EnqueueRead(token, std::move(batch));
+  work_.EndRead(token);
   if (!st) {
     LogWarn("reading the deliveries of taken shards failed; trying again next round", {{"error", st.error().message}});
     return false;

@@ -1,26 +1,29 @@
-// A cached union of the live workers' published attempts in flight.
+// A cached union of the live processes' published attempts in flight, refreshed by one caller at a time.
 #include "cluster/shared_in_flight.h"
-
-#include "store/postgres/shard_leases.h"
 
 namespace hookd {
 namespace {
 
-constexpr auto kMaxAge = std::chrono::milliseconds(250);
+constexpr int64_t kMaxAgeMs = 250;
 
 }  // namespace
 
-bool SharedInFlight::Contains(const std::string& delivery_id) {
-  MutexLock lock(&mu_);
-  const auto now = std::chrono::steady_clock::now();
-  if (now - read_at_ >= kMaxAge) {
-    // On a failed read the last answer stands; the next request tries again.
-    if (auto ids = postgres::DeliveriesInFlight(pool_, lease_duration_)) {
-      ids_ = std::unordered_set<std::string>(ids->begin(), ids->end());
-      read_at_ = now;
-    }
+bool SharedInFlight::IsInFlight(const std::string& delivery_id) const {
+  if (own_.IsInFlight(delivery_id)) return true;
+  const int64_t now = clock_.SteadyMs();
+  {
+    MutexLock lock(&mu_);
+    if (reading_ || (read_at_ms_ && now - *read_at_ms_ < kMaxAgeMs)) return published_.contains(delivery_id);
+    reading_ = true;
   }
-  return ids_.contains(delivery_id);
+  auto ids = distribution_.InFlightEverywhere();
+  MutexLock lock(&mu_);
+  reading_ = false;
+  if (ids) {  // on a failed read the last answer stands; a later request tries again
+    published_ = std::unordered_set<std::string>(ids->begin(), ids->end());
+    read_at_ms_ = now;
+  }
+  return published_.contains(delivery_id);
 }
 
 }  // namespace hookd

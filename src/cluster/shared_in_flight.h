@@ -1,30 +1,34 @@
-// Which deliveries have an attempt in flight on any worker (SPEC §6: `delivering` is the same from every
-// process). Workers publish theirs every lease round (cluster/lease_keeper.h); this reads them all, at most every
-// quarter second however many requests ask. Thread-safe.
+// Which deliveries have an attempt in flight anywhere (SPEC §6: `delivering` is the same from every process): this
+// process's engine, and what every live process published (cluster/lease_keeper.h), read at most every quarter
+// second however many requests ask, and never while holding the lock the requests wait on. Thread-safe.
 #pragma once
 
-#include <chrono>
+#include <optional>
 #include <string>
 #include <unordered_set>
 
+#include "common/clock.h"
 #include "common/mutex.h"
-#include "store/postgres/pool.h"
+#include "delivery/in_flight_lookup.h"
+#include "store/work_distribution.h"
 
 namespace hookd {
 
-class SharedInFlight {
+class SharedInFlight final : public InFlightLookup {
  public:
-  SharedInFlight(postgres::Pool& pool, std::chrono::milliseconds lease_duration)
-      : pool_(pool), lease_duration_(lease_duration) {}
+  SharedInFlight(const InFlightLookup& own, WorkDistribution& distribution, const Clock& clock)
+      : own_(own), distribution_(distribution), clock_(clock) {}
 
-  [[nodiscard]] bool Contains(const std::string& delivery_id);
+  [[nodiscard]] bool IsInFlight(const std::string& delivery_id) const override;
 
  private:
-  postgres::Pool& pool_;
-  const std::chrono::milliseconds lease_duration_;
-  Mutex mu_;
-  std::unordered_set<std::string> ids_ GUARDED_BY(mu_);
-  std::chrono::steady_clock::time_point read_at_ GUARDED_BY(mu_);
+  const InFlightLookup& own_;
+  WorkDistribution& distribution_;
+  const Clock& clock_;
+  mutable Mutex mu_;
+  mutable std::unordered_set<std::string> published_ GUARDED_BY(mu_);
+  mutable std::optional<int64_t> read_at_ms_ GUARDED_BY(mu_);  // steady; none yet
+  mutable bool reading_ GUARDED_BY(mu_) = false;            // one request reads; the others take the last answer
 };
 
 }  // namespace hookd

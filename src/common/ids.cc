@@ -4,6 +4,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 
@@ -86,6 +87,10 @@ bool IsWellFormedId(std::string_view id, std::string_view prefix) {
     if (!ok) return false;
   }
   return true;
+}
+
+std::string LowestIdAt(std::string_view prefix, int64_t time_ms) {
+  return std::string(prefix) + EncodeUlid(static_cast<uint64_t>(std::max<int64_t>(0, time_ms)), 0, 0);
 }
 
 }  // namespace hookd

@@ -27,6 +27,10 @@ struct UlidKeyHash {
   }
 };
 
+// The lowest id of `prefix` made at `time_ms` (or later): ids sort by creation time, so a time bound is also a bound
+// on ids, which the primary keys can serve.
+[[nodiscard]] std::string LowestIdAt(std::string_view prefix, int64_t time_ms);
+
 // True when `id` is `prefix` followed by a well-formed ULID. Used to reject garbage ids and cursors early.
 [[nodiscard]] bool IsWellFormedId(std::string_view id, std::string_view prefix);
 

@@ -13,13 +13,14 @@
 #include <thread>
 
 #include "common/mutex.h"
+#include "common/task_runner.h"
 
 namespace hookd {
 
-class WorkerThread {
+class WorkerThread final : public TaskRunner {
  public:
   explicit WorkerThread(std::string name) : name_(std::move(name)), thread_([this] { Loop(); }) {}
-  ~WorkerThread() {
+  ~WorkerThread() override {
     {
       MutexLock lock(&mu_);
       stopping_ = true;
@@ -31,7 +32,7 @@ class WorkerThread {
   WorkerThread(const WorkerThread&) = delete;
   WorkerThread& operator=(const WorkerThread&) = delete;
 
-  void Submit(std::function<void()> task) {
+  void Submit(std::function<void()> task) override {
     {
       MutexLock lock(&mu_);
       tasks_.push_back(std::move(task));

@@ -67,7 +67,8 @@ std::string BuildDisabledAlert(const SmtpSettings& smtp, const std::string& to, 
   return m;
 }
 
-Alerter::Alerter(Store& store, SmtpSettings smtp) : store_(store), smtp_(std::move(smtp)), thread_([this] { Loop(); }) {}
+Alerter::Alerter(Store& store, SmtpSettings smtp, const Clock& clock)
+    : store_(store), smtp_(std::move(smtp)), clock_(clock), thread_([this] { Loop(); }) {}
 
 Alerter::~Alerter() {
   {
@@ -111,7 +112,7 @@ void Alerter::Send(const QueuedAlert& alert) {
     LogWarn("webhook disabled; no alert email sent (needs --smtp-url, --smtp-from and an account email)", fields);
     return;
   }
-  Upload upload{BuildDisabledAlert(smtp_, to, *webhook, alert.reason, NowMs()), 0};
+  Upload upload{BuildDisabledAlert(smtp_, to, *webhook, alert.reason, clock_.NowMs()), 0};
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   curl_slist* rcpt = curl_slist_append(nullptr, ("<" + to + ">").c_str());
   curl_easy_setopt(curl.get(), CURLOPT_URL, smtp_.url.c_str());

@@ -7,7 +7,9 @@
 #include <string>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/mutex.h"
+#include "delivery/disabled_webhook_sink.h"
 #include "store/store.h"
 
 namespace hookd {
@@ -21,13 +23,13 @@ struct SmtpSettings {
 [[nodiscard]] std::string BuildDisabledAlert(const SmtpSettings& smtp, const std::string& to, const Webhook& webhook,
                                              const std::string& reason, int64_t now_ms);
 
-class Alerter {
+class Alerter final : public DisabledWebhookSink {
  public:
-  Alerter(Store& store, SmtpSettings smtp);
-  ~Alerter();  // sends what is queued, then stops
+  Alerter(Store& store, SmtpSettings smtp, const Clock& clock);
+  ~Alerter() override;  // sends what is queued, then stops
 
   // Queues the alert for `webhook_id` (looked up, with its account's email, on the alerter's thread).
-  void WebhookDisabled(const std::string& webhook_id, const std::string& reason);
+  void WebhookDisabled(const std::string& webhook_id, const std::string& reason) override;
 
  private:
   struct QueuedAlert {
@@ -39,6 +41,7 @@ class Alerter {
 
   Store& store_;
   SmtpSettings smtp_;
+  const Clock& clock_;
   Mutex mu_;
   CondVar cv_{&mu_};
   std::deque<QueuedAlert> queue_ GUARDED_BY(mu_);

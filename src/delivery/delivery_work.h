@@ -1,12 +1,14 @@
-// The one way work reaches the delivery engine. In one process the API calls it after each commit (new events,
-// replays, manual retries, webhook changes); with many processes sharing PostgreSQL (SPEC §6), a worker also reads
-// deliveries from the database — those of the shards it has just taken, and those a notice announced — and hands
-// them over with EnqueueRead. Thread-safe; no call blocks.
+// The one way work reaches the delivery engine, and what the processes' coordination needs of it. The API calls it
+// after each commit (new events, replays, manual retries, webhook changes); the lease keeper (cluster/) tells it which
+// shards it runs and hands it the unfinished deliveries of shards it takes, and the notice listener what other
+// processes announce. Thread-safe; no call blocks.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "domain/sharding.h"
 #include "store/store.h"
 
 namespace hookd {
@@ -20,6 +22,9 @@ class DeliveryWork {
   virtual void EnqueueDeliveries(const std::vector<Delivery>& deliveries) = 0;
   // A webhook was created, changed or deleted: its settings are read again, its deliveries released or dropped.
   virtual void OnWebhookChanged(const std::string& webhook_id) = 0;
+  // Every webhook's settings are read again (changes may have gone unannounced).
+  virtual void OnAllWebhooksChanged() = 0;
+
   // Deliveries read from the store. A read races with the engine's own recording (an attempt may finish, and its
   // outcome commit, after the read saw the delivery unfinished), so: take a token with BeginRead before reading, and
   // pass it with what was read (in as many parts as it takes); a delivery whose outcome the engine recorded since
@@ -27,6 +32,15 @@ class DeliveryWork {
   [[nodiscard]] virtual uint64_t BeginRead() = 0;
   virtual void EnqueueRead(uint64_t token, std::vector<DueDelivery> deliveries) = 0;
   virtual void EndRead(uint64_t token) = 0;
+
+  // The shards this process runs now (every one, renewed or new). A delivery of any other shard is not taken on;
+  // shards missing from `held` are given up at once: nothing more starts there and their waiting deliveries are
+  // forgotten (their next owner resumes them).
+  virtual void SetLeases(std::vector<ShardLease> held) = 0;
+  // Attempts in flight on `shards` (a shard is handed back only once none are).
+  [[nodiscard]] virtual int InFlightOn(const std::vector<int>& shards) const = 0;
+  // The ids of the deliveries with an attempt in flight.
+  [[nodiscard]] virtual std::vector<std::string> InFlightDeliveryIds() const = 0;
 };
 
 }  // namespace hookd

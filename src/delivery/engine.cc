@@ -11,8 +11,10 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/time_util.h"
+#include "common/worker_thread.h"
+#include "delivery/http_client.h"
 #include "delivery/request_builder.h"
-#include "store/row_values.h"
+#include "domain/header_list.h"
 
 namespace hookd {
 namespace {
@@ -21,11 +23,6 @@ constexpr int64_t kMaxSleepMs = 1000;
 constexpr int64_t kStoreRetryDelayMs = 5000;
 constexpr int64_t kKeepEventForRetryMs = 10'000;  // retries further out re-read the event instead of holding it
 
-const Clock& SystemTime() {
-  static const SystemClock clock;
-  return clock;
-}
-
 std::string Truncate(const std::string& s, bool& truncated) {
   truncated = s.size() > kLoggedBodyLimit;
   return truncated ? s.substr(0, kLoggedBodyLimit) : s;
@@ -33,57 +30,36 @@ std::string Truncate(const std::string& s, bool& truncated) {
 
 }  // namespace
 
-DeliveryEngine::DeliveryEngine(Store& store, Alerter& alerter, EngineOptions options, Metrics& metrics)
-    : DeliveryEngine(store, alerter, options, metrics,
+DeliveryEngine::DeliveryEngine(EngineStore& store, DisabledWebhookSink& disabled, EngineOptions options,
+                               Metrics& metrics)
+    : DeliveryEngine(store, disabled, options, metrics,
                      std::make_unique<HttpClient>(
                          HttpClientOptions{options.allow_http, options.allow_private_networks, 4096}),
-                     SystemTime()) {}
+                     SystemTime(), std::make_unique<WorkerThread>("hookd-loader")) {}
 
-DeliveryEngine::DeliveryEngine(Store& store, Alerter& alerter, EngineOptions options, Metrics& metrics,
-                               std::unique_ptr<Transport> transport, const Clock& clock)
+DeliveryEngine::DeliveryEngine(EngineStore& store, DisabledWebhookSink& disabled, EngineOptions options,
+                               Metrics& metrics, std::unique_ptr<Transport> transport, const Clock& clock,
+                               std::unique_ptr<TaskRunner> loader)
     : store_(store),
-      alerter_(alerter),
+      disabled_(disabled),
       options_(std::move(options)),
       metrics_(metrics),
       retry_policy_(options_.retry_schedule_ms),
       client_(std::move(transport)),
       clock_(clock),
       rng_(options_.random_seed ? options_.random_seed : std::random_device{}()),
-      loader_(std::make_unique<WorkerThread>("hookd-loader")) {}
+      loader_(std::move(loader)) {}
 
-DeliveryEngine::~DeliveryEngine() { Stop(); }
-
-Status DeliveryEngine::Resume() {
-  if (options_.sharded) return Ok();  // work arrives with the shards it takes
-  return store_.ForEachUnfinishedDelivery([this](const DueDelivery& d) {
-    // Settings are read now, before the thread runs, so that an unordered webhook's jobs never enter the order set
-    // (a million resumed deliveries would otherwise fill it before the settings arrive).
-    WebhookState& ws = State(d.webhook_id);
-    if (!ws.loaded && !ws.loading) ApplySettings(ws, store_.GetWebhookById(ws.id));
-    DeliveryJob job;
-    job.delivery_id = d.delivery_id;
-    job.event_id = d.event_id;
-    job.attempts_made = d.attempt_count;
-    job.due_ms = d.due_at_ms;
-    job.event_created_ms = d.event_created_at_ms;
-    Add(d.webhook_id, std::move(job));
-  });
+DeliveryEngine::~DeliveryEngine() {
+  Stop();
+  loader_.reset();
 }
 
-Status DeliveryEngine::Start() {
-  if (auto st = Resume(); !st) return st;
-  LogInfo("delivery engine started", {{"resumed_deliveries", std::to_string(slot_by_id_.size())}});
-  running_ = true;
+void DeliveryEngine::Start() {
   thread_ = std::thread([this] { Loop(); });
-  return Ok();
 }
 
-Status DeliveryEngine::StartManual() {
-  engine_thread_.Bind();
-  if (auto st = Resume(); !st) return st;
-  running_ = true;
-  return Ok();
-}
+void DeliveryEngine::StartManual() { engine_thread_.Bind(); }
 
 void DeliveryEngine::Stop() {
   {
@@ -92,9 +68,11 @@ void DeliveryEngine::Stop() {
     stopping_ = true;
   }
   client_->Wakeup();
-  if (thread_.joinable()) thread_.join();
-  loader_.reset();  // reads still queued are dropped: those deliveries stay in the store for the next start
-  store_.Flush();   // the records of the last attempts
+  if (thread_.joinable()) {
+    thread_.join();
+    loader_.reset();  // reads still queued are dropped: those deliveries stay in the store for the next start
+  }
+  store_.Flush();  // the records of the last attempts
 }
 
 void DeliveryEngine::Post(std::function<void()> task) {
@@ -210,7 +188,7 @@ void DeliveryEngine::NoteOutcome(UlidKey order) {
   if (open_reads_.load() > 0) recent_outcomes_.emplace_back(noted, order);
 }
 
-void DeliveryEngine::SetLeases(std::vector<HeldShard> held) {
+void DeliveryEngine::SetLeases(std::vector<ShardLease> held) {
   Post([this, held = std::move(held)] { ApplyLeases(held); });
 }
 
@@ -259,22 +237,26 @@ bool DeliveryEngine::IsInFlight(const std::string& delivery_id) const {
 
 // ---- engine thread ----
 
-const HeldShard* DeliveryEngine::LeaseOf(int shard) const {
-  const HeldShard& lease = leases_[static_cast<size_t>(shard)];
-  return lease.epoch != 0 ? &lease : nullptr;
+const ShardLease* DeliveryEngine::LeaseOf(int shard) const {
+  return held_.test(static_cast<size_t>(shard)) ? &leases_[static_cast<size_t>(shard)] : nullptr;
 }
 
-void DeliveryEngine::ApplyLeases(const std::vector<HeldShard>& held) {
+void DeliveryEngine::ApplyLeases(const std::vector<ShardLease>& held) {
   engine_thread_.AssertOnOwner();
-  std::array<HeldShard, kShardCount> next{};
-  for (const HeldShard& h : held) next[static_cast<size_t>(h.shard)] = h;
+  std::array<ShardLease, kShardCount> next{};
+  std::bitset<kShardCount> next_held;
+  for (const ShardLease& lease : held) {
+    next[static_cast<size_t>(lease.shard)] = lease;
+    next_held.set(static_cast<size_t>(lease.shard));
+  }
   std::array<bool, kShardCount> lost{};
   bool any_lost = false;
   for (size_t shard = 0; shard < next.size(); ++shard) {
-    lost[shard] = leases_[shard].epoch != 0 && next[shard].epoch != leases_[shard].epoch;
+    lost[shard] = held_.test(shard) && (!next_held.test(shard) || next[shard].epoch != leases_[shard].epoch);
     any_lost = any_lost || lost[shard];
   }
   leases_ = next;
+  held_ = next_held;
   if (any_lost) {
     // What waits there is the next owner's now. Attempts in flight end on their own: their outcomes are fenced.
     for (JobSlot slot = 0; slot < slots_.size(); ++slot) {
@@ -303,18 +285,33 @@ void DeliveryEngine::ApplyLeases(const std::vector<HeldShard>& held) {
   lease_waiters_.clear();
 }
 
+void DeliveryEngine::ForgetIfGone(WebhookState& ws) {
+  // Nothing may refer to it: no job (whose attempt may still be in flight or recording), no wake-up on the timer
+  // heap, no place in a queue, no read of its settings under way.
+  if (!ws.missing || ws.jobs > 0 || ws.wakeups > 0 || ws.runnable_queued || ws.waits_for_lease || ws.loading) return;
+  ws.health = WebhookHealth(options_.circuit);
+  CountCircuit(ws);
+  const std::string id = ws.id;  // the key outlives the state it names
+  webhooks_.erase(id);
+}
+
+size_t DeliveryEngine::WebhooksTracked() const {
+  engine_thread_.AssertOnOwner();
+  return webhooks_.size();
+}
+
 DeliveryEngine::WebhookState& DeliveryEngine::State(const std::string& webhook_id) {
   auto it = webhooks_.find(webhook_id);
   if (it == webhooks_.end()) {
     it = webhooks_.emplace(webhook_id, std::make_unique<WebhookState>(webhook_id, options_.circuit)).first;
-    if (running_) RequestSettings(*it->second);  // before that, Resume reads them itself
+    RequestSettings(*it->second);
   }
   return *it->second;
 }
 
 void DeliveryEngine::Add(const std::string& webhook_id, DeliveryJob job) {
   engine_thread_.AssertOnOwner();
-  if (options_.sharded && !LeaseOf(ShardOf(webhook_id))) return;  // another worker's shard, or no one's yet
+  if (!LeaseOf(ShardOf(webhook_id))) return;  // another process's shard, or no one's yet
   job.order = UlidValue(job.delivery_id);
   if (auto known = slot_by_id_.find(job.order); known != slot_by_id_.end()) {
     DeliveryJob& existing = slots_[known->second];
@@ -339,6 +336,7 @@ void DeliveryEngine::Add(const std::string& webhook_id, DeliveryJob job) {
   job.stage = Stage::kScheduled;
   stored = std::move(job);
   ++stage_counts_[static_cast<size_t>(Stage::kScheduled)];
+  ++stored.ws->jobs;
   if (stored.ws->tracks_order) stored.ws->unfinished.emplace(stored.order, slot);
   slot_by_id_.emplace(stored.order, slot);
   Schedule(slot);
@@ -372,6 +370,7 @@ void DeliveryEngine::MakeReady(JobSlot slot, bool first) {
 }
 
 void DeliveryEngine::WakeWebhookAt(WebhookState& ws, int64_t at_ms) {
+  ++ws.wakeups;
   timers_.push_back(Timer{at_ms, 0, kNoJob, &ws});
   std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
 }
@@ -381,6 +380,7 @@ void DeliveryEngine::Forget(JobSlot slot) {
   DeliveryJob& job = slots_[slot];
   if (!job.live) return;
   --stage_counts_[static_cast<size_t>(job.stage)];
+  --job.ws->jobs;
   if (job.ws->tracks_order) job.ws->unfinished.erase({job.order, slot});
   slot_by_id_.erase(job.order);
   const uint64_t next_generation = job.generation + 1;
@@ -415,6 +415,7 @@ void DeliveryEngine::RunTimers(int64_t now) {
     const Timer t = timers_.back();
     timers_.pop_back();
     if (t.slot == kNoJob) {  // a webhook wake-up (rate limit or circuit cooldown)
+      --t.ws->wakeups;
       MarkRunnable(*t.ws);
       continue;
     }
@@ -527,32 +528,32 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
   ws.runnable_queued = false;
   if (!ws.loaded) return RequestSettings(ws);  // dispatched again once they arrive
   if (ws.missing) {  // deleted: its deliveries went with it
-    ForEachJobOf(ws, [&](JobSlot slot) {
-      const Stage stage = slots_[slot].stage;
-      if (stage == Stage::kScheduled || stage == Stage::kReady) Forget(slot);  // the others end on their own
-    });
+    if (ws.jobs > 0) {
+      ForEachJobOf(ws, [&](JobSlot slot) {
+        const Stage stage = slots_[slot].stage;
+        if (stage == Stage::kScheduled || stage == Stage::kReady) Forget(slot);  // the others end on their own
+      });
+    }
     ws.ready.clear();
-    return;
+    return ForgetIfGone(ws);
   }
   if (!ws.settings || !ws.settings->active || ws.disabling) return;  // parked until the webhook changes
-  if (options_.sharded) {
-    const HeldShard* lease = LeaseOf(ws.shard);
-    if (!lease) return;  // given up: its deliveries were forgotten
-    if (lease->deadline_ms - now <= options_.attempt_timeout_ms) {
-      // An attempt started now could outlast the lease and overlap the next owner's: wait for the renewal.
-      if (!ws.waits_for_lease) {
-        ws.waits_for_lease = true;
-        lease_waiters_.push_back(&ws);
-      }
-      return;
+  const ShardLease* lease = LeaseOf(ws.shard);
+  if (!lease) return;  // given up: its deliveries were forgotten
+  if (lease->expires_steady_ms - clock_.SteadyMs() <= options_.attempt_timeout_ms) {
+    // An attempt started now could outlast the lease and overlap the next owner's: wait for the renewal.
+    if (!ws.waits_for_lease) {
+      ws.waits_for_lease = true;
+      lease_waiters_.push_back(&ws);
     }
+    return;
   }
   const Webhook& w = *ws.settings;
   const double rate = std::max(1, w.rate_limit);
   const double burst = std::max(1.0, rate / 20);  // at most 50 ms worth at once
   if (!ws.bucket_started) {
-    // Sharded, the webhook may have been sending from another worker a moment ago: its first token is earned.
-    ws.bucket = options_.sharded ? TokenBucket{0.0, now} : TokenBucket::Full(burst, now);
+    // Taken over, the webhook may have been sending from another process a moment ago: its first token is earned.
+    ws.bucket = lease->taken_over ? TokenBucket{0.0, now} : TokenBucket::Full(burst, now);
     ws.bucket_started = true;
   }
   for (;;) {
@@ -669,7 +670,7 @@ void DeliveryEngine::OnEventLoaded(JobSlot slot, [[maybe_unused]] uint64_t gener
   }
   job.event_created_ms = (*event)->created_at_ms;
   job.event = std::move(*event);
-  if (ws.missing || (options_.sharded && !LeaseOf(ws.shard))) return Forget(slot);
+  if (ws.missing || !LeaseOf(ws.shard)) return Forget(slot);
   MakeReady(slot, /*first=*/true);
 }
 
@@ -686,7 +687,7 @@ void DeliveryEngine::SendAttempt(JobSlot slot, WebhookState& ws, int64_t now_ms)
   attempt.request_body = Truncate(request.body, attempt.request_body_truncated);
   SetStage(job, Stage::kInFlight);
   ++ws.in_flight;
-  job.lease_epoch = options_.sharded ? LeaseOf(ws.shard)->epoch : 0;
+  job.lease_epoch = LeaseOf(ws.shard)->epoch;
   {
     MutexLock lock(&mu_);
     [[maybe_unused]] const bool first = in_flight_.emplace(job.order, ws.shard).second;
@@ -827,14 +828,14 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
   } else {
     Forget(outcome.slot);
   }
-  if (options_.sharded && !LeaseOf(ws.shard)) Forget(outcome.slot);  // given up meanwhile: the next owner's now
+  if (!LeaseOf(ws.shard)) Forget(outcome.slot);  // given up meanwhile: the next owner's now
   if (outcome.disabled) ws.disabling = false;  // durable (settings are read again) or not (the attempt is redone)
   if (st && !refused && outcome.disabled) {
     LogWarn("webhook disabled", {{"webhook_id", ws.id},
                                  {"delivery_id", delivery_id},
                                  {"event_id", event_id},
                                  {"reason", outcome.disabled_reason}});
-    alerter_.WebhookDisabled(ws.id, outcome.disabled_reason);
+    disabled_.WebhookDisabled(ws.id, outcome.disabled_reason);
     ws.loaded = false;
   }
   MarkRunnable(ws);
@@ -850,7 +851,7 @@ void DeliveryEngine::CountCircuit(WebhookState& ws) {
 
 void DeliveryEngine::PersistHealth(WebhookState& ws) {
   CountCircuit(ws);
-  if (options_.sharded && !LeaseOf(ws.shard)) return;  // the shard's new owner keeps its circuit
+  if (!LeaseOf(ws.shard)) return;  // the shard's new owner keeps its circuit
   const CircuitState circuit = ws.health.circuit();
   store_.UpdateWebhookHealthAsync(ws.id,
                                   circuit == CircuitState::kClosed ? WebhookStatus::kHealthy : WebhookStatus::kFailing,

@@ -1,29 +1,33 @@
 // The delivery engine: an in-process scheduler fed directly by committed events (no polling on the hot path).
-// Its work arrives through DeliveryWork (delivery/delivery_work.h). It runs attempts on a Transport (the HTTP client),
-// records each outcome through the store's group commit, and schedules retries on the retry policy. Per webhook it enforces the rate limit (token bucket), a concurrency cap, the
-// circuit breaker, strict order for `ordered` webhooks, and auto-disable. On start it resumes every unfinished
-// delivery from the store.
+// Its work arrives through DeliveryWork (delivery/delivery_work.h). It runs attempts on a Transport (the HTTP
+// client), records each outcome through the EngineStore, and schedules retries on the retry policy. Per webhook it
+// enforces the rate limit (token bucket), a concurrency cap, the circuit breaker, strict order for `ordered`
+// webhooks, and auto-disable.
+//
+// It runs the webhooks of the shards SetLeases says this process holds (one process on its own holds every shard;
+// store/work_distribution.h). It starts an attempt only while that lease has more than the attempt timeout left,
+// tags each outcome with the lease's fencing epoch (the store refuses a stale one), and forgets a shard's waiting
+// deliveries the moment its lease is gone. Unfinished deliveries reach it from the lease keeper, which reads those
+// of every shard it takes: that is also how a restarted process resumes.
 //
 // Invariants: the engine knows each delivery at most once (slot_by_id_), in exactly one stage — scheduled
-// (waiting for its time), ready (due, waiting for its webhook's capacity), loading (its event is being read) or in
-// flight — so at most one attempt of a delivery is in flight; a retry is scheduled only after the failed attempt's record is durable; a succeeded
-// delivery is forgotten and never sent again.
+// (waiting for its time), ready (due, waiting for its webhook's capacity), loading (its event is being read), in
+// flight, or recording (its outcome is being made durable) — so at most one attempt of a delivery is in flight; a
+// retry is scheduled only after the failed attempt's record is durable; a succeeded delivery is forgotten and never
+// sent again.
 //
 // Threading: one engine thread owns all scheduling state and the transport (checked by engine_thread_ in debug
 // builds; the invariants above are asserted there too). It never waits for the store: webhooks and events are read
-// on the loader thread and handed back (only Start reads synchronously, before the thread runs). The public
-// methods are thread-safe, never block on I/O (SendNow's future does), and hand their work to the engine thread.
+// through the loader (a TaskRunner) and handed back. The public methods are thread-safe, never block on I/O
+// (SendNow's future does), and hand their work to the engine thread.
 //
-// Time comes from a Clock and attempts go through a Transport, both chosen at construction, so the rules can be
-// run turn by turn (RunTurn) with a clock and responses a test controls.
-//
-// Sharded (many workers on one PostgreSQL, SPEC §6): the engine runs only the webhooks of the shards whose leases
-// SetLeases says it holds. It starts an attempt only while that lease has more than the attempt timeout left, tags
-// each outcome with the lease's epoch (the store refuses a stale one), and forgets a shard's deliveries the moment
-// its lease is gone. Work comes from the shards it takes (EnqueueRead); nothing is resumed at Start.
+// Time comes from a Clock, attempts go through a Transport and store reads through the loader, all chosen at
+// construction, so the rules can be run turn by turn (RunTurn) on one thread with a clock, responses and a store a
+// test controls (tests/unit/engine_rules_test.cc).
 #pragma once
 
 #include <array>
+#include <bitset>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -38,21 +42,23 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/ids.h"
 #include "common/metrics.h"
 #include "common/mutex.h"
+#include "common/task_runner.h"
 #include "common/thread_checker.h"
-#include "common/worker_thread.h"
-#include "delivery/alerter.h"
-#include "delivery/clock.h"
 #include "delivery/delivery_work.h"
-#include "delivery/http_client.h"
+#include "delivery/disabled_webhook_sink.h"
+#include "delivery/in_flight_lookup.h"
+#include "delivery/outbound_sender.h"
 #include "delivery/request_builder.h"
+#include "delivery/transport.h"
 #include "delivery/webhook_health.h"
 #include "domain/retry_policy.h"
 #include "domain/sharding.h"
 #include "domain/token_bucket.h"
-#include "store/store.h"
+#include "store/engine_store.h"
 
 namespace hookd {
 
@@ -69,32 +75,23 @@ struct EngineOptions {
   // never runs ahead of what the store can record: memory stays bounded, and a crash re-sends at most these.
   size_t max_recording = 16384;
   uint64_t random_seed = 0;             // of the retry jitter; 0 = a random one
-  bool sharded = false;                 // runs only the shards it holds (SetLeases); resumes nothing at Start
 };
 
-// A shard lease the engine holds: its fencing epoch, and when it ends on the engine's clock (conservatively).
-struct HeldShard {
-  int shard = 0;
-  int64_t epoch = 0;
-  int64_t deadline_ms = 0;
-};
-
-class DeliveryEngine final : public DeliveryWork {
+class DeliveryEngine final : public DeliveryWork, public OutboundSender, public InFlightLookup {
  public:
-  // Delivers over HTTP (HttpClient) on the system clock.
-  DeliveryEngine(Store& store, Alerter& alerter, EngineOptions options, Metrics& metrics);
-  // Delivers through `transport` on `clock` (which must outlive the engine).
-  DeliveryEngine(Store& store, Alerter& alerter, EngineOptions options, Metrics& metrics,
-                 std::unique_ptr<Transport> transport, const Clock& clock);
+  // Delivers over HTTP (HttpClient) on the system clock, reading the store on a thread of its own.
+  DeliveryEngine(EngineStore& store, DisabledWebhookSink& disabled, EngineOptions options, Metrics& metrics);
+  // Delivers through `transport` on `clock` (which must outlive the engine), reading the store through `loader`.
+  DeliveryEngine(EngineStore& store, DisabledWebhookSink& disabled, EngineOptions options, Metrics& metrics,
+                 std::unique_ptr<Transport> transport, const Clock& clock, std::unique_ptr<TaskRunner> loader);
   ~DeliveryEngine() override;
   DeliveryEngine(const DeliveryEngine&) = delete;
   DeliveryEngine& operator=(const DeliveryEngine&) = delete;
 
-  // Loads every unfinished delivery from the store and starts the engine thread.
-  [[nodiscard]] Status Start();
-  // Loads every unfinished delivery without starting the thread: the caller's thread becomes the engine thread
-  // and runs it with RunTurn (unit tests of the rules).
-  [[nodiscard]] Status StartManual();
+  // Starts the engine thread.
+  void Start();
+  // Makes the caller's thread the engine thread, to run it with RunTurn (unit tests of the rules).
+  void StartManual();
   // One turn of the engine loop: posted tasks, due timers, dispatch, recording, then the transport's Poll for up
   // to `max_wait_ms`. Returns false once the engine has stopped.
   bool RunTurn(int64_t max_wait_ms);
@@ -106,22 +103,20 @@ class DeliveryEngine final : public DeliveryWork {
   void Enqueue(const std::vector<AcceptedEvent>& accepted) override;
   void EnqueueDeliveries(const std::vector<Delivery>& deliveries) override;
   void OnWebhookChanged(const std::string& webhook_id) override;
-  // Every webhook's settings are read again (changes may have gone unannounced).
-  void OnAllWebhooksChanged();
+  void OnAllWebhooksChanged() override;
   [[nodiscard]] uint64_t BeginRead() override;
   void EnqueueRead(uint64_t token, std::vector<DueDelivery> deliveries) override;
   void EndRead(uint64_t token) override;
-  // Sharded: the leases now held (every one, renewed or new). Shards missing from `held` are given up at once:
-  // nothing more starts there and their waiting deliveries are forgotten (the next owner resumes them).
-  void SetLeases(std::vector<HeldShard> held);
-  // Attempts in flight on `shards` (a shard is handed back only once none are).
-  [[nodiscard]] int InFlightOn(const std::vector<int>& shards) const;
-  // The ids of the deliveries with an attempt in flight.
-  [[nodiscard]] std::vector<std::string> InFlightDeliveryIds() const;
-  // Sends one request right away, outside the scheduler and rate limits (test sends, reachability pings).
-  [[nodiscard]] std::future<OutboundResponse> SendNow(OutboundRequest request);
-  // True while an attempt of this delivery is in flight (reported as status "delivering").
-  [[nodiscard]] bool IsInFlight(const std::string& delivery_id) const;
+  void SetLeases(std::vector<ShardLease> held) override;
+  [[nodiscard]] int InFlightOn(const std::vector<int>& shards) const override;
+  [[nodiscard]] std::vector<std::string> InFlightDeliveryIds() const override;
+  // OutboundSender: through the transport, outside the scheduler and rate limits.
+  [[nodiscard]] std::future<OutboundResponse> SendNow(OutboundRequest request) override;
+  // InFlightLookup: true while an attempt of this delivery is in flight here.
+  [[nodiscard]] bool IsInFlight(const std::string& delivery_id) const override;
+  // How many webhooks the engine keeps state for (engine thread): a deleted webhook's state goes once nothing of
+  // it is left.
+  [[nodiscard]] size_t WebhooksTracked() const;
 
  private:
   // kRecording: the attempt finished and its outcome is being made durable; the job keeps its slot until it is.
@@ -140,7 +135,7 @@ class DeliveryEngine final : public DeliveryWork {
     UlidKey order = 0;  // the delivery id's ULID value: creation order
     WebhookState* ws = nullptr;
     int attempts_made = 0;
-    int64_t lease_epoch = 0;  // of its shard's lease when its attempt started (sharded)
+    int64_t lease_epoch = 0;  // of its shard's lease when its attempt started
     int64_t due_ms = 0;
     int64_t event_created_ms = 0;
     std::shared_ptr<const Event> event;  // null until loaded (resumed deliveries, retries)
@@ -178,14 +173,16 @@ class DeliveryEngine final : public DeliveryWork {
     WebhookHealth health;
     bool runnable_queued = false;
     bool waits_for_lease = false;  // on lease_waiters_
+    int jobs = 0;     // live jobs of this webhook
+    int wakeups = 0;  // webhook wake-ups of it on the timer heap
   };
 
   void Post(std::function<void()> task);  // runs `task` on the engine thread
-  // Reads every unfinished delivery (and its webhook's settings) from the store.
-  Status Resume();
-  // Sharded: the lease of `shard` when held, else null.
-  [[nodiscard]] const HeldShard* LeaseOf(int shard) const;
-  void ApplyLeases(const std::vector<HeldShard>& held);
+  // The lease of `shard` when held, else null.
+  [[nodiscard]] const ShardLease* LeaseOf(int shard) const;
+  void ApplyLeases(const std::vector<ShardLease>& held);
+  // Drops the state of a deleted webhook once nothing refers to it any more.
+  void ForgetIfGone(WebhookState& ws);
   // Notes that the engine recorded an outcome of the delivery, for reads begun before it (EnqueueRead).
   void NoteOutcome(UlidKey order);
   void Loop();
@@ -241,8 +238,8 @@ class DeliveryEngine final : public DeliveryWork {
   // Moves a live job to `stage`, keeping the counts of jobs by stage.
   void SetStage(DeliveryJob& job, Stage stage);
 
-  Store& store_;
-  Alerter& alerter_;
+  EngineStore& store_;
+  DisabledWebhookSink& disabled_;
   EngineOptions options_;
   Metrics& metrics_;
   RetryPolicy retry_policy_;
@@ -255,7 +252,7 @@ class DeliveryEngine final : public DeliveryWork {
   std::vector<JobSlot> free_slots_;
   std::unordered_map<UlidKey, JobSlot, UlidKeyHash> slot_by_id_;  // every live job, by its delivery id's value
   std::vector<Timer> timers_;                              // min-heap on due_ms
-  std::unordered_map<std::string, std::unique_ptr<WebhookState>> webhooks_;  // never erased
+  std::unordered_map<std::string, std::unique_ptr<WebhookState>> webhooks_;
   std::vector<WebhookState*> runnable_;  // webhooks that may be able to start attempts
   std::vector<AttemptRecord> unrecorded_;  // finished this turn, to be written together
   std::vector<JobSlot> unrecorded_slots_;  // their jobs
@@ -268,11 +265,11 @@ class DeliveryEngine final : public DeliveryWork {
   std::vector<EventLoad> event_loads_;     // asked for this turn, not yet handed to the loader
   std::array<int64_t, static_cast<size_t>(WaitingStage::kCount)> stage_counts_{};  // live jobs by Stage
   int64_t open_circuits_ = 0;
-  std::array<HeldShard, kShardCount> leases_{};  // sharded: epoch 0 = not held
+  std::array<ShardLease, kShardCount> leases_{};  // where held_ says so
+  std::bitset<kShardCount> held_;
   std::vector<WebhookState*> lease_waiters_;     // webhooks whose lease had too little time left to start
   // Outcomes recorded while reads are open (EnqueueRead), with the count of outcomes at the time.
   std::deque<std::pair<uint64_t, UlidKey>> recent_outcomes_;
-  bool running_ = false;                   // the loop runs: settings are read on the loader thread
   int64_t stop_deadline_ = 0;              // when Stop gives up on attempts in flight; 0 = not stopping
   std::mt19937_64 rng_;
 
@@ -285,7 +282,7 @@ class DeliveryEngine final : public DeliveryWork {
   std::multiset<uint64_t> open_read_tokens_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
-  std::unique_ptr<WorkerThread> loader_;  // store reads for the engine thread; stopped after it
+  std::unique_ptr<TaskRunner> loader_;  // store reads for the engine thread; stopped after it
 };
 
 }  // namespace hookd

@@ -3,7 +3,6 @@
 #include "store/retention.h"
 
 #include "common/log.h"
-#include "common/time_util.h"
 
 namespace hookd {
 namespace {
@@ -12,21 +11,23 @@ constexpr auto kPauseBetweenBatches = std::chrono::milliseconds(5);
 constexpr auto kWakeup = std::chrono::seconds(1);  // how often the job looks whether a purge is due
 }  // namespace
 
-RetentionJob::RetentionJob(Store& store, int64_t retention_ms, int64_t interval_ms, Metrics* metrics)
+RetentionJob::RetentionJob(Store& store, int64_t retention_ms, int64_t interval_ms, const Clock& clock,
+                           Metrics* metrics)
     : store_(store),
+      clock_(clock),
       metrics_(metrics),
       retention_ms_(retention_ms),
       interval_ms_(interval_ms),
-      next_run_ms_(NowMs()),
+      next_run_ms_(clock.NowMs()),
       task_("hookd-retention", kWakeup, [this](PeriodicTask& t) { RunOnce(t); }) {}
 
 void RetentionJob::RunOnce(PeriodicTask& task) {
-  const int64_t started = NowMs();
+  const int64_t started = clock_.NowMs();
   if (started < next_run_ms_) return;
   next_run_ms_ = started + interval_ms_;
   int64_t total = 0;
   do {
-    auto purged = store_.PurgeOlderThan(NowMs() - retention_ms_, kBatch);
+    auto purged = store_.PurgeOlderThan(clock_.NowMs() - retention_ms_, kBatch);
     if (!purged) {
       LogError("retention purge failed", {{"error", purged.error().message}});
       break;
@@ -37,7 +38,7 @@ void RetentionJob::RunOnce(PeriodicTask& task) {
   } while (task.Pause(kPauseBetweenBatches));
   if (total > 0) {
     LogInfo("retention purged old rows",
-            {{"rows", std::to_string(total)}, {"elapsed_ms", std::to_string(NowMs() - started)}});
+            {{"rows", std::to_string(total)}, {"elapsed_ms", std::to_string(clock_.NowMs() - started)}});
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "common/clock.h"
 #include "common/periodic_task.h"
 #include "store/store.h"
 
@@ -13,12 +14,13 @@ namespace hookd {
 class RetentionJob {
  public:
   // Purges rows older than `retention_ms` a second after start, then every `interval_ms`.
-  RetentionJob(Store& store, int64_t retention_ms, int64_t interval_ms, Metrics* metrics = nullptr);
+  RetentionJob(Store& store, int64_t retention_ms, int64_t interval_ms, const Clock& clock, Metrics* metrics = nullptr);
 
  private:
   void RunOnce(PeriodicTask& task);
 
   Store& store_;
+  const Clock& clock_;
   Metrics* metrics_;
   int64_t retention_ms_;
   int64_t interval_ms_;

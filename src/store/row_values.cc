@@ -1,45 +1,10 @@
-// Row conversions shared by the SQLite and PostgreSQL stores.
+// The values both stores compute alike.
 #include "store/row_values.h"
 
-#include <algorithm>
-
 #include "common/ids.h"
-#include "common/json.h"
+#include "domain/delivery_rules.h"
 
 namespace hookd {
-
-// Written directly rather than through a json::object (a hash table per attempt, twice per attempt). A name that
-// appears twice keeps its last value, as an object would.
-std::string HeadersToJsonObject(const HeaderList& headers) {
-  size_t size = 2;
-  for (const auto& [name, value] : headers) size += name.size() + value.size() + 6;  // quotes, colon, comma
-  std::string out;
-  out.reserve(size);
-  out += '{';
-  for (size_t i = 0; i < headers.size(); ++i) {
-    const auto& [name, value] = headers[i];
-    const bool repeated_later = std::any_of(headers.begin() + static_cast<std::ptrdiff_t>(i) + 1, headers.end(),
-                                            [&](const auto& h) { return h.first == name; });
-    if (repeated_later) continue;
-    if (out.size() > 1) out += ',';
-    AppendJsonQuoted(out, name);
-    out += ':';
-    AppendJsonQuoted(out, value);
-  }
-  out += '}';
-  return out;
-}
-
-HeaderList HeadersFromJsonObject(const std::string& text) {
-  HeaderList out;
-  json::value v = ParseJsonOrNull(text);
-  if (v.is_object()) {
-    for (const auto& [k, val] : v.as_object()) {
-      if (val.is_string()) out.emplace_back(std::string(k), std::string(val.as_string()));
-    }
-  }
-  return out;
-}
 
 Delivery NewDelivery(const Event& event, const std::string& webhook_id, int64_t now_ms) {
   Delivery d;
@@ -52,6 +17,30 @@ Delivery NewDelivery(const Event& event, const std::string& webhook_id, int64_t 
   d.next_attempt_at_ms = now_ms;
   d.created_at_ms = now_ms;
   return d;
+}
+
+OutcomeValues OutcomeOf(const AttemptRecord& r) {
+  const Attempt& a = r.attempt;
+  return OutcomeValues{
+      .delivery_id = a.delivery_id,
+      .status = r.new_status,
+      .attempt_count = a.number,
+      .next_attempt_at_ms = r.next_attempt_at_ms,
+      .completed_at_ms = CompletedAt(r.new_status, a),
+      .latency_ms = r.latency_ms,
+      .response_status = a.response_status,
+      .response_time_ms = a.response_time_ms,
+      .error = a.error,
+  };
+}
+
+void EndBulkPage(BulkChunk& chunk, int scanned, const std::string& last_id, int limit) {
+  chunk.scanned = scanned;
+  chunk.next_after = scanned == limit ? last_id : std::string();
+}
+
+void CountWebhooks(std::array<int64_t, 3>& counts, std::string_view status, int64_t n) {
+  if (auto s = ParseWebhookStatus(status)) counts[static_cast<size_t>(*s)] += n;
 }
 
 }  // namespace hookd

@@ -1,10 +1,13 @@
-// What both store backends (and the engine, for its log) do alike between domain values and stored rows: headers
-// as a JSON object, pages cut
-// from limit + 1 rows, a new pending delivery, the idempotency window. Pure.
+// What both store backends do alike between domain values and stored rows: a new pending delivery, the values a
+// delivery's row takes after an attempt, pages cut from limit + 1 rows, where a page of a bulk operation ends, and
+// the count of webhooks by status. Pure.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/model.h"
@@ -12,18 +15,22 @@
 
 namespace hookd {
 
-// An idempotency key is remembered this long (SPEC §3); after that the same key creates a new event.
-inline constexpr int64_t kIdempotencyWindowMs = 24LL * 3600 * 1000;
-// An expired portal session is kept this long (its token then reads as expired, not unknown), then forgotten.
-inline constexpr int64_t kExpiredPortalSessionKeepMs = 24LL * 3600 * 1000;
-
-// Headers as a JSON object (a name that appears twice keeps its last value), for the delivery log and the
-// webhook's custom headers; and back.
-[[nodiscard]] std::string HeadersToJsonObject(const HeaderList& headers);
-[[nodiscard]] HeaderList HeadersFromJsonObject(const std::string& text);
-
 // A new pending delivery of `event` to `webhook_id`, due now (not yet stored).
 [[nodiscard]] Delivery NewDelivery(const Event& event, const std::string& webhook_id, int64_t now_ms);
+
+// A delivery's row after one of its attempts (store.h: "an attempt's record"). The views point into the record.
+struct OutcomeValues {
+  std::string_view delivery_id;
+  DeliveryStatus status = DeliveryStatus::kFailed;
+  int attempt_count = 0;
+  std::optional<int64_t> next_attempt_at_ms;
+  std::optional<int64_t> completed_at_ms;
+  std::optional<int64_t> latency_ms;
+  std::optional<int> response_status;
+  int64_t response_time_ms = 0;
+  std::string_view error;  // empty = none
+};
+[[nodiscard]] OutcomeValues OutcomeOf(const AttemptRecord& record);
 
 // Pages come from queries that fetch limit + 1 rows: the extra row only says there is more.
 template <class T>
@@ -36,5 +43,12 @@ Page<T> MakePage(std::vector<T> rows, int limit) {
   page.data = std::move(rows);
   return page;
 }
+
+// Ends a page of a bulk operation that looked at `scanned` rows of at most `limit`, the last being `last_id`: a full
+// page means there may be more after it.
+void EndBulkPage(BulkChunk& chunk, int scanned, const std::string& last_id, int limit);
+
+// Adds `n` webhooks whose stored status reads `status` to counts by WebhookStatus (unknown ones are left out).
+void CountWebhooks(std::array<int64_t, 3>& counts, std::string_view status, int64_t n);
 
 }  // namespace hookd

@@ -15,11 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/metrics.h"
 #include "common/result.h"
 #include "domain/catalog.h"
 #include "domain/delivery_stats.h"
 #include "domain/model.h"
+#include "domain/subscription.h"
+#include "store/engine_store.h"
 
 namespace hookd {
 
@@ -39,6 +42,11 @@ struct WebhookFilter {
   std::string event_type;  // webhooks subscribed to this type
   std::string environment;
   std::optional<WebhookStatus> status;
+
+  // Whether a webhook subscribed to `patterns` passes the event-type filter (a backend applies it as it reads).
+  [[nodiscard]] bool MatchesEventType(const std::vector<std::string>& patterns) const {
+    return event_type.empty() || MatchesAnyPattern(patterns, event_type);
+  }
 };
 
 struct EventFilter {
@@ -81,26 +89,6 @@ struct DueDelivery {
   std::shared_ptr<const Event> event;  // when it was read along (else the engine reads it by event_id when due)
 };
 
-// The outcome of one attempt and the delivery state it leads to, written together.
-struct AttemptRecord {
-  Attempt attempt;
-  DeliveryStatus new_status = DeliveryStatus::kFailed;
-  std::optional<int64_t> next_attempt_at_ms;
-  std::optional<int64_t> latency_ms;  // set on success
-  bool disable_webhook = false;       // 410 Gone
-  std::string disabled_reason;
-  // The engine waits for it to go on with its webhook (ordered; being disabled): written at once, never held.
-  bool urgent = false;
-  // The shard lease the attempt ran under (many workers, SPEC §6): the outcome is written only while the shard's
-  // fencing epoch is still `lease_epoch`. 0 = not fenced (one process owns every webhook).
-  int shard = 0;
-  int64_t lease_epoch = 0;
-};
-
-// Called once attempt records are durable (or failed): `refused` lists the records (by index) that were not
-// written because their shard lease had passed to another worker.
-using RecordedCallback = std::function<void(Status status, std::vector<size_t> refused)>;
-
 // A page of a bulk operation: what it changed, and where the next page starts (empty = done).
 struct BulkChunk {
   std::vector<Delivery> deliveries;  // reopened or created, to hand to the engine
@@ -115,11 +103,17 @@ struct StatsQuery {
   int64_t bucket_ms = 3'600'000;  // width of the time-series buckets
 };
 
+// Who this process is among those sharing one database (SPEC §6).
+struct WorkerIdentity {
+  std::string name;  // the same across restarts (cli/key_files.h: the data directory's worker name)
+  int64_t lease_duration_ms = 15'000;
+  bool delivers = true;  // runs deliveries (a worker); only then does it hear of due work
+};
 
-class Store {
+class WorkDistribution;
+
+class Store : public EngineStore {
  public:
-  virtual ~Store() = default;
-
   // Accounts and API keys (admin).
   virtual Result<Account> CreateAccount(const Account& account) = 0;
   virtual Result<Account> GetAccount(const std::string& id) = 0;
@@ -144,8 +138,6 @@ class Store {
   // same transaction as the insert, so concurrent creates cannot pass it).
   virtual Result<Webhook> CreateWebhook(const Webhook& webhook, int max_per_account) = 0;
   virtual Result<Webhook> GetWebhook(const std::string& account_id, const std::string& id) = 0;
-  // Any account's webhook: for the delivery engine.
-  virtual Result<Webhook> GetWebhookById(const std::string& id) = 0;
   virtual Result<Page<Webhook>> ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
                                              const PageRequest& page) = 0;
   // Writes the webhook's settings and secrets. Its activity and health (`active`, `status`, `disabled_reason`,
@@ -163,9 +155,6 @@ class Store {
                                  std::function<void(Result<std::vector<AcceptedEvent>>)> done) = 0;
   virtual Result<Event> GetEvent(const std::string& account_id, const std::string& id) = 0;
   virtual Result<Event> GetEventById(const std::string& id) = 0;
-  // Those of `ids` that exist (any account's; in no particular order): the engine reads the events of resumed
-  // deliveries and retries in batches.
-  virtual Result<std::vector<Event>> GetEventsByIds(const std::vector<std::string>& ids) = 0;
   virtual Result<Page<Event>> ListEvents(const std::string& account_id, const EventFilter& filter,
                                          const PageRequest& page) = 0;
 
@@ -175,15 +164,9 @@ class Store {
   // With its attempts.
   virtual Result<Delivery> GetDelivery(const std::string& account_id, const std::string& id) = 0;
   virtual Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) = 0;
-  // Every delivery that is not finished (in no particular order), for the engine to resume after a start.
-  virtual Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) = 0;
-  // Records attempts (all or none) without blocking; `done` runs once they are durable (or failed), on a store
-  // thread. Unless one of them is `urgent`, the store may wait briefly to write many outcomes together; reads of
-  // deliveries still see every outcome recorded before they began. An attempt of a delivery deleted meanwhile
-  // (with its webhook) is dropped silently; so is one whose lease is stale (reported in `refused`).
-  virtual void RecordAttemptsAsync(std::vector<AttemptRecord> records, RecordedCallback done) = 0;
-  // Persists a webhook's circuit state and the status it implies (a disabled webhook stays disabled). Async.
-  virtual void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) = 0;
+  // Every delivery that is not finished (in no particular order), until `visit` returns false: what one process
+  // that owns every shard resumes when it starts (store/local_work_distribution.h).
+  virtual Status ForEachUnfinishedDelivery(const std::function<bool(const DueDelivery&)>& visit) = 0;
 
   // Manual recovery. Reopens a failed or dead delivery so it is attempted now (409 if it succeeded or is pending).
   virtual Result<Delivery> ReopenDelivery(const std::string& account_id, const std::string& delivery_id) = 0;
@@ -217,8 +200,10 @@ class Store {
   virtual Status CreateCustomEventType(const EventType& type) = 0;
   virtual Status DeleteCustomEventType(const std::string& type) = 0;
 
-  // Waits until every write queued so far is durable; used on shutdown.
-  virtual void Flush() = 0;
+  // How the processes sharing this store divide its work (store/work_distribution.h): one process on its own
+  // database runs everything; processes sharing PostgreSQL take shard leases. Destroy it before the store.
+  [[nodiscard]] virtual Result<std::unique_ptr<WorkDistribution>> OpenWorkDistribution(const WorkerIdentity& worker,
+                                                                                       const Clock& clock) = 0;
 
   // Events whose commit reached the database although their caller was told it failed (the connection dropped
   // during COMMIT) are found again once the database answers, and their deliveries, never attempted, are handed to

@@ -213,7 +213,10 @@ TEST_F(AwaitingDeliveriesTest, ARestartWritesTheRowsOfAcceptedDeliveriesWithTheI
   EXPECT_EQ(DeliveryRows(), 2);
   EXPECT_EQ(AwaitingRows(), 0);
   std::vector<std::string> unfinished;
-  ASSERT_TRUE(store_->ForEachUnfinishedDelivery([&](const DueDelivery& d) { unfinished.push_back(d.delivery_id); })
+  ASSERT_TRUE(store_->ForEachUnfinishedDelivery([&](const DueDelivery& d) {
+    unfinished.push_back(d.delivery_id);
+    return true;
+  })
                   .has_value());
   EXPECT_EQ(unfinished, std::vector<std::string>{accepted.deliveries[1].id});
   EXPECT_EQ(store_->GetDelivery(account_id_, accepted.deliveries[0].id)->status, DeliveryStatus::kSucceeded);
@@ -317,7 +320,7 @@ class AwaitingDeliveriesMapTest : public ::testing::Test {
     delivery_.webhook_id = "wh_1";
   }
 
-  sqlite::AwaitingDeliveries::Outcome Succeeded() const {
+  OutcomeValues Succeeded() const {
     return {.delivery_id = delivery_.id,
             .status = DeliveryStatus::kSucceeded,
             .attempt_count = 1,

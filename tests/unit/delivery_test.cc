@@ -6,7 +6,7 @@
 #include "delivery/http_client.h"
 #include "common/version.h"
 #include "delivery/request_builder.h"
-#include "store/row_values.h"
+#include "domain/header_list.h"
 #include "delivery/ssrf_guard.h"
 
 namespace hookd {

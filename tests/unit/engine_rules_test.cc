@@ -1,85 +1,35 @@
-// The delivery engine's rules, turn by turn, with a clock the test moves and a transport whose responses the test
-// gives: the retry schedule and its jitter, Retry-After, the rate limit, the concurrency cap, the circuit breaker,
-// strict order, auto-disable and 410; sharded, the lease gate and what a lost shard or a stale read may not do.
-// No sleeps and no sockets; the store is a real SQLite file, read and written
-// on the store's and the engine loader's threads as in production, so each step runs turns until it has settled.
+// The delivery engine's rules, turn by turn, on the test's thread alone: a clock the test moves, a transport whose
+// responses it gives, a store in memory whose reads and writes complete at once (or, held, when the test says),
+// so every step is deterministic — no sleeps, no sockets, no files. The retry schedule and its jitter,
+// Retry-After, the rate limit, the concurrency caps, the circuit breaker, strict order, auto-disable and 410; the
+// lease gate and what a lost shard or a stale read may not do; and what is kept of a deleted webhook.
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <future>
 
 #include "common/ids.h"
-#include "common/mutex.h"
 #include "delivery/engine.h"
-#include "store/sqlite/sqlite_store.h"
-#include "test_dir.h"
+#include "fakes/fake_clock.h"
+#include "fakes/in_memory_engine_store.h"
+#include "fakes/inline_task_runner.h"
+#include "fakes/scripted_transport.h"
+#include "store/local_work_distribution.h"
+#include "store/row_values.h"
 
 namespace hookd {
 namespace {
 
-class FakeClock final : public Clock {
+using testing::FakeClock;
+using testing::InMemoryEngineStore;
+using testing::InlineTaskRunner;
+using testing::ScriptedTransport;
+
+class RecordingSink final : public DisabledWebhookSink {
  public:
-  [[nodiscard]] int64_t NowMs() const override { return now_ms_.load(); }
-  void Advance(int64_t ms) { now_ms_ += ms; }
-
- private:
-  std::atomic<int64_t> now_ms_{1'900'000'000'000};
-};
-
-// Requests wait until the test answers them. Poll waits (in real time, briefly) only for a wakeup: the results of
-// the store and the loader arrive as posted tasks.
-class ScriptedTransport final : public Transport {
- public:
-  struct Sent {
-    OutboundRequest request;
-    int64_t at_ms;
-  };
-
-  explicit ScriptedTransport(const FakeClock& clock) : clock_(clock) {}
-
-  void Start(OutboundRequest request, Done done) override {
-    sent_.push_back({request, clock_.NowMs()});
-    pending_.push_back({std::move(request), std::move(done)});
+  void WebhookDisabled(const std::string& webhook_id, const std::string& reason) override {
+    disabled.emplace_back(webhook_id, reason);
   }
-  void Poll(int timeout_ms) override {
-    MutexLock lock(&mu_);
-    if (!woken_) woken_cv_.WaitUntil(std::chrono::steady_clock::now() + std::chrono::milliseconds(std::min(timeout_ms, 5)));
-    woken_ = false;
-  }
-  void Wakeup() override {
-    MutexLock lock(&mu_);
-    woken_ = true;
-    woken_cv_.Signal();
-  }
-  [[nodiscard]] size_t InFlight() const override { return pending_.size(); }
-
-  // Answers the oldest request waiting with `status` and headers (names in lower case, as HttpClient gives them).
-  void Answer(int status, HeaderList headers = {}) {
-    ASSERT_FALSE(pending_.empty());
-    auto [request, done] = std::move(pending_.front());
-    pending_.erase(pending_.begin());
-    OutboundResponse r;
-    r.status = status;
-    r.headers = std::move(headers);
-    r.elapsed_ms = 3;
-    done(std::move(r));
-  }
-
-  [[nodiscard]] const std::vector<Sent>& sent() const { return sent_; }
-
- private:
-  struct Pending {
-    OutboundRequest request;
-    Done done;
-  };
-  const FakeClock& clock_;
-  std::vector<Pending> pending_;  // engine thread (the test's) only
-  std::vector<Sent> sent_;
-  Mutex mu_;
-  CondVar woken_cv_{&mu_};
-  bool woken_ GUARDED_BY(mu_) = false;
+  std::vector<std::pair<std::string, std::string>> disabled;
 };
 
 // The engine's options with `schedule` as the retry schedule and at most `per_webhook` attempts in flight per webhook.
@@ -87,41 +37,31 @@ EngineOptions Options(std::vector<int64_t> schedule, int per_webhook = 32) {
   EngineOptions options;
   options.retry_schedule_ms = std::move(schedule);
   options.max_in_flight_per_webhook = per_webhook;
+  options.attempt_timeout_ms = 30'000;
   return options;
-}
-
-std::string HeaderOf(const OutboundRequest& r, const std::string& name) {
-  for (const auto& [k, v] : r.headers) {
-    if (k == name) return v;
-  }
-  return "";
 }
 
 class EngineRules : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto opened = sqlite::SqliteStore::Open(dir_.File("hookd.db"), std::string(32, 'k'), outcome_batch_delay_);
-    ASSERT_TRUE(opened.has_value()) << opened.error().message;
-    store_ = std::move(*opened);
-    alerter_ = std::make_unique<Alerter>(*store_, SmtpSettings{});
-    account_ = NewId("acc_");
-    ASSERT_TRUE(store_->CreateAccount(Account{account_, "acme", "ops@acme.test", 1, 1}).has_value());
-  }
+  void SetUp() override { account_ = NewId("acc_"); }
 
-  void StartEngine(EngineOptions options) {
+  // Starts the engine holding `leases` (every shard unless given).
+  void StartEngine(EngineOptions options, std::optional<std::vector<ShardLease>> leases = std::nullopt) {
     options.random_seed = 42;
     auto transport = std::make_unique<ScriptedTransport>(clock_);
     transport_ = transport.get();
-    engine_ = std::make_unique<DeliveryEngine>(*store_, *alerter_, std::move(options), metrics_, std::move(transport),
-                                               clock_);
-    ASSERT_TRUE(engine_->StartManual().has_value());
+    engine_ = std::make_unique<DeliveryEngine>(store_, sink_, std::move(options), metrics_, std::move(transport),
+                                               clock_, std::make_unique<InlineTaskRunner>());
+    engine_->StartManual();
+    engine_->SetLeases(leases ? *leases : LocalWorkDistribution::EveryShard().held);  // one process on its own
+    Settle();
   }
 
   void TearDown() override {
     if (engine_) {
       engine_->Stop();
       while (engine_->RunTurn(0)) clock_.Advance(60'000);  // past the wait for attempts still in flight
-      store_->Flush();  // the last turn's outcomes, whose callbacks reach the engine: before it goes
+      store_.Flush();  // the last turn's outcomes, whose callbacks reach the engine: before it goes
     }
   }
 
@@ -135,46 +75,47 @@ class EngineRules : public ::testing::Test {
     w.ordered = ordered;
     w.secret = "whsec_c3RvcmVjb25mb3JtYW5jZXNlY3JldGtleTAxMjM0NTY3";
     w.created_at_ms = w.updated_at_ms = clock_.NowMs();
-    auto created = store_->CreateWebhook(w, 100);
-    EXPECT_TRUE(created.has_value());
+    store_.PutWebhook(w);
+    webhooks_.push_back(w.id);
     return w.id;
   }
 
-  // Accepts `n` events and hands their deliveries to the engine, as the API does after the commit.
+  // Accepts `n` events for every webhook and hands their deliveries to the engine, as the API does after the commit.
   std::vector<AcceptedEvent> Emit(int n) {
     auto accepted = Accept(n);
     engine_->Enqueue(accepted);
     return accepted;
   }
-  // Accepts `n` events into the store only (an engine started later resumes their deliveries).
+  // Accepts `n` events into the store only.
   std::vector<AcceptedEvent> Accept(int n) {
-    std::vector<NewEvent> events;
+    std::vector<AcceptedEvent> accepted;
     for (int i = 0; i < n; ++i) {
-      NewEvent e;
-      e.event = Event{NewId("evt_"), account_, "task.completed", "production", "{\"i\":" + std::to_string(i) + "}",
+      AcceptedEvent a;
+      a.event = Event{NewId("evt_"), account_, "task.completed", "production", "{\"i\":" + std::to_string(i) + "}",
                       "", clock_.NowMs()};
-      events.push_back(std::move(e));
+      store_.PutEvent(a.event);
+      for (const std::string& webhook : webhooks_) {
+        a.deliveries.push_back(NewDelivery(a.event, webhook, clock_.NowMs()));
+        store_.PutDelivery(a.deliveries.back());
+      }
+      a.delivery_count = static_cast<int>(a.deliveries.size());
+      accepted.push_back(std::move(a));
     }
-    std::promise<Result<std::vector<AcceptedEvent>>> done;
-    store_->AcceptEventsAsync(std::move(events), [&](auto r) { done.set_value(std::move(r)); });
-    auto accepted = done.get_future().get();
-    EXPECT_TRUE(accepted.has_value());
-    return *accepted;
+    return accepted;
   }
 
-  // Runs turns until `done()` holds (the store's and the loader's answers arrive on their own threads).
+  // Runs turns until `done()` holds.
   template <class Pred>
-  bool RunUntil(Pred done, int max_turns = 2000) {
+  bool RunUntil(Pred done, int max_turns = 50) {
     for (int i = 0; i < max_turns; ++i) {
       if (done()) return true;
-      engine_->RunTurn(5);
+      engine_->RunTurn(0);
     }
     return done();
   }
   // Runs enough turns for anything already due to happen.
   void Settle() {
-    store_->Flush();
-    for (int i = 0; i < 20; ++i) engine_->RunTurn(1);
+    for (int i = 0; i < 10; ++i) engine_->RunTurn(0);
   }
 
   size_t SentCount() const { return transport_->sent().size(); }
@@ -183,22 +124,16 @@ class EngineRules : public ::testing::Test {
     transport_->Answer(status, std::move(headers));
     Settle();
   }
-  DeliveryStatus StatusOf(const Delivery& d) {
-    store_->Flush();
-    auto read = store_->GetDelivery(account_, d.id);
-    EXPECT_TRUE(read.has_value());
-    return read ? read->status : DeliveryStatus::kPending;
-  }
+  DeliveryStatus StatusOf(const Delivery& d) { return store_.StatusOf(d.id); }
 
-  std::chrono::milliseconds outcome_batch_delay_{0};  // how long the store may hold outcomes to write them together
-  testing::TestDir dir_{"hookd-engine-rules-"};
   FakeClock clock_;
   Metrics metrics_;
-  std::unique_ptr<sqlite::SqliteStore> store_;
-  std::unique_ptr<Alerter> alerter_;
+  InMemoryEngineStore store_;
+  RecordingSink sink_;
   std::unique_ptr<DeliveryEngine> engine_;
   ScriptedTransport* transport_ = nullptr;
   std::string account_;
+  std::vector<std::string> webhooks_;
 };
 
 TEST_F(EngineRules, RetriesFollowTheScheduleWithinItsJitterThenTheDeliveryIsDead) {
@@ -206,14 +141,14 @@ TEST_F(EngineRules, RetriesFollowTheScheduleWithinItsJitterThenTheDeliveryIsDead
   NewWebhook();
   auto accepted = Emit(1);
   ASSERT_TRUE(RunUntil([&] { return SentCount() == 1; }));
-  EXPECT_EQ(HeaderOf(transport_->sent()[0].request, "X-Webhook-Attempt"), "1");
+  EXPECT_EQ(transport_->HeaderOf(0, "X-Webhook-Attempt"), "1");
   Answer(500);
   clock_.Advance(8'999);  // the earliest retry is at 9 s (10 s − 10 %)
   Settle();
   EXPECT_EQ(SentCount(), 1u);
   clock_.Advance(2'002);  // the latest is at 11 s
   ASSERT_TRUE(RunUntil([&] { return SentCount() == 2; }));
-  EXPECT_EQ(HeaderOf(transport_->sent()[1].request, "X-Webhook-Attempt"), "2");
+  EXPECT_EQ(transport_->HeaderOf(1, "X-Webhook-Attempt"), "2");
   EXPECT_EQ(StatusOf(accepted[0].deliveries[0]), DeliveryStatus::kFailed);
   Answer(503);
   clock_.Advance(53'999);
@@ -269,8 +204,9 @@ TEST_F(EngineRules, TheRateLimitSpacesAttemptsAndNothingIsDropped) {
 
 TEST_F(EngineRules, TheRateLimitHoldsBetweenSendsWhenAnEventIsReadFromTheStoreFirst) {
   NewWebhook(/*rate_limit=*/2);
-  Accept(1);  // resumed at start: its event is read on the loader thread before it is sent
+  auto resumed = Accept(1);
   StartEngine(Options({60'000}));
+  engine_->EnqueueDeliveries(resumed[0].deliveries);  // as after a restart: its event is read before it is sent
   Emit(1);  // its event is in memory
   // Every turn is 30 ms of the clock, so the read takes some; the gap the receiver sees is what counts.
   for (int turn = 0; turn < 200 && SentCount() < 2; ++turn) {
@@ -295,16 +231,11 @@ TEST_F(EngineRules, AWebhookHasAtMostItsCapOfAttemptsInFlight) {
   EXPECT_EQ(transport_->InFlight(), 3u);
 }
 
-// A store that holds outcomes (its batch waits an hour) until the test flushes it.
-class SlowOutcomeEngineRules : public EngineRules {
- protected:
-  SlowOutcomeEngineRules() { outcome_batch_delay_ = std::chrono::hours(1); }
-};
-
-TEST_F(SlowOutcomeEngineRules, NoAttemptStartsWhileItsCapOfOutcomesWaitsForTheStore) {
+TEST_F(EngineRules, NoAttemptStartsWhileItsCapOfOutcomesWaitsForTheStore) {
   EngineOptions options = Options({60'000}, 1);
   options.max_recording = 3;
   StartEngine(options);
+  store_.HoldRecords(true);  // outcomes wait until the test flushes the store
   NewWebhook();
   Emit(6);
   // One at a time (the webhook's cap), each answered at once; its outcome then waits in the store's batch.
@@ -315,11 +246,12 @@ TEST_F(SlowOutcomeEngineRules, NoAttemptStartsWhileItsCapOfOutcomesWaitsForTheSt
   };
   for (size_t sent = 1; sent <= 3; ++sent) send_and_answer(sent);
   clock_.Advance(1'000);
-  for (int i = 0; i < 50; ++i) engine_->RunTurn(1);
+  for (int i = 0; i < 50; ++i) engine_->RunTurn(0);
   EXPECT_EQ(SentCount(), 3u);
   EXPECT_NE(metrics_.RenderPrometheus(std::nullopt).find("hookd_deliveries_waiting{stage=\"recording\"} 3\n"),
             std::string::npos);
-  store_->Flush();  // the three are durable: three more may start
+  store_.HoldRecords(false);
+  store_.Flush();  // the three are durable: three more may start
   for (size_t sent = 4; sent <= 6; ++sent) send_and_answer(sent);
 }
 
@@ -335,7 +267,7 @@ TEST_F(EngineRules, TheCircuitOpensAfterItsThresholdThenOneProbeClosesIt) {
     ASSERT_TRUE(RunUntil([&] { return SentCount() == i; }));
     Answer(500);
   }
-  EXPECT_EQ(store_->GetWebhookById(webhook)->circuit, CircuitState::kOpen);
+  EXPECT_EQ(store_.webhook(webhook).circuit, CircuitState::kOpen);
   clock_.Advance(29'999);
   Settle();
   EXPECT_EQ(SentCount(), 3u);  // open: nothing is attempted, nothing is charged
@@ -344,7 +276,7 @@ TEST_F(EngineRules, TheCircuitOpensAfterItsThresholdThenOneProbeClosesIt) {
   Settle();
   EXPECT_EQ(SentCount(), 4u);  // one probe at a time
   Answer(200);
-  EXPECT_EQ(store_->GetWebhookById(webhook)->circuit, CircuitState::kClosed);
+  EXPECT_EQ(store_.webhook(webhook).circuit, CircuitState::kClosed);
   ASSERT_TRUE(RunUntil([&] { return SentCount() == 5; }));  // the rest flows again
 }
 
@@ -367,7 +299,7 @@ TEST_F(EngineRules, AnOrderedWebhookSendsOneAtATimeInCreationOrderEvenAcrossRetr
   ASSERT_TRUE(RunUntil([&] { return SentCount() == 4; }));
   Answer(200);
   std::vector<std::string> order;
-  for (const auto& s : transport_->sent()) order.push_back(HeaderOf(s.request, "webhook-id"));
+  for (size_t i = 0; i < transport_->sent().size(); ++i) order.push_back(transport_->HeaderOf(i, "webhook-id"));
   EXPECT_EQ(order, (std::vector<std::string>{accepted[0].event.id, accepted[0].event.id, accepted[1].event.id,
                                              accepted[2].event.id}));
 }
@@ -379,7 +311,7 @@ TEST_F(EngineRules, A410KillsTheDeliveryAndDisablesTheWebhook) {
   ASSERT_TRUE(RunUntil([&] { return SentCount() == 1; }));
   Answer(410);
   EXPECT_EQ(StatusOf(accepted[0].deliveries[0]), DeliveryStatus::kDead);
-  auto w = store_->GetWebhookById(webhook);
+  auto w = store_.GetWebhookById(webhook);
   ASSERT_TRUE(w.has_value());
   EXPECT_FALSE(w->active);
   EXPECT_EQ(w->status, WebhookStatus::kDisabled);
@@ -387,6 +319,31 @@ TEST_F(EngineRules, A410KillsTheDeliveryAndDisablesTheWebhook) {
   Settle();
   EXPECT_EQ(SentCount(), 1u);  // the second delivery waits for the webhook to be enabled again
   EXPECT_EQ(StatusOf(accepted[1].deliveries[0]), DeliveryStatus::kPending);
+  ASSERT_EQ(sink_.disabled.size(), 1u);  // the account is told, once the disable is durable
+  EXPECT_EQ(sink_.disabled[0].first, webhook);
+}
+
+TEST_F(EngineRules, ADeletedWebhooksStateGoesOnceItsLastAttemptIsRecorded) {
+  StartEngine(Options({10'000}, 1));
+  const std::string kept = NewWebhook();
+  const std::string deleted = NewWebhook();
+  Emit(2);  // two deliveries each: one in flight per webhook, one waiting
+  ASSERT_TRUE(RunUntil([&] { return SentCount() == 2; }));
+  EXPECT_EQ(engine_->WebhooksTracked(), 2u);
+  store_.RemoveWebhook(deleted);
+  engine_->OnWebhookChanged(deleted);
+  Settle();
+  EXPECT_EQ(engine_->WebhooksTracked(), 2u);  // its attempt is still in flight
+  Answer(200);
+  Answer(200);  // both attempts that were in flight
+  EXPECT_EQ(engine_->WebhooksTracked(), 1u);  // its waiting delivery went with it, and so did its state
+  ASSERT_TRUE(RunUntil([&] { return SentCount() == 3; }));  // the other webhook's goes on
+  EXPECT_EQ(transport_->sent().back().request.url, "https://receiver.example/hooks");
+  Answer(200);
+  engine_->OnWebhookChanged(deleted);  // a late notice of the deletion finds nothing to keep
+  Settle();
+  EXPECT_EQ(engine_->WebhooksTracked(), 1u);
+  EXPECT_EQ(store_.webhook(kept).status, WebhookStatus::kHealthy);
 }
 
 TEST_F(EngineRules, ConsecutiveDeadDeliveriesDisableTheWebhook) {
@@ -400,7 +357,7 @@ TEST_F(EngineRules, ConsecutiveDeadDeliveriesDisableTheWebhook) {
   Answer(500);
   ASSERT_TRUE(RunUntil([&] { return SentCount() == 2; }));
   Answer(500);
-  auto w = store_->GetWebhookById(webhook);
+  auto w = store_.GetWebhookById(webhook);
   ASSERT_TRUE(w.has_value());
   EXPECT_EQ(w->status, WebhookStatus::kDisabled);
   EXPECT_NE(w->disabled_reason.find("2 consecutive deliveries"), std::string::npos) << w->disabled_reason;
@@ -408,20 +365,17 @@ TEST_F(EngineRules, ConsecutiveDeadDeliveriesDisableTheWebhook) {
   EXPECT_EQ(SentCount(), 2u);
 }
 
-// ---- sharded (many workers on one PostgreSQL) ----
-
-EngineOptions Sharded(std::vector<int64_t> schedule) {
-  EngineOptions options = Options(std::move(schedule));
-  options.sharded = true;
-  options.attempt_timeout_ms = 30'000;
-  return options;
-}
+// ---- shard leases (many processes on one PostgreSQL) ----
 
 class ShardedEngineRules : public EngineRules {
  protected:
+  // A lease of `shard` under `epoch`, taken over from another process, with `left_ms` to run.
+  ShardLease Lease(int shard, int64_t epoch, int64_t left_ms) {
+    return ShardLease{shard, epoch, clock_.SteadyMs() + left_ms, true};
+  }
   // Holds the webhook's shard, emits one event and runs until its attempt has started.
   std::vector<AcceptedEvent> HoldShardAndSendOne(const std::string& webhook) {
-    engine_->SetLeases({HeldShard{ShardOf(webhook), 1, clock_.NowMs() + 45'000}});
+    engine_->SetLeases({Lease(ShardOf(webhook), 1, 45'000)});
     auto accepted = Emit(1);
     Settle();
     clock_.Advance(50);  // a moved webhook's first token is earned, never assumed
@@ -430,26 +384,38 @@ class ShardedEngineRules : public EngineRules {
   }
 };
 
-TEST_F(EngineRules, ShardedAnAttemptStartsOnlyWithMoreThanTheAttemptTimeoutOfLeaseLeft) {
-  StartEngine(Sharded({10'000}));
+TEST_F(ShardedEngineRules, AnAttemptStartsOnlyWithMoreThanTheAttemptTimeoutOfLeaseLeft) {
+  StartEngine(Options({10'000}), std::vector<ShardLease>{});
   const std::string webhook = NewWebhook();
   const int shard = ShardOf(webhook);
   Emit(1);  // not held yet: another worker's
   Settle();
   EXPECT_EQ(SentCount(), 0u);
 
-  engine_->SetLeases({HeldShard{shard, 7, clock_.NowMs() + 30'000}});  // exactly the timeout left: not enough
+  engine_->SetLeases({Lease(shard, 7, 30'000)});  // exactly the timeout left: not enough
   Emit(1);
   Settle();
   EXPECT_EQ(SentCount(), 0u);
-  engine_->SetLeases({HeldShard{shard, 7, clock_.NowMs() + 45'000}});  // renewed
+  engine_->SetLeases({Lease(shard, 7, 45'000)});  // renewed
   Settle();
   clock_.Advance(50);  // a moved webhook's first token is earned, never assumed
   ASSERT_TRUE(RunUntil([&] { return SentCount() == 1; }));
 }
 
+TEST_F(ShardedEngineRules, AnOutcomeCarriesTheEpochItsAttemptStartedUnder) {
+  StartEngine(Options({10'000}), std::vector<ShardLease>{});
+  const std::string webhook = NewWebhook();
+  HoldShardAndSendOne(webhook);
+  engine_->SetLeases({Lease(ShardOf(webhook), 2, 45'000)});  // taken again meanwhile, under a new epoch
+  Settle();
+  Answer(200);
+  ASSERT_EQ(store_.records().size(), 1u);
+  EXPECT_EQ(store_.records()[0].shard, ShardOf(webhook));
+  EXPECT_EQ(store_.records()[0].lease_epoch, 1);  // the store refuses it: the new owner resumes the delivery
+}
+
 TEST_F(ShardedEngineRules, ALostShardsWaitingDeliveriesAreForgottenAtOnce) {
-  StartEngine(Sharded({10'000}));
+  StartEngine(Options({10'000}), std::vector<ShardLease>{});
   const std::string webhook = NewWebhook();
   auto accepted = HoldShardAndSendOne(webhook);
   ASSERT_EQ(SentCount(), 1u);
@@ -464,7 +430,7 @@ TEST_F(ShardedEngineRules, ALostShardsWaitingDeliveriesAreForgottenAtOnce) {
 }
 
 TEST_F(ShardedEngineRules, AReadBegunBeforeAnOutcomeDoesNotSendTheDeliveryAgain) {
-  StartEngine(Sharded({10'000}));
+  StartEngine(Options({10'000}), std::vector<ShardLease>{});
   const std::string webhook = NewWebhook();
   auto accepted = HoldShardAndSendOne(webhook);
   ASSERT_EQ(SentCount(), 1u);

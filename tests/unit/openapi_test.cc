@@ -8,8 +8,7 @@
 
 #include "api/api.h"
 #include "common/config.h"
-#include "delivery/alerter.h"
-#include "delivery/engine.h"
+#include "fakes/fake_api_ports.h"
 #include "store/sqlite/sqlite_store.h"
 #include "test_dir.h"
 
@@ -20,12 +19,9 @@ TEST(OpenApi, TheDocumentDescribesExactlyTheRoutesTheApiServes) {
   testing::TestDir dir("hookd-openapi-");
   auto store = sqlite::SqliteStore::Open(dir.File("hookd.db"), std::string(32, 'k'), std::chrono::milliseconds(0));
   ASSERT_TRUE(store.has_value()) << store.error().message;
-  Alerter alerter(**store, SmtpSettings{});
-  Metrics metrics;
-  DeliveryEngine engine(**store, alerter, EngineOptions{}, metrics);
-  EventCatalog catalog;
+  testing::FakeApiPorts ports;
   Config config;
-  Api api(config, "admin-token", **store, engine, catalog, metrics);
+  Api api(config, "admin-token", **store, ports.Ports());
   ASSERT_GT(api.Routes().size(), 40u);
   EXPECT_EQ(OpenApiMismatches(api.Routes()), std::vector<std::string>{});
 

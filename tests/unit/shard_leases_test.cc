@@ -23,6 +23,16 @@
 namespace hookd::postgres {
 namespace {
 
+const ShardLease& LeaseOf(const std::vector<ShardLease>& held, int shard) {
+  auto it = std::ranges::find(held, shard, &ShardLease::shard);
+  EXPECT_NE(it, held.end()) << "shard " << shard << " not held";
+  return *it;
+}
+
+bool Holds(const std::vector<ShardLease>& held, int shard) {
+  return std::ranges::find(held, shard, &ShardLease::shard) != held.end();
+}
+
 class ShardLeasesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -44,22 +54,22 @@ class ShardLeasesTest : public ::testing::Test {
 
 TEST_F(ShardLeasesTest, ALoneWorkerTakesEveryShardUnderAFreshEpoch) {
   Pool pool(url_, 2);
-  ShardLeases a(pool, "worker-a", duration_);
+  ShardLeases a(pool, "worker-a", duration_, SystemTime());
   auto round = a.Round();
   ASSERT_TRUE(round.has_value()) << round.error().message;
   EXPECT_EQ(round->live_workers, 1);
   EXPECT_EQ(static_cast<int>(round->held.size()), kShardCount);
   EXPECT_TRUE(round->surplus.empty());
-  for (const auto& [shard, lease] : round->held) EXPECT_EQ(lease.epoch, 1) << shard;
+  for (const ShardLease& lease : round->held) EXPECT_EQ(lease.epoch, 1) << lease.shard;
   auto again = a.Round();  // renewal keeps the epoch
   ASSERT_TRUE(again.has_value());
-  EXPECT_EQ(again->held.at(7).epoch, 1);
+  EXPECT_EQ(LeaseOf(again->held, 7).epoch, 1);
 }
 
 TEST_F(ShardLeasesTest, TwoWorkersSplitTheShardsWithoutOverlap) {
   Pool pool(url_, 2);
-  ShardLeases a(pool, "worker-a", duration_);
-  ShardLeases b(pool, "worker-b", duration_);
+  ShardLeases a(pool, "worker-a", duration_, SystemTime());
+  ShardLeases b(pool, "worker-b", duration_, SystemTime());
   ASSERT_EQ(static_cast<int>(a.Round()->held.size()), kShardCount);
   auto b_first = b.Round();
   ASSERT_TRUE(b_first.has_value());
@@ -78,9 +88,9 @@ TEST_F(ShardLeasesTest, TwoWorkersSplitTheShardsWithoutOverlap) {
   EXPECT_EQ(static_cast<int>(a_third->held.size()), kShardCount / 2);
   EXPECT_TRUE(a_third->surplus.empty());
   std::set<int> all;
-  for (const auto& [shard, lease] : a_third->held) all.insert(shard);
-  for (const auto& [shard, lease] : b_second->held) {
-    EXPECT_TRUE(all.insert(shard).second) << "shard " << shard << " held twice";
+  for (const ShardLease& lease : a_third->held) all.insert(lease.shard);
+  for (const ShardLease& lease : b_second->held) {
+    EXPECT_TRUE(all.insert(lease.shard).second) << "shard " << lease.shard << " held twice";
     EXPECT_EQ(lease.epoch, 2);  // moved once
   }
   EXPECT_EQ(static_cast<int>(all.size()), kShardCount);
@@ -88,8 +98,8 @@ TEST_F(ShardLeasesTest, TwoWorkersSplitTheShardsWithoutOverlap) {
 
 TEST_F(ShardLeasesTest, ALapsedLeaseMovesUnderAHigherEpochAndItsFormerOwnerKeepsNothing) {
   Pool pool(url_, 2);
-  ShardLeases a(pool, "worker-a", duration_);
-  ShardLeases b(pool, "worker-b", duration_);
+  ShardLeases a(pool, "worker-a", duration_, SystemTime());
+  ShardLeases b(pool, "worker-b", duration_, SystemTime());
   ASSERT_EQ(static_cast<int>(a.Round()->held.size()), kShardCount);
   // Worker a stops (paused or dead): its heartbeat and leases lapse.
   Sql("UPDATE shard_leases SET expires_at = 0 WHERE owner = 'worker-a'");
@@ -98,7 +108,7 @@ TEST_F(ShardLeasesTest, ALapsedLeaseMovesUnderAHigherEpochAndItsFormerOwnerKeeps
   ASSERT_TRUE(taken.has_value());
   EXPECT_EQ(taken->live_workers, 1);
   ASSERT_EQ(static_cast<int>(taken->held.size()), kShardCount);
-  for (const auto& [shard, lease] : taken->held) EXPECT_EQ(lease.epoch, 2) << shard;
+  for (const ShardLease& lease : taken->held) EXPECT_EQ(lease.epoch, 2) << lease.shard;
   auto back = a.Round();  // a comes back: its lapsed leases are not renewed, and none is free
   ASSERT_TRUE(back.has_value());
   EXPECT_TRUE(back->held.empty());
@@ -107,7 +117,7 @@ TEST_F(ShardLeasesTest, ALapsedLeaseMovesUnderAHigherEpochAndItsFormerOwnerKeeps
 
 TEST_F(ShardLeasesTest, ALeaseRowLockedByAStalledTransactionStillMovesOnceTheServerEndsIt) {
   Pool pool(url_, 2);
-  ShardLeases a(pool, "worker-a", std::chrono::milliseconds(300));
+  ShardLeases a(pool, "worker-a", std::chrono::milliseconds(300), SystemTime());
   ASSERT_TRUE(a.Round().has_value());
   // Worker a writes an outcome batch (the lease rows key-share-locked to its commit) and stops mid-transaction.
   auto stalled = Connection::Open(url_);
@@ -115,22 +125,22 @@ TEST_F(ShardLeasesTest, ALeaseRowLockedByAStalledTransactionStillMovesOnceTheSer
   ASSERT_TRUE((*stalled)->ExecOnce("BEGIN").has_value());
   ASSERT_TRUE((*stalled)->ExecOnce("SELECT shard FROM shard_leases WHERE shard = 7 FOR KEY SHARE").has_value());
   std::this_thread::sleep_for(std::chrono::milliseconds(400));  // a's leases and heartbeat lapse
-  ShardLeases b(pool, "worker-b", std::chrono::milliseconds(300));
+  ShardLeases b(pool, "worker-b", std::chrono::milliseconds(300), SystemTime());
   auto first = b.Round();
   ASSERT_TRUE(first.has_value());
-  EXPECT_FALSE(first->held.contains(7));  // still locked: skipped, not waited for
+  EXPECT_FALSE(Holds(first->held, 7));  // still locked: skipped, not waited for
   EXPECT_EQ(static_cast<int>(first->held.size()), kShardCount - 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(kIdleInTransactionTimeoutMs + 500));
   auto later = b.Round();
   ASSERT_TRUE(later.has_value());
-  EXPECT_TRUE(later->held.contains(7));
+  EXPECT_TRUE(Holds(later->held, 7));
   EXPECT_FALSE((*stalled)->ExecOnce("COMMIT").has_value());  // the server ended that session
 }
 
 TEST_F(ShardLeasesTest, ReleaseAllHandsEveryShardBackAtOnce) {
   Pool pool(url_, 2);
-  ShardLeases a(pool, "worker-a", duration_);
-  ShardLeases b(pool, "worker-b", duration_);
+  ShardLeases a(pool, "worker-a", duration_, SystemTime());
+  ShardLeases b(pool, "worker-b", duration_, SystemTime());
   ASSERT_EQ(static_cast<int>(a.Round()->held.size()), kShardCount);
   ASSERT_TRUE(a.ReleaseAll().has_value());
   auto round = b.Round();
@@ -141,18 +151,18 @@ TEST_F(ShardLeasesTest, ReleaseAllHandsEveryShardBackAtOnce) {
 
 TEST_F(ShardLeasesTest, ARestartedWorkerTakesItsOwnLeasesBackAtOnceUnderNewEpochs) {
   Pool pool(url_, 2);
-  ASSERT_EQ(static_cast<int>(ShardLeases(pool, "worker-a", duration_).Round()->held.size()), kShardCount);
-  ShardLeases restarted(pool, "worker-a", duration_);  // the same data directory's worker, killed and started again
+  ASSERT_EQ(static_cast<int>(ShardLeases(pool, "worker-a", duration_, SystemTime()).Round()->held.size()), kShardCount);
+  ShardLeases restarted(pool, "worker-a", duration_, SystemTime());  // the same data directory's worker, killed and started again
   auto round = restarted.Round();
   ASSERT_TRUE(round.has_value());
   ASSERT_EQ(static_cast<int>(round->held.size()), kShardCount);
-  for (const auto& [shard, lease] : round->held) EXPECT_EQ(lease.epoch, 2) << shard;
-  EXPECT_EQ(restarted.Round()->held.at(3).epoch, 2);  // then renewed as usual
+  for (const ShardLease& lease : round->held) EXPECT_EQ(lease.epoch, 2) << lease.shard;
+  EXPECT_EQ(LeaseOf(restarted.Round()->held, 3).epoch, 2);  // then renewed as usual
 }
 
 TEST_F(ShardLeasesTest, EveryProcessSeesTheAttemptsInFlightOfLiveWorkers) {
   Pool pool(url_, 2);
-  ShardLeases a(pool, "worker-a", duration_);
+  ShardLeases a(pool, "worker-a", duration_, SystemTime());
   ASSERT_TRUE(a.Round().has_value());
   ASSERT_TRUE(a.PublishInFlight({"dlv_1", "dlv_2"}).has_value());
   auto seen = DeliveriesInFlight(pool, duration_);
@@ -184,8 +194,8 @@ TEST_F(ShardLeasesTest, AnOutcomeUnderAStaleEpochIsRefusedAndChangesNothing) {
   const Delivery delivery = (*events)[0].deliveries.at(0);
 
   Pool pool(url_, 1);
-  ShardLeases owner(pool, "worker-a", duration_);
-  const int64_t epoch = owner.Round()->held.at(ShardOf(w.id)).epoch;
+  ShardLeases owner(pool, "worker-a", duration_, SystemTime());
+  const int64_t epoch = LeaseOf(owner.Round()->held, ShardOf(w.id)).epoch;
   auto record = [&](int number, int64_t under_epoch) {
     AttemptRecord r;
     r.attempt.id = NewId("att_");

@@ -20,111 +20,14 @@
 #include "common/json.h"
 #include "common/time_util.h"
 #include "postgres_server.h"
+#include "domain/delivery_rules.h"
 #include "store/row_values.h"
 #include "store/store.h"
 #include "test_dir.h"
+#include "store_conformance.h"
 
 namespace hookd {
 namespace {
-
-struct StoreBackend {
-  std::string name;
-  // Opens a fresh store; its files, if any, live in `dir`, and `location` is set to what raw_bytes needs.
-  std::function<Result<std::unique_ptr<Store>>(const testing::TestDir& dir, std::string& location)> open;
-  // Everything the backend has stored, as bytes (the database file and its log, or a dump).
-  std::function<std::string(const std::string& location)> raw_bytes;
-};
-
-std::string FileBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-const StoreBackend kSqlite{
-    "sqlite",
-    [](const testing::TestDir& dir, std::string& location) {
-      location = dir.File("hookd.db");
-      return OpenStore("sqlite:" + location, std::string(32, 'k'));
-    },
-    [](const std::string& location) { return FileBytes(location) + FileBytes(location + "-wal"); }};
-
-const StoreBackend kPostgres{
-    "postgres",
-    [](const testing::TestDir&, std::string& location) {
-      location = testing::NewPostgresDatabase();
-      return OpenStore(location, std::string(32, 'k'), 4);
-    },
-    [](const std::string& location) { return testing::DumpPostgresDatabase(location); }};
-
-constexpr const char* kSecret = "whsec_c3RvcmVjb25mb3JtYW5jZXNlY3JldGtleTAxMjM0NTY3";
-
-class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
- protected:
-  void SetUp() override {
-    auto opened = GetParam().open(dir_, location_);
-    ASSERT_TRUE(opened.has_value()) << opened.error().message;
-    store_ = std::move(*opened);
-    account_ = NewAccount("acme");
-  }
-  void TearDown() override { store_.reset(); }
-
-  std::string NewAccount(const std::string& name) {
-    Account account{NewId("acc_"), name, "ops@" + name + ".test", NowMs(), NowMs()};
-    EXPECT_TRUE(store_->CreateAccount(account).has_value());
-    return account.id;
-  }
-
-  Result<Webhook> NewWebhook(const std::string& account, std::vector<std::string> events = {"*"},
-                             const std::string& environment = "production", bool active = true, int cap = 100) {
-    Webhook w;
-    w.id = NewId("wh_");
-    w.account_id = account;
-    w.url = "https://hooks.example/" + w.id;
-    w.events = std::move(events);
-    w.environment = environment;
-    w.active = active;
-    w.status = active ? WebhookStatus::kHealthy : WebhookStatus::kDisabled;
-    w.secret = kSecret;
-    w.created_at_ms = w.updated_at_ms = NowMs();
-    return store_->CreateWebhook(w, cap);
-  }
-
-  Result<std::vector<AcceptedEvent>> Accept(std::vector<NewEvent> events) {
-    std::promise<Result<std::vector<AcceptedEvent>>> done;
-    store_->AcceptEventsAsync(std::move(events),
-                              [&](Result<std::vector<AcceptedEvent>> r) { done.set_value(std::move(r)); });
-    return done.get_future().get();
-  }
-
-  NewEvent Event(const std::string& account, const std::string& type = "task.completed", int64_t created_ms = 0,
-                 std::string idempotency_key = "") {
-    NewEvent input;
-    input.event = hookd::Event{NewId("evt_"), account, type, "production", "{}", "", created_ms ? created_ms : NowMs()};
-    input.idempotency_key = std::move(idempotency_key);
-    return input;
-  }
-
-  Status Record(const Delivery& d, DeliveryStatus status) {
-    AttemptRecord r;
-    r.attempt.id = NewId("att_");
-    r.attempt.delivery_id = d.id;
-    r.attempt.number = 1;
-    r.attempt.started_at_ms = NowMs();
-    r.attempt.response_status = status == DeliveryStatus::kSucceeded ? 200 : 500;
-    r.attempt.success = status == DeliveryStatus::kSucceeded;
-    r.new_status = status;
-    if (status == DeliveryStatus::kFailed) r.next_attempt_at_ms = NowMs() + 3'600'000;
-    std::promise<Status> done;
-    store_->RecordAttemptsAsync({r}, [&](Status st, auto) { done.set_value(std::move(st)); });
-    return done.get_future().get();
-  }
-
-  testing::TestDir dir_{"hookd-conformance-"};
-  std::string location_;  // the backend's database
-  std::unique_ptr<Store> store_;
-  std::string account_;
-};
-
 TEST_P(StoreConformance, WebhooksPageNewestFirstWithFiltersAndStayWithinTheirAccount) {
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
@@ -479,7 +382,10 @@ TEST_P(StoreConformance, UnfinishedDeliveriesAreResumedAndA410DisablesTheWebhook
   const Delivery& gone = (*accepted)[1].deliveries.at(0);
   ASSERT_TRUE(Record(failing, DeliveryStatus::kFailed).has_value());
   std::map<std::string, DueDelivery> unfinished;
-  ASSERT_TRUE(store_->ForEachUnfinishedDelivery([&](const DueDelivery& due) { unfinished[due.delivery_id] = due; })
+  ASSERT_TRUE(store_->ForEachUnfinishedDelivery([&](const DueDelivery& due) {
+    unfinished[due.delivery_id] = due;
+    return true;
+  })
                   .has_value());
   ASSERT_EQ(unfinished.size(), 2u);
   EXPECT_EQ(unfinished[failing.id].attempt_count, 1);
@@ -517,7 +423,10 @@ TEST_P(StoreConformance, UnfinishedDeliveriesAreResumedAndA410DisablesTheWebhook
   EXPECT_EQ((*later)[0].delivery_count, 0);
 
   unfinished.clear();
-  ASSERT_TRUE(store_->ForEachUnfinishedDelivery([&](const DueDelivery& due) { unfinished[due.delivery_id] = due; })
+  ASSERT_TRUE(store_->ForEachUnfinishedDelivery([&](const DueDelivery& due) {
+    unfinished[due.delivery_id] = due;
+    return true;
+  })
                   .has_value());
   EXPECT_EQ(unfinished.size(), 1u);
   EXPECT_EQ(unfinished.count(failing.id), 1u);

@@ -105,6 +105,12 @@ std::string ArrayParam::Take() {
   return out;
 }
 
+void FieldBinder::Strings(const std::vector<std::string>& v) {
+  ArrayParam a;
+  for (const auto& item : v) a.Add(item);
+  p_.Add(a.Take());
+}
+
 // ---- results ----
 
 void Rows::Release(pg_result* result) { PQclear(result); }

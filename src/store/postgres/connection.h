@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -41,6 +42,20 @@ class Params {
  private:
   std::vector<std::string> values_;
   std::vector<bool> null_;
+};
+
+// Appends parameters one after another, as store/row_mapping.h's field lists give them.
+class FieldBinder {
+ public:
+  explicit FieldBinder(Params& p) : p_(p) {}
+  void Text(std::string_view v) { p_.Add(v); }
+  void Strings(const std::vector<std::string>& v);  // as a text[]
+  void Int(int64_t v) { p_.Add(v); }
+  void Bool(bool v) { p_.Add(v); }
+  void Null() { p_.AddNull(); }
+
+ private:
+  Params& p_;
 };
 
 // One array literal ('{"a","b",NULL}'), element by element; Take() hands it to Params::Add.
@@ -80,6 +95,32 @@ class Rows {
   static void Release(pg_result* result);
   std::unique_ptr<pg_result, void (*)(pg_result*)> result_;
 };
+
+// One row of Rows, read by column as sqlite::Statement reads its current row (store/row_mapping.h maps either).
+class Row {
+ public:
+  Row(const Rows& rows, int row) : rows_(rows), row_(row) {}
+  [[nodiscard]] std::string Text(int col) const { return rows_.Text(row_, col); }
+  [[nodiscard]] int64_t Int(int col) const { return rows_.Int(row_, col); }
+  [[nodiscard]] std::optional<int64_t> OptInt(int col) const { return rows_.OptInt(row_, col); }
+  [[nodiscard]] bool IsNull(int col) const { return rows_.IsNull(row_, col); }
+  [[nodiscard]] bool Bool(int col) const { return rows_.Bool(row_, col); }
+  [[nodiscard]] std::string Bytes(int col) const { return rows_.Bytes(row_, col); }
+  [[nodiscard]] std::vector<std::string> Strings(int col) const { return rows_.TextArray(row_, col); }
+
+ private:
+  const Rows& rows_;
+  int row_;
+};
+
+// Every row of `rows` through `from_row` (a mapper of store/row_mapping.h).
+template <class FromRow>
+auto AllRows(const Rows& rows, FromRow from_row) {
+  std::vector<decltype(from_row(std::declval<Row>()))> out;
+  out.reserve(static_cast<size_t>(rows.Count()));
+  for (int i = 0; i < rows.Count(); ++i) out.push_back(from_row(Row(rows, i)));
+  return out;
+}
 
 // One message of LISTEN/NOTIFY.
 struct Notification {

@@ -15,27 +15,16 @@
 
 #include "common/result.h"
 #include "store/postgres/connection.h"
+#include "store/work_distribution.h"
 
 namespace hookd::postgres {
 
 inline constexpr const char* kWorkChannel = "hookd_work";
 inline constexpr const char* kChangeChannel = "hookd_changes";
 
-struct DueNotice {
-  int shard = 0;
-  std::string delivery_id;
-};
-
 struct WorkNotice {
   std::string sender;
   std::vector<DueNotice> deliveries;
-};
-
-enum class ChangeKind { kWebhook, kAccount, kApiKeys, kEventTypes };
-
-struct ChangeNotice {
-  ChangeKind kind;
-  std::string id;  // the webhook's or account's id
 };
 
 // Sends `hookd_work` notices for `deliveries` (of webhooks, by id) from `sender`.

@@ -16,6 +16,9 @@
 #include "common/mutex.h"
 #include "common/periodic_task.h"
 #include "crypto/secret_cipher.h"
+#include "common/thread_checker.h"
+#include "store/match_cache.h"
+#include "store/postgres/backend.h"
 #include "store/postgres/batch_writer.h"
 #include "store/postgres/pool.h"
 #include "store/store.h"
@@ -27,7 +30,8 @@ class PostgresStore final : public Store {
   // Connects to `url`, applies migrations and starts the writers. Fails (with the server's reason) when the
   // database cannot be reached or its schema is newer than this binary's.
   static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url, const std::string& master_key,
-                                                     int pool_size, Metrics* metrics = nullptr);
+                                                     int pool_size, Metrics* metrics = nullptr,
+                                                     const Clock& clock = SystemTime());
   ~PostgresStore() override;
 
   Result<Account> CreateAccount(const Account& account) override;
@@ -63,7 +67,7 @@ class PostgresStore final : public Store {
                                         const PageRequest& page) override;
   Result<Delivery> GetDelivery(const std::string& account_id, const std::string& id) override;
   Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) override;
-  Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) override;
+  Status ForEachUnfinishedDelivery(const std::function<bool(const DueDelivery&)>& visit) override;
   void RecordAttemptsAsync(std::vector<AttemptRecord> records, RecordedCallback done) override;
   void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) override;
 
@@ -86,22 +90,9 @@ class PostgresStore final : public Store {
   void Flush() override;
   void OnRecoveredDeliveries(std::function<void(std::vector<Delivery>)> recovered) override;
 
-  // ---- for processes sharing the database (SPEC §6) ----
-  // This process in the notices it sends (so it can skip its own): host, pid and a random part.
-  [[nodiscard]] const std::string& process_id() const { return process_id_; }
-  [[nodiscard]] Pool& pool() { return pool_; }
-  // Every unfinished delivery of the webhooks in `shards` (for the worker that has just taken them), until `visit`
-  // returns false.
-  [[nodiscard]] Status ForEachUnfinishedDeliveryInShards(const std::vector<int>& shards,
-                                                         const std::function<bool(const DueDelivery&)>& visit);
-  // A connection of its own for statements that name their rows by key (batch writers, the notice listener).
-  [[nodiscard]] Result<std::unique_ptr<Connection>> OpenKeyedConnection() const;
-  // Those of `delivery_ids` that are still unfinished, with their events (for the worker a notice woke), on `conn`
-  // (a keyed connection).
-  [[nodiscard]] Result<std::vector<DueDelivery>> ReadUnfinishedDeliveries(Connection& conn,
-                                                                         const std::vector<std::string>& delivery_ids);
-  // Another process changed webhooks: event matching reads them again.
-  void WebhooksChanged() { webhooks_generation_.fetch_add(1, std::memory_order_release); }
+  // Shard leases and notices on this database (store/postgres/work_distribution.h).
+  Result<std::unique_ptr<WorkDistribution>> OpenWorkDistribution(const WorkerIdentity& worker,
+                                                                  const Clock& clock) override;
 
  private:
   // Deletes the account's API key or portal session with `delete_sql` (a literal) and has every process drop its
@@ -125,36 +116,24 @@ class PostgresStore final : public Store {
     std::optional<HealthUpdate> health;
     std::vector<size_t> refused;  // records not written: their shard's epoch moved on
   };
-  // What event matching needs of a webhook; cached per account on the accept writer's thread.
-  struct MatchInfo {
-    std::string id;
-    bool active;
-    std::string environment;
-    std::vector<std::string> events;
-  };
-  struct MatchCache {
-    uint64_t generation = 0;  // of webhooks_generation_ when it was filled
-    std::unordered_map<std::string, std::vector<MatchInfo>> by_account;
-  };
-
-  PostgresStore(std::string url, SecretCipher cipher, int pool_size, Metrics* metrics);
+  PostgresStore(std::string url, SecretCipher cipher, int pool_size, Metrics* metrics, const Clock& clock);
 
   Status WriteAccepts(Connection& conn, std::vector<AcceptJob*>& jobs);
   // After accepts failed for want of the database: hands the deliveries committed since then and never attempted
   // to the recovery handler (accept writer only).
   Status RecoverInDoubtDeliveries(Connection& conn);
   Status WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& jobs);
-  // The account's webhooks for matching (accept writer only).
-  Result<const std::vector<MatchInfo>*> MatchInfoFor(Connection& conn, const std::string& account_id);
+  // The account's webhooks as event matching sees them (accept writer only).
+  Result<const std::vector<MatchCache::Target>*> MatchTargets(Connection& conn, const std::string& account_id);
 
-  Result<Webhook> WebhookFromRow(const Rows& rows, int row) const;
   Params& AddWebhookParams(Params& p, const Webhook& w) const;
 
   SecretCipher cipher_;
-  const std::string process_id_;
-  Pool pool_;
-  std::atomic<uint64_t> webhooks_generation_{1};
-  MatchCache match_cache_;  // accept writer's thread only
+  const Clock& clock_;
+  std::shared_ptr<Backend> backend_;  // shared with the work distribution
+  Pool& pool_;                        // backend_'s
+  ThreadChecker accept_thread_;  // the accept writer's thread: match_cache_
+  MatchCache match_cache_;
   // When accepts first failed because the database was unreachable (their commit may have happened); 0 = none.
   std::atomic<int64_t> in_doubt_since_ms_{0};
   Mutex recovered_mu_;

@@ -14,12 +14,14 @@ namespace {
 
 }  // namespace
 
-ShardLeases::ShardLeases(Pool& pool, std::string worker_id, std::chrono::milliseconds lease_duration)
-    : pool_(pool), worker_id_(std::move(worker_id)), lease_duration_(lease_duration) {}
+ShardLeases::ShardLeases(Pool& pool, std::string worker_id, std::chrono::milliseconds lease_duration,
+                         const Clock& clock)
+    : pool_(pool), worker_id_(std::move(worker_id)), lease_duration_(lease_duration), clock_(clock) {}
 
 Result<LeaseRound> ShardLeases::Round() {
-  const auto asked_at = std::chrono::steady_clock::now();
   const int64_t duration_ms = lease_duration_.count();
+  // A lease ends one duration after it was asked for: never later than the database reckons it.
+  const int64_t expires_steady_ms = clock_.SteadyMs() + duration_ms;
   return pool_.With([&](Connection& c) -> Result<LeaseRound> {
     LeaseRound round;
     auto live = c.Exec(
@@ -29,7 +31,7 @@ Result<LeaseRound> ShardLeases::Round() {
         Params().Add(worker_id_).Add(duration_ms));
     if (!live) return Fail(live.error());
     round.live_workers = static_cast<int>(live->Int(0, 0));
-    const int share = (kShardCount + round.live_workers - 1) / round.live_workers;
+    const int share = FairShare(round.live_workers);
 
     // On its first round a worker may find leases still held under its name: its own previous run (the same data
     // directory, restarted). It takes them back at once rather than wait for them to lapse, under new epochs, so
@@ -43,8 +45,7 @@ Result<LeaseRound> ShardLeases::Round() {
         Params().Add(worker_id_).Add(duration_ms));
     if (!renewed) return Fail(renewed.error());
     for (int i = 0; i < renewed->Count(); ++i) {
-      const int shard = static_cast<int>(renewed->Int(i, 0));
-      round.held[shard] = ShardLease{shard, renewed->Int(i, 1), asked_at + lease_duration_};
+      round.held.push_back(ShardLease{static_cast<int>(renewed->Int(i, 0)), renewed->Int(i, 1), expires_steady_ms, true});
     }
 
     const int wanted = share - static_cast<int>(round.held.size());
@@ -56,16 +57,13 @@ Result<LeaseRound> ShardLeases::Round() {
           Params().Add(worker_id_).Add(duration_ms).Add(wanted));
       if (!taken) return Fail(taken.error());
       for (int i = 0; i < taken->Count(); ++i) {
-        const int shard = static_cast<int>(taken->Int(i, 0));
-        round.held[shard] = ShardLease{shard, taken->Int(i, 1), asked_at + lease_duration_};
+        round.held.push_back(ShardLease{static_cast<int>(taken->Int(i, 0)), taken->Int(i, 1), expires_steady_ms, true});
       }
     }
-    // Beyond the fair share: the highest shards go back, so that workers agree on which without talking.
-    const int extra = static_cast<int>(round.held.size()) - share;
-    for (auto it = round.held.rbegin(); it != round.held.rend() && static_cast<int>(round.surplus.size()) < extra;
-         ++it) {
-      round.surplus.push_back(it->first);
-    }
+    std::ranges::sort(round.held, {}, &ShardLease::shard);
+    std::vector<int> held;
+    for (const ShardLease& lease : round.held) held.push_back(lease.shard);
+    round.surplus = SurplusShards(held, share);
     first_round_ = false;
     return round;
   });

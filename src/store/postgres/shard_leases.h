@@ -11,33 +11,23 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "store/postgres/pool.h"
+#include "store/work_distribution.h"
 
 namespace hookd::postgres {
-
-struct ShardLease {
-  int shard = 0;
-  int64_t epoch = 0;
-  std::chrono::steady_clock::time_point expires;  // on this process's clock, conservatively
-};
-
-struct LeaseRound {
-  std::map<int, ShardLease> held;  // by shard, after the round
-  std::vector<int> surplus;        // held shards beyond the fair share: stop starting attempts there, then Release
-  int live_workers = 0;
-};
 
 class ShardLeases {
  public:
   // `worker_id` names the worker across restarts (its data directory's worker name).
-  ShardLeases(Pool& pool, std::string worker_id, std::chrono::milliseconds lease_duration);
+  // Lease ends are reckoned on `clock`'s monotonic time.
+  ShardLeases(Pool& pool, std::string worker_id, std::chrono::milliseconds lease_duration, const Clock& clock);
 
-  // One round: heartbeat, renewal, taking up to the fair share.
+  // One round: heartbeat, renewal, taking up to the fair share (domain/sharding.h).
   [[nodiscard]] Result<LeaseRound> Round();
   // Gives shards back (their attempts have finished), so another worker may take them at once.
   [[nodiscard]] Status Release(const std::vector<int>& shards);
@@ -52,6 +42,7 @@ class ShardLeases {
   Pool& pool_;
   std::string worker_id_;
   std::chrono::milliseconds lease_duration_;
+  const Clock& clock_;
   bool first_round_ = true;
 };
 

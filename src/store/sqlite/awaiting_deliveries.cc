@@ -52,7 +52,7 @@ Status AwaitingDeliveries::Add(Database& db, const Event& event, const std::vect
   return Ok();
 }
 
-Result<bool> AwaitingDeliveries::WriteOutcome(Database& db, const Outcome& o) {
+Result<bool> AwaitingDeliveries::WriteOutcome(Database& db, const OutcomeValues& o) {
   writer_thread_.AssertOnOwner();
   if (auto st = RepairIfNeeded(db); !st) return Fail(st.error());
   const auto d = deliveries_.find(UlidValue(o.delivery_id));

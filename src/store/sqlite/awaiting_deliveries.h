@@ -27,6 +27,7 @@
 #include "common/result.h"
 #include "common/thread_checker.h"
 #include "domain/model.h"
+#include "store/row_values.h"
 #include "store/sqlite/database.h"
 
 namespace hookd::sqlite {
@@ -45,19 +46,6 @@ inline constexpr const char* kUpdateDeliveryOutcomeSql =
 
 class AwaitingDeliveries {
  public:
-  // A delivery's state after one of its attempts.
-  struct Outcome {
-    std::string_view delivery_id;
-    DeliveryStatus status = DeliveryStatus::kFailed;
-    int attempt_count = 0;
-    std::optional<int64_t> next_attempt_at_ms;
-    std::optional<int64_t> completed_at_ms;
-    std::optional<int64_t> latency_ms;
-    std::optional<int> response_status;
-    int64_t response_time_ms = 0;
-    std::string_view error;  // empty = none
-  };
-
   // Makes `deliveries` (all of one event, not yet written) durable through the awaiting table, and remembers them.
   [[nodiscard]] Status Add(Database& db, const Event& event, const std::vector<Delivery>& deliveries,
                              int64_t accepted_at_ms);
@@ -65,7 +53,7 @@ class AwaitingDeliveries {
   // Writes a delivery's outcome: the first one inserts its row (and the event's awaiting row goes once it was the
   // last of the event's deliveries to get one); later ones update it. A delivery with neither a row nor a place in
   // the map (its webhook was deleted) changes nothing. Returns whether the delivery has a row.
-  [[nodiscard]] Result<bool> WriteOutcome(Database& db, const Outcome& outcome);
+  [[nodiscard]] Result<bool> WriteOutcome(Database& db, const OutcomeValues& outcome);
 
   // Writes a pending row for every delivery still without one whose event was accepted before `before_ms` (all of
   // them by default).

@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/json.h"
+
 namespace hookd::sqlite {
 namespace {
 
@@ -95,6 +97,23 @@ Status Statement::Run() {
 std::string Statement::Text(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
   return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+}
+
+std::vector<std::string> Statement::Strings(int col) const {
+  std::vector<std::string> out;
+  json::value v = ParseJsonOrNull(Text(col));
+  if (v.is_array()) {
+    for (const auto& item : v.as_array()) {
+      if (item.is_string()) out.emplace_back(item.as_string());
+    }
+  }
+  return out;
+}
+
+void FieldBinder::Strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& item : v) a.emplace_back(item);
+  q_.Bind(next_++, SerializeJson(a));
 }
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool read_only) {

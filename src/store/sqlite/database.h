@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/result.h"
 
@@ -50,11 +51,39 @@ class Statement {
   [[nodiscard]] std::optional<int64_t> OptInt(int col) const {
     return IsNull(col) ? std::nullopt : std::optional<int64_t>(Int(col));
   }
+  [[nodiscard]] bool Bool(int col) const { return Int(col) != 0; }
+  // Any bytes (SQLite's TEXT keeps them as given).
+  [[nodiscard]] std::string Bytes(int col) const { return Text(col); }
+  // A list of strings, stored as a JSON array.
+  [[nodiscard]] std::vector<std::string> Strings(int col) const;
 
  private:
   sqlite3_stmt* stmt_;
   bool failed_ = false;
   int last_code_ = SQLITE_OK;
+};
+
+// Every remaining row of `q` through `from_row` (a mapper of store/row_mapping.h).
+template <class FromRow>
+auto AllRows(Statement& q, FromRow from_row) {
+  std::vector<decltype(from_row(q))> out;
+  while (q.Step()) out.push_back(from_row(q));
+  return out;
+}
+
+// Binds a statement's parameters from `first` on, one after another, as store/row_mapping.h's field lists give them.
+class FieldBinder {
+ public:
+  explicit FieldBinder(Statement& q, int first = 1) : q_(q), next_(first) {}
+  void Text(std::string_view v) { q_.Bind(next_++, v); }
+  void Strings(const std::vector<std::string>& v);  // as a JSON array
+  void Int(int64_t v) { q_.Bind(next_++, v); }
+  void Bool(bool v) { q_.Bind(next_++, v); }
+  void Null() { q_.BindNull(next_++); }
+
+ private:
+  Statement& q_;
+  int next_;
 };
 
 class Database {

@@ -1,6 +1,8 @@
 // The SQLite implementation of Store: one write connection owned by a GroupCommitWriter, and a pool of read
-// connections (WAL lets readers run alongside the writer). Webhook secrets are sealed with SecretCipher.
-// Thread-safe.
+// connections (WAL lets readers run alongside the writer). Webhook secrets are sealed with SecretCipher. Its
+// operations live beside it by noun: accounts.cc (accounts, keys, portal sessions), webhooks.cc, intake.cc (events),
+// delivery_log.cc (deliveries and their outcomes), recovery.cc (manual retry, bulk retry, replay) and
+// maintenance.cc (retention, statistics, custom event types). Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -17,6 +19,7 @@
 #include "store/sqlite/awaiting_deliveries.h"
 #include "store/sqlite/checkpointer.h"
 #include "store/sqlite/database.h"
+#include "store/match_cache.h"
 #include "store/sqlite/group_commit.h"
 #include "store/store.h"
 
@@ -46,7 +49,7 @@ class SqliteStore final : public Store {
   // Opens `path`, applies migrations and starts the writer. Tests may hold outcomes longer, to see them held.
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, const std::string& master_key,
                                                    std::chrono::milliseconds outcome_batch_delay = kOutcomeBatchDelay,
-                                                   Metrics* metrics = nullptr);
+                                                   Metrics* metrics = nullptr, const Clock& clock = SystemTime());
   ~SqliteStore() override;
 
   Result<Account> CreateAccount(const Account& account) override;
@@ -82,7 +85,7 @@ class SqliteStore final : public Store {
                                         const PageRequest& page) override;
   Result<Delivery> GetDelivery(const std::string& account_id, const std::string& id) override;
   Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) override;
-  Status ForEachUnfinishedDelivery(const std::function<void(const DueDelivery&)>& visit) override;
+  Status ForEachUnfinishedDelivery(const std::function<bool(const DueDelivery&)>& visit) override;
   void RecordAttemptsAsync(std::vector<AttemptRecord> records, RecordedCallback done) override;
   void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) override;
 
@@ -103,18 +106,13 @@ class SqliteStore final : public Store {
   Status DeleteCustomEventType(const std::string& type) override;
 
   void Flush() override;
+  // Every shard, always: one process owns a SQLite database (store/local_work_distribution.h).
+  Result<std::unique_ptr<WorkDistribution>> OpenWorkDistribution(const WorkerIdentity& worker,
+                                                                  const Clock& clock) override;
 
  private:
-  // What event matching needs of a webhook; cached per account on the writer thread.
-  struct MatchInfo {
-    std::string id;
-    bool active;
-    std::string environment;
-    std::vector<std::string> events;
-  };
-
   SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<Database> write_db,
-              std::chrono::milliseconds outcome_batch_delay, Metrics* metrics);
+              std::chrono::milliseconds outcome_batch_delay, Metrics* metrics, const Clock& clock);
 
   // Runs `fn` with a read connection from the pool.
   template <class Fn>
@@ -127,17 +125,21 @@ class SqliteStore final : public Store {
   // readers skip the barrier again.
   void SweepAwaitingDeliveries();
 
+  // NotFound unless the account exists (checked in the transaction that adds something of it).
+  static Status RequireAccount(Database& db, const std::string& account_id);
+  // The webhook `sql` (a literal selecting HOOKD_WEBHOOK_COLUMNS) finds with ?1 = `a` and, unless empty, ?2 = `b`.
   Result<Webhook> ReadWebhook(Database& db, const char* sql, const std::string& a, const std::string& b);
   Status AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out);
   Status RecordAttempt(Database& db, const AttemptRecord& record);
   // Inserts one new pending delivery of `event` to `webhook_id`, due now.
   Result<Delivery> InsertDelivery(Database& db, const Event& event, const std::string& webhook_id, int64_t now_ms);
-  Statement& BindWebhook(Statement& q, const Webhook& w);
-  const std::vector<MatchInfo>& MatchInfoFor(Database& db, const std::string& account_id);  // writer thread only
-  void InvalidateMatchInfo(const std::string& account_id);                                  // writer thread only
+  // The account's webhooks as event matching sees them (writer thread only).
+  const std::vector<MatchCache::Target>& MatchTargets(Database& db, const std::string& account_id);
+  void ForgetMatchTargets(const std::string& account_id);  // writer thread only
 
   std::string path_;
   SecretCipher cipher_;
+  const Clock& clock_;
   std::unique_ptr<GroupCommitWriter> writer_;
   AwaitingDeliveries awaiting_;  // writer thread only, except MaybeAwaiting
   std::unique_ptr<Checkpointer> checkpointer_;
@@ -146,7 +148,28 @@ class SqliteStore final : public Store {
   Mutex readers_mu_;
   std::vector<std::unique_ptr<Database>> idle_readers_ GUARDED_BY(readers_mu_);
   ThreadChecker writer_thread_;  // the group commit's thread: match_cache_
-  std::unordered_map<std::string, std::vector<MatchInfo>> match_cache_;
+  MatchCache match_cache_;
 };
+
+template <class Fn>
+auto SqliteStore::WithReader(Fn&& fn) -> decltype(fn(std::declval<Database&>())) {
+  std::unique_ptr<Database> db;
+  {
+    MutexLock lock(&readers_mu_);
+    if (!idle_readers_.empty()) {
+      db = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+    }
+  }
+  if (!db) {
+    auto opened = Database::Open(path_, false);
+    if (!opened) return Fail(opened.error());
+    db = std::move(*opened);
+  }
+  auto result = fn(*db);
+  MutexLock lock(&readers_mu_);
+  idle_readers_.push_back(std::move(db));
+  return result;
+}
 
 }  // namespace hookd::sqlite

@@ -1,0 +1,85 @@
+// PostgreSQL: retention, statistics, the count of webhooks by status, and custom event types.
+#include "common/ids.h"
+#include "domain/delivery_rules.h"
+#include "store/postgres/notices.h"
+#include "store/postgres/postgres_store.h"
+#include "store/postgres/statements.h"
+#include "store/row_values.h"
+
+namespace hookd::postgres {
+
+Result<int64_t> PostgresStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
+  // Ids sort by creation time, so "older than the cutoff" is a range of the primary key. Each statement picks its
+  // batch once (a CTE is one snapshot), so a delivery's attempts always go with it; rows another transaction holds
+  // are skipped, never waited for.
+  const std::string delivery_cutoff = LowestIdAt("dlv_", cutoff_ms);
+  const std::string event_cutoff = LowestIdAt("evt_", cutoff_ms);
+  return pool_.With([&](Connection& c) -> Result<int64_t> {
+    auto deliveries = c.Exec(
+        "WITH doomed AS (SELECT id FROM deliveries WHERE id < $1 AND completed_at IS NOT NULL ORDER BY id LIMIT $2 "
+        "FOR UPDATE SKIP LOCKED), gone_attempts AS (DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM doomed)) "
+        "DELETE FROM deliveries WHERE id IN (SELECT id FROM doomed)",
+        Params().Add(delivery_cutoff).Add(limit));
+    if (!deliveries) return Fail(deliveries.error());
+    auto events = c.Exec(
+        "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.id < $1 AND NOT EXISTS "
+        "(SELECT 1 FROM deliveries d WHERE d.event_id = e.id) ORDER BY e.id LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        Params().Add(event_cutoff).Add(limit));
+    if (!events) return Fail(events.error());
+    return deliveries->Affected() + events->Affected();
+  });
+}
+
+Result<DeliveryStats> PostgresStore::Stats(const StatsQuery& query) {
+  const std::string from = LowestIdAt("dlv_", query.since_ms);
+  auto r = pool_.With([&](Connection& c) {
+    return c.Exec(
+        "SELECT event_type, webhook_id, status, attempt_count, latency_ms, created_at FROM deliveries "
+        "WHERE account_id = $1 AND id >= $2 AND ($3 = '' OR webhook_id = $3)",
+        Params().Add(query.account_id).Add(from).Add(query.webhook_id));
+  });
+  if (!r) return Fail(r.error());
+  StatsBuilder stats(query.bucket_ms, query.since_ms, clock_.NowMs());
+  for (int i = 0; i < r->Count(); ++i) {
+    stats.Add(r->Text(i, 0), r->Text(i, 1), r->Text(i, 2), r->Int(i, 3), r->OptInt(i, 4), r->Int(i, 5));
+  }
+  return stats.Finish();
+}
+
+Result<std::array<int64_t, 3>> PostgresStore::CountWebhooksByStatus() {
+  auto r = pool_.With([&](Connection& c) { return c.Exec("SELECT status, COUNT(*) FROM webhooks GROUP BY status"); });
+  if (!r) return Fail(r.error());
+  std::array<int64_t, 3> counts{};
+  for (int i = 0; i < r->Count(); ++i) CountWebhooks(counts, r->Text(i, 0), r->Int(i, 1));
+  return counts;
+}
+
+Result<std::vector<EventType>> PostgresStore::ListCustomEventTypes() {
+  auto r = pool_.With(
+      [&](Connection& c) { return c.Exec("SELECT type, category, description FROM event_types ORDER BY type"); });
+  if (!r) return Fail(r.error());
+  std::vector<EventType> out;
+  for (int i = 0; i < r->Count(); ++i) out.push_back({r->Text(i, 0), r->Text(i, 1), r->Text(i, 2), true});
+  return out;
+}
+
+Status PostgresStore::CreateCustomEventType(const EventType& type) {
+  return WriteAndAnnounce(pool_, {ChangeKind::kEventTypes, ""}, [&](Connection& c) -> Status {
+    auto r = c.Exec(
+        "INSERT INTO event_types(type, category, description, created_at) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (type) DO NOTHING",
+        Params().Add(type.type).Add(type.category).Add(type.description).Add(clock_.NowMs()));
+    if (!r) return Fail(r.error());
+    if (r->Affected() == 0) return Fail(EventTypeExists());
+    return Ok();
+  });
+}
+
+Status PostgresStore::DeleteCustomEventType(const std::string& type) {
+  return WriteAndAnnounce(pool_, {ChangeKind::kEventTypes, ""}, [&](Connection& c) {
+    return NotFoundUnlessChanged(c.Exec("DELETE FROM event_types WHERE type = $1", Params().Add(type)),
+                                 "custom event type");
+  });
+}
+
+}  // namespace hookd::postgres

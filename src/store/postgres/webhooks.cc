@@ -1,0 +1,125 @@
+// PostgreSQL: webhooks. Every change is announced to every process (its engine and event matching read the
+// webhook again).
+#include "domain/delivery_rules.h"
+#include "domain/sharding.h"
+#include "store/postgres/notices.h"
+#include "store/postgres/postgres_store.h"
+#include "store/postgres/statements.h"
+#include "store/row_mapping.h"
+#include "store/row_values.h"
+
+namespace hookd::postgres {
+
+Params& PostgresStore::AddWebhookParams(Params& p, const Webhook& w) const {
+  FieldBinder fields(p);
+  AddWebhookFields(fields, w, cipher_);
+  return p;
+}
+
+Result<Webhook> PostgresStore::CreateWebhook(const Webhook& w, int max_per_account) {
+  Status st = pool_.With([&](Connection& c) {
+    return c.Transaction([&](Connection& c) -> Status {
+      // The account's row lock serialises its concurrent creates, so the cap holds.
+      auto account = c.Exec("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", Params().Add(w.account_id));
+      if (!account) return Fail(account.error());
+      if (account->Count() == 0) return Fail(Error::NotFound("account not found"));
+      auto count = c.Exec("SELECT COUNT(*) FROM webhooks WHERE account_id = $1", Params().Add(w.account_id));
+      if (!count) return Fail(count.error());
+      if (auto st = CheckWebhookCap(count->Int(0, 0), max_per_account); !st) return st;
+      Params p;
+      AddWebhookParams(p, w).Add(w.created_at_ms).Add(ShardOf(w.id));
+      auto r = c.Exec("INSERT INTO webhooks(" HOOKD_WEBHOOK_COLUMNS ", shard) "
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+                      "$21, $20, $22)",
+                      p);
+      if (!r) return Fail(r.error());
+      return NotifyChange(c, {ChangeKind::kWebhook, w.id});
+    });
+  });
+  if (!st) return Fail(st.error());
+  backend_->WebhooksChanged();
+  return w;
+}
+
+Result<Webhook> PostgresStore::GetWebhook(const std::string& account_id, const std::string& id) {
+  auto r = pool_.With([&](Connection& c) {
+    return c.Exec("SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1 AND account_id = $2", Params().Add(id).Add(account_id));
+  });
+  return FirstRow<Webhook>(r, "webhook", [this](const Row& row) { return WebhookFromRow(row, cipher_); });
+}
+
+Result<Webhook> PostgresStore::GetWebhookById(const std::string& id) {
+  auto r = pool_.With([&](Connection& c) { return c.Exec("SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1", Params().Add(id)); });
+  return FirstRow<Webhook>(r, "webhook", [this](const Row& row) { return WebhookFromRow(row, cipher_); });
+}
+
+Result<Page<Webhook>> PostgresStore::ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
+                                                  const PageRequest& page) {
+  // The event-type filter needs the pattern list, so it runs here; without it the database cuts the page. A
+  // webhook that fails to load (its secret does not decrypt, say) fails the list rather than vanish from it.
+  const int64_t sql_limit = filter.event_type.empty() ? page.limit + 1 : -1;
+  auto r = pool_.With([&](Connection& c) {
+    return c.Exec("SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks "
+                  "WHERE account_id = $1 AND ($2 = '' OR id < $2) AND ($3::boolean IS NULL OR active = $3) "
+                  "AND ($4 = '' OR environment = $4) AND ($5 = '' OR status = $5) "
+                  "ORDER BY id DESC LIMIT CASE WHEN $6 < 0 THEN NULL ELSE $6 END",
+                  Params()
+                      .Add(account_id)
+                      .Add(page.cursor)
+                      .AddOrNull(filter.active ? (*filter.active ? "t" : "f") : "")
+                      .Add(filter.environment)
+                      .Add(filter.status ? ToString(*filter.status) : "")
+                      .Add(sql_limit));
+  });
+  if (!r) return Fail(r.error());
+  std::vector<Webhook> out;
+  for (int i = 0; i < r->Count() && static_cast<int>(out.size()) <= page.limit; ++i) {
+    if (!filter.MatchesEventType(r->TextArray(i, 5))) continue;
+    auto w = WebhookFromRow(Row(*r, i), cipher_);
+    if (!w) return Fail(w.error());
+    out.push_back(std::move(*w));
+  }
+  return MakePage(std::move(out), page.limit);
+}
+
+Result<Webhook> PostgresStore::UpdateWebhook(const Webhook& w, bool sets_activity) {
+  Params p;
+  AddWebhookParams(p, w).Add(sets_activity);
+  auto st = WriteAndAnnounce(pool_, {ChangeKind::kWebhook, w.id}, [&](Connection& c) {
+    return NotFoundUnlessChanged(c.Exec(
+        "UPDATE webhooks SET url = $3, name = $4, description = $5, events = $6, environment = $8, "
+        "rate_limit = $9, ordered = $10, payload_format = $11, headers = $12, metadata = $13, secret_enc = $14, "
+        "previous_secret_enc = $15, previous_secret_expires_at = $16, updated_at = $20, "
+        "active = CASE WHEN $21 THEN $7 ELSE active END, status = CASE WHEN $21 THEN $17 ELSE status END, "
+        "disabled_reason = CASE WHEN $21 THEN $18 ELSE disabled_reason END, "
+        "circuit = CASE WHEN $21 THEN $19 ELSE circuit END WHERE id = $1 AND account_id = $2",
+        p), "webhook");
+  });
+  if (!st) return Fail(st.error());
+  backend_->WebhooksChanged();
+  return GetWebhook(w.account_id, w.id);
+}
+
+Status PostgresStore::DeleteWebhook(const std::string& account_id, const std::string& id) {
+  Status st = pool_.With([&](Connection& c) {
+    return c.Transaction([&](Connection& c) -> Status {
+      if (auto st = NotFoundUnlessChanged(
+              c.Exec("DELETE FROM webhooks WHERE id = $1 AND account_id = $2", Params().Add(id).Add(account_id)),
+              "webhook");
+          !st) {
+        return st;
+      }
+      // The webhook's log goes with it: nothing can address it any more.
+      auto a = c.Exec("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = $1)",
+                      Params().Add(id));
+      if (!a) return Fail(a.error());
+      auto d = c.Exec("DELETE FROM deliveries WHERE webhook_id = $1", Params().Add(id));
+      if (!d) return Fail(d.error());
+      return NotifyChange(c, {ChangeKind::kWebhook, id});
+    });
+  });
+  if (st) backend_->WebhooksChanged();
+  return st;
+}
+
+}  // namespace hookd::postgres

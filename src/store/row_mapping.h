@@ -1,0 +1,190 @@
+// How each noun is read back from a stored row, and the columns it takes, written once for both backends. A Row is
+// anything that reads one row by column index: Text, Int, OptInt, IsNull, Bool, Bytes (a body, any bytes) and
+// Strings (a list of strings: a text[] on PostgreSQL, a JSON array on SQLite) — sqlite::Statement and
+// postgres::Row. Each *_COLUMNS list is the order its mapper reads; both backends select with it. Pure.
+//
+//   auto q = db.Prepare("SELECT " HOOKD_EVENT_COLUMNS " FROM events WHERE id = ?");
+//   ...
+//   Event e = EventFromRow(q);
+#pragma once
+
+#include <string>
+
+#include "common/result.h"
+#include "crypto/secret_cipher.h"
+#include "domain/model.h"
+#include "domain/header_list.h"
+#include "store/row_values.h"
+#include "store/store.h"
+
+// String literals, so that statements built from them stay literals (both backends prepare a statement once per
+// connection, keyed by its address).
+#define HOOKD_ACCOUNT_COLUMNS "id, name, email, created_at, updated_at"
+#define HOOKD_API_KEY_COLUMNS "id, account_id, name, prefix, created_at, last_used_at"
+#define HOOKD_PORTAL_SESSION_COLUMNS "id, account_id, access, return_url, created_at, expires_at"
+#define HOOKD_WEBHOOK_COLUMNS                                                                                \
+  "id, account_id, url, name, description, events, active, environment, rate_limit, ordered, payload_format, " \
+  "headers, metadata, secret_enc, previous_secret_enc, previous_secret_expires_at, status, disabled_reason, "  \
+  "circuit, created_at, updated_at"
+#define HOOKD_EVENT_COLUMNS "id, account_id, type, environment, data, metadata, created_at"
+#define HOOKD_DELIVERY_COLUMNS                                                                                  \
+  "id, account_id, event_id, webhook_id, event_type, status, attempt_count, next_attempt_at, created_at, " \
+  "completed_at, latency_ms, last_response_status, last_response_time_ms, last_error"
+#define HOOKD_ATTEMPT_COLUMNS                                                                                     \
+  "id, delivery_id, number, started_at, response_status, response_time_ms, error, request_headers, request_body, " \
+  "request_body_truncated, response_headers, response_body, response_body_truncated, success"
+// A delivery to resume, from deliveries `d` joined with their events `e`.
+#define HOOKD_DUE_COLUMNS \
+  "d.id, d.webhook_id, d.event_id, d.attempt_count, COALESCE(d.next_attempt_at, d.created_at), e.created_at"
+
+namespace hookd {
+
+template <class Row>
+Account AccountFromRow(const Row& r) {
+  return Account{r.Text(0), r.Text(1), r.Text(2), r.Int(3), r.Int(4)};
+}
+
+template <class Row>
+ApiKey ApiKeyFromRow(const Row& r) {
+  return ApiKey{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4), r.OptInt(5)};
+}
+
+template <class Row>
+PortalSession PortalSessionFromRow(const Row& r) {
+  return PortalSession{r.Text(0), r.Text(1), ParsePortalAccess(r.Text(2)).value_or(PortalAccess::kRead),
+                       r.Text(3), r.Int(4),  r.Int(5)};
+}
+
+template <class Row>
+Event EventFromRow(const Row& r) {
+  return Event{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Int(6)};
+}
+
+template <class Row>
+std::optional<int> OptStatusCode(const Row& r, int col) {
+  return r.IsNull(col) ? std::nullopt : std::optional<int>(static_cast<int>(r.Int(col)));
+}
+
+template <class Row>
+Delivery DeliveryFromRow(const Row& r) {
+  Delivery d;
+  d.id = r.Text(0);
+  d.account_id = r.Text(1);
+  d.event_id = r.Text(2);
+  d.webhook_id = r.Text(3);
+  d.event_type = r.Text(4);
+  d.status = ParseDeliveryStatus(r.Text(5)).value_or(DeliveryStatus::kPending);
+  d.attempt_count = static_cast<int>(r.Int(6));
+  d.next_attempt_at_ms = r.OptInt(7);
+  d.created_at_ms = r.Int(8);
+  d.completed_at_ms = r.OptInt(9);
+  d.latency_ms = r.OptInt(10);
+  d.last_response_status = OptStatusCode(r, 11);
+  d.last_response_time_ms = r.OptInt(12);
+  d.last_error = r.Text(13);
+  return d;
+}
+
+template <class Row>
+Attempt AttemptFromRow(const Row& r) {
+  Attempt a;
+  a.id = r.Text(0);
+  a.delivery_id = r.Text(1);
+  a.number = static_cast<int>(r.Int(2));
+  a.started_at_ms = r.Int(3);
+  a.response_status = OptStatusCode(r, 4);
+  a.response_time_ms = r.Int(5);
+  a.error = r.Text(6);
+  a.request_headers_json = r.Text(7);
+  a.request_body = r.Text(8);
+  a.request_body_truncated = r.Bool(9);
+  a.response_headers_json = r.Text(10);
+  a.response_body = r.Bytes(11);
+  a.response_body_truncated = r.Bool(12);
+  a.success = r.Bool(13);
+  return a;
+}
+
+template <class Row>
+DueDelivery DueFromRow(const Row& r) {
+  return DueDelivery{r.Text(0), r.Text(1), r.Text(2), static_cast<int>(r.Int(3)), r.Int(4), r.Int(5), nullptr};
+}
+
+// A webhook with its secrets opened; fails when they do not open under `cipher` or a state is unknown.
+template <class Row>
+Result<Webhook> WebhookFromRow(const Row& r, const SecretCipher& cipher) {
+  Webhook w;
+  w.id = r.Text(0);
+  w.account_id = r.Text(1);
+  w.url = r.Text(2);
+  w.name = r.Text(3);
+  w.description = r.Text(4);
+  w.events = r.Strings(5);
+  w.active = r.Bool(6);
+  w.environment = r.Text(7);
+  w.rate_limit = static_cast<int>(r.Int(8));
+  w.ordered = r.Bool(9);
+  w.payload_format = ParsePayloadFormat(r.Text(10)).value_or(PayloadFormat::kStandard);
+  w.headers = HeadersFromJsonObject(r.Text(11));
+  w.metadata_json = r.Text(12);
+  auto secret = cipher.Decrypt(r.Text(13));
+  if (!secret) return Fail(secret.error());
+  w.secret = std::move(*secret);
+  if (!r.IsNull(14)) {
+    auto previous = cipher.Decrypt(r.Text(14));
+    if (!previous) return Fail(previous.error());
+    w.previous_secret = std::move(*previous);
+    w.previous_secret_expires_at_ms = r.Int(15);
+  }
+  const auto status = ParseWebhookStatus(r.Text(16));
+  const auto circuit = ParseCircuitState(r.Text(18));
+  if (!status || !circuit) return Fail(Error::Internal("webhook " + w.id + " has an unknown status or circuit state"));
+  w.status = *status;
+  w.disabled_reason = r.Text(17);
+  w.circuit = *circuit;
+  w.created_at_ms = r.Int(19);
+  w.updated_at_ms = r.Int(20);
+  return w;
+}
+
+// A webhook's stored fields in the order both backends' webhook statements take them: 1 id, 2 account_id, 3 url,
+// 4 name, 5 description, 6 events, 7 active, 8 environment, 9 rate_limit, 10 ordered, 11 payload_format,
+// 12 headers, 13 metadata, 14 secret_enc, 15 previous_secret_enc (NULL when not rotating), 16
+// previous_secret_expires_at (likewise), 17 status, 18 disabled_reason (NULL when empty), 19 circuit,
+// 20 updated_at. `out` is anything with Text(string), Strings(list), Int(int64), Bool(bool) and Null() that
+// appends the next parameter.
+template <class Params>
+void AddWebhookFields(Params& out, const Webhook& w, const SecretCipher& cipher) {
+  const bool rotating = !w.previous_secret.empty();
+  out.Text(w.id);
+  out.Text(w.account_id);
+  out.Text(w.url);
+  out.Text(w.name);
+  out.Text(w.description);
+  out.Strings(w.events);
+  out.Bool(w.active);
+  out.Text(w.environment);
+  out.Int(w.rate_limit);
+  out.Bool(w.ordered);
+  out.Text(ToString(w.payload_format));
+  out.Text(HeadersToJsonObject(w.headers));
+  out.Text(w.metadata_json);
+  out.Text(cipher.Encrypt(w.secret));
+  if (rotating) {
+    out.Text(cipher.Encrypt(w.previous_secret));
+    out.Int(w.previous_secret_expires_at_ms);
+  } else {
+    out.Null();
+    out.Null();
+  }
+  out.Text(ToString(w.status));
+  if (w.disabled_reason.empty()) {
+    out.Null();
+  } else {
+    out.Text(w.disabled_reason);
+  }
+  out.Text(ToString(w.circuit));
+  out.Int(w.updated_at_ms);
+}
+
+}  // namespace hookd

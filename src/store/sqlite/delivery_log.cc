@@ -1,0 +1,146 @@
+// SQLite: the delivery log — reading deliveries and their attempts (behind the read barrier), resuming unfinished
+// ones, and recording attempts and circuits.
+#include <algorithm>
+
+#include "store/row_mapping.h"
+#include "store/row_values.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace hookd::sqlite {
+
+Result<Page<Delivery>> SqliteStore::ListDeliveries(const std::string& account_id, const DeliveryFilter& filter,
+                                                   const PageRequest& page) {
+  if (auto st = WriteAwaitingDeliveries(); !st) return Fail(st.error());
+  return WithReader([&](Database& db) -> Result<Page<Delivery>> {
+    // Two statements so each can use its own index: one webhook's log, or the whole account's.
+    auto q = filter.webhook_id.empty()
+                 ? db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries "
+                              "WHERE account_id = ?1 AND (?2 = '' OR id < ?2) AND (?3 = '' OR event_type = ?3) "
+                              "AND (?4 = '' OR status = ?4) AND (?5 IS NULL OR created_at >= ?5) "
+                              "AND (?6 IS NULL OR created_at < ?6) AND (?8 = '' OR webhook_id = ?8) "
+                              "ORDER BY id DESC LIMIT ?7")
+                 : db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries "
+                              "WHERE webhook_id = ?8 AND account_id = ?1 AND (?2 = '' OR id < ?2) "
+                              "AND (?3 = '' OR event_type = ?3) AND (?4 = '' OR status = ?4) "
+                              "AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at < ?6) "
+                              "ORDER BY id DESC LIMIT ?7");
+    q.Bind(1, account_id)
+        .Bind(2, page.cursor)
+        .Bind(3, filter.event_type)
+        .Bind(4, filter.status ? ToString(*filter.status) : "")
+        .Bind(5, filter.since_ms)
+        .Bind(6, filter.until_ms)
+        .Bind(7, page.limit + 1)
+        .Bind(8, filter.webhook_id);
+    return MakePage(AllRows(q, DeliveryFromRow<Statement>), page.limit);
+  });
+}
+
+Result<Delivery> SqliteStore::GetDelivery(const std::string& account_id, const std::string& id) {
+  if (auto st = WriteAwaitingDeliveries(); !st) return Fail(st.error());
+  return WithReader([&](Database& db) -> Result<Delivery> {
+    Delivery d;
+    {
+      auto q = db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries WHERE id = ? AND account_id = ?");
+      q.Bind(1, id).Bind(2, account_id);
+      if (!q.Step()) return Fail(Error::NotFound("delivery not found"));
+      d = DeliveryFromRow(q);
+    }
+    auto a = db.Prepare("SELECT " HOOKD_ATTEMPT_COLUMNS " FROM attempts WHERE delivery_id = ? ORDER BY number");
+    a.Bind(1, id);
+    d.attempts = AllRows(a, AttemptFromRow<Statement>);
+    return d;
+  });
+}
+
+Result<std::vector<Delivery>> SqliteStore::ListDeliveriesOfEvent(const std::string& event_id) {
+  if (auto st = WriteAwaitingDeliveries(); !st) return Fail(st.error());
+  return WithReader([&](Database& db) -> Result<std::vector<Delivery>> {
+    auto q = db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries WHERE event_id = ? ORDER BY id");
+    q.Bind(1, event_id);
+    return AllRows(q, DeliveryFromRow<Statement>);
+  });
+}
+
+Status SqliteStore::ForEachUnfinishedDelivery(const std::function<bool(const DueDelivery&)>& visit) {
+  if (auto st = WriteAwaitingDeliveries(); !st) return st;
+  return WithReader([&](Database& db) -> Status {
+    auto q = db.Prepare("SELECT " HOOKD_DUE_COLUMNS " FROM deliveries d JOIN events e ON e.id = d.event_id "
+                        "WHERE d.completed_at IS NULL ORDER BY d.next_attempt_at");
+    while (q.Step()) {
+      if (!visit(DueFromRow(q))) return Ok();
+    }
+    if (q.Failed()) return Fail(Error::Internal("reading unfinished deliveries failed: " + db.LastError()));
+    return Ok();
+  });
+}
+
+void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, RecordedCallback done) {
+  // Outcomes touch every webhook's leaf of the delivery log: written in bulk, each leaf is rewritten once per batch
+  // rather than once per group. Records of different deliveries do not depend on one another, so an urgent one
+  // may commit ahead of those held.
+  const bool urgent = std::ranges::any_of(records, &AttemptRecord::urgent);
+  auto shared = std::make_shared<std::vector<AttemptRecord>>(std::move(records));
+  writer_->Submit(
+      [this, shared](Database& db) -> Status {
+        for (const AttemptRecord& r : *shared) {
+          if (auto st = RecordAttempt(db, r); !st) return st;
+        }
+        return Ok();
+      },
+      [done = std::move(done)](Status st) { done(std::move(st), {}); },
+      urgent ? GroupCommitWriter::Timing::kIndependent : GroupCommitWriter::Timing::kBulk);
+}
+
+Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {
+  const Attempt& a = r.attempt;
+  auto has_row = awaiting_.WriteOutcome(db, OutcomeOf(r));
+  if (!has_row) return Fail(has_row.error());
+  if (!*has_row) return Ok();  // deleted with its webhook while the attempt was in flight: nothing to log it under
+  auto ins = db.Prepare(kInsertAttemptSql);
+  ins.BindView(1, a.id).BindView(2, a.delivery_id).Bind(3, a.number).Bind(4, a.started_at_ms);
+  if (a.response_status) {
+    ins.Bind(5, *a.response_status);
+  } else {
+    ins.BindNull(5);
+  }
+  ins.Bind(6, a.response_time_ms);
+  if (a.error.empty()) {
+    ins.BindNull(7);
+  } else {
+    ins.BindView(7, a.error);
+  }
+  ins.BindView(8, a.request_headers_json)
+      .BindView(9, a.request_body)
+      .Bind(10, a.request_body_truncated)
+      .BindView(11, a.response_headers_json)
+      .BindView(12, a.response_body)
+      .Bind(13, a.response_body_truncated)
+      .Bind(14, a.success);
+  if (auto st = ins.Run(); !st) return st;
+  if (r.disable_webhook) {
+    auto dis = db.Prepare(
+        "UPDATE webhooks SET active = 0, status = 'disabled', disabled_reason = ?2, updated_at = ?3 "
+        "WHERE id = (SELECT webhook_id FROM deliveries WHERE id = ?1)");
+    dis.Bind(1, a.delivery_id).Bind(2, r.disabled_reason).Bind(3, clock_.NowMs());
+    if (auto st = dis.Run(); !st) return st;
+    match_cache_.Clear();
+  }
+  return Ok();
+}
+
+void SqliteStore::UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) {
+  writer_->Submit(
+      [webhook_id, status, circuit](Database& db) {
+        return db
+            .Prepare("UPDATE webhooks SET circuit = ?2, status = CASE WHEN status = 'disabled' THEN status ELSE ?3 END "
+                     "WHERE id = ?1")
+            .Bind(1, webhook_id)
+            .Bind(2, ToString(circuit))
+            .Bind(3, ToString(status))
+            .Run();
+      },
+      nullptr);
+}
+
+}  // namespace hookd::sqlite

@@ -1,0 +1,102 @@
+// SQLite: retention, statistics, the count of webhooks by status, and custom event types.
+#include "common/ids.h"
+#include "domain/delivery_rules.h"
+#include "store/row_values.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace hookd::sqlite {
+
+Result<int64_t> SqliteStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
+  // Ids sort by creation time, so "older than the cutoff" is a range scan of the primary key.
+  const std::string delivery_cutoff = LowestIdAt("dlv_", cutoff_ms);
+  const std::string event_cutoff = LowestIdAt("evt_", cutoff_ms);
+  int64_t purged = 0;
+  Status st = writer_->Run([&](Database& db) -> Status {
+    if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
+    purged = 0;
+    if (auto r = db.Prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE id < ?1 "
+                            "AND completed_at IS NOT NULL ORDER BY id LIMIT ?2)")
+                     .Bind(1, delivery_cutoff)
+                     .Bind(2, limit)
+                     .Run();
+        !r) {
+      return r;
+    }
+    if (auto r = db.Prepare("DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE id < ?1 "
+                            "AND completed_at IS NOT NULL ORDER BY id LIMIT ?2)")
+                     .Bind(1, delivery_cutoff)
+                     .Bind(2, limit)
+                     .Run();
+        !r) {
+      return r;
+    }
+    purged += db.Changes();
+    if (auto r = db.Prepare("DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.id < ?1 AND NOT EXISTS "
+                            "(SELECT 1 FROM deliveries d WHERE d.event_id = e.id) ORDER BY e.id LIMIT ?2)")
+                     .Bind(1, event_cutoff)
+                     .Bind(2, limit)
+                     .Run();
+        !r) {
+      return r;
+    }
+    purged += db.Changes();
+    return Ok();
+  });
+  if (!st) return Fail(st.error());
+  return purged;
+}
+
+Result<DeliveryStats> SqliteStore::Stats(const StatsQuery& query) {
+  if (auto st = WriteAwaitingDeliveries(); !st) return Fail(st.error());
+  return WithReader([&](Database& db) -> Result<DeliveryStats> {
+    auto q = db.Prepare(
+        "SELECT event_type, webhook_id, status, attempt_count, latency_ms, created_at FROM deliveries "
+        "WHERE account_id = ?1 AND id >= ?2 AND (?3 = '' OR webhook_id = ?3)");
+    q.Bind(1, query.account_id).Bind(2, LowestIdAt("dlv_", query.since_ms)).Bind(3, query.webhook_id);
+    StatsBuilder stats(query.bucket_ms, query.since_ms, clock_.NowMs());
+    while (q.Step()) stats.Add(q.Text(0), q.Text(1), q.Text(2), q.Int(3), q.OptInt(4), q.Int(5));
+    return stats.Finish();
+  });
+}
+
+Result<std::array<int64_t, 3>> SqliteStore::CountWebhooksByStatus() {
+  return WithReader([&](Database& db) -> Result<std::array<int64_t, 3>> {
+    auto q = db.Prepare("SELECT status, COUNT(*) FROM webhooks GROUP BY status");
+    std::array<int64_t, 3> counts{};
+    while (q.Step()) CountWebhooks(counts, q.Text(0), q.Int(1));
+    return counts;
+  });
+}
+
+Result<std::vector<EventType>> SqliteStore::ListCustomEventTypes() {
+  return WithReader([&](Database& db) -> Result<std::vector<EventType>> {
+    auto q = db.Prepare("SELECT type, category, description FROM event_types ORDER BY type");
+    std::vector<EventType> out;
+    while (q.Step()) out.push_back({q.Text(0), q.Text(1), q.Text(2), true});
+    return out;
+  });
+}
+
+Status SqliteStore::CreateCustomEventType(const EventType& type) {
+  return writer_->Run([&](Database& db) -> Status {
+    auto exists = db.Prepare("SELECT 1 FROM event_types WHERE type = ?");
+    exists.Bind(1, type.type);
+    if (exists.Step()) return Fail(EventTypeExists());
+    return db.Prepare("INSERT INTO event_types(type, category, description, created_at) VALUES (?,?,?,?)")
+        .Bind(1, type.type)
+        .Bind(2, type.category)
+        .Bind(3, type.description)
+        .Bind(4, clock_.NowMs())
+        .Run();
+  });
+}
+
+Status SqliteStore::DeleteCustomEventType(const std::string& type) {
+  return writer_->Run([&](Database& db) -> Status {
+    if (auto r = db.Prepare("DELETE FROM event_types WHERE type = ?").Bind(1, type).Run(); !r) return r;
+    if (db.Changes() == 0) return Fail(Error::NotFound("custom event type not found"));
+    return Ok();
+  });
+}
+
+}  // namespace hookd::sqlite

@@ -1,0 +1,155 @@
+// SQLite: manual retry, bulk retry in pages, and replays (new deliveries of past events).
+#include <algorithm>
+
+#include "common/ids.h"
+#include "domain/delivery_rules.h"
+#include "store/row_mapping.h"
+#include "store/row_values.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace hookd::sqlite {
+namespace {
+
+bool Has(const std::vector<DeliveryStatus>& statuses, DeliveryStatus s) { return std::ranges::find(statuses, s) != statuses.end(); }
+
+// Makes a stored delivery due again (domain/delivery_rules.h: Reopen).
+Status WriteReopened(Database& db, const std::string& id, int64_t now_ms) {
+  return db
+      .Prepare("UPDATE deliveries SET status = 'pending', completed_at = NULL, next_attempt_at = ?2, latency_ms = NULL "
+               "WHERE id = ?1")
+      .Bind(1, id)
+      .Bind(2, now_ms)
+      .Run();
+}
+
+}  // namespace
+
+Result<Delivery> SqliteStore::ReopenDelivery(const std::string& account_id, const std::string& delivery_id) {
+  Status st = writer_->Run([&](Database& db) -> Status {
+    if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
+    auto q = db.Prepare("SELECT status FROM deliveries WHERE id = ? AND account_id = ?");
+    q.Bind(1, delivery_id).Bind(2, account_id);
+    if (!q.Step()) return Fail(Error::NotFound("delivery not found"));
+    if (auto reopenable = CheckReopenable(ParseDeliveryStatus(q.Text(0)).value_or(DeliveryStatus::kPending));
+        !reopenable) {
+      return reopenable;
+    }
+    return WriteReopened(db, delivery_id, clock_.NowMs());
+  });
+  if (!st) return Fail(st.error());
+  return GetDelivery(account_id, delivery_id);
+}
+
+Result<BulkChunk> SqliteStore::ReopenDeliveries(const std::string& webhook_id,
+                                                const std::vector<DeliveryStatus>& statuses, int64_t since_ms,
+                                                int64_t until_ms, const std::string& after, int limit) {
+  const std::vector<DeliveryStatus> reopenable = ReopenableStatuses(statuses);
+  BulkChunk chunk;
+  Status st = writer_->Run([&](Database& db) -> Status {
+    if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
+    chunk = BulkChunk{};
+    std::vector<Delivery> found;
+    {
+      auto q = db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries "
+                          "WHERE webhook_id = ?1 AND id > ?2 AND created_at >= ?3 AND created_at < ?4 "
+                          "AND ((?5 = 1 AND status = 'failed') OR (?6 = 1 AND status = 'dead')) ORDER BY id LIMIT ?7");
+      q.Bind(1, webhook_id)
+          .Bind(2, after)
+          .Bind(3, since_ms)
+          .Bind(4, until_ms)
+          .Bind(5, Has(reopenable, DeliveryStatus::kFailed))
+          .Bind(6, Has(reopenable, DeliveryStatus::kDead))
+          .Bind(7, limit);
+      found = AllRows(q, DeliveryFromRow<Statement>);
+    }
+    const int64_t now = clock_.NowMs();
+    for (Delivery& d : found) {
+      if (auto r = WriteReopened(db, d.id, now); !r) return r;
+      Reopen(d, now);
+    }
+    EndBulkPage(chunk, static_cast<int>(found.size()), found.empty() ? "" : found.back().id, limit);
+    chunk.deliveries = std::move(found);
+    return Ok();
+  });
+  if (!st) return Fail(st.error());
+  return chunk;
+}
+
+Result<int64_t> SqliteStore::CountDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
+                                             int64_t since_ms, int64_t until_ms) {
+  const std::vector<DeliveryStatus> reopenable = ReopenableStatuses(statuses);
+  if (auto st = WriteAwaitingDeliveries(); !st) return Fail(st.error());
+  return WithReader([&](Database& db) -> Result<int64_t> {
+    auto q = db.Prepare(
+        "SELECT COUNT(*) FROM deliveries WHERE webhook_id = ?1 AND created_at >= ?2 AND created_at < ?3 "
+        "AND ((?4 = 1 AND status = 'failed') OR (?5 = 1 AND status = 'dead'))");
+    q.Bind(1, webhook_id)
+        .Bind(2, since_ms)
+        .Bind(3, until_ms)
+        .Bind(4, Has(reopenable, DeliveryStatus::kFailed))
+        .Bind(5, Has(reopenable, DeliveryStatus::kDead));
+    return q.Step() ? q.Int(0) : 0;
+  });
+}
+
+Result<Delivery> SqliteStore::InsertDelivery(Database& db, const Event& event, const std::string& webhook_id,
+                                             int64_t now_ms) {
+  Delivery d = NewDelivery(event, webhook_id, now_ms);
+  auto r = db.Prepare(kInsertDeliverySql)
+               .BindView(1, d.id)
+               .BindView(2, d.account_id)
+               .BindView(3, d.event_id)
+               .BindView(4, d.webhook_id)
+               .BindView(5, d.event_type)
+               .Bind(6, d.next_attempt_at_ms)
+               .Bind(7, d.created_at_ms)
+               .Run();
+  if (!r) return Fail(r.error());
+  return d;
+}
+
+Result<std::vector<Delivery>> SqliteStore::CreateDeliveries(const Event& event,
+                                                            const std::vector<std::string>& webhook_ids) {
+  std::vector<Delivery> created;
+  Status st = writer_->Run([&](Database& db) -> Status {
+    created.clear();
+    const int64_t now = clock_.NowMs();
+    for (const std::string& webhook_id : webhook_ids) {
+      auto d = InsertDelivery(db, event, webhook_id, now);
+      if (!d) return Fail(d.error());
+      created.push_back(std::move(*d));
+    }
+    return Ok();
+  });
+  if (!st) return Fail(st.error());
+  return created;
+}
+
+Result<BulkChunk> SqliteStore::ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms,
+                                            const std::string& after, int limit) {
+  BulkChunk chunk;
+  Status st = writer_->Run([&](Database& db) -> Status {
+    chunk = BulkChunk{};
+    std::vector<Event> events;
+    {
+      auto q = db.Prepare("SELECT " HOOKD_EVENT_COLUMNS " FROM events "
+                          "WHERE account_id = ?1 AND id > ?2 AND created_at >= ?3 AND created_at < ?4 "
+                          "ORDER BY id LIMIT ?5");
+      q.Bind(1, webhook.account_id).Bind(2, after).Bind(3, since_ms).Bind(4, until_ms).Bind(5, limit);
+      events = AllRows(q, EventFromRow<Statement>);
+    }
+    const int64_t now = clock_.NowMs();
+    for (const Event& e : events) {
+      if (!ReplayReaches(webhook, e)) continue;
+      auto d = InsertDelivery(db, e, webhook.id, now);
+      if (!d) return Fail(d.error());
+      chunk.deliveries.push_back(std::move(*d));
+    }
+    EndBulkPage(chunk, static_cast<int>(events.size()), events.empty() ? "" : events.back().id, limit);
+    return Ok();
+  });
+  if (!st) return Fail(st.error());
+  return chunk;
+}
+
+}  // namespace hookd::sqlite

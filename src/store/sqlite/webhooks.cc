@@ -1,0 +1,119 @@
+// SQLite: webhooks.
+#include "domain/delivery_rules.h"
+#include "store/row_mapping.h"
+#include "store/row_values.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace hookd::sqlite {
+
+Result<Webhook> SqliteStore::ReadWebhook(Database& db, const char* sql, const std::string& a, const std::string& b) {
+  auto q = db.Prepare(sql);
+  q.Bind(1, a);
+  if (!b.empty()) q.Bind(2, b);
+  if (!q.Step()) return Fail(Error::NotFound("webhook not found"));
+  return WebhookFromRow(q, cipher_);
+}
+
+Result<Webhook> SqliteStore::CreateWebhook(const Webhook& w, int max_per_account) {
+  Status st = writer_->Run([&](Database& db) -> Status {
+    if (auto st = RequireAccount(db, w.account_id); !st) return st;
+    auto count = db.Prepare("SELECT COUNT(*) FROM webhooks WHERE account_id = ?");
+    count.Bind(1, w.account_id);
+    if (auto st = CheckWebhookCap(count.Step() ? count.Int(0) : 0, max_per_account); !st) return st;
+    auto q = db.Prepare("INSERT INTO webhooks(" HOOKD_WEBHOOK_COLUMNS ") "
+                        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?21,?20)");
+    FieldBinder fields(q);
+    AddWebhookFields(fields, w, cipher_);
+    auto r = q.Bind(21, w.created_at_ms).Run();
+    if (r) ForgetMatchTargets(w.account_id);
+    return r;
+  });
+  if (!st) return Fail(st.error());
+  return w;
+}
+
+Result<Webhook> SqliteStore::GetWebhook(const std::string& account_id, const std::string& id) {
+  return WithReader([&](Database& db) {
+    return ReadWebhook(db, "SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = ?1 AND account_id = ?2", id,
+                       account_id);
+  });
+}
+
+Result<Webhook> SqliteStore::GetWebhookById(const std::string& id) {
+  return WithReader([&](Database& db) {
+    return ReadWebhook(db, "SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = ?1", id, "");
+  });
+}
+
+Result<Page<Webhook>> SqliteStore::ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
+                                                 const PageRequest& page) {
+  // Ids first (cheap), then each webhook in full on the same connection; the event filter needs the pattern list,
+  // so it runs here. A webhook that fails to load (its secret does not decrypt, say) fails the list: a list that
+  // silently left it out would hide it from its owner.
+  auto rows = WithReader([&](Database& db) -> Result<std::vector<Webhook>> {
+    auto q = db.Prepare(
+        "SELECT id, events FROM webhooks WHERE account_id = ?1 AND (?2 = '' OR id < ?2) "
+        "AND (?3 < 0 OR active = ?3) AND (?4 = '' OR environment = ?4) AND (?5 = '' OR status = ?5) "
+        "ORDER BY id DESC");
+    q.Bind(1, account_id)
+        .Bind(2, page.cursor)
+        .Bind(3, filter.active ? (*filter.active ? 1 : 0) : -1)
+        .Bind(4, filter.environment)
+        .Bind(5, filter.status ? ToString(*filter.status) : "");
+    std::vector<std::string> ids;
+    while (static_cast<int>(ids.size()) <= page.limit && q.Step()) {
+      if (filter.MatchesEventType(q.Strings(1))) ids.push_back(q.Text(0));
+    }
+    std::vector<Webhook> out;
+    for (const std::string& id : ids) {
+      auto w = ReadWebhook(db, "SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = ?1 AND account_id = ?2", id,
+                           account_id);
+      if (!w) return Fail(w.error());
+      out.push_back(std::move(*w));
+    }
+    return out;
+  });
+  if (!rows) return Fail(rows.error());
+  return MakePage(std::move(*rows), page.limit);
+}
+
+Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w, bool sets_activity) {
+  Status st = writer_->Run([&](Database& db) -> Status {
+    auto q = db.Prepare(
+        "UPDATE webhooks SET url=?3, name=?4, description=?5, events=?6, environment=?8, rate_limit=?9, "
+        "ordered=?10, payload_format=?11, headers=?12, metadata=?13, secret_enc=?14, previous_secret_enc=?15, "
+        "previous_secret_expires_at=?16, updated_at=?20, "
+        "active = CASE WHEN ?21 THEN ?7 ELSE active END, status = CASE WHEN ?21 THEN ?17 ELSE status END, "
+        "disabled_reason = CASE WHEN ?21 THEN ?18 ELSE disabled_reason END, "
+        "circuit = CASE WHEN ?21 THEN ?19 ELSE circuit END WHERE id=?1 AND account_id=?2");
+    FieldBinder fields(q);
+    AddWebhookFields(fields, w, cipher_);
+    if (auto r = q.Bind(21, sets_activity).Run(); !r) return r;
+    if (db.Changes() == 0) return Fail(Error::NotFound("webhook not found"));
+    ForgetMatchTargets(w.account_id);
+    return Ok();
+  });
+  if (!st) return Fail(st.error());
+  return GetWebhook(w.account_id, w.id);
+}
+
+Status SqliteStore::DeleteWebhook(const std::string& account_id, const std::string& id) {
+  return writer_->Run([&](Database& db) -> Status {
+    if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
+    auto r = db.Prepare("DELETE FROM webhooks WHERE id = ? AND account_id = ?").Bind(1, id).Bind(2, account_id).Run();
+    if (!r) return r;
+    if (db.Changes() == 0) return Fail(Error::NotFound("webhook not found"));
+    // The webhook's log goes with it: nothing can address it any more.
+    if (auto a = db.Prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = ?)")
+                     .Bind(1, id)
+                     .Run();
+        !a) {
+      return a;
+    }
+    if (auto d = db.Prepare("DELETE FROM deliveries WHERE webhook_id = ?").Bind(1, id).Run(); !d) return d;
+    ForgetMatchTargets(account_id);
+    return Ok();
+  });
+}
+
+}  // namespace hookd::sqlite

@@ -1,0 +1,126 @@
+// Rules both stores apply through the shared domain and store layers, each checked on every backend — including
+// those where the backends once differed: a late outcome never changes a finished delivery (its attempt is still
+// logged); a reopened delivery comes back due, not completed and without a latency; a webhook of an unknown account
+// is refused as not found; an idempotency key is released after its window; a bulk retry only ever touches failed
+// and dead deliveries.
+#include <gtest/gtest.h>
+
+#include "domain/delivery_rules.h"
+#include "store_conformance.h"
+
+namespace hookd {
+namespace {
+
+TEST_P(StoreConformance, ALateOutcomeLeavesAFinishedDeliveryAsItIsButItsAttemptIsLogged) {
+  ASSERT_TRUE(NewWebhook(account_).has_value());
+  auto accepted = Accept({Event(account_)});
+  ASSERT_TRUE(accepted.has_value());
+  const Delivery& d = (*accepted)[0].deliveries.at(0);
+  ASSERT_TRUE(Record(d, DeliveryStatus::kSucceeded).has_value());
+
+  AttemptRecord late;  // an attempt that ended after another had already succeeded
+  late.attempt.id = NewId("att_");
+  late.attempt.delivery_id = d.id;
+  late.attempt.number = 2;
+  late.attempt.started_at_ms = NowMs();
+  late.attempt.response_status = 500;
+  late.new_status = DeliveryStatus::kFailed;
+  late.next_attempt_at_ms = NowMs() + 60'000;
+  std::promise<Status> done;
+  store_->RecordAttemptsAsync({late}, [&](Status st, auto) { done.set_value(std::move(st)); });
+  ASSERT_TRUE(done.get_future().get().has_value());
+
+  auto read = store_->GetDelivery(account_, d.id);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->status, DeliveryStatus::kSucceeded);
+  EXPECT_EQ(read->attempt_count, 1);
+  EXPECT_EQ(read->last_response_status, 200);
+  EXPECT_TRUE(read->completed_at_ms.has_value());
+  EXPECT_EQ(read->attempts.size(), 2u);
+}
+
+TEST_P(StoreConformance, AReopenedDeliveryIsDueNowNotCompletedAndHasNoLatency) {
+  auto w = NewWebhook(account_);
+  ASSERT_TRUE(w.has_value());
+  auto accepted = Accept({Event(account_), Event(account_)});
+  ASSERT_TRUE(accepted.has_value());
+  for (const AcceptedEvent& a : *accepted) {
+    AttemptRecord r;
+    r.attempt.id = NewId("att_");
+    r.attempt.delivery_id = a.deliveries.at(0).id;
+    r.attempt.number = 1;
+    r.attempt.started_at_ms = NowMs();
+    r.attempt.response_status = 500;
+    r.new_status = DeliveryStatus::kDead;
+    r.latency_ms = 42;
+    std::promise<Status> done;
+    store_->RecordAttemptsAsync({r}, [&](Status st, auto) { done.set_value(std::move(st)); });
+    ASSERT_TRUE(done.get_future().get().has_value());
+  }
+  const int64_t before = NowMs();
+  auto chunk = store_->ReopenDeliveries(w->id, {DeliveryStatus::kDead}, 0, NowMs() + 1000, "", 10);
+  ASSERT_TRUE(chunk.has_value());
+  ASSERT_EQ(chunk->deliveries.size(), 2u);
+  EXPECT_EQ(chunk->scanned, 2);
+  EXPECT_TRUE(chunk->next_after.empty());
+  for (const Delivery& d : chunk->deliveries) {
+    EXPECT_EQ(d.status, DeliveryStatus::kPending);
+    EXPECT_FALSE(d.completed_at_ms.has_value());
+    EXPECT_FALSE(d.latency_ms.has_value()) << "a reopened delivery has no latency yet";
+    EXPECT_GE(d.next_attempt_at_ms.value_or(0), before);
+    EXPECT_EQ(d.attempt_count, 1);  // kept: one more attempt
+    auto stored = store_->GetDelivery(account_, d.id);
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(stored->latency_ms, d.latency_ms);  // what was returned is what was stored
+    EXPECT_EQ(stored->status, d.status);
+  }
+  auto again = store_->ReopenDelivery(account_, chunk->deliveries[0].id);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, "delivery_pending");
+}
+
+TEST_P(StoreConformance, AWebhookOfAnUnknownAccountIsNotFound) {
+  auto w = NewWebhook("acc_01HZZZZZZZZZZZZZZZZZZZZZZZ");
+  ASSERT_FALSE(w.has_value());
+  EXPECT_EQ(w.error().kind, ErrorKind::kNotFound);
+}
+
+TEST_P(StoreConformance, AnIdempotencyKeyIsReleasedWhenItsWindowHasPassed) {
+  ASSERT_TRUE(NewWebhook(account_).has_value());
+  const int64_t long_ago = NowMs() - kIdempotencyWindowMs - 60'000;
+  auto first = Accept({Event(account_, "task.completed", long_ago, "order-7")});
+  ASSERT_TRUE(first.has_value());
+  auto recent = Accept({Event(account_, "task.completed", 0, "order-8")});
+  ASSERT_TRUE(recent.has_value());
+
+  auto again = Accept({Event(account_, "task.completed", 0, "order-7"), Event(account_, "task.completed", 0, "order-8")});
+  ASSERT_TRUE(again.has_value());
+  EXPECT_FALSE((*again)[0].replayed);  // past its window: a new event
+  EXPECT_NE((*again)[0].event.id, (*first)[0].event.id);
+  EXPECT_EQ((*again)[0].deliveries.size(), 1u);
+  EXPECT_TRUE((*again)[1].replayed);  // within it: the earlier event, nothing new
+  EXPECT_EQ((*again)[1].event.id, (*recent)[0].event.id);
+  EXPECT_TRUE((*again)[1].deliveries.empty());
+}
+
+TEST_P(StoreConformance, ABulkRetryOnlyEverTouchesFailedAndDeadDeliveries) {
+  auto w = NewWebhook(account_);
+  ASSERT_TRUE(w.has_value());
+  auto accepted = Accept({Event(account_), Event(account_), Event(account_)});
+  ASSERT_TRUE(accepted.has_value());
+  ASSERT_TRUE(Record((*accepted)[0].deliveries.at(0), DeliveryStatus::kSucceeded).has_value());
+  ASSERT_TRUE(Record((*accepted)[1].deliveries.at(0), DeliveryStatus::kFailed).has_value());
+  const std::vector<DeliveryStatus> asked = {DeliveryStatus::kSucceeded, DeliveryStatus::kPending,
+                                             DeliveryStatus::kFailed};
+  auto count = store_->CountDeliveries(w->id, asked, 0, NowMs() + 1000);
+  ASSERT_TRUE(count.has_value());
+  EXPECT_EQ(*count, 1);
+  auto chunk = store_->ReopenDeliveries(w->id, asked, 0, NowMs() + 1000, "", 10);
+  ASSERT_TRUE(chunk.has_value());
+  ASSERT_EQ(chunk->deliveries.size(), 1u);
+  EXPECT_EQ(chunk->deliveries[0].id, (*accepted)[1].deliveries.at(0).id);
+  EXPECT_EQ(store_->GetDelivery(account_, (*accepted)[0].deliveries.at(0).id)->status, DeliveryStatus::kSucceeded);
+}
+
+}  // namespace
+}  // namespace hookd
