@@ -11,9 +11,10 @@ build_packages=(
 # prometheus: for promtool, which checks /metrics (the server it also installs is not started by the tests).
 # golang-go, php-cli, ruby, ruby-webrick: the receivers in docs/examples/, which the tests run against real deliveries.
 # python3-jsonschema: the integration tests check every JSON body they receive against the OpenAPI document.
+# clang-format-19: make format-check (part of make test) holds the C++ sources to .clang-format.
 test_packages=(
   libgtest-dev python3 python3-pytest python3-aiosmtpd chromium openssl postgresql-15 prometheus
-  golang-go php-cli ruby ruby-webrick python3-jsonschema
+  golang-go php-cli ruby ruby-webrick python3-jsonschema clang-format-19
 )
 
 # The fuzzers need Clang with libFuzzer and its sanitizer runtimes.

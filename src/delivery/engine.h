@@ -119,6 +119,10 @@ class DeliveryEngine final : public DeliveryWork, public OutboundSender, public 
   [[nodiscard]] size_t WebhooksTracked() const;
 
  private:
+  static constexpr int64_t kMaxSleepMs = 1000;
+  static constexpr int64_t kStoreRetryDelayMs = 5000;    // a store that failed is asked again after this
+  static constexpr int64_t kKeepEventForRetryMs = 10'000;  // retries further out read the event again when due
+
   // kRecording: the attempt finished and its outcome is being made durable; the job keeps its slot until it is.
   // The same stages, in the same order, as hookd_deliveries_waiting's (WaitingStage).
   enum class Stage { kScheduled, kReady, kLoading, kInFlight, kRecording };

@@ -1,4 +1,5 @@
 // Jitter is symmetric around the scheduled delay; Retry-After replaces the jittered delay when it is larger.
+// A verdict is decided from the status alone, then the schedule.
 #include "domain/retry_policy.h"
 
 #include <algorithm>
@@ -16,5 +17,16 @@ std::optional<int64_t> RetryPolicy::NextDelayMs(int attempts_made, double unit_r
 }
 
 bool HonoursRetryAfter(int status) { return status == 429 || status == 502 || status == 503 || status == 504; }
+
+AttemptVerdict DecideOutcome(std::optional<int> status, std::optional<int64_t> retry_after_ms, int attempt_number,
+                             const RetryPolicy& policy, double unit_random, int64_t now_ms) {
+  if (status && *status >= 200 && *status < 300) return AttemptVerdict{DeliveryStatus::kSucceeded, std::nullopt, false};
+  if (status == 410) return AttemptVerdict{DeliveryStatus::kDead, std::nullopt, true};
+  if (!status || !HonoursRetryAfter(*status)) retry_after_ms.reset();
+  if (auto delay = policy.NextDelayMs(attempt_number, unit_random, retry_after_ms)) {
+    return AttemptVerdict{DeliveryStatus::kFailed, now_ms + *delay, false};
+  }
+  return AttemptVerdict{DeliveryStatus::kDead, std::nullopt, false};
+}
 
 }  // namespace hookd
