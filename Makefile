@@ -103,7 +103,7 @@ format: test-deps
 	$(CLANG_FORMAT) -i $(CXX_FILES)
 
 format-check: test-deps
-	$(CLANG_FORMAT) --dry-run --Werror $(CXX_FILES)
+	@$(CLANG_FORMAT) --dry-run --Werror $(CXX_FILES) && echo "format-check: $(words $(CXX_FILES)) C++ files as .clang-format says"
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

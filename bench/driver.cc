@@ -70,7 +70,9 @@ std::vector<int> ParsePorts(const std::string& list) {
   return ports;
 }
 
-void SetNonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void SetNonBlocking(int fd) {
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 // Case-insensitive header lookup inside a raw header block.
 std::string HeaderValue(const std::string& head, const char* lower_name) {
@@ -235,8 +237,7 @@ struct Sent {
 
 class Generator {
  public:
-  Generator(std::string host_port, std::string request, int connections)
-      : request_(std::move(request)) {
+  Generator(std::string host_port, std::string request, int connections) : request_(std::move(request)) {
     const auto colon = host_port.rfind(':');
     port_ = std::atoi(host_port.substr(colon + 1).c_str());
     epoll_ = epoll_create1(0);
@@ -408,7 +409,8 @@ int Drive(const std::map<std::string, std::string>& a) {
   }
 
   Receiver receiver(ports, fail, hang);
-  Generator generator(a.at("--target"), EventRequest(a.at("--key"), batch, a.count("--type") ? a.at("--type") : "user.created"),
+  Generator generator(a.at("--target"),
+                      EventRequest(a.at("--key"), batch, a.count("--type") ? a.at("--type") : "user.created"),
                       connections);
   const int64_t t0 = NowUs();
   const double cpu_at_start = ProcessCpuSeconds();
@@ -464,7 +466,8 @@ int Drive(const std::map<std::string, std::string>& a) {
   std::printf(
       "{\"offered_rate\":%.1f,\"duration_s\":%.2f,\"requests\":%zu,\"accepted_requests\":%zu,\"errors\":%zu,"
       "\"accepted_events\":%zu,\"ingest_events_per_s\":%.1f,\"ingest_latency_ms\":%s,\"expected_deliveries\":%zu,"
-      "\"deliveries\":%zu,\"deliveries_per_s\":%.1f,\"delivery_window_s\":%.2f,\"duplicates\":%zu,\"undelivered_at_cutoff\":%zu,"
+      "\"deliveries\":%zu,\"deliveries_per_s\":%.1f,\"delivery_window_s\":%.2f,\"duplicates\":%zu,\"undelivered_at_"
+      "cutoff\":%zu,"
       "\"e2e_latency_ms\":%s,\"cpu_s\":%.3f}\n",
       rate, send_span, sent.size(), accepted_requests, errors, accepted_events,
       static_cast<double>(accepted_events) / send_span, Json(Summarize(ingest_ms)).c_str(), expected, unique,
@@ -509,8 +512,10 @@ int Baseline(const std::map<std::string, std::string>& a) {
     receiver.emplace(std::vector<int>{port}, std::set<int>{}, std::set<int>{});
   }
   const std::string body = "{\"id\":\"evt_bench\",\"type\":\"user.created\",\"data\":{\"order_id\":12345}}";
-  const std::string request = "POST / HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nwebhook-id: b\r\n"
-                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string request =
+      "POST / HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nwebhook-id: b\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   Generator generator("127.0.0.1:" + std::to_string(port), request,
                       a.count("--connections") ? std::atoi(a.at("--connections").c_str()) : 32);
   const double duration = std::atof(a.at("--duration").c_str());

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -26,8 +26,8 @@
 #include "crypto/signing.h"
 #include "delivery/alerter.h"
 #include "delivery/engine.h"
-#include "store/local_work_distribution.h"
 #include "fuzz_checks.h"
+#include "store/local_work_distribution.h"
 
 using namespace hookd;
 
@@ -117,7 +117,9 @@ std::unique_ptr<Server>& CurrentServer() {
   return *current;
 }
 
-void StopServer() { CurrentServer().reset(); }
+void StopServer() {
+  CurrentServer().reset();
+}
 
 }  // namespace
 

@@ -78,8 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (const json::value* events = body->if_contains("events"); events && events->is_array()) {
     size_t i = 0;
     for (const json::value& item : events->as_array()) {
-      if (item.is_object()) (void)ReadEventFields(item.as_object(), "events[" + std::to_string(i) + "].", catalog,
-                                   1'900'000'000'000);
+      if (item.is_object())
+        (void)ReadEventFields(item.as_object(), "events[" + std::to_string(i) + "].", catalog, 1'900'000'000'000);
       if (++i > kMaxBatchEvents) break;
     }
   }

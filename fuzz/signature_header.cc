@@ -41,8 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::Check(ts >= kNow - kTimestampToleranceS && ts <= kNow + kTimestampToleranceS, "an untimely timestamp passed");
   const std::string right = *StandardWebhooksSignature(kSecret, id, ts, request.body);
   if (verdict == DeliveryVerdict::kVerified) {
-    fuzz::Check(signature.find(right) != std::string_view::npos, "a request verified without its signature",
-                signature);
+    fuzz::Check(signature.find(right) != std::string_view::npos, "a request verified without its signature", signature);
   }
   request.headers[2].second = std::string(signature) + " " + right;
   fuzz::Check(CheckDelivery(request, kSecret, kNow) == DeliveryVerdict::kVerified,

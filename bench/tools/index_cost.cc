@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "scratch_db.h"
 #include "common/ids.h"
+#include "scratch_db.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {
@@ -26,8 +26,9 @@ constexpr int kDeliveries = 400'000;
 
 std::vector<std::string> IndexesOnDeliveries(Database& db) {
   std::vector<std::string> names;
-  auto q = db.Prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' "
-                      "AND sql IS NOT NULL ORDER BY name");
+  auto q = db.Prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' "
+      "AND sql IS NOT NULL ORDER BY name");
   while (q.Step()) names.push_back(q.Text(0));
   return names;
 }

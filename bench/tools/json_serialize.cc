@@ -18,8 +18,8 @@ double BestNanosecondsPerCall(Serialize serialize) {
   for (int round = 0; round < 5; ++round) {
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < kCalls; ++i) sink += serialize().size();
-    best = std::min(best, std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() /
-                              kCalls);
+    best = std::min(
+        best, std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() / kCalls);
   }
   return sink ? best : 0;
 }
@@ -32,6 +32,7 @@ int main() {
       R"("assignee_id":"usr_7d2c","points":3,"ratio":0.75,"tags":["launch","blog","q1"],"done":true,"due":null},)"
       R"("completed_by":"usr_7d2c","n":1})");
   std::printf("SerializeJson       %6.0f ns\n", BestNanosecondsPerCall([&] { return hookd::SerializeJson(body); }));
-  std::printf("boost::json::serialize %3.0f ns\n", BestNanosecondsPerCall([&] { return hookd::json::serialize(body); }));
+  std::printf("boost::json::serialize %3.0f ns\n",
+              BestNanosecondsPerCall([&] { return hookd::json::serialize(body); }));
   return 0;
 }

@@ -17,7 +17,7 @@ class ScratchDatabase {
   ScratchDatabase() : dir_(std::filesystem::temp_directory_path() / ("hookd-tool-" + NewId(""))) {
     std::filesystem::create_directories(dir_);
     auto opened = sqlite::Database::Open((dir_ / "hookd.db").string(), false);
-    if (opened && sqlite::ApplyMigrations(**opened)) db_ = std::move(*opened);
+    if (opened && sqlite::ApplyMigrations(**opened, 1)) db_ = std::move(*opened);
   }
   ~ScratchDatabase() {
     db_.reset();

@@ -71,7 +71,7 @@ bool InsertPendingDelivery(Database& db, const Fixture& f, const NewDelivery& d)
 
 // "once" at ingest: the event's deliveries go to its awaiting row.
 bool AddAwaitingDeliveries(Database& db, AwaitingDeliveries& awaiting, const Fixture& f, const std::string& event_id,
-                     const std::vector<NewDelivery>& accepted) {
+                           const std::vector<NewDelivery>& accepted) {
   hookd::Event event;
   event.id = event_id;
   event.account_id = f.account;
@@ -87,7 +87,8 @@ bool AddAwaitingDeliveries(Database& db, AwaitingDeliveries& awaiting, const Fix
 }
 
 // One successful first attempt, in hookd's order: the outcome through its own WriteOutcome (with "twice" nothing
-// was added as awaiting, so it updates the pending row; with "once" it inserts the finished delivery), then the attempt row.
+// was added as awaiting, so it updates the pending row; with "once" it inserts the finished delivery), then the attempt
+// row.
 bool RecordSuccess(Database& db, AwaitingDeliveries& awaiting, const NewDelivery& d, const Fixture& f) {
   const auto has_row = awaiting.WriteOutcome(db, hookd::OutcomeValues{
                                                      .delivery_id = d.id,

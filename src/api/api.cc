@@ -10,11 +10,11 @@
 #include "api/openapi.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "common/time_util.h"
+#include "common/version.h"
 #include "crypto/encoding.h"
 #include "crypto/signing.h"
-#include "common/version.h"
-#include "common/text.h"
 
 namespace hookd {
 namespace {
@@ -53,8 +53,7 @@ void Api::Register(const char* method, const char* pattern, Access access, Handl
   assert(index + 1 == targets_.size());
 }
 
-void Api::Register(const char* method, const char* pattern, Access access, AsyncHandler handler,
-                   const char* summary) {
+void Api::Register(const char* method, const char* pattern, Access access, AsyncHandler handler, const char* summary) {
   [[maybe_unused]] const size_t index = router_.Add(method, pattern, summary);
   targets_.push_back(RouteTarget{access, nullptr, handler, pattern, metrics_.RegisterRoute(pattern)});
   assert(index + 1 == targets_.size());
@@ -167,10 +166,11 @@ void Api::Dispatch(const HttpRequest& request, Result<Principal> principal, Resp
     respond(std::move(response));
   };
   if (!limit.allowed) {
-    HttpResponse response = ErrorResponse(Error{ErrorKind::kRateLimited, "rate_limited",
-                                                "too many requests; retry after " +
-                                                    std::to_string(limit.retry_after_s) + " s",
-                                                {}});
+    HttpResponse response =
+        ErrorResponse(Error{ErrorKind::kRateLimited,
+                            "rate_limited",
+                            "too many requests; retry after " + std::to_string(limit.retry_after_s) + " s",
+                            {}});
     response.headers.emplace_back("Retry-After", std::to_string(limit.retry_after_s));
     return finish(std::move(response));
   }
@@ -210,7 +210,8 @@ std::optional<Result<Principal>> Api::AuthenticateWithoutBlocking(const HttpRequ
 
 Result<Principal> Api::PrincipalOf(const CachedCredential& credential) const {
   if (credential.expires_at_ms <= clock_.NowMs()) {
-    return Fail(Error{ErrorKind::kUnauthorized, "session_expired", "this portal link has expired; ask for a new one", {}});
+    return Fail(
+        Error{ErrorKind::kUnauthorized, "session_expired", "this portal link has expired; ask for a new one", {}});
   }
   return Principal{false, credential.account_id, credential.key_id, credential.portal};
 }
@@ -224,7 +225,8 @@ Result<Principal> Api::Authenticate(const HttpRequest& request) {
     auto session = store_.FindPortalSessionByHash(hash);
     if (!session) return Fail(session.error());
     if (!*session) return Fail(Error::Unauthorized("invalid API key or token"));
-    credential = CachedCredential{(*session)->account_id, (*session)->id, (*session)->access, (*session)->expires_at_ms};
+    credential =
+        CachedCredential{(*session)->account_id, (*session)->id, (*session)->access, (*session)->expires_at_ms};
   } else {
     auto key = store_.FindApiKeyByHash(hash);
     if (!key) return Fail(key.error());

@@ -187,6 +187,6 @@ class Api {
 [[nodiscard]] Result<PageRequest> ParsePageRequest(const HttpRequest& request, std::string_view id_prefix);
 // Parses an optional RFC 3339 (or relative duration, before `now_ms`) query parameter.
 [[nodiscard]] Result<std::optional<int64_t>> ParseTimeQuery(const HttpRequest& request, const std::string& name,
-                                                           int64_t now_ms);
+                                                            int64_t now_ms);
 
 }  // namespace hookd

@@ -1,6 +1,6 @@
-// Caches credential lookups (API key or portal token hash → account, id and portal access) so authenticating a request does not read the store
-// each time. Entries live for a few seconds; revoking a key or deleting an account clears the cache, so in one
-// process a revoked key stops working at once. Thread-safe.
+// Caches credential lookups (API key or portal token hash → account, id and portal access) so authenticating a request
+// does not read the store each time. Entries live for a few seconds; revoking a key or deleting an account clears the
+// cache, so in one process a revoked key stops working at once. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,7 @@ namespace hookd {
 
 struct CachedCredential {
   std::string account_id;
-  std::string key_id;  // the API key's id, or the portal session's
+  std::string key_id;                  // the API key's id, or the portal session's
   std::optional<PortalAccess> portal;  // set for a portal session
   int64_t expires_at_ms = INT64_MAX;   // a portal session's own end
 };

@@ -27,7 +27,8 @@ HttpResponse Api::RenderDeliveries(const std::string& account_id, DeliveryFilter
   filter.until_ms = *until;
   auto deliveries = store_.ListDeliveries(account_id, filter, *page);
   if (!deliveries) return ErrorResponse(deliveries.error());
-  return JsonResponse(200, PageJson(*deliveries, [this](const Delivery& d) { return DeliveryJson(WithLiveStatus(d)); }));
+  return JsonResponse(200,
+                      PageJson(*deliveries, [this](const Delivery& d) { return DeliveryJson(WithLiveStatus(d)); }));
 }
 
 HttpResponse Api::ListDeliveries(const HttpRequest& request, const PathParams&, const Principal& principal) {

@@ -44,8 +44,7 @@ void Api::CreateEvent(const HttpRequest& request, const PathParams&, const Princ
   AcceptEventsAndRespond(std::move(inputs), /*batch=*/false, std::move(respond));
 }
 
-void Api::CreateEventBatch(const HttpRequest& request, const PathParams&, const Principal& principal,
-                           Respond respond) {
+void Api::CreateEventBatch(const HttpRequest& request, const PathParams&, const Principal& principal, Respond respond) {
   auto body = ReadJsonBody(request);
   if (!body) return respond(ErrorResponse(body.error()));
   auto events = body->find("events");
@@ -77,23 +76,23 @@ void Api::CreateEventBatch(const HttpRequest& request, const PathParams&, const 
 // The answer is built on the store's writer thread right after the commit, from the accepted events alone (no other
 // API state is touched there): it is small, and building it there saves every event a thread hop.
 void Api::AcceptEventsAndRespond(std::vector<NewEvent> inputs, bool batch, Respond respond) {
-  store_.AcceptEventsAsync(std::move(inputs), [this, batch, respond = std::move(respond)](
-                                                  Result<std::vector<AcceptedEvent>> accepted) {
-    if (!accepted) return respond(ErrorResponse(accepted.error()));
-    work_.Enqueue(*accepted);
-    json::array data;
-    for (const AcceptedEvent& a : *accepted) {
-      if (!a.replayed) {
-        metrics_.EventsAccepted(1, a.deliveries.size());
-      }
-      if (batch) data.push_back(AcceptedEventJson(a));
-    }
-    if (batch) return respond(JsonResponse(202, json::object{{"data", std::move(data)}}));
-    const AcceptedEvent& a = accepted->front();
-    HttpResponse response = JsonResponse(202, AcceptedEventJson(a));
-    if (a.replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
-    respond(std::move(response));
-  });
+  store_.AcceptEventsAsync(std::move(inputs),
+                           [this, batch, respond = std::move(respond)](Result<std::vector<AcceptedEvent>> accepted) {
+                             if (!accepted) return respond(ErrorResponse(accepted.error()));
+                             work_.Enqueue(*accepted);
+                             json::array data;
+                             for (const AcceptedEvent& a : *accepted) {
+                               if (!a.replayed) {
+                                 metrics_.EventsAccepted(1, a.deliveries.size());
+                               }
+                               if (batch) data.push_back(AcceptedEventJson(a));
+                             }
+                             if (batch) return respond(JsonResponse(202, json::object{{"data", std::move(data)}}));
+                             const AcceptedEvent& a = accepted->front();
+                             HttpResponse response = JsonResponse(202, AcceptedEventJson(a));
+                             if (a.replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
+                             respond(std::move(response));
+                           });
 }
 
 HttpResponse Api::ListEvents(const HttpRequest& request, const PathParams&, const Principal& principal) {

@@ -10,11 +10,10 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <optional>
-#include <tuple>
-
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <optional>
+#include <tuple>
 
 #include "common/log.h"
 #include "common/text.h"
@@ -40,7 +39,9 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // request than everything else on the network thread's answer path. Header values come from handlers; a line
 // break in one is dropped rather than sent.
 // 1xx, 204 and 304 answers carry no body and no Content-Length.
-bool HasNoBody(int status) { return status == 204 || status == 304 || status / 100 == 1; }
+bool HasNoBody(int status) {
+  return status == 204 || status == 304 || status / 100 == 1;
+}
 
 std::string ResponseHead(const HttpResponse& r, unsigned version, bool keep_alive) {
   std::string head;
@@ -48,7 +49,8 @@ std::string ResponseHead(const HttpResponse& r, unsigned version, bool keep_aliv
   head.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(r.status)).append(" ");
   const auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
   head.append(reason.data(), reason.size()).append("\r\nServer: hookd\r\n");
-  if (!r.content_type.empty() && !HasLineBreak(r.content_type)) head.append("Content-Type: ").append(r.content_type).append("\r\n");
+  if (!r.content_type.empty() && !HasLineBreak(r.content_type))
+    head.append("Content-Type: ").append(r.content_type).append("\r\n");
   for (const auto& [k, v] : r.headers) {
     if (!HasLineBreak(k) && !HasLineBreak(v)) head.append(k).append(": ").append(v).append("\r\n");
   }
@@ -99,7 +101,9 @@ class BodyReservation {
   size_t held_ = 0;
 };
 
-Error BusyError() { return Error::Unavailable("the server holds too many request bodies; retry shortly"); }
+Error BusyError() {
+  return Error::Unavailable("the server holds too many request bodies; retry shortly");
+}
 
 // A Content-Length over the path's limit is 413 before any of the body is read; one the budget cannot hold is 503.
 std::optional<Error> CheckDeclaredLength(const boost::optional<std::uint64_t>& length, size_t limit,
@@ -156,7 +160,8 @@ Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port) {
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Fail(Error::Unavailable("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message()));
+  if (ec)
+    return Fail(Error::Unavailable("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message()));
   return acceptor_.local_endpoint().port();
 }
 
@@ -208,7 +213,9 @@ void HttpServer::RunAnswers() {
   for (auto& resume : ready) resume();
 }
 
-void HttpServer::Start() { asio::co_spawn(io_, AcceptLoop(), asio::detached); }
+void HttpServer::Start() {
+  asio::co_spawn(io_, AcceptLoop(), asio::detached);
+}
 
 asio::awaitable<void> HttpServer::AcceptLoop() {
   network_thread_.AssertOnOwner();
@@ -333,8 +340,8 @@ void HttpServer::Refuse(tcp::socket socket) {
   static const std::string kAnswer = [] {
     const HttpResponse busy = ErrorResponse(Error::Unavailable("the server has too many open connections"));
     return std::string("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: ") +
-           kUnavailableRetryAfterSeconds + "\r\nConnection: close\r\nContent-Length: " + std::to_string(busy.body.size()) +
-           "\r\n\r\n" + busy.body;
+           kUnavailableRetryAfterSeconds +
+           "\r\nConnection: close\r\nContent-Length: " + std::to_string(busy.body.size()) + "\r\n\r\n" + busy.body;
   }();
   beast::error_code ignored;
   socket.non_blocking(true, ignored);

@@ -1,10 +1,11 @@
 // The error envelope of SPEC §3: {"error": {"code", "message", "details": [{"field", "message"}]}}.
 #include "api/http_types.h"
+
+#include <boost/url/parse.hpp>
+
 #include "common/json.h"
 #include "common/text.h"
 #include "common/utf8.h"
-
-#include <boost/url/parse.hpp>
 
 namespace hookd {
 
@@ -37,7 +38,8 @@ HttpResponse ErrorResponse(const Error& error) {
   e["message"] = error.message;
   if (!error.details.empty()) {
     json::array details;
-    for (const FieldError& d : error.details) details.push_back(json::object{{"field", d.field}, {"message", d.message}});
+    for (const FieldError& d : error.details)
+      details.push_back(json::object{{"field", d.field}, {"message", d.message}});
     e["details"] = std::move(details);
   }
   return JsonResponse(error.HttpStatus(), json::object{{"error", std::move(e)}});
@@ -59,8 +61,8 @@ Result<json::object> ReadJsonBody(const HttpRequest& request, bool optional) {
                          type == "application/x-www-form-urlencoded" ||
                          (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0);
   if (!json_like) {
-    return Fail(Error{ErrorKind::kUnsupportedMedia, "unsupported_media_type",
-                      "request bodies must be application/json", {}});
+    return Fail(
+        Error{ErrorKind::kUnsupportedMedia, "unsupported_media_type", "request bodies must be application/json", {}});
   }
   if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
     if (optional) return json::object{};

@@ -2,8 +2,8 @@
 // handling is a pure function from HttpRequest to HttpResponse, testable without sockets.
 #pragma once
 
-#include <map>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>

@@ -8,8 +8,12 @@
 namespace hookd {
 namespace {
 
-json::value Time(std::optional<int64_t> ms) { return ms ? json::value(FormatRfc3339(*ms)) : json::value(nullptr); }
-json::value OptInt(std::optional<int64_t> v) { return v ? json::value(*v) : json::value(nullptr); }
+json::value Time(std::optional<int64_t> ms) {
+  return ms ? json::value(FormatRfc3339(*ms)) : json::value(nullptr);
+}
+json::value OptInt(std::optional<int64_t> v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
 
 }  // namespace
 

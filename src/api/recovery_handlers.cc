@@ -38,8 +38,8 @@ Result<TimeRange> RangeOf(const json::object& body, int64_t now_ms) {
 }
 
 json::object StatsRowJson(const DeliveryStatsRow& r) {
-  json::object o{{"total", r.total},         {"succeeded", r.succeeded}, {"failed", r.failed}, {"dead", r.dead},
-                 {"pending", r.pending},     {"avg_attempts", r.avg_attempts}};
+  json::object o{{"total", r.total}, {"succeeded", r.succeeded}, {"failed", r.failed},
+                 {"dead", r.dead},   {"pending", r.pending},     {"avg_attempts", r.avg_attempts}};
   o["success_rate"] = r.total ? static_cast<double>(r.succeeded) / static_cast<double>(r.total) : 0.0;
   o["p50_latency_ms"] = r.p50_latency_ms ? json::value(*r.p50_latency_ms) : json::value(nullptr);
   o["p95_latency_ms"] = r.p95_latency_ms ? json::value(*r.p95_latency_ms) : json::value(nullptr);
@@ -135,8 +135,8 @@ HttpResponse Api::RetryWebhookDeliveries(const HttpRequest& request, const PathP
   if (!range) return ErrorResponse(range.error());
   std::vector<DeliveryStatus> statuses{DeliveryStatus::kFailed, DeliveryStatus::kDead};
   if (auto it = body->find("status"); it != body->end() && !it->value().is_null()) {
-    const auto status = it->value().is_string() ? ParseDeliveryStatus(std::string(it->value().as_string()))
-                                                : std::nullopt;
+    const auto status =
+        it->value().is_string() ? ParseDeliveryStatus(std::string(it->value().as_string())) : std::nullopt;
     if (status != DeliveryStatus::kFailed && status != DeliveryStatus::kDead) {
       return ErrorResponse(Error::Invalid("status", "must be failed or dead"));
     }

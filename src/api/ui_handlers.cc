@@ -32,7 +32,8 @@ HeaderList UiSecurityHeaders(const std::vector<std::string>& allowed_origins) {
   HeaderList headers = {
       {"Content-Security-Policy",
        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "frame-ancestors " + (ancestors.empty() ? std::string("'none'") : ancestors) +
+       "frame-ancestors " +
+           (ancestors.empty() ? std::string("'none'") : ancestors) +
            "; base-uri 'none'; form-action 'self'; object-src 'none'"},
       {"X-Content-Type-Options", "nosniff"},
       {"Referrer-Policy", "no-referrer"},

@@ -15,7 +15,7 @@ namespace hookd {
 namespace {
 
 constexpr int64_t kRotationGraceMs = 24LL * 3600 * 1000;
-constexpr int kMaxOutboundWaits = 8;          // of the 32 worker threads
+constexpr int kMaxOutboundWaits = 8;        // of the 32 worker threads
 constexpr int64_t kPingTimeoutMs = 10'000;  // a reachability check need not wait a whole attempt timeout
 
 bool VerifyRequested(const HttpRequest& request) {
@@ -42,8 +42,10 @@ Result<OutboundResponse> Api::SendSignedEvent(const Webhook& webhook, const Even
     ~WaitSlot() { count.fetch_sub(1); }
   } slot{outbound_waits_};
   if (outbound_waits_.fetch_add(1) >= kMaxOutboundWaits) {
-    return Fail(Error{ErrorKind::kUnavailable, "busy",
-                      "too many test sends and reachability checks are in progress; retry in a few seconds", {}});
+    return Fail(Error{ErrorKind::kUnavailable,
+                      "busy",
+                      "too many test sends and reachability checks are in progress; retry in a few seconds",
+                      {}});
   }
   OutboundRequest request = BuildDeliveryRequest(webhook, event, 1, clock_.NowMs(), timeout_ms);
   return sender_.SendNow(std::move(request)).get();
@@ -59,12 +61,14 @@ Result<Webhook> Api::LoadWebhook(const HttpRequest& request, const PathParams& p
 
 // The reachability check of SPEC §3: a signed webhook.ping; any HTTP response counts.
 Status Api::CheckReachable(const Webhook& w) {
-  auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable", clock_.NowMs()),
-                              std::min(config_.attempt_timeout_ms, kPingTimeoutMs));
+  auto ping =
+      SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable", clock_.NowMs()),
+                      std::min(config_.attempt_timeout_ms, kPingTimeoutMs));
   if (!ping) return Fail(ping.error());
   if (!ping->status) {
     // The detail names only the reason (the web UI words it); the message also says how an API client skips it.
-    return Fail(Error{ErrorKind::kValidation, "endpoint_unreachable",
+    return Fail(Error{ErrorKind::kValidation,
+                      "endpoint_unreachable",
                       "url is not reachable (" + ping->error + "); pass ?verify=false to skip the check",
                       {FieldError{"url", "did not answer: " + ping->error}}});
   }
@@ -99,7 +103,8 @@ HttpResponse Api::ListWebhooks(const HttpRequest& request, const PathParams&, co
   if (!page) return ErrorResponse(page.error());
   WebhookFilter filter;
   if (const std::string* active = request.Query("active")) {
-    if (*active != "true" && *active != "false") return ErrorResponse(Error::Invalid("active", "must be true or false"));
+    if (*active != "true" && *active != "false")
+      return ErrorResponse(Error::Invalid("active", "must be true or false"));
     filter.active = *active == "true";
   }
   if (const std::string* event = request.Query("event")) filter.event_type = *event;
@@ -167,8 +172,9 @@ HttpResponse Api::TestWebhook(const HttpRequest& request, const PathParams& para
       return ErrorResponse(Error::Invalid("event_type", "is not in the event catalog", "unknown_event_type"));
     }
   }
-  auto sent = SendSignedEvent(*webhook, SampleEvent(*webhook, type, "This is a test event sent by hookd", clock_.NowMs()),
-                              config_.attempt_timeout_ms);
+  auto sent =
+      SendSignedEvent(*webhook, SampleEvent(*webhook, type, "This is a test event sent by hookd", clock_.NowMs()),
+                      config_.attempt_timeout_ms);
   if (!sent) return ErrorResponse(sent.error());
   json::object out{{"success", sent->Success()},
                    {"response_time_ms", sent->elapsed_ms},
@@ -207,8 +213,9 @@ HttpResponse Api::RotateWebhookSecret(const HttpRequest& request, const PathPara
   auto updated = store_.UpdateWebhook(w, /*sets_activity=*/false);
   if (!updated) return ErrorResponse(updated.error());
   work_.OnWebhookChanged(w.id);
-  return JsonResponse(200, json::object{{"secret", updated->secret},
-                                        {"previous_secret_expires_at", FormatRfc3339(w.previous_secret_expires_at_ms)}});
+  return JsonResponse(200,
+                      json::object{{"secret", updated->secret},
+                                   {"previous_secret_expires_at", FormatRfc3339(w.previous_secret_expires_at_ms)}});
 }
 
 HttpResponse Api::ListWebhookDeliveries(const HttpRequest& request, const PathParams& params,

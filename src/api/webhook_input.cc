@@ -88,8 +88,9 @@ Status ApplyWebhookFields(const json::object& body, bool creating, const Webhook
         }
         std::string pattern(item.as_string());
         if (!catalog.IsValidSubscription(pattern)) {
-          errors.Add("events", "'" + pattern.substr(0, 128) + "' is not an event type of the catalog, a category.* "
-                                                             "wildcard, or \"*\"");
+          errors.Add("events", "'" + pattern.substr(0, 128) +
+                                   "' is not an event type of the catalog, a category.* "
+                                   "wildcard, or \"*\"");
           break;
         }
         if (std::find(events.begin(), events.end(), pattern) == events.end()) events.push_back(std::move(pattern));
@@ -118,7 +119,8 @@ Status ApplyWebhookFields(const json::object& body, bool creating, const Webhook
     } else if (!v->is_int64() && !v->is_uint64()) {
       errors.Add("rate_limit", "must be an integer");
     } else {
-      const int64_t rate = v->is_int64() ? v->as_int64() : static_cast<int64_t>(std::min<uint64_t>(v->as_uint64(), 1ULL << 40));
+      const int64_t rate =
+          v->is_int64() ? v->as_int64() : static_cast<int64_t>(std::min<uint64_t>(v->as_uint64(), 1ULL << 40));
       if (rate < 1 || rate > rules.max_endpoint_rate) {
         errors.Add("rate_limit", "must be from 1 to " + std::to_string(rules.max_endpoint_rate) +
                                      " (this server's --max-endpoint-rate)");

@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/key_files.h"
+#include "common/clock.h"
 #include "common/ids.h"
 #include "common/time_util.h"
 #include "crypto/encoding.h"
@@ -48,13 +49,14 @@ int RunAccountCreate(const std::vector<std::string>& args) {
     std::cerr << "hookd: " << store.error().message << "\n";
     return 1;
   }
-  Account account{NewId("acc_"), name, email, NowMs(), NowMs()};
+  const int64_t now = SystemTime().NowMs();
+  Account account{NewId("acc_"), name, email, now, now};
   if (auto created = (*store)->CreateAccount(account); !created) {
     std::cerr << "hookd: " << created.error().message << "\n";
     return 1;
   }
   const std::string secret = "hk_" + HexEncode(RandomBytes(24));
-  ApiKey key{NewId("key_"), account.id, "default", secret.substr(0, 10), NowMs(), std::nullopt};
+  ApiKey key{NewId("key_"), account.id, "default", secret.substr(0, 10), now, std::nullopt};
   if (auto created = (*store)->CreateApiKey(key, Sha256Hex(secret)); !created) {
     std::cerr << "hookd: " << created.error().message << "\n";
     return 1;

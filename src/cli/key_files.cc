@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -65,16 +64,16 @@ Result<Credentials> LoadCredentials(const Config& config) {
 
   c.admin_token = config.admin_token;
   if (c.admin_token.empty()) {
-    auto token = ReadOrCreate(config.data_dir + "/admin-token", "hka_" + HexEncode(RandomBytes(24)),
-                              c.admin_token_generated);
+    auto token =
+        ReadOrCreate(config.data_dir + "/admin-token", "hka_" + HexEncode(RandomBytes(24)), c.admin_token_generated);
     if (!token) return Fail(token.error());
     c.admin_token = *token;
   }
   char host[64] = {};
   ::gethostname(host, sizeof(host) - 1);
   bool name_created = false;
-  auto name = ReadOrCreate(config.data_dir + "/worker-name", std::string(host) + "-" + HexEncode(RandomBytes(4)),
-                           name_created);
+  auto name =
+      ReadOrCreate(config.data_dir + "/worker-name", std::string(host) + "-" + HexEncode(RandomBytes(4)), name_created);
   if (!name) return Fail(name.error());
   c.worker_name = *name;
   return c;

@@ -13,9 +13,9 @@ namespace hookd {
 
 struct Credentials {
   std::string admin_token;
-  std::string master_key;           // 32 raw bytes
+  std::string master_key;  // 32 raw bytes
   bool admin_token_generated = false;
-  std::string worker_name;          // host name and a random part
+  std::string worker_name;  // host name and a random part
 };
 
 // Creates the data directory (0700) if needed, then resolves both credentials from the config or the files.

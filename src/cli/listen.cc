@@ -16,6 +16,7 @@
 #include "cli/api_client.h"
 #include "cli/commands.h"
 #include "cli/delivery_check.h"
+#include "common/clock.h"
 #include "common/json.h"
 #include "common/mutex.h"
 #include "common/time_util.h"
@@ -59,7 +60,7 @@ HeaderList ForwardedHeaders(const HttpRequest& request) {
 
 HttpResponse Receive(const HttpRequest& request, const ListenOptions& options, const std::string& secret,
                      Mutex& print_mu) {
-  const DeliveryVerdict verdict = CheckDelivery(request, secret, NowMs() / 1000);
+  const DeliveryVerdict verdict = CheckDelivery(request, secret, SystemTime().NowMs() / 1000);
   const bool verified = verdict == DeliveryVerdict::kVerified;
   std::string forwarded;
   int status = verified ? 200 : 400;
@@ -75,16 +76,16 @@ HttpResponse Receive(const HttpRequest& request, const ListenOptions& options, c
   }
   {
     MutexLock lock(&print_mu);
-    std::cout << FormatRfc3339(NowMs()) << " " << (verified ? "verified " : "REJECTED ")
+    std::cout << FormatRfc3339(SystemTime().NowMs()) << " " << (verified ? "verified " : "REJECTED ")
               << request.Header("x-webhook-event") << " " << request.Header("webhook-id")
               << " attempt=" << request.Header("x-webhook-attempt") << forwarded << "\n";
     if (options.forward_to.empty()) std::cout << request.body << "\n";
     std::cout << std::flush;
   }
   if (!verified && options.forward_to.empty()) {
-    return JsonResponse(400, json::object{{"error", verdict == DeliveryVerdict::kBadTimestamp
-                                                        ? "timestamp outside tolerance"
-                                                        : "signature does not verify"}});
+    return JsonResponse(
+        400, json::object{{"error", verdict == DeliveryVerdict::kBadTimestamp ? "timestamp outside tolerance"
+                                                                              : "signature does not verify"}});
   }
   return JsonResponse(status, json::object{{"ok", status >= 200 && status < 300}});
 }
@@ -107,7 +108,8 @@ Result<std::pair<std::string, std::string>> CreateWebhook(const ListenOptions& o
   if (answer->status == 422 && answer->body.find("\"url\"") != std::string::npos) {
     return Fail(Error::Invalid("url", "the server refuses " + url +
                                           " as a webhook URL; start it with --allow-http --allow-private-networks "
-                                          "(" + ApiErrorMessage(*answer) + ")"));
+                                          "(" +
+                                          ApiErrorMessage(*answer) + ")"));
   }
   if (answer->status != 201) return Fail(Error::Invalid("webhook", ApiErrorMessage(*answer)));
   const json::value created = ParseJsonOrNull(answer->body);
@@ -128,14 +130,22 @@ std::optional<ListenOptions> ParseOptions(const std::vector<std::string>& args) 
     if (i + 1 >= args.size()) return std::nullopt;
     const std::string& flag = args[i];
     const std::string& value = args[i + 1];
-    if (flag == "--secret") o.secret = value;
-    else if (flag == "--port") o.port = std::atoi(value.c_str());
-    else if (flag == "--host") o.host = value;
-    else if (flag == "--server") o.server = value;
-    else if (flag == "--api-key") o.api_key = value;
-    else if (flag == "--events") o.events = value;
-    else if (flag == "--forward-to") o.forward_to = value;
-    else return std::nullopt;
+    if (flag == "--secret")
+      o.secret = value;
+    else if (flag == "--port")
+      o.port = std::atoi(value.c_str());
+    else if (flag == "--host")
+      o.host = value;
+    else if (flag == "--server")
+      o.server = value;
+    else if (flag == "--api-key")
+      o.api_key = value;
+    else if (flag == "--events")
+      o.events = value;
+    else if (flag == "--forward-to")
+      o.forward_to = value;
+    else
+      return std::nullopt;
   }
   if (o.port < 0 || o.port > 65535) return std::nullopt;
   if (!o.secret.empty() && !IsValidWebhookSecret(o.secret)) return std::nullopt;

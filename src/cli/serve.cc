@@ -1,18 +1,18 @@
 // `hookd serve`: wiring only — config → credentials → store → engine → API → HTTP server, then a graceful
 // shutdown on SIGINT/SIGTERM: stop accepting, finish in-flight requests and attempts, flush the store.
-#include <boost/asio.hpp>
 #include <pthread.h>
 
+#include <boost/asio.hpp>
 #include <csignal>
 #include <iostream>
 #include <optional>
 
 #include "api/api.h"
 #include "api/http_server.h"
-#include "cluster/cluster_node.h"
-#include "cluster/shared_in_flight.h"
 #include "cli/commands.h"
 #include "cli/key_files.h"
+#include "cluster/cluster_node.h"
+#include "cluster/shared_in_flight.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "delivery/alerter.h"
@@ -102,8 +102,7 @@ int RunServe(const std::vector<std::string>& args) {
   engine.Start();
 
   RetentionJob retention(store, config->retention_ms,
-                         std::clamp<int64_t>(config->retention_ms / 4, 1000, kRetentionMaxIntervalMs), clock,
-                         &metrics);
+                         std::clamp<int64_t>(config->retention_ms / 4, 1000, kRetentionMaxIntervalMs), clock, &metrics);
   SharedInFlight in_flight(engine, **distribution, clock);
   Api api(*config, credentials.admin_token, store, ApiPorts{engine, engine, in_flight, catalog, metrics, clock});
   ClusterOptions cluster_options;
@@ -144,7 +143,9 @@ int RunServe(const std::vector<std::string>& args) {
   limits.max_connections = static_cast<size_t>(config->max_connections);
   HttpServer server(
       io, workers,
-      [&api](const HttpRequest& r, Respond respond, const Offload& offload) { api.Handle(r, std::move(respond), offload); },
+      [&api](const HttpRequest& r, Respond respond, const Offload& offload) {
+        api.Handle(r, std::move(respond), offload);
+      },
       limits);
   auto port = server.Listen(config->listen_host, config->listen_port);
   if (!port) {
@@ -170,8 +171,10 @@ int RunServe(const std::vector<std::string>& args) {
   });
 
   const std::string address = config->listen_host + ":" + std::to_string(*port);
-  LogInfo("hookd listening", {{"address", "http://" + address}, {"database", config->PrintableDatabaseUrl()},
-                              {"role", config->role}, {"version", kVersion}});
+  LogInfo("hookd listening", {{"address", "http://" + address},
+                              {"database", config->PrintableDatabaseUrl()},
+                              {"role", config->role},
+                              {"version", kVersion}});
   if (credentials.admin_token_generated) {
     // Printed once, on the start that generated it; afterwards it is only in the file.
     std::cout << "Admin token (saved to " << config->data_dir << "/admin-token): " << credentials.admin_token << "\n";
@@ -180,7 +183,7 @@ int RunServe(const std::vector<std::string>& args) {
 
   pthread_setname_np(pthread_self(), "hookd-net");
   io.run();
-  workers.join();   // every in-flight request has been answered
+  workers.join();     // every in-flight request has been answered
   stop_delivering();  // in-flight attempts finish and are recorded
   store.Flush();
   LogInfo("hookd stopped");

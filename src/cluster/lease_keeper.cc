@@ -25,7 +25,9 @@ LeaseKeeper::LeaseKeeper(WorkDistribution& distribution, DeliveryWork& work, con
   scanned_epoch_.fill(kNotScanned);
 }
 
-LeaseKeeper::~LeaseKeeper() { Stop(); }
+LeaseKeeper::~LeaseKeeper() {
+  Stop();
+}
 
 void LeaseKeeper::Start() {
   RunRound();
@@ -84,8 +86,8 @@ void LeaseKeeper::RunRound() {
   // The engine learns of the shards before they are read, so nothing read is dropped as another process's.
   work_.SetLeases(running);
   if (running.size() != reported_held_) {
-    LogInfo("shard leases", {{"held", std::to_string(running.size())},
-                             {"live_workers", std::to_string(round->live_workers)}});
+    LogInfo("shard leases",
+            {{"held", std::to_string(running.size())}, {"live_workers", std::to_string(round->live_workers)}});
     reported_held_ = running.size();
   }
 

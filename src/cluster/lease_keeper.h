@@ -41,7 +41,9 @@ class LeaseKeeper {
   void RunRound();
 
   // Whether this process runs `shard` now.
-  [[nodiscard]] bool Holds(int shard) const { return held_[static_cast<size_t>(shard)].load(std::memory_order_relaxed); }
+  [[nodiscard]] bool Holds(int shard) const {
+    return held_[static_cast<size_t>(shard)].load(std::memory_order_relaxed);
+  }
   // Reads every held shard's unfinished deliveries again at the next round (notices may have been lost).
   void RescanAll() { rescan_all_.store(true); }
 

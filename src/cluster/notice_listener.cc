@@ -25,12 +25,8 @@ NoticeListener::~NoticeListener() {
 }
 
 bool NoticeListener::WaitUntilListening(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
   MutexLock lock(&mu_);
-  while (!listening_) {
-    if (!listening_cv_.WaitUntil(deadline)) return listening_;
-  }
-  return true;
+  return listening_cv_.WaitFor(timeout, [this]() NO_THREAD_SAFETY_ANALYSIS { return listening_; });
 }
 
 void NoticeListener::Loop() {

@@ -28,7 +28,7 @@ class SharedInFlight final : public InFlightLookup {
   mutable Mutex mu_;
   mutable std::unordered_set<std::string> published_ GUARDED_BY(mu_);
   mutable std::optional<int64_t> read_at_ms_ GUARDED_BY(mu_);  // steady; none yet
-  mutable bool reading_ GUARDED_BY(mu_) = false;            // one request reads; the others take the last answer
+  mutable bool reading_ GUARDED_BY(mu_) = false;               // one request reads; the others take the last answer
 };
 
 }  // namespace hookd

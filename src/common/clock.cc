@@ -7,7 +7,9 @@
 
 namespace hookd {
 
-int64_t SystemClock::NowMs() const { return hookd::NowMs(); }
+int64_t SystemClock::NowMs() const {
+  return hookd::NowMs();
+}
 
 int64_t SystemClock::SteadyMs() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())

@@ -48,7 +48,8 @@ bool IsWebOrigin(std::string_view s) {
     return false;
   }
   std::string_view host = s;
-  if (const size_t colon = s.rfind(':'); colon != std::string_view::npos && s.find(']', colon) == std::string_view::npos) {
+  if (const size_t colon = s.rfind(':');
+      colon != std::string_view::npos && s.find(']', colon) == std::string_view::npos) {
     const std::string_view port = s.substr(colon + 1);
     if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
     host = s.substr(0, colon);
@@ -75,8 +76,8 @@ std::string EnvName(const std::string& flag) {
 }
 
 template <class Int>
-std::function<std::optional<std::string>(Config&, const std::string&)> IntSetter(Int Config::*field, int64_t lo,
-                                                                                  int64_t hi) {
+std::function<std::optional<std::string>(Config&, const std::string&)> IntSetter(Int Config::* field, int64_t lo,
+                                                                                 int64_t hi) {
   return [=](Config& c, const std::string& v) -> std::optional<std::string> {
     auto n = ParseInt(v, lo, hi);
     if (!n) return "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
@@ -85,8 +86,8 @@ std::function<std::optional<std::string>(Config&, const std::string&)> IntSetter
   };
 }
 
-std::function<std::optional<std::string>(Config&, const std::string&)> DurationSetter(int64_t Config::*field,
-                                                                                     int64_t min_ms) {
+std::function<std::optional<std::string>(Config&, const std::string&)> DurationSetter(int64_t Config::* field,
+                                                                                      int64_t min_ms) {
   return [=](Config& c, const std::string& v) -> std::optional<std::string> {
     auto ms = ParseDurationMs(v);
     if (!ms || *ms < min_ms) return "must be a duration like 250ms, 30s, 5m, 2h or 30d";
@@ -95,7 +96,7 @@ std::function<std::optional<std::string>(Config&, const std::string&)> DurationS
   };
 }
 
-std::function<std::optional<std::string>(Config&, const std::string&)> BoolSetter(bool Config::*field) {
+std::function<std::optional<std::string>(Config&, const std::string&)> BoolSetter(bool Config::* field) {
   return [=](Config& c, const std::string& v) -> std::optional<std::string> {
     auto b = ParseBool(v);
     if (!b) return "must be true or false";
@@ -104,7 +105,7 @@ std::function<std::optional<std::string>(Config&, const std::string&)> BoolSette
   };
 }
 
-std::function<std::optional<std::string>(Config&, const std::string&)> StringSetter(std::string Config::*field) {
+std::function<std::optional<std::string>(Config&, const std::string&)> StringSetter(std::string Config::* field) {
   return [=](Config& c, const std::string& v) -> std::optional<std::string> {
     c.*field = v;
     return std::nullopt;
@@ -195,10 +196,14 @@ const std::vector<Setting>& Settings() {
          c.role = v;
          return std::nullopt;
        }},
-      {"lease-duration", "how long a worker's shard lease lasts unrenewed; must exceed --attempt-timeout "
-       "(default attempt timeout + 15s)", false, DurationSetter(&Config::lease_duration_ms, 1)},
-      {"portal-allowed-origins", "comma-separated origins allowed to frame the web UI, e.g. https://app.example.com "
-       "(default none: framing refused)", false,
+      {"lease-duration",
+       "how long a worker's shard lease lasts unrenewed; must exceed --attempt-timeout "
+       "(default attempt timeout + 15s)",
+       false, DurationSetter(&Config::lease_duration_ms, 1)},
+      {"portal-allowed-origins",
+       "comma-separated origins allowed to frame the web UI, e.g. https://app.example.com "
+       "(default none: framing refused)",
+       false,
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          c.portal_allowed_origins.clear();
          for (const std::string& origin : SplitList(v)) {
@@ -207,16 +212,20 @@ const std::vector<Setting>& Settings() {
          }
          return std::nullopt;
        }},
-      {"public-url", "the URL browsers reach hookd at, for portal links, e.g. https://hooks.example.com "
-       "(default: from each request's Host header)", false,
+      {"public-url",
+       "the URL browsers reach hookd at, for portal links, e.g. https://hooks.example.com "
+       "(default: from each request's Host header)",
+       false,
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          std::string url = v;
          while (!url.empty() && url.back() == '/') url.pop_back();
          const size_t path = url.find('/', url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
          // An origin, then an optional path of plain URL characters (no query or fragment: the link adds its own).
-         const bool plain_path = path == std::string::npos ||
-                                 url.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                                       "-._~/%", path) == std::string::npos;
+         const bool plain_path =
+             path == std::string::npos || url.find_first_not_of(
+                                              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                              "-._~/%",
+                                              path) == std::string::npos;
          if (!IsWebOrigin(url.substr(0, path)) || !plain_path) return "must be an http:// or https:// URL";
          c.public_url = url;
          return std::nullopt;
@@ -303,8 +312,9 @@ Result<Config> ParseConfig(const std::vector<std::string>& args, const EnvLookup
     if (auto err = setting->apply(config, *value)) return Fail(Error::Invalid("--" + name, *err));
   }
   if (config.LeaseDurationMs() <= config.attempt_timeout_ms) {
-    return Fail(Error::Invalid("--lease-duration", "must exceed --attempt-timeout, so that an attempt always ends "
-                                                   "before its shard can move"));
+    return Fail(Error::Invalid("--lease-duration",
+                               "must exceed --attempt-timeout, so that an attempt always ends "
+                               "before its shard can move"));
   }
   return config;
 }

@@ -17,10 +17,10 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8084;
   std::string data_dir = "./data";
-  std::string database;                 // "sqlite:PATH" or "postgres://..."; empty = sqlite:<data_dir>/hookd.db
-  int database_pool = 16;               // PostgreSQL connections per process
-  std::string admin_token;              // empty = read or generate <data_dir>/admin-token
-  std::string master_key;               // base64; empty = read or generate <data_dir>/master.key
+  std::string database;     // "sqlite:PATH" or "postgres://..."; empty = sqlite:<data_dir>/hookd.db
+  int database_pool = 16;   // PostgreSQL connections per process
+  std::string admin_token;  // empty = read or generate <data_dir>/admin-token
+  std::string master_key;   // base64; empty = read or generate <data_dir>/master.key
   std::vector<int64_t> retry_schedule_ms = {60'000, 300'000, 1'800'000, 7'200'000, 86'400'000};
   int64_t attempt_timeout_ms = 30'000;
   int max_endpoint_rate = 100;
@@ -29,20 +29,22 @@ struct Config {
   int circuit_threshold = 5;
   int64_t circuit_cooldown_ms = 30'000;
   int disable_after = 5;
-  int api_rate_limit_per_s = 1000;      // 0 = unlimited
-  int max_connections = 4096;           // open API connections; more are answered 503 and closed
-  int max_webhooks_per_account = 100;   // bounds what one event fans out to
+  int api_rate_limit_per_s = 1000;     // 0 = unlimited
+  int max_connections = 4096;          // open API connections; more are answered 503 and closed
+  int max_webhooks_per_account = 100;  // bounds what one event fans out to
   int64_t retention_ms = 30LL * 86'400'000;
   std::string smtp_url;
   std::string smtp_from;
-  std::string role = "all";              // api, worker or all (SPEC §6)
-  int64_t lease_duration_ms = 0;        // a worker's shard lease, unrenewed; 0 = attempt timeout + 15 s
+  std::string role = "all";       // api, worker or all (SPEC §6)
+  int64_t lease_duration_ms = 0;  // a worker's shard lease, unrenewed; 0 = attempt timeout + 15 s
   std::string log_format = "text";
   std::vector<std::string> portal_allowed_origins;  // may frame the web UI (CSP frame-ancestors); none = no framing
   std::string public_url;  // how browsers reach hookd, for portal links; empty = from each request's Host header
 
   // The lease duration with the default applied.
-  [[nodiscard]] int64_t LeaseDurationMs() const { return lease_duration_ms ? lease_duration_ms : attempt_timeout_ms + 15'000; }
+  [[nodiscard]] int64_t LeaseDurationMs() const {
+    return lease_duration_ms ? lease_duration_ms : attempt_timeout_ms + 15'000;
+  }
   [[nodiscard]] bool RunsApi() const { return role != "worker"; }
   [[nodiscard]] bool RunsWorker() const { return role != "api"; }
 

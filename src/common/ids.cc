@@ -42,9 +42,9 @@ std::string EncodeUlid(uint64_t time_ms, uint64_t random_hi16, uint64_t random_l
 }
 
 std::string NewId(std::string_view prefix) {
-  const uint64_t now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                 .count());
+  const uint64_t now = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
   uint64_t ms, hi, lo;
   {
     UlidState& s = State();
@@ -75,7 +75,8 @@ UlidKey UlidValue(std::string_view id) {
     return table;
   }();
   UlidKey value = 0;
-  for (char c : id.substr(id.size() > 26 ? id.size() - 26 : 0)) value = (value << 5) | digit_of[static_cast<unsigned char>(c)];
+  for (char c : id.substr(id.size() > 26 ? id.size() - 26 : 0))
+    value = (value << 5) | digit_of[static_cast<unsigned char>(c)];
   return value;
 }
 

@@ -1,10 +1,10 @@
 // Boost.JSON's compiled part lives in this translation unit (header-only mode), so no Boost library is linked.
-#include <boost/json/src.hpp>
-
 #include "common/json.h"
 
 #include <algorithm>
 #include <array>
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/src.hpp>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -12,8 +12,6 @@
 #include <optional>
 #include <set>
 #include <vector>
-
-#include <boost/json/basic_parser_impl.hpp>
 
 namespace hookd {
 
@@ -233,13 +231,27 @@ void AppendJsonQuoted(std::string& out, std::string_view s) {
     const auto c = static_cast<unsigned char>(s[i++]);
     out += '\\';
     switch (c) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '\b': out += 'b'; break;
-      case '\f': out += 'f'; break;
-      case '\n': out += 'n'; break;
-      case '\r': out += 'r'; break;
-      case '\t': out += 't'; break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '\b':
+        out += 'b';
+        break;
+      case '\f':
+        out += 'f';
+        break;
+      case '\n':
+        out += 'n';
+        break;
+      case '\r':
+        out += 'r';
+        break;
+      case '\t':
+        out += 't';
+        break;
       default:
         out += "u00";
         out += kHex[c >> 4];
@@ -258,7 +270,8 @@ Result<json::object> ParseJsonObject(std::string_view body) {
   // Parsers disagree on which of two same-named members counts, so a body with both means different things to
   // different systems: refused, wherever it stands.
   switch (FindProblem(v)) {
-    case BodyProblem::kNone: break;
+    case BodyProblem::kNone:
+      break;
     case BodyProblem::kDuplicateMember: {
       const std::optional<std::string> member = FindDuplicateMember(body, options);
       return Fail(Error::Malformed("request body has the member \"" + member.value_or("?") + "\" more than once"));

@@ -53,10 +53,14 @@ LogBuffer& Buffer() {
 
 const char* LevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -70,7 +74,9 @@ bool NeedsQuotes(std::string_view value) {
 
 }  // namespace
 
-void SetLogFormat(std::string_view format) { g_json = format == "json"; }
+void SetLogFormat(std::string_view format) {
+  g_json = format == "json";
+}
 
 void Log(LogLevel level, std::string_view message, const LogFields& fields) {
   std::string line;

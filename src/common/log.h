@@ -21,8 +21,14 @@ void SetLogFormat(std::string_view format);  // "text" or "json"
 void Log(LogLevel level, std::string_view message, const LogFields& fields = {});
 void FlushLog();
 
-inline void LogInfo(std::string_view m, const LogFields& f = {}) { Log(LogLevel::kInfo, m, f); }
-inline void LogWarn(std::string_view m, const LogFields& f = {}) { Log(LogLevel::kWarn, m, f); }
-inline void LogError(std::string_view m, const LogFields& f = {}) { Log(LogLevel::kError, m, f); }
+inline void LogInfo(std::string_view m, const LogFields& f = {}) {
+  Log(LogLevel::kInfo, m, f);
+}
+inline void LogWarn(std::string_view m, const LogFields& f = {}) {
+  Log(LogLevel::kWarn, m, f);
+}
+inline void LogError(std::string_view m, const LogFields& f = {}) {
+  Log(LogLevel::kError, m, f);
+}
 
 }  // namespace hookd

@@ -15,11 +15,11 @@ namespace {
 const std::vector<double> kDurationBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                               0.25,  0.5,    1,     2.5,  5,     10,   30};
 // Seconds from an event to its delivery: the first attempt (milliseconds) to retries hours later.
-const std::vector<double> kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,     2.5,
+const std::vector<double> kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,  1,    2.5,
                                              5,     10,   30,    60,   300, 1800, 7200, 86400};
 const std::vector<double> kBatchBuckets = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000};
 
-constexpr const char* kOutcomeNames[] = {"2xx",     "3xx", "4xx", "5xx",     "timeout",
+constexpr const char* kOutcomeNames[] = {"2xx",        "3xx", "4xx", "5xx",     "timeout",
                                          "connection", "tls", "dns", "blocked", "other"};
 constexpr const char* kStageNames[] = {"scheduled", "ready", "loading", "in_flight", "recording"};
 
@@ -58,8 +58,7 @@ Histogram::Histogram(std::vector<double> upper_bounds)
 }
 
 void Histogram::Observe(double value) {
-  const size_t bucket =
-      static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
+  const size_t bucket = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
   counts_[bucket].fetch_add(1, std::memory_order_relaxed);
   sum_micro_.fetch_add(static_cast<uint64_t>(std::max(0.0, value) * 1e6), std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
@@ -160,7 +159,8 @@ std::string Metrics::RenderPrometheus(const std::optional<std::array<int64_t, 3>
   for (const Route& r : routes_) route_counts(r);
   route_counts(unmatched_);
   Header(out, "hookd_api_request_duration_seconds", "histogram", "Time to answer an API or UI request, by route");
-  for (const Route& r : routes_) r.duration.Render(out, "hookd_api_request_duration_seconds", Label("route", r.pattern));
+  for (const Route& r : routes_)
+    r.duration.Render(out, "hookd_api_request_duration_seconds", Label("route", r.pattern));
   unmatched_.duration.Render(out, "hookd_api_request_duration_seconds", Label("route", unmatched_.pattern));
 
   Single(out, "hookd_events_accepted_total", "counter", "Events accepted (202)", n(events_accepted_));

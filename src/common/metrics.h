@@ -50,7 +50,9 @@ class Metrics {
   void AttemptFinished(AttemptOutcome outcome, double seconds);
   void DeliverySucceeded(double seconds_since_event);
   void DeliveryDead() { deliveries_dead_.fetch_add(1, std::memory_order_relaxed); }
-  void SetWaiting(WaitingStage stage, int64_t n) { waiting_[static_cast<size_t>(stage)].store(n, std::memory_order_relaxed); }
+  void SetWaiting(WaitingStage stage, int64_t n) {
+    waiting_[static_cast<size_t>(stage)].store(n, std::memory_order_relaxed);
+  }
   void SetOpenCircuits(int64_t n) { open_circuits_.store(n, std::memory_order_relaxed); }
   void StoreCommit(double seconds, size_t batch_size);
   void RetentionPurged(int64_t rows) { purged_rows_.fetch_add(static_cast<uint64_t>(rows), std::memory_order_relaxed); }

@@ -91,6 +91,15 @@ class CondVar {
     lock.release();
     return signalled;
   }
+  // Waits until `done()` holds (checked under the mutex) or `timeout` has passed; returns `done()`. For bounded
+  // waits of a mechanism (a connection coming up, a queue emptying), not for time that rules depend on.
+  template <class Pred>
+  bool WaitFor(std::chrono::milliseconds timeout, Pred done) {
+    std::unique_lock<std::mutex> lock(mu_->mu_, std::adopt_lock);
+    const bool held = cv_.wait_for(lock, timeout, done);
+    lock.release();
+    return held;
+  }
   void Signal() { cv_.notify_one(); }
   void SignalAll() { cv_.notify_all(); }
 

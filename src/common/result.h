@@ -38,15 +38,31 @@ struct Error {
 
   [[nodiscard]] int HttpStatus() const;
 
-  static Error Malformed(std::string message) { return {ErrorKind::kMalformed, "malformed_json", std::move(message), {}}; }
-  static Error BadRequest(std::string message) { return {ErrorKind::kMalformed, "bad_request", std::move(message), {}}; }
-  static Error Unauthorized(std::string message) { return {ErrorKind::kUnauthorized, "unauthorized", std::move(message), {}}; }
-  static Error Forbidden(std::string code, std::string message) { return {ErrorKind::kForbidden, std::move(code), std::move(message), {}}; }
+  static Error Malformed(std::string message) {
+    return {ErrorKind::kMalformed, "malformed_json", std::move(message), {}};
+  }
+  static Error BadRequest(std::string message) {
+    return {ErrorKind::kMalformed, "bad_request", std::move(message), {}};
+  }
+  static Error Unauthorized(std::string message) {
+    return {ErrorKind::kUnauthorized, "unauthorized", std::move(message), {}};
+  }
+  static Error Forbidden(std::string code, std::string message) {
+    return {ErrorKind::kForbidden, std::move(code), std::move(message), {}};
+  }
   static Error NotFound(std::string message) { return {ErrorKind::kNotFound, "not_found", std::move(message), {}}; }
-  static Error Conflict(std::string code, std::string message) { return {ErrorKind::kConflict, std::move(code), std::move(message), {}}; }
-  static Error TooLarge(std::string message) { return {ErrorKind::kTooLarge, "payload_too_large", std::move(message), {}}; }
-  static Error Internal(std::string message) { return {ErrorKind::kInternal, "internal_error", std::move(message), {}}; }
-  static Error Unavailable(std::string message) { return {ErrorKind::kUnavailable, "unavailable", std::move(message), {}}; }
+  static Error Conflict(std::string code, std::string message) {
+    return {ErrorKind::kConflict, std::move(code), std::move(message), {}};
+  }
+  static Error TooLarge(std::string message) {
+    return {ErrorKind::kTooLarge, "payload_too_large", std::move(message), {}};
+  }
+  static Error Internal(std::string message) {
+    return {ErrorKind::kInternal, "internal_error", std::move(message), {}};
+  }
+  static Error Unavailable(std::string message) {
+    return {ErrorKind::kUnavailable, "unavailable", std::move(message), {}};
+  }
   // A 422 on one field, with its own code (e.g. "unknown_event_type") or the generic "validation_failed".
   static Error Invalid(std::string field, std::string message, std::string code = "validation_failed") {
     Error e{ErrorKind::kValidation, std::move(code), "", {}};
@@ -61,8 +77,12 @@ using Result = std::expected<T, Error>;
 
 // Result<void> helpers.
 using Status = std::expected<void, Error>;
-inline Status Ok() { return {}; }
+inline Status Ok() {
+  return {};
+}
 
-inline std::unexpected<Error> Fail(Error e) { return std::unexpected<Error>(std::move(e)); }
+inline std::unexpected<Error> Fail(Error e) {
+  return std::unexpected<Error>(std::move(e));
+}
 
 }  // namespace hookd

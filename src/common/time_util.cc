@@ -3,8 +3,8 @@
 
 #include <charconv>
 #include <chrono>
-#include <limits>
 #include <cstdio>
+#include <limits>
 
 namespace hookd {
 namespace {
@@ -84,8 +84,8 @@ std::optional<int64_t> ParseRfc3339(std::string_view s) {
   int64_t ms = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400000;
   if (s.size() == 10) return ms;
   int hour, minute, second;
-  if (s.size() < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !ReadDigits(s, 11, 2, hour) ||
-      s[13] != ':' || !ReadDigits(s, 14, 2, minute) || s[16] != ':' || !ReadDigits(s, 17, 2, second)) {
+  if (s.size() < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !ReadDigits(s, 11, 2, hour) || s[13] != ':' ||
+      !ReadDigits(s, 14, 2, minute) || s[16] != ':' || !ReadDigits(s, 17, 2, second)) {
     return std::nullopt;
   }
   if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
@@ -106,8 +106,8 @@ std::optional<int64_t> ParseRfc3339(std::string_view s) {
   if (pos == s.size()) return std::nullopt;
   if (s[pos] == 'Z' || s[pos] == 'z') return pos + 1 == s.size() ? std::optional(ms) : std::nullopt;
   int oh, om;
-  if ((s[pos] != '+' && s[pos] != '-') || pos + 6 != s.size() || !ReadDigits(s, pos + 1, 2, oh) ||
-      s[pos + 3] != ':' || !ReadDigits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
+  if ((s[pos] != '+' && s[pos] != '-') || pos + 6 != s.size() || !ReadDigits(s, pos + 1, 2, oh) || s[pos + 3] != ':' ||
+      !ReadDigits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
     return std::nullopt;
   }
   const int64_t offset = (oh * 60LL + om) * 60000;
@@ -122,12 +122,18 @@ std::optional<int64_t> ParseDurationMs(std::string_view s) {
   std::from_chars(s.data(), s.data() + digits, n);
   const std::string_view unit = s.substr(digits);
   int64_t scale;
-  if (unit == "ms") scale = 1;
-  else if (unit == "s") scale = 1000;
-  else if (unit == "m") scale = 60'000;
-  else if (unit == "h") scale = 3'600'000;
-  else if (unit == "d") scale = 86'400'000;
-  else return std::nullopt;
+  if (unit == "ms")
+    scale = 1;
+  else if (unit == "s")
+    scale = 1000;
+  else if (unit == "m")
+    scale = 60'000;
+  else if (unit == "h")
+    scale = 3'600'000;
+  else if (unit == "d")
+    scale = 86'400'000;
+  else
+    return std::nullopt;
   if (n > std::numeric_limits<int64_t>::max() / scale) return std::nullopt;  // would overflow
   return n * scale;
 }

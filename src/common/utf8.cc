@@ -33,8 +33,8 @@ size_t SequenceLength(std::string_view s, size_t i, size_t* bad) {
     return 0;
   }
   for (size_t k = 1; k < length; ++k) {
-    const bool in_range = i + k < s.size() && byte(i + k) >= (k == 1 ? low : 0x80) &&
-                          byte(i + k) <= (k == 1 ? high : 0xBF);
+    const bool in_range =
+        i + k < s.size() && byte(i + k) >= (k == 1 ? low : 0x80) && byte(i + k) <= (k == 1 ? high : 0xBF);
     if (!in_range) {
       *bad = k;
       return 0;

@@ -42,7 +42,9 @@ HmacSha256Key::HmacSha256Key(std::string_view key) {
   }
 }
 
-HmacSha256Key::~HmacSha256Key() { EVP_MAC_CTX_free(ctx_); }
+HmacSha256Key::~HmacSha256Key() {
+  EVP_MAC_CTX_free(ctx_);
+}
 
 std::string HmacSha256Key::Mac(std::initializer_list<std::string_view> parts) {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -77,7 +79,9 @@ std::string Sha256Hex(std::string_view data) {
   return HexEncode(std::string_view(reinterpret_cast<char*>(out), len));
 }
 
-std::string GenerateWebhookSecret() { return std::string(kSecretPrefix) + Base64Encode(RandomBytes(32)); }
+std::string GenerateWebhookSecret() {
+  return std::string(kSecretPrefix) + Base64Encode(RandomBytes(32));
+}
 
 bool IsValidWebhookSecret(std::string_view secret) {
   auto key = SecretKeyBytes(secret);

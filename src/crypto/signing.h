@@ -64,7 +64,6 @@ class StandardWebhooksSigner {
 
 // Verifies a webhook-signature header value (space-separated "v1,..." entries) against one secret.
 [[nodiscard]] bool VerifyStandardWebhooksSignature(std::string_view secret, std::string_view msg_id,
-                                                   int64_t timestamp_s, std::string_view body,
-                                                   std::string_view header);
+                                                   int64_t timestamp_s, std::string_view body, std::string_view header);
 
 }  // namespace hookd

@@ -1,8 +1,8 @@
 // SMTP through libcurl: MAIL FROM / RCPT TO from the settings and the account, the message uploaded from memory.
-#include <pthread.h>
 #include "delivery/alerter.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 
 #include <cstring>
 #include <memory>
@@ -63,7 +63,8 @@ std::string BuildDisabledAlert(const SmtpSettings& smtp, const std::string& to, 
   m += "Disabled at: " + FormatRfc3339(now_ms) + "\r\n\r\n";
   m += "Fix the endpoint, then enable the webhook again (PATCH /api/v1/webhooks/" + webhook.id +
        " with {\"active\": true}, or the toggle in /settings/webhooks). Events it missed can be re-sent with "
-       "POST /api/v1/webhooks/" + webhook.id + "/replay.\r\n";
+       "POST /api/v1/webhooks/" +
+       webhook.id + "/replay.\r\n";
   return m;
 }
 

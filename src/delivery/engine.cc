@@ -19,10 +19,10 @@ namespace hookd {
 
 DeliveryEngine::DeliveryEngine(EngineStore& store, DisabledWebhookSink& disabled, EngineOptions options,
                                Metrics& metrics)
-    : DeliveryEngine(store, disabled, options, metrics,
-                     std::make_unique<HttpClient>(
-                         HttpClientOptions{options.allow_http, options.allow_private_networks, 4096}),
-                     SystemTime(), std::make_unique<WorkerThread>("hookd-loader")) {}
+    : DeliveryEngine(
+          store, disabled, options, metrics,
+          std::make_unique<HttpClient>(HttpClientOptions{options.allow_http, options.allow_private_networks, 4096}),
+          SystemTime(), std::make_unique<WorkerThread>("hookd-loader")) {}
 
 DeliveryEngine::DeliveryEngine(EngineStore& store, DisabledWebhookSink& disabled, EngineOptions options,
                                Metrics& metrics, std::unique_ptr<Transport> transport, const Clock& clock,
@@ -46,7 +46,9 @@ void DeliveryEngine::Start() {
   thread_ = std::thread([this] { Loop(); });
 }
 
-void DeliveryEngine::StartManual() { engine_thread_.Bind(); }
+void DeliveryEngine::StartManual() {
+  engine_thread_.Bind();
+}
 
 void DeliveryEngine::Stop() {
   {

@@ -27,8 +27,8 @@
 #pragma once
 
 #include <array>
-#include <bitset>
 #include <atomic>
+#include <bitset>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -69,12 +69,12 @@ struct EngineOptions {
   bool allow_private_networks = false;
   CircuitSettings circuit;
   // Concurrency caps: a receiver is served best by a few busy keep-alive connections, so these stay modest.
-  size_t max_in_flight = 1024;          // all webhooks together
-  int max_in_flight_per_webhook = 32;   // so one slow webhook cannot take every connection
+  size_t max_in_flight = 1024;         // all webhooks together
+  int max_in_flight_per_webhook = 32;  // so one slow webhook cannot take every connection
   // Attempts finished but not yet durable. The engine starts no attempt while this many wait for the store, so it
   // never runs ahead of what the store can record: memory stays bounded, and a crash re-sends at most these.
   size_t max_recording = 16384;
-  uint64_t random_seed = 0;             // of the retry jitter; 0 = a random one
+  uint64_t random_seed = 0;  // of the retry jitter; 0 = a random one
 };
 
 class DeliveryEngine final : public DeliveryWork, public OutboundSender, public InFlightLookup {
@@ -120,7 +120,7 @@ class DeliveryEngine final : public DeliveryWork, public OutboundSender, public 
 
  private:
   static constexpr int64_t kMaxSleepMs = 1000;
-  static constexpr int64_t kStoreRetryDelayMs = 5000;    // a store that failed is asked again after this
+  static constexpr int64_t kStoreRetryDelayMs = 5000;      // a store that failed is asked again after this
   static constexpr int64_t kKeepEventForRetryMs = 10'000;  // retries further out read the event again when due
 
   // kRecording: the attempt finished and its outcome is being made durable; the job keeps its slot until it is.
@@ -136,7 +136,7 @@ class DeliveryEngine final : public DeliveryWork, public OutboundSender, public 
   struct DeliveryJob {
     std::string delivery_id;
     std::string event_id;  // only while `event` is not loaded (resumed deliveries, manual retries)
-    UlidKey order = 0;  // the delivery id's ULID value: creation order
+    UlidKey order = 0;     // the delivery id's ULID value: creation order
     WebhookState* ws = nullptr;
     int attempts_made = 0;
     int64_t lease_epoch = 0;  // of its shard's lease when its attempt started
@@ -150,7 +150,7 @@ class DeliveryEngine final : public DeliveryWork, public OutboundSender, public 
   struct Timer {
     int64_t due_ms;
     uint64_t generation;
-    JobSlot slot;        // kNoJob = a webhook wake-up
+    JobSlot slot;  // kNoJob = a webhook wake-up
     WebhookState* ws;
     bool operator>(const Timer& o) const { return due_ms > o.due_ms; }
   };
@@ -162,23 +162,23 @@ class DeliveryEngine final : public DeliveryWork, public OutboundSender, public 
     std::shared_ptr<const Webhook> settings;            // null until loaded
     std::unique_ptr<DeliverySigningKeys> signing_keys;  // made from settings, with them
     bool loaded = false;
-    bool loading = false;    // a read of its settings is on the loader thread
-    bool disabling = false;  // an outcome that disables it is being recorded
+    bool loading = false;       // a read of its settings is on the loader thread
+    bool disabling = false;     // an outcome that disables it is being recorded
     bool counted_open = false;  // counted in open_circuits_
-    bool missing = false;  // deleted
+    bool missing = false;       // deleted
     // Every known delivery in creation order, kept only while the webhook is ordered (or not yet loaded): an
     // unordered webhook never asks for its oldest, and a set of every pending delivery is costly under a backlog.
     std::set<std::pair<UlidKey, JobSlot>> unfinished;
     bool tracks_order = true;
     std::deque<std::pair<JobSlot, uint64_t>> ready;  // (slot, generation) as they became due; stale ones skipped
-    int in_flight = 0;  // attempts in flight and jobs loading their event
+    int in_flight = 0;                               // attempts in flight and jobs loading their event
     TokenBucket bucket;
     bool bucket_started = false;
     WebhookHealth health;
     bool runnable_queued = false;
     bool waits_for_lease = false;  // on lease_waiters_
-    int jobs = 0;     // live jobs of this webhook
-    int wakeups = 0;  // webhook wake-ups of it on the timer heap
+    int jobs = 0;                  // live jobs of this webhook
+    int wakeups = 0;               // webhook wake-ups of it on the timer heap
   };
 
   void Post(std::function<void()> task);  // runs `task` on the engine thread
@@ -252,12 +252,12 @@ class DeliveryEngine final : public DeliveryWork, public OutboundSender, public 
 
   // Engine-thread state (and Start's, before the thread runs).
   ThreadChecker engine_thread_;
-  std::deque<DeliveryJob> slots_;                                  // stable addresses as it grows
+  std::deque<DeliveryJob> slots_;  // stable addresses as it grows
   std::vector<JobSlot> free_slots_;
   std::unordered_map<UlidKey, JobSlot, UlidKeyHash> slot_by_id_;  // every live job, by its delivery id's value
-  std::vector<Timer> timers_;                              // min-heap on due_ms
+  std::vector<Timer> timers_;                                     // min-heap on due_ms
   std::unordered_map<std::string, std::unique_ptr<WebhookState>> webhooks_;
-  std::vector<WebhookState*> runnable_;  // webhooks that may be able to start attempts
+  std::vector<WebhookState*> runnable_;    // webhooks that may be able to start attempts
   std::vector<AttemptRecord> unrecorded_;  // finished this turn, to be written together
   std::vector<JobSlot> unrecorded_slots_;  // their jobs
   size_t loading_ = 0;                     // jobs whose event is being read
@@ -266,23 +266,23 @@ class DeliveryEngine final : public DeliveryWork, public OutboundSender, public 
     uint64_t generation;
     std::string event_id;
   };
-  std::vector<EventLoad> event_loads_;     // asked for this turn, not yet handed to the loader
+  std::vector<EventLoad> event_loads_;  // asked for this turn, not yet handed to the loader
   std::array<int64_t, static_cast<size_t>(WaitingStage::kCount)> stage_counts_{};  // live jobs by Stage
   int64_t open_circuits_ = 0;
   std::array<ShardLease, kShardCount> leases_{};  // where held_ says so
   std::bitset<kShardCount> held_;
-  std::vector<WebhookState*> lease_waiters_;     // webhooks whose lease had too little time left to start
+  std::vector<WebhookState*> lease_waiters_;  // webhooks whose lease had too little time left to start
   // Outcomes recorded while reads are open (EnqueueRead), with the count of outcomes at the time.
   std::deque<std::pair<uint64_t, UlidKey>> recent_outcomes_;
-  int64_t stop_deadline_ = 0;              // when Stop gives up on attempts in flight; 0 = not stopping
+  int64_t stop_deadline_ = 0;  // when Stop gives up on attempts in flight; 0 = not stopping
   std::mt19937_64 rng_;
 
   // Shared with other threads.
   mutable Mutex mu_;
   std::vector<std::function<void()>> inbox_ GUARDED_BY(mu_);
   std::unordered_map<UlidKey, int, UlidKeyHash> in_flight_ GUARDED_BY(mu_);  // delivery id value -> shard
-  std::atomic<uint64_t> outcomes_noted_{0};  // outcomes recorded so far: a read's token
-  std::atomic<int> open_reads_{0};           // reads between BeginRead and EndRead
+  std::atomic<uint64_t> outcomes_noted_{0};                                  // outcomes recorded so far: a read's token
+  std::atomic<int> open_reads_{0};                                           // reads between BeginRead and EndRead
   std::multiset<uint64_t> open_read_tokens_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;

@@ -71,7 +71,7 @@ bool DeliveryEngine::MayStartMore() const {
 void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
   ws.runnable_queued = false;
   if (!ws.loaded) return RequestSettings(ws);  // dispatched again once they arrive
-  if (ws.missing) {  // deleted: its deliveries went with it
+  if (ws.missing) {                            // deleted: its deliveries went with it
     if (ws.jobs > 0) {
       ForEachJobOf(ws, [&](JobSlot slot) {
         const Stage stage = slots_[slot].stage;
@@ -159,9 +159,9 @@ void DeliveryEngine::LoadEvent(JobSlot slot, WebhookState& ws) {
 void DeliveryEngine::LoadEvents() {
   constexpr size_t kBatch = 500;
   for (size_t start = 0; start < event_loads_.size(); start += kBatch) {
-    std::vector<EventLoad> batch(event_loads_.begin() + static_cast<std::ptrdiff_t>(start),
-                                 event_loads_.begin() + static_cast<std::ptrdiff_t>(
-                                                            std::min(event_loads_.size(), start + kBatch)));
+    std::vector<EventLoad> batch(
+        event_loads_.begin() + static_cast<std::ptrdiff_t>(start),
+        event_loads_.begin() + static_cast<std::ptrdiff_t>(std::min(event_loads_.size(), start + kBatch)));
     loader_->Submit([this, batch = std::move(batch)]() mutable {
       std::vector<std::string> ids;
       ids.reserve(batch.size());
@@ -201,9 +201,9 @@ void DeliveryEngine::OnEventLoaded(JobSlot slot, [[maybe_unused]] uint64_t gener
   MarkRunnable(ws);
   if (!event) {
     LogError("cannot load event of delivery", {{"delivery_id", job.delivery_id},
-                                                {"event_id", job.event_id},
-                                                {"webhook_id", ws.id},
-                                                {"error", event.error().message}});
+                                               {"event_id", job.event_id},
+                                               {"webhook_id", ws.id},
+                                               {"error", event.error().message}});
     if (event.error().kind == ErrorKind::kNotFound) {
       Forget(slot);  // purged or deleted: nothing left to send
     } else {

@@ -79,14 +79,14 @@ void DeliveryEngine::RecordFinishedAttempts() {
     outcomes.push_back({unrecorded_slots_[i], slots_[unrecorded_slots_[i]].order, r.new_status, r.next_attempt_at_ms,
                         r.disable_webhook, r.disabled_reason});
   }
-  store_.RecordAttemptsAsync(std::move(unrecorded_), [this, outcomes = std::move(outcomes)](
-                                                         Status st, std::vector<size_t> refused) mutable {
-    Post([this, outcomes = std::move(outcomes), st = std::move(st), refused = std::move(refused)] {
-      std::vector<bool> is_refused(outcomes.size());
-      for (size_t i : refused) is_refused[i] = true;
-      for (size_t i = 0; i < outcomes.size(); ++i) OnRecorded(outcomes[i], st, is_refused[i]);
-    });
-  });
+  store_.RecordAttemptsAsync(
+      std::move(unrecorded_), [this, outcomes = std::move(outcomes)](Status st, std::vector<size_t> refused) mutable {
+        Post([this, outcomes = std::move(outcomes), st = std::move(st), refused = std::move(refused)] {
+          std::vector<bool> is_refused(outcomes.size());
+          for (size_t i : refused) is_refused[i] = true;
+          for (size_t i = 0; i < outcomes.size(); ++i) OnRecorded(outcomes[i], st, is_refused[i]);
+        });
+      });
   unrecorded_.clear();
   unrecorded_slots_.clear();
 }
@@ -113,9 +113,9 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
     Forget(outcome.slot);
   } else if (!st) {
     // The outcome is not durable: the store still holds the previous state, so the same attempt runs again.
-    LogError("recording an attempt failed; will retry the delivery",
-             {{"delivery_id", delivery_id}, {"event_id", event_id}, {"webhook_id", ws.id},
-              {"error", st.error().message}});
+    LogError(
+        "recording an attempt failed; will retry the delivery",
+        {{"delivery_id", delivery_id}, {"event_id", event_id}, {"webhook_id", ws.id}, {"error", st.error().message}});
     job.due_ms = clock_.NowMs() + kStoreRetryDelayMs;
     Schedule(outcome.slot);
   } else if (outcome.status == DeliveryStatus::kFailed) {
@@ -130,7 +130,7 @@ void DeliveryEngine::OnRecorded(const RecordedOutcome& outcome, const Status& st
     Forget(outcome.slot);
   }
   if (!LeaseOf(ws.shard)) Forget(outcome.slot);  // given up meanwhile: the next owner's now
-  if (outcome.disabled) ws.disabling = false;  // durable (settings are read again) or not (the attempt is redone)
+  if (outcome.disabled) ws.disabling = false;    // durable (settings are read again) or not (the attempt is redone)
   if (st && !refused && outcome.disabled) {
     LogWarn("webhook disabled", {{"webhook_id", ws.id},
                                  {"delivery_id", delivery_id},
@@ -154,9 +154,8 @@ void DeliveryEngine::PersistHealth(WebhookState& ws) {
   CountCircuit(ws);
   if (!LeaseOf(ws.shard)) return;  // the shard's new owner keeps its circuit
   const CircuitState circuit = ws.health.circuit();
-  store_.UpdateWebhookHealthAsync(ws.id,
-                                  circuit == CircuitState::kClosed ? WebhookStatus::kHealthy : WebhookStatus::kFailing,
-                                  circuit);
+  store_.UpdateWebhookHealthAsync(
+      ws.id, circuit == CircuitState::kClosed ? WebhookStatus::kHealthy : WebhookStatus::kFailing, circuit);
 }
 
 }  // namespace hookd

@@ -12,16 +12,15 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
-#include <limits>
-#include <unordered_map>
-
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
+#include <chrono>
+#include <limits>
+#include <unordered_map>
 
 #include "common/text.h"
 #include "common/thread_checker.h"
@@ -47,13 +46,12 @@ using Task = asio::awaitable<T, Executor>;
 using TcpStream = beast::basic_stream<tcp, Executor>;
 using TlsStream = beast::ssl_stream<TcpStream>;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable_t<Executor>{});
-constexpr int64_t kIdleConnectionMs = 30'000;      // idle connections older than this are closed
+constexpr int64_t kIdleConnectionMs = 30'000;  // idle connections older than this are closed
 constexpr size_t kMaxIdlePerOrigin = 256;
 constexpr int kMaxHandlersPerPoll = 4096;
 constexpr size_t kMaxCachedTargets = 4096;
 
 using Clock = std::chrono::steady_clock;
-
 
 std::string ConnectErrorName(const beast::error_code& ec) {
   if (ec == beast::error::timeout) return "timeout";
@@ -111,7 +109,8 @@ struct HttpClient::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> keep_running = asio::make_work_guard(io);
   ssl::context tls_context;
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
-  std::unordered_map<std::string, std::shared_ptr<const DeliveryTarget>> targets;  // by URL; cleared when it grows large
+  std::unordered_map<std::string, std::shared_ptr<const DeliveryTarget>>
+      targets;  // by URL; cleared when it grows large
   size_t idle_count = 0;
   size_t in_flight = 0;
   Clock::time_point last_sweep = Clock::now();
@@ -125,7 +124,9 @@ HttpClient::~HttpClient() {
   impl_->io.stop();
 }
 
-size_t HttpClient::InFlight() const { return impl_->in_flight; }
+size_t HttpClient::InFlight() const {
+  return impl_->in_flight;
+}
 
 void HttpClient::Start(OutboundRequest request, Done done) {
   impl_->owner.AssertOnOwner();
@@ -198,8 +199,8 @@ Task<OutboundResponse> HttpClient::Impl::Run(OutboundRequest request) {
   co_return response;
 }
 
-Task<beast::error_code> HttpClient::Impl::Exchange(Connection& conn, const DeliveryTarget& target, OutboundRequest& request,
-                                                   std::optional<ResponseParser>& parser) {
+Task<beast::error_code> HttpClient::Impl::Exchange(Connection& conn, const DeliveryTarget& target,
+                                                   OutboundRequest& request, std::optional<ResponseParser>& parser) {
   const std::string content_length = std::to_string(request.body.size());
   size_t head_size = target.path.size() + target.host_header.size() + content_length.size() + 48;
   for (const auto& [name, value] : request.headers) head_size += name.size() + value.size() + 4;
@@ -232,7 +233,7 @@ Task<beast::error_code> HttpClient::Impl::Exchange(Connection& conn, const Deliv
 }
 
 Task<std::unique_ptr<Connection>> HttpClient::Impl::Connect(const DeliveryTarget& target, Clock::time_point deadline,
-                                                             OutboundResponse& response) {
+                                                            OutboundResponse& response) {
   std::vector<tcp::endpoint> candidates;
   beast::error_code ec;
   const asio::ip::address literal = asio::ip::make_address(target.host, ec);

@@ -7,7 +7,7 @@ namespace hookd {
 namespace {
 
 constexpr size_t kMaxResponseHeaders = 64;
-constexpr size_t kMaxHeaderBytes = 16 * 1024;      // of response headers kept for the log
+constexpr size_t kMaxHeaderBytes = 16 * 1024;       // of response headers kept for the log
 constexpr uint32_t kHeaderParseLimit = 100 * 1024;  // a response head larger than this is an error
 
 }  // namespace

@@ -5,10 +5,9 @@
 #pragma once
 
 #include <algorithm>
-#include <string>
-
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <string>
 
 #include "delivery/http_client.h"
 #include "domain/model.h"

@@ -29,8 +29,8 @@ bool IsBlockedV4(uint32_t a) {  // host byte order
 
 bool IsBlockedV6(const uint8_t* b) {
   static const uint8_t kZero[16] = {};
-  if (std::memcmp(b, kZero, 16) == 0) return true;                             // ::
-  if (std::memcmp(b, kZero, 15) == 0 && b[15] == 1) return true;               // ::1
+  if (std::memcmp(b, kZero, 16) == 0) return true;                // ::
+  if (std::memcmp(b, kZero, 15) == 0 && b[15] == 1) return true;  // ::1
   const bool v4_mapped = std::memcmp(b, kZero, 10) == 0 && b[10] == 0xff && b[11] == 0xff;
   const bool v4_compat = std::memcmp(b, kZero, 12) == 0;
   const bool nat64 = b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && std::memcmp(b + 4, kZero, 8) == 0;
@@ -38,7 +38,7 @@ bool IsBlockedV6(const uint8_t* b) {
     const uint32_t v4 = (uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) | b[15];
     return IsBlockedV4(v4);
   }
-  if ((b[0] & 0xfe) == 0xfc) return true;                 // fc00::/7 ULA
+  if ((b[0] & 0xfe) == 0xfc) return true;                  // fc00::/7 ULA
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return true;  // fe80::/10 link-local
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return true;  // fec0::/10 site-local (deprecated)
   if (b[0] == 0xff) return true;                           // ff00::/8 multicast

@@ -12,8 +12,8 @@
 namespace hookd {
 
 struct EventType {
-  std::string type;         // "task.completed"
-  std::string category;     // "Task"
+  std::string type;      // "task.completed"
+  std::string category;  // "Task"
   std::string description;
   bool custom = false;
 };
@@ -42,4 +42,3 @@ class EventCatalog {
 [[nodiscard]] bool IsWellFormedEventType(std::string_view type);
 
 }  // namespace hookd
-

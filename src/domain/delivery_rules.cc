@@ -53,6 +53,8 @@ Status CheckWebhookCap(int64_t existing, int max_per_account) {
                                                        " webhooks, the most this server allows"));
 }
 
-Error EventTypeExists() { return Error::Conflict("already_exists", "event type already exists"); }
+Error EventTypeExists() {
+  return Error::Conflict("already_exists", "event type already exists");
+}
 
 }  // namespace hookd

@@ -19,9 +19,13 @@ inline constexpr int64_t kIdempotencyWindowMs = 24LL * 3600 * 1000;
 inline constexpr int64_t kExpiredPortalSessionKeepMs = 24LL * 3600 * 1000;
 
 // An event created before this no longer holds its idempotency key at `now_ms`.
-[[nodiscard]] constexpr int64_t IdempotencyKeysHeldSince(int64_t now_ms) { return now_ms - kIdempotencyWindowMs; }
+[[nodiscard]] constexpr int64_t IdempotencyKeysHeldSince(int64_t now_ms) {
+  return now_ms - kIdempotencyWindowMs;
+}
 // Portal sessions that expired before this are forgotten at `now_ms`.
-[[nodiscard]] constexpr int64_t PortalSessionsKeptSince(int64_t now_ms) { return now_ms - kExpiredPortalSessionKeepMs; }
+[[nodiscard]] constexpr int64_t PortalSessionsKeptSince(int64_t now_ms) {
+  return now_ms - kExpiredPortalSessionKeepMs;
+}
 
 // Succeeded and dead deliveries are finished: nothing more is attempted unless a person reopens them.
 [[nodiscard]] constexpr bool IsFinished(DeliveryStatus s) {

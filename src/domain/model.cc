@@ -3,7 +3,9 @@
 
 namespace hookd {
 
-const char* ToString(PortalAccess a) { return a == PortalAccess::kRead ? "read" : "manage"; }
+const char* ToString(PortalAccess a) {
+  return a == PortalAccess::kRead ? "read" : "manage";
+}
 
 std::optional<PortalAccess> ParsePortalAccess(std::string_view s) {
   if (s == "manage") return PortalAccess::kManage;
@@ -13,9 +15,12 @@ std::optional<PortalAccess> ParsePortalAccess(std::string_view s) {
 
 const char* ToString(PayloadFormat f) {
   switch (f) {
-    case PayloadFormat::kStandard: return "standard";
-    case PayloadFormat::kEventData: return "event-data";
-    case PayloadFormat::kEventPayload: return "event-payload";
+    case PayloadFormat::kStandard:
+      return "standard";
+    case PayloadFormat::kEventData:
+      return "event-data";
+    case PayloadFormat::kEventPayload:
+      return "event-payload";
   }
   return "standard";
 }
@@ -29,9 +34,12 @@ std::optional<PayloadFormat> ParsePayloadFormat(std::string_view s) {
 
 const char* ToString(WebhookStatus s) {
   switch (s) {
-    case WebhookStatus::kHealthy: return "healthy";
-    case WebhookStatus::kFailing: return "failing";
-    case WebhookStatus::kDisabled: return "disabled";
+    case WebhookStatus::kHealthy:
+      return "healthy";
+    case WebhookStatus::kFailing:
+      return "failing";
+    case WebhookStatus::kDisabled:
+      return "disabled";
   }
   return "healthy";
 }
@@ -45,9 +53,12 @@ std::optional<WebhookStatus> ParseWebhookStatus(std::string_view s) {
 
 const char* ToString(CircuitState s) {
   switch (s) {
-    case CircuitState::kClosed: return "closed";
-    case CircuitState::kOpen: return "open";
-    case CircuitState::kHalfOpen: return "half_open";
+    case CircuitState::kClosed:
+      return "closed";
+    case CircuitState::kOpen:
+      return "open";
+    case CircuitState::kHalfOpen:
+      return "half_open";
   }
   return "closed";
 }
@@ -61,11 +72,16 @@ std::optional<CircuitState> ParseCircuitState(std::string_view s) {
 
 const char* ToString(DeliveryStatus s) {
   switch (s) {
-    case DeliveryStatus::kPending: return "pending";
-    case DeliveryStatus::kDelivering: return "delivering";
-    case DeliveryStatus::kSucceeded: return "succeeded";
-    case DeliveryStatus::kFailed: return "failed";
-    case DeliveryStatus::kDead: return "dead";
+    case DeliveryStatus::kPending:
+      return "pending";
+    case DeliveryStatus::kDelivering:
+      return "delivering";
+    case DeliveryStatus::kSucceeded:
+      return "succeeded";
+    case DeliveryStatus::kFailed:
+      return "failed";
+    case DeliveryStatus::kDead:
+      return "dead";
   }
   return "pending";
 }

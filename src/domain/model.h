@@ -71,8 +71,8 @@ struct Webhook {
   PayloadFormat payload_format = PayloadFormat::kStandard;
   HeaderList headers;
   std::string metadata_json = "{}";
-  std::string secret;                         // plaintext in memory only; encrypted in the store
-  std::string previous_secret;                // still signing during a rotation's grace period
+  std::string secret;           // plaintext in memory only; encrypted in the store
+  std::string previous_secret;  // still signing during a rotation's grace period
   int64_t previous_secret_expires_at_ms = 0;
   WebhookStatus status = WebhookStatus::kHealthy;
   std::string disabled_reason;

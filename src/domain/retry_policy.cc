@@ -16,7 +16,9 @@ std::optional<int64_t> RetryPolicy::NextDelayMs(int attempts_made, double unit_r
   return jittered;
 }
 
-bool HonoursRetryAfter(int status) { return status == 429 || status == 502 || status == 503 || status == 504; }
+bool HonoursRetryAfter(int status) {
+  return status == 429 || status == 502 || status == 503 || status == 504;
+}
 
 AttemptVerdict DecideOutcome(std::optional<int> status, std::optional<int64_t> retry_after_ms, int attempt_number,
                              const RetryPolicy& policy, double unit_random, int64_t now_ms) {

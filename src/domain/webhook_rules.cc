@@ -44,16 +44,31 @@ std::optional<std::string> CheckEnvironment(std::string_view environment) {
 }
 
 std::optional<std::string> CheckCustomHeader(std::string_view name, std::string_view value) {
-  static constexpr std::string_view kRefused[] = {
-      "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
-      "transfer-encoding", "upgrade", "host", "content-length", "content-type", "user-agent", "webhook-id",
-      "webhook-timestamp", "webhook-signature", "x-webhook-signature", "x-webhook-id", "x-webhook-event",
-      "x-webhook-attempt"};
+  static constexpr std::string_view kRefused[] = {"connection",
+                                                  "keep-alive",
+                                                  "proxy-authenticate",
+                                                  "proxy-authorization",
+                                                  "te",
+                                                  "trailer",
+                                                  "trailers",
+                                                  "transfer-encoding",
+                                                  "upgrade",
+                                                  "host",
+                                                  "content-length",
+                                                  "content-type",
+                                                  "user-agent",
+                                                  "webhook-id",
+                                                  "webhook-timestamp",
+                                                  "webhook-signature",
+                                                  "x-webhook-signature",
+                                                  "x-webhook-id",
+                                                  "x-webhook-event",
+                                                  "x-webhook-attempt"};
   if (name.empty() || name.size() > 256) return "header names must be 1 to 256 characters";
   std::string lower;
   for (char c : name) {
-    const bool token = std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) !=
-                                                                           std::string_view::npos;
+    const bool token = std::isalnum(static_cast<unsigned char>(c)) ||
+                       std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
     if (!token) return "header name '" + std::string(name) + "' has characters not allowed in a header name";
     lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <limits>
 
+#include "common/thread_annotations.h"
+
 namespace hookd {
 
 LocalWorkDistribution::~LocalWorkDistribution() {
@@ -13,7 +15,9 @@ LocalWorkDistribution::~LocalWorkDistribution() {
   closing_cv_.SignalAll();
 }
 
-Result<LeaseRound> LocalWorkDistribution::Round() { return EveryShard(); }
+Result<LeaseRound> LocalWorkDistribution::Round() {
+  return EveryShard();
+}
 
 LeaseRound LocalWorkDistribution::EveryShard() {
   LeaseRound round;
@@ -24,11 +28,17 @@ LeaseRound LocalWorkDistribution::EveryShard() {
   return round;
 }
 
-Status LocalWorkDistribution::Release(const std::vector<int>&) { return Ok(); }
+Status LocalWorkDistribution::Release(const std::vector<int>&) {
+  return Ok();
+}
 
-Status LocalWorkDistribution::ReleaseAll() { return Ok(); }
+Status LocalWorkDistribution::ReleaseAll() {
+  return Ok();
+}
 
-Status LocalWorkDistribution::PublishInFlight(const std::vector<std::string>&) { return Ok(); }
+Status LocalWorkDistribution::PublishInFlight(const std::vector<std::string>&) {
+  return Ok();
+}
 
 Result<std::vector<std::string>> LocalWorkDistribution::InFlightEverywhere() {
   return std::vector<std::string>{};  // no other process: the engine answers for its own
@@ -38,14 +48,13 @@ Status LocalWorkDistribution::ScanShards(const std::vector<int>& shards,
                                          const std::function<bool(const DueDelivery&)>& visit) {
   std::bitset<kShardCount> wanted;
   for (int shard : shards) wanted.set(static_cast<size_t>(shard));
-  return store_.ForEachUnfinishedDelivery([&](const DueDelivery& d) {
-    return !wanted.test(static_cast<size_t>(ShardOf(d.webhook_id))) || visit(d);
-  });
+  return store_.ForEachUnfinishedDelivery(
+      [&](const DueDelivery& d) { return !wanted.test(static_cast<size_t>(ShardOf(d.webhook_id))) || visit(d); });
 }
 
 Result<Notices> LocalWorkDistribution::WaitForNotices(int timeout_ms) {
   MutexLock lock(&mu_);
-  if (!closing_) closing_cv_.WaitUntil(std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms));
+  closing_cv_.WaitFor(std::chrono::milliseconds(timeout_ms), [this]() NO_THREAD_SAFETY_ANALYSIS { return closing_; });
   return Notices{};
 }
 

@@ -1,14 +1,13 @@
 // The one place that knows every backend: the database URL picks it (`sqlite:PATH`, or `postgres://…` and
 // `postgresql://…`, which libpq reads as they are, TLS parameters included).
-#include "store/store.h"
-
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 
 namespace hookd {
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key,
-                                         int pool_size, Metrics* metrics) {
+Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key, int pool_size,
+                                         Metrics* metrics) {
   if (database_url.starts_with("sqlite:")) {
     auto store = sqlite::SqliteStore::Open(database_url.substr(7), master_key, sqlite::kOutcomeBatchDelay, metrics);
     if (!store) return Fail(store.error());

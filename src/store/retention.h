@@ -25,7 +25,7 @@ class RetentionJob {
   int64_t retention_ms_;
   int64_t interval_ms_;
   int64_t next_run_ms_;  // the task's thread only
-  PeriodicTask task_;  // declared last: starts after the members it uses
+  PeriodicTask task_;    // declared last: starts after the members it uses
 };
 
 }  // namespace hookd

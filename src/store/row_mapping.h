@@ -12,8 +12,8 @@
 
 #include "common/result.h"
 #include "crypto/secret_cipher.h"
-#include "domain/model.h"
 #include "domain/header_list.h"
+#include "domain/model.h"
 #include "store/row_values.h"
 #include "store/store.h"
 
@@ -22,15 +22,15 @@
 #define HOOKD_ACCOUNT_COLUMNS "id, name, email, created_at, updated_at"
 #define HOOKD_API_KEY_COLUMNS "id, account_id, name, prefix, created_at, last_used_at"
 #define HOOKD_PORTAL_SESSION_COLUMNS "id, account_id, access, return_url, created_at, expires_at"
-#define HOOKD_WEBHOOK_COLUMNS                                                                                \
+#define HOOKD_WEBHOOK_COLUMNS                                                                                  \
   "id, account_id, url, name, description, events, active, environment, rate_limit, ordered, payload_format, " \
   "headers, metadata, secret_enc, previous_secret_enc, previous_secret_expires_at, status, disabled_reason, "  \
   "circuit, created_at, updated_at"
 #define HOOKD_EVENT_COLUMNS "id, account_id, type, environment, data, metadata, created_at"
-#define HOOKD_DELIVERY_COLUMNS                                                                                  \
+#define HOOKD_DELIVERY_COLUMNS                                                                             \
   "id, account_id, event_id, webhook_id, event_type, status, attempt_count, next_attempt_at, created_at, " \
   "completed_at, latency_ms, last_response_status, last_response_time_ms, last_error"
-#define HOOKD_ATTEMPT_COLUMNS                                                                                     \
+#define HOOKD_ATTEMPT_COLUMNS                                                                                      \
   "id, delivery_id, number, started_at, response_status, response_time_ms, error, request_headers, request_body, " \
   "request_body_truncated, response_headers, response_body, response_body_truncated, success"
 // A delivery to resume, from deliveries `d` joined with their events `e`.

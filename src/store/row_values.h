@@ -18,7 +18,7 @@ namespace hookd {
 // A new pending delivery of `event` to `webhook_id`, due now (not yet stored).
 [[nodiscard]] Delivery NewDelivery(const Event& event, const std::string& webhook_id, int64_t now_ms);
 
-// A delivery's row after one of its attempts (store.h: "an attempt's record"). The views point into the record.
+// The values a delivery's row takes after one of its attempts (its AttemptRecord); the views point into the record.
 struct OutcomeValues {
   std::string_view delivery_id;
   DeliveryStatus status = DeliveryStatus::kFailed;

@@ -79,7 +79,8 @@ class WorkDistribution {
   // next call tries again, and its Notices say `missed_some` once they can.
   [[nodiscard]] virtual Result<Notices> WaitForNotices(int timeout_ms) = 0;
   // Those of `delivery_ids` (announced as due) that are still unfinished, with their events.
-  [[nodiscard]] virtual Result<std::vector<DueDelivery>> ReadAnnounced(const std::vector<std::string>& delivery_ids) = 0;
+  [[nodiscard]] virtual Result<std::vector<DueDelivery>> ReadAnnounced(
+      const std::vector<std::string>& delivery_ids) = 0;
 };
 
 }  // namespace hookd

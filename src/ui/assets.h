@@ -8,7 +8,7 @@
 namespace hookd {
 
 struct UiAsset {
-  std::string_view path;          // "/ui/app.js"
+  std::string_view path;  // "/ui/app.js"
   std::string_view content_type;
   std::string_view body;
 };

@@ -2,8 +2,8 @@
 // as a table, then every registered route called by every kind of caller — nobody, a bad token, an account's key, a
 // portal session with manage or read access, an expired one, the admin — each answered as its route's class says;
 // tenants never see each other's things (404, not 403); the API rate limit answers 429 with Retry-After; work and
-// changes reach the engine, and `delivering` comes from the in-flight lookup. A real SQLite store in a temporary directory; the engine, the
-// sender, the in-flight lookup and the clock are fakes.
+// changes reach the engine, and `delivering` comes from the in-flight lookup. A real SQLite store in a temporary
+// directory; the engine, the sender, the in-flight lookup and the clock are fakes.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -14,6 +14,7 @@
 #include "common/ids.h"
 #include "crypto/signing.h"
 #include "fakes/fake_api_ports.h"
+#include "samples.h"
 #include "store/sqlite/sqlite_store.h"
 #include "test_dir.h"
 
@@ -58,17 +59,24 @@ TEST(Authorize, EveryCallerOnEveryRouteClassAndMethod) {
     std::pair<int, std::string> get, post;
   };
   const Row table[] = {
-      {kPublic, kNobody, ok, ok},           {kPublic, kTheAdmin, ok, ok},
-      {kPublic, kKey, ok, ok},              {kPublic, kPortalManage, ok, ok},
-      {kPublic, kPortalRead, ok, ok},       {kAccount, kNobody, unauthorized, unauthorized},
-      {kAccount, kTheAdmin, ok, ok},           {kAccount, kKey, ok, ok},
-      {kAccount, kPortalManage, ok, ok},    {kAccount, kPortalRead, ok, read_only},
+      {kPublic, kNobody, ok, ok},
+      {kPublic, kTheAdmin, ok, ok},
+      {kPublic, kKey, ok, ok},
+      {kPublic, kPortalManage, ok, ok},
+      {kPublic, kPortalRead, ok, ok},
+      {kAccount, kNobody, unauthorized, unauthorized},
+      {kAccount, kTheAdmin, ok, ok},
+      {kAccount, kKey, ok, ok},
+      {kAccount, kPortalManage, ok, ok},
+      {kAccount, kPortalRead, ok, read_only},
       {kPlatform, kNobody, unauthorized, unauthorized},
-      {kPlatform, kTheAdmin, ok, ok},          {kPlatform, kKey, ok, ok},
+      {kPlatform, kTheAdmin, ok, ok},
+      {kPlatform, kKey, ok, ok},
       {kPlatform, kPortalManage, forbidden, forbidden},
       {kPlatform, kPortalRead, forbidden, forbidden},
       {kAdmin, kNobody, unauthorized, unauthorized},
-      {kAdmin, kTheAdmin, ok, ok},             {kAdmin, kKey, unauthorized, unauthorized},
+      {kAdmin, kTheAdmin, ok, ok},
+      {kAdmin, kKey, unauthorized, unauthorized},
       {kAdmin, kPortalManage, unauthorized, unauthorized},
       {kAdmin, kPortalRead, unauthorized, unauthorized},
   };
@@ -88,7 +96,6 @@ constexpr const char* kKeyA = "hk_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 constexpr const char* kKeyB = "hk_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 constexpr const char* kManageToken = "hkp_mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm";
 constexpr const char* kReadToken = "hkp_rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr";
-constexpr const char* kSecret = "whsec_c3RvcmVjb25mb3JtYW5jZXNlY3JldGtleTAxMjM0NTY3";
 
 class ApiHandleTest : public ::testing::Test {
  protected:
@@ -125,14 +132,7 @@ class ApiHandleTest : public ::testing::Test {
     EXPECT_TRUE(store_->CreatePortalSession(session, Sha256Hex(token)).has_value());
   }
   std::string NewWebhook(const std::string& account) {
-    Webhook w;
-    w.id = NewId("wh_");
-    w.account_id = account;
-    w.url = "https://receiver.example/hooks";
-    w.events = {"*"};
-    w.rate_limit = 10;
-    w.secret = kSecret;
-    w.created_at_ms = w.updated_at_ms = ports_.clock.NowMs();
+    const Webhook w = testing::SampleWebhook(account, ports_.clock.NowMs());
     EXPECT_TRUE(store_->CreateWebhook(w, 2'000).has_value());
     return w.id;
   }
@@ -149,8 +149,8 @@ class ApiHandleTest : public ::testing::Test {
     }
     request.remote_address = "127.0.0.1";
     std::promise<HttpResponse> answered;
-    api().Handle(request, [&](HttpResponse r) { answered.set_value(std::move(r)); },
-                 [](std::function<void()> work) { work(); });
+    api().Handle(
+        request, [&](HttpResponse r) { answered.set_value(std::move(r)); }, [](std::function<void()> work) { work(); });
     return answered.get_future().get();
   }
   static std::string Code(const HttpResponse& r) {
@@ -197,8 +197,8 @@ std::string PathFor(const std::string& pattern, const std::string& account, cons
 // event types are the admin's; emitting events, opening or revoking portal sessions and editing the account are
 // the platform's (a key or the admin, never a portal session); everything else is an account's.
 Access SpecAccess(const std::string& method, const std::string& pattern) {
-  const std::set<std::string> public_paths = {"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/",
-                                              "/settings/webhooks", "/ui/{file}"};
+  const std::set<std::string> public_paths = {
+      "/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/", "/settings/webhooks", "/ui/{file}"};
   if (public_paths.contains(pattern)) return Access::kPublic;
   if (pattern.starts_with("/api/v1/accounts")) return Access::kAdmin;
   if (pattern.starts_with("/api/v1/event-types") && method != "GET") return Access::kAdmin;
@@ -244,9 +244,9 @@ TEST_F(ApiHandleTest, EveryRouteAnswersEachCallerAsItsClassSays) {
 }
 
 TEST_F(ApiHandleTest, AnotherAccountsThingsAreNotFoundNeverForbidden) {
-  for (const std::string& path : {"/api/v1/webhooks/" + webhook_b_, "/api/v1/webhooks/" + webhook_b_ + "/secret",
-                                  "/api/v1/webhooks/" + webhook_b_ + "/deliveries",
-                                  "/api/v1/webhooks/" + webhook_b_ + "/stats"}) {
+  for (const std::string& path :
+       {"/api/v1/webhooks/" + webhook_b_, "/api/v1/webhooks/" + webhook_b_ + "/secret",
+        "/api/v1/webhooks/" + webhook_b_ + "/deliveries", "/api/v1/webhooks/" + webhook_b_ + "/stats"}) {
     for (const char* token : {kKeyA, kManageToken, kReadToken}) {
       const HttpResponse r = Call("GET", path, token);
       EXPECT_EQ(r.status, 404) << path << " " << r.body;
@@ -283,8 +283,7 @@ TEST_F(ApiHandleTest, TheRateLimitAnswers429WithRetryAfterPerCredential) {
 
 TEST_F(ApiHandleTest, ChangesReachTheEngineAndDeliveringComesFromTheInFlightLookup) {
   const HttpResponse created =
-      Call("POST", "/api/v1/webhooks", kKeyA,
-           R"({"url":"https://receiver.example/a","events":["*"],"name":"a"})");
+      Call("POST", "/api/v1/webhooks", kKeyA, R"({"url":"https://receiver.example/a","events":["*"],"name":"a"})");
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id(json::parse(created.body).as_object()["id"].as_string());
   EXPECT_EQ(ports_.sender.sent.size(), 1u);  // the reachability ping
@@ -292,27 +291,20 @@ TEST_F(ApiHandleTest, ChangesReachTheEngineAndDeliveringComesFromTheInFlightLook
   EXPECT_NE(std::ranges::find(ports_.work.changed_webhooks, id), ports_.work.changed_webhooks.end());
 
   ASSERT_EQ(Call("PATCH", "/api/v1/webhooks/" + id, kKeyA, R"({"active":true})").status, 200);
-  const HttpResponse emitted =
-      Call("POST", "/api/v1/events", kKeyA, R"({"type":"task.completed","data":{"n":1}})");
+  const HttpResponse emitted = Call("POST", "/api/v1/events", kKeyA, R"({"type":"task.completed","data":{"n":1}})");
   ASSERT_EQ(emitted.status, 202) << emitted.body;
   ASSERT_EQ(ports_.work.enqueued.size(), 1u);
   const std::string delivery = ports_.work.enqueued[0];
   EXPECT_EQ(json::parse(Call("GET", "/api/v1/deliveries/" + delivery, kKeyA).body).as_object()["status"], "pending");
   ports_.in_flight.ids.insert(delivery);
-  EXPECT_EQ(json::parse(Call("GET", "/api/v1/deliveries/" + delivery, kKeyA).body).as_object()["status"],
-            "delivering");
+  EXPECT_EQ(json::parse(Call("GET", "/api/v1/deliveries/" + delivery, kKeyA).body).as_object()["status"], "delivering");
 }
 
 TEST_F(ApiHandleTest, AReplayToEveryWebhookReachesEachMatchingOneHoweverManyPagesTheyTake) {
   std::set<std::string> matching;
   for (int i = 0; i < 1'001; ++i) matching.insert(NewWebhook(account_a_));
-  Webhook staging;
-  staging.id = NewId("wh_");
-  staging.account_id = account_a_;
-  staging.url = "https://receiver.example/staging";
-  staging.events = {"*"};
+  Webhook staging = testing::SampleWebhook(account_a_, ports_.clock.NowMs());
   staging.environment = "staging";  // another environment: not replayed to
-  staging.secret = kSecret;
   ASSERT_TRUE(store_->CreateWebhook(staging, 2'000).has_value());
   const HttpResponse emitted = Call("POST", "/api/v1/events", kKeyA, R"({"type":"task.completed","data":{}})");
   ASSERT_EQ(emitted.status, 202) << emitted.body;

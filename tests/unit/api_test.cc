@@ -13,10 +13,10 @@ namespace {
 
 Router SampleRouter() {
   Router r;
-  r.Add("GET", "/api/v1/webhooks", "list");                    // 0
-  r.Add("GET", "/api/v1/webhooks/{id}", "get");                // 1
+  r.Add("GET", "/api/v1/webhooks", "list");                      // 0
+  r.Add("GET", "/api/v1/webhooks/{id}", "get");                  // 1
   r.Add("GET", "/api/v1/webhooks/events/available", "catalog");  // 2
-  r.Add("POST", "/api/v1/webhooks/{id}/test", "test");         // 3
+  r.Add("POST", "/api/v1/webhooks/{id}/test", "test");           // 3
   return r;
 }
 
@@ -64,7 +64,8 @@ TEST(HttpTypes, ErrorEnvelope) {
 TEST(HttpTypes, ResponsesThatEchoBytesThatAreNotUtf8AreValidUtf8Json) {
   HttpResponse r = ErrorResponse(Error::NotFound("no such path: /api/v1/nope\xff\xc0\xae"));
   EXPECT_TRUE(IsValidUtf8(r.body)) << r.body;
-  EXPECT_EQ(json::parse(r.body).as_object()["error"].as_object()["message"], "no such path: /api/v1/nope\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_EQ(json::parse(r.body).as_object()["error"].as_object()["message"],
+            "no such path: /api/v1/nope\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
   HttpResponse echoed = JsonResponse(200, json::object{{"response_body", "\xed\xa0\x80\n\"quoted\""}});
   EXPECT_TRUE(IsValidUtf8(echoed.body));
   EXPECT_EQ(json::parse(echoed.body).as_object()["response_body"], "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\n\"quoted\"");
@@ -82,7 +83,7 @@ TEST(ApiRateLimiter, BurstIsOneSecondAndHeadersDescribeTheBucket) {
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.retry_after_s, 1);
   EXPECT_EQ(d.reset_s, 1);
-  EXPECT_TRUE(limiter.Check("key_2", 0).allowed);  // per credential
+  EXPECT_TRUE(limiter.Check("key_2", 0).allowed);    // per credential
   EXPECT_TRUE(limiter.Check("key_1", 400).allowed);  // 0.4 s refills 1.2 tokens
   EXPECT_FALSE(ApiRateLimiter(0).Enabled());
 }

@@ -213,10 +213,11 @@ TEST_F(AwaitingDeliveriesTest, ARestartWritesTheRowsOfAcceptedDeliveriesWithTheI
   EXPECT_EQ(DeliveryRows(), 2);
   EXPECT_EQ(AwaitingRows(), 0);
   std::vector<std::string> unfinished;
-  ASSERT_TRUE(store_->ForEachUnfinishedDelivery([&](const DueDelivery& d) {
-    unfinished.push_back(d.delivery_id);
-    return true;
-  })
+  ASSERT_TRUE(store_
+                  ->ForEachUnfinishedDelivery([&](const DueDelivery& d) {
+                    unfinished.push_back(d.delivery_id);
+                    return true;
+                  })
                   .has_value());
   EXPECT_EQ(unfinished, std::vector<std::string>{accepted.deliveries[1].id});
   EXPECT_EQ(store_->GetDelivery(account_id_, accepted.deliveries[0].id)->status, DeliveryStatus::kSucceeded);
@@ -309,7 +310,7 @@ class AwaitingDeliveriesMapTest : public ::testing::Test {
     auto opened = sqlite::Database::Open(dir_.File("hookd.db"), false);
     ASSERT_TRUE(opened.has_value());
     db_ = std::move(*opened);
-    ASSERT_TRUE(sqlite::ApplyMigrations(*db_).has_value());
+    ASSERT_TRUE(sqlite::ApplyMigrations(*db_, 1).has_value());
     ASSERT_TRUE(db_->Prepare("INSERT INTO events(id, account_id, type, environment, data, created_at) "
                              "VALUES (?1, 'acct_1', 'task.completed', 'production', '{}', ?2)")
                     .Bind(1, event_.id)

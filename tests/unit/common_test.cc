@@ -110,14 +110,13 @@ TEST(Json, DuplicateMembersAreRefusedAtEveryDepthNamingTheMember) {
     const char* body;
     const char* member;
   };
-  for (const Case& c : {Case{R"({"a": 1, "a": 2})", "\"a\""},
-                        Case{R"({"x": {"y": {"z": 1, "z": 1}}})", "\"x.y.z\""},
-                        Case{R"({"x": [1, {"k": 1, "j": 2, "k": 3}]})", "\"x.[].k\""},
-                        Case{R"({"\u0061": 1, "a": 2})", "\"a\""},
-                        Case{R"({"big": {"k0": 0, "k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6, "k7": 7,
+  for (const Case& c :
+       {Case{R"({"a": 1, "a": 2})", "\"a\""}, Case{R"({"x": {"y": {"z": 1, "z": 1}}})", "\"x.y.z\""},
+        Case{R"({"x": [1, {"k": 1, "j": 2, "k": 3}]})", "\"x.[].k\""}, Case{R"({"\u0061": 1, "a": 2})", "\"a\""},
+        Case{R"({"big": {"k0": 0, "k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6, "k7": 7,
                                "k8": 8, "k9": 9, "k10": 10, "k11": 11, "k12": 12, "k13": 13, "k14": 14,
                                "k15": 15, "k16": 16, "k17": 17, "k18": 18, "k19": 19, "k3": 20}})",
-                             "\"big.k3\""}}) {
+             "\"big.k3\""}}) {
     auto parsed = ParseJsonObject(c.body);
     ASSERT_FALSE(parsed.has_value()) << c.body;
     EXPECT_EQ(parsed.error().HttpStatus(), 400);
@@ -149,10 +148,10 @@ TEST(Utf8, ValidatesAndReplacesIllFormedSequences) {
     std::string in, out;
   };
   const std::string r = "\xef\xbf\xbd";
-  for (const Case& c : {Case{"a\xff", "a" + r}, Case{"\xc0\xae", r + r},           // overlong
-                        Case{"\xed\xa0\x80x", r + r + r + "x"},                   // a surrogate
-                        Case{"\xf4\x90\x80\x80", r + r + r + r},                 // above U+10FFFF
-                        Case{"\xe2\x82", r}, Case{"\xe2\x82x", r + "x"},         // truncated
+  for (const Case& c : {Case{"a\xff", "a" + r}, Case{"\xc0\xae", r + r},  // overlong
+                        Case{"\xed\xa0\x80x", r + r + r + "x"},           // a surrogate
+                        Case{"\xf4\x90\x80\x80", r + r + r + r},          // above U+10FFFF
+                        Case{"\xe2\x82", r}, Case{"\xe2\x82x", r + "x"},  // truncated
                         Case{"ok\x80ok", "ok" + r + "ok"}, Case{"12345678\xc3", "12345678" + r}}) {
     EXPECT_FALSE(IsValidUtf8(c.in)) << c.in;
     EXPECT_EQ(ToValidUtf8(c.in), c.out) << c.in;
@@ -238,7 +237,8 @@ TEST(Config, DefaultsMatchTheSpec) {
 
 TEST(Config, FlagsWinOverEnvironment) {
   auto c = ParseConfig({"--listen", "0.0.0.0:9000", "--allow-http", "--retry-schedule=1s,2s", "--data-dir", "/tmp/x"},
-                       FakeEnv({{"HOOKD_LISTEN", "127.0.0.1:1"}, {"HOOKD_MAX_ENDPOINT_RATE", "50"},
+                       FakeEnv({{"HOOKD_LISTEN", "127.0.0.1:1"},
+                                {"HOOKD_MAX_ENDPOINT_RATE", "50"},
                                 {"HOOKD_ALLOW_PRIVATE_NETWORKS", "true"}}));
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->listen_host, "0.0.0.0");
@@ -258,11 +258,19 @@ TEST(Config, BooleanFlagAcceptsExplicitValue) {
 }
 
 TEST(Config, RejectsBadInputNamingTheFlag) {
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {"--listen", "nope"}, {"--retry-schedule", "1m,,5m"}, {"--retry-schedule", "fast"},
-           {"--max-endpoint-rate", "0"}, {"--attempt-timeout", "30"}, {"--unknown"}, {"--role", "boss"},
-           {"--database", "mysql://x"}, {"--log-format", "xml"}, {"--api-rate-limit", "lots"}, {"--data-dir"},
-           {"--lease-duration", "soon"}, {"--lease-duration", "-5s"}}) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{{"--listen", "nope"},
+                                                                             {"--retry-schedule", "1m,,5m"},
+                                                                             {"--retry-schedule", "fast"},
+                                                                             {"--max-endpoint-rate", "0"},
+                                                                             {"--attempt-timeout", "30"},
+                                                                             {"--unknown"},
+                                                                             {"--role", "boss"},
+                                                                             {"--database", "mysql://x"},
+                                                                             {"--log-format", "xml"},
+                                                                             {"--api-rate-limit", "lots"},
+                                                                             {"--data-dir"},
+                                                                             {"--lease-duration", "soon"},
+                                                                             {"--lease-duration", "-5s"}}) {
     auto c = ParseConfig(args, FakeEnv({}));
     EXPECT_FALSE(c.has_value()) << args[0];
   }
@@ -293,8 +301,8 @@ TEST(Config, RetryScheduleNoneMeansOneAttempt) {
 }
 
 TEST(Config, PortalOriginsAndPublicUrlTakeOnlyPlainWebAddresses) {
-  auto c = ParseConfig({"--portal-allowed-origins", "https://app.example.com, http://localhost:3000,https://[::1]:8443"},
-                       FakeEnv({}));
+  auto c = ParseConfig(
+      {"--portal-allowed-origins", "https://app.example.com, http://localhost:3000,https://[::1]:8443"}, FakeEnv({}));
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->portal_allowed_origins,
             (std::vector<std::string>{"https://app.example.com", "http://localhost:3000", "https://[::1]:8443"}));

@@ -2,10 +2,11 @@
 // delivery is finished and completed, what a manual or bulk retry may reopen and what reopening does, what a replay
 // reaches, the webhook cap, the idempotency and portal-session windows; and the shared store values: a delivery's
 // row after an attempt, bulk pages, pages, counts of webhooks, the id bound of a time, and event matching's cache.
+#include "domain/delivery_rules.h"
+
 #include <gtest/gtest.h>
 
 #include "common/ids.h"
-#include "domain/delivery_rules.h"
 #include "domain/retry_policy.h"
 #include "store/match_cache.h"
 #include "store/row_values.h"

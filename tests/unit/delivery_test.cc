@@ -2,21 +2,38 @@
 #include <gtest/gtest.h>
 
 #include "common/json.h"
+#include "common/version.h"
 #include "crypto/signing.h"
 #include "delivery/http_client.h"
-#include "common/version.h"
 #include "delivery/request_builder.h"
-#include "domain/header_list.h"
 #include "delivery/ssrf_guard.h"
+#include "domain/header_list.h"
 
 namespace hookd {
 namespace {
 
 TEST(SsrfGuard, BlocksPrivateAndSpecialRanges) {
-  for (const char* ip : {"127.0.0.1", "127.255.0.9", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-                         "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::",
-                         "fc00::1", "fd12:3456::1", "fe80::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-                         "64:ff9b::a9fe:a9fe", "not-an-ip"}) {
+  for (const char* ip : {"127.0.0.1",
+                         "127.255.0.9",
+                         "10.1.2.3",
+                         "172.16.0.1",
+                         "172.31.255.255",
+                         "192.168.1.1",
+                         "169.254.169.254",
+                         "100.64.0.1",
+                         "0.0.0.0",
+                         "224.0.0.1",
+                         "255.255.255.255",
+                         "::1",
+                         "::",
+                         "fc00::1",
+                         "fd12:3456::1",
+                         "fe80::1",
+                         "ff02::1",
+                         "::ffff:127.0.0.1",
+                         "::ffff:10.0.0.1",
+                         "64:ff9b::a9fe:a9fe",
+                         "not-an-ip"}) {
     EXPECT_TRUE(IsBlockedAddressText(ip)) << ip;
   }
 }

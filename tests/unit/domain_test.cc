@@ -86,10 +86,10 @@ TEST(WebhookRules, Urls) {
   EXPECT_FALSE(CheckWebhookUrl("https://example.com/hook", false).has_value());
   EXPECT_TRUE(CheckWebhookUrl("http://example.com/hook", false).has_value());
   EXPECT_FALSE(CheckWebhookUrl("http://127.0.0.1:9000/hook", true).has_value());
-  for (const char* bad : {"", "example.com", "ftp://example.com", "https://", "https://exa mple.com",
-                          "https://example.com/#frag", "javascript:alert(1)", "https://hooks.example:99999/x",
-                          "https://hooks.example:0/x", "https://hooks.example:/x", "https://[::1]:65536/",
-                          "https://hooks.example:4294967739/x"}) {
+  for (const char* bad :
+       {"", "example.com", "ftp://example.com", "https://", "https://exa mple.com", "https://example.com/#frag",
+        "javascript:alert(1)", "https://hooks.example:99999/x", "https://hooks.example:0/x", "https://hooks.example:/x",
+        "https://[::1]:65536/", "https://hooks.example:4294967739/x"}) {
     EXPECT_TRUE(CheckWebhookUrl(bad, true).has_value()) << bad;
   }
   EXPECT_FALSE(CheckWebhookUrl("https://hooks.example:65535/x", false).has_value());
@@ -103,8 +103,8 @@ TEST(WebhookRules, EnvironmentsAndHeaders) {
   EXPECT_TRUE(CheckEnvironment("Prod").has_value());
   EXPECT_TRUE(CheckEnvironment(std::string(33, 'a')).has_value());
   EXPECT_FALSE(CheckCustomHeader("X-Api-Key", "abc").has_value());
-  for (const char* refused : {"Host", "content-length", "Connection", "Transfer-Encoding", "webhook-signature",
-                              "X-Webhook-Signature"}) {
+  for (const char* refused :
+       {"Host", "content-length", "Connection", "Transfer-Encoding", "webhook-signature", "X-Webhook-Signature"}) {
     EXPECT_TRUE(CheckCustomHeader(refused, "x").has_value()) << refused;
   }
   EXPECT_TRUE(CheckCustomHeader("Bad Name", "x").has_value());
@@ -113,12 +113,12 @@ TEST(WebhookRules, EnvironmentsAndHeaders) {
 
 TEST(Catalog, HoldsTheSeedsEventsAndWildcards) {
   EventCatalog catalog;
-  for (const char* type : {"license.upgraded", "trial.converted", "usage.limit_reached", "activation.failed",
-                           "product.created", "contract.suspended", "user.login", "user.role.changed",
-                           "team.member_added", "organization.deleted", "workspace.created", "project.archived",
-                           "task.comment.added", "content.scheduled", "subscription.renewed", "payment.refunded",
-                           "invoice.overdue", "device.offline", "alert.resolved", "analytics.ready", "webhook.test",
-                           "webhook.ping"}) {
+  for (const char* type :
+       {"license.upgraded",   "trial.converted",  "usage.limit_reached", "activation.failed", "product.created",
+        "contract.suspended", "user.login",       "user.role.changed",   "team.member_added", "organization.deleted",
+        "workspace.created",  "project.archived", "task.comment.added",  "content.scheduled", "subscription.renewed",
+        "payment.refunded",   "invoice.overdue",  "device.offline",      "alert.resolved",    "analytics.ready",
+        "webhook.test",       "webhook.ping"}) {
     EXPECT_TRUE(catalog.Contains(type)) << type;
   }
   EXPECT_FALSE(catalog.Contains("task.exploded"));
@@ -154,9 +154,9 @@ TEST(EventExamples, EveryBuiltInTypeHasAnObjectAboutItsResource) {
     EXPECT_FALSE(v.as_object().empty()) << t.type;
   }
   const json::value completed = ParseJsonOrNull(ExamplePayload("task.completed"));
-  EXPECT_EQ(completed.at("task").at("status"), "done");  // the action's fields win over the resource's
+  EXPECT_EQ(completed.at("task").at("status"), "done");                  // the action's fields win over the resource's
   EXPECT_EQ(completed.at("task").at("title"), "Write the launch post");  // and the resource's stay
-  EXPECT_EQ(ExamplePayload("invoice.unknown_action"), "{}");  // only catalog types
+  EXPECT_EQ(ExamplePayload("invoice.unknown_action"), "{}");             // only catalog types
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "fakes/in_memory_engine_store.h"
 #include "fakes/inline_task_runner.h"
 #include "fakes/scripted_transport.h"
+#include "samples.h"
 #include "store/local_work_distribution.h"
 #include "store/row_values.h"
 
@@ -20,8 +21,8 @@ namespace hookd {
 namespace {
 
 using testing::FakeClock;
-using testing::InMemoryEngineStore;
 using testing::InlineTaskRunner;
+using testing::InMemoryEngineStore;
 using testing::ScriptedTransport;
 
 class RecordingSink final : public DisabledWebhookSink {
@@ -66,15 +67,9 @@ class EngineRules : public ::testing::Test {
   }
 
   std::string NewWebhook(int rate_limit = 100, bool ordered = false) {
-    Webhook w;
-    w.id = NewId("wh_");
-    w.account_id = account_;
-    w.url = "https://receiver.example/hooks";
-    w.events = {"*"};
+    Webhook w = testing::SampleWebhook(account_, clock_.NowMs());
     w.rate_limit = rate_limit;
     w.ordered = ordered;
-    w.secret = "whsec_c3RvcmVjb25mb3JtYW5jZXNlY3JldGtleTAxMjM0NTY3";
-    w.created_at_ms = w.updated_at_ms = clock_.NowMs();
     store_.PutWebhook(w);
     webhooks_.push_back(w.id);
     return w.id;
@@ -91,8 +86,8 @@ class EngineRules : public ::testing::Test {
     std::vector<AcceptedEvent> accepted;
     for (int i = 0; i < n; ++i) {
       AcceptedEvent a;
-      a.event = Event{NewId("evt_"), account_, "task.completed", "production", "{\"i\":" + std::to_string(i) + "}",
-                      "", clock_.NowMs()};
+      a.event = Event{NewId("evt_"), account_, "task.completed", "production", "{\"i\":" + std::to_string(i) + "}", "",
+                      clock_.NowMs()};
       store_.PutEvent(a.event);
       for (const std::string& webhook : webhooks_) {
         a.deliveries.push_back(NewDelivery(a.event, webhook, clock_.NowMs()));
@@ -207,7 +202,7 @@ TEST_F(EngineRules, TheRateLimitHoldsBetweenSendsWhenAnEventIsReadFromTheStoreFi
   auto resumed = Accept(1);
   StartEngine(Options({60'000}));
   engine_->EnqueueDeliveries(resumed[0].deliveries);  // as after a restart: its event is read before it is sent
-  Emit(1);  // its event is in memory
+  Emit(1);                                            // its event is in memory
   // Every turn is 30 ms of the clock, so the read takes some; the gap the receiver sees is what counts.
   for (int turn = 0; turn < 200 && SentCount() < 2; ++turn) {
     engine_->RunTurn(5);
@@ -335,8 +330,8 @@ TEST_F(EngineRules, ADeletedWebhooksStateGoesOnceItsLastAttemptIsRecorded) {
   Settle();
   EXPECT_EQ(engine_->WebhooksTracked(), 2u);  // its attempt is still in flight
   Answer(200);
-  Answer(200);  // both attempts that were in flight
-  EXPECT_EQ(engine_->WebhooksTracked(), 1u);  // its waiting delivery went with it, and so did its state
+  Answer(200);                                              // both attempts that were in flight
+  EXPECT_EQ(engine_->WebhooksTracked(), 1u);                // its waiting delivery went with it, and so did its state
   ASSERT_TRUE(RunUntil([&] { return SentCount() == 3; }));  // the other webhook's goes on
   EXPECT_EQ(transport_->sent().back().request.url, "https://receiver.example/hooks");
   Answer(200);

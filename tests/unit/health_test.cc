@@ -7,7 +7,9 @@
 namespace hookd {
 namespace {
 
-CircuitSettings Settings() { return CircuitSettings{3, 1000, 4000, 2}; }
+CircuitSettings Settings() {
+  return CircuitSettings{3, 1000, 4000, 2};
+}
 
 TEST(WebhookHealth, OpensAfterThresholdConsecutiveFailures) {
   WebhookHealth h(Settings());

@@ -1,5 +1,7 @@
 // The HTTP server's graceful shutdown on real loopback sockets: a connection whose answer is still being written
 // when Shutdown() begins gets the whole answer, then the connection closes and `on_drained` runs.
+#include "api/http_server.h"
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -8,8 +10,6 @@
 #include <future>
 #include <string>
 #include <thread>
-
-#include "api/http_server.h"
 
 namespace hookd {
 namespace {
@@ -53,7 +53,7 @@ TEST(HttpServer, ShutdownDuringAWriteClosesAfterTheAnswer) {
   while ((n = ::recv(client.native_handle(), chunk.data(), chunk.size(), 0)) > 0) received += static_cast<size_t>(n);
 
   EXPECT_EQ(n, 0) << "the connection stayed open";  // 0: orderly close; -1: the 5 s receive timeout
-  EXPECT_GT(received, kLargeBody);  // head + the whole body
+  EXPECT_GT(received, kLargeBody);                  // head + the whole body
   EXPECT_EQ(drained.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
   io.stop();
   network.join();

@@ -2,11 +2,12 @@
 // scripts and an engine that records what it is told: what the engine runs and when it learns it, which shards are
 // read (once per epoch, again when taken anew or when announcements may have been lost), how surplus shards drain
 // before they go back, what a failed round changes (nothing), and what is published. No sleeps, no database.
+#include "cluster/lease_keeper.h"
+
 #include <gtest/gtest.h>
 
 #include <limits>
 
-#include "cluster/lease_keeper.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_work_distribution.h"
 #include "fakes/recording_delivery_work.h"
@@ -48,7 +49,7 @@ TEST_F(LeaseKeeperTest, TakenShardsAreRunThenReadOncePerEpoch) {
   ASSERT_EQ(distribution_.scans.size(), 1u);
   EXPECT_EQ(distribution_.scans[0], (std::vector<int>{3, 9}));
   EXPECT_EQ(engine_.read, (std::vector<std::string>{"dlv_a", "dlv_b", "dlv_c"}));
-  EXPECT_EQ(engine_.open_reads, engine_.closed_reads);  // every read token is closed
+  EXPECT_EQ(engine_.open_reads, engine_.closed_reads);                           // every read token is closed
   EXPECT_EQ(engine_.leases[0].expires_steady_ms, clock_.SteadyMs() + kLeaseMs);  // the engine's deadline, as given
 
   clock_.Advance(1'000);

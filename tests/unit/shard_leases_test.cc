@@ -2,23 +2,24 @@
 // hands back its surplus), a lapsed lease moves with a higher fencing epoch, a restarted worker takes its own back
 // under new epochs, shutdown gives everything back, and the database refuses an outcome under a stale epoch. Also
 // the notices' payloads.
+#include "store/postgres/shard_leases.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <future>
 #include <set>
 #include <string>
-#include <vector>
-
-#include <future>
 #include <thread>
+#include <vector>
 
 #include "common/ids.h"
 #include "domain/sharding.h"
 #include "postgres_server.h"
+#include "samples.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/notices.h"
 #include "store/postgres/postgres_store.h"
-#include "store/postgres/shard_leases.h"
 
 namespace hookd::postgres {
 namespace {
@@ -39,7 +40,7 @@ class ShardLeasesTest : public ::testing::Test {
     url_ = hookd::testing::NewPostgresDatabase();
     auto conn = Connection::Open(url_);
     ASSERT_TRUE(conn.has_value()) << conn.error().message;
-    ASSERT_TRUE(ApplyMigrations(**conn).has_value());
+    ASSERT_TRUE(ApplyMigrations(**conn, 1).has_value());
   }
 
   void Sql(const std::string& sql) {
@@ -152,7 +153,8 @@ TEST_F(ShardLeasesTest, ReleaseAllHandsEveryShardBackAtOnce) {
 TEST_F(ShardLeasesTest, ARestartedWorkerTakesItsOwnLeasesBackAtOnceUnderNewEpochs) {
   Pool pool(url_, 2);
   ASSERT_EQ(static_cast<int>(ShardLeases(pool, "worker-a", duration_, SystemTime()).Round()->held.size()), kShardCount);
-  ShardLeases restarted(pool, "worker-a", duration_, SystemTime());  // the same data directory's worker, killed and started again
+  ShardLeases restarted(pool, "worker-a", duration_,
+                        SystemTime());  // the same data directory's worker, killed and started again
   auto round = restarted.Round();
   ASSERT_TRUE(round.has_value());
   ASSERT_EQ(static_cast<int>(round->held.size()), kShardCount);
@@ -177,13 +179,7 @@ TEST_F(ShardLeasesTest, AnOutcomeUnderAStaleEpochIsRefusedAndChangesNothing) {
   ASSERT_TRUE(store.has_value()) << store.error().message;
   const std::string account = NewId("acc_");
   ASSERT_TRUE((*store)->CreateAccount(Account{account, "acme", "", 1, 1}).has_value());
-  Webhook w;
-  w.id = NewId("wh_");
-  w.account_id = account;
-  w.url = "https://receiver.example/hooks";
-  w.events = {"*"};
-  w.rate_limit = 10;
-  w.secret = "whsec_c3RvcmVjb25mb3JtYW5jZXNlY3JldGtleTAxMjM0NTY3";
+  const Webhook w = hookd::testing::SampleWebhook(account, 1);
   ASSERT_TRUE((*store)->CreateWebhook(w, 10).has_value());
   NewEvent e;
   e.event = Event{NewId("evt_"), account, "task.completed", "production", "{}", "", 1};
@@ -208,9 +204,8 @@ TEST_F(ShardLeasesTest, AnOutcomeUnderAStaleEpochIsRefusedAndChangesNothing) {
     r.shard = ShardOf(w.id);
     r.lease_epoch = under_epoch;
     std::promise<std::pair<Status, std::vector<size_t>>> done;
-    (*store)->RecordAttemptsAsync({r}, [&](Status st, std::vector<size_t> refused) {
-      done.set_value({std::move(st), std::move(refused)});
-    });
+    (*store)->RecordAttemptsAsync(
+        {r}, [&](Status st, std::vector<size_t> refused) { done.set_value({std::move(st), std::move(refused)}); });
     return done.get_future().get();
   };
   auto first = record(1, epoch);

@@ -21,7 +21,6 @@
 
 namespace hookd {
 
-
 struct StoreBackend {
   std::string name;
   // Opens a fresh store; its files, if any, live in `dir`, and `location` is set to what raw_bytes needs.

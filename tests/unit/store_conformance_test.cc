@@ -4,6 +4,8 @@
 // manual retry, replay and bulk retry in pages, retention in batches, statistics, custom types, and the per-account
 // webhook cap under concurrent creates. Value-parametrized over the backends; each backend supplies how to open a
 // fresh store and how to read its raw bytes (for the at-rest check).
+#include "store_conformance.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -19,12 +21,11 @@
 #include "common/ids.h"
 #include "common/json.h"
 #include "common/time_util.h"
-#include "postgres_server.h"
 #include "domain/delivery_rules.h"
+#include "postgres_server.h"
 #include "store/row_values.h"
 #include "store/store.h"
 #include "test_dir.h"
-#include "store_conformance.h"
 
 namespace hookd {
 namespace {
@@ -253,11 +254,12 @@ TEST_P(StoreConformance, AccountsPageAndKeysAreFoundByHashUntilRevokedOrTheirAcc
 TEST_P(StoreConformance, PortalSessionsAreFoundByHashUntilRevokedAndLongExpiredOnesAreForgotten) {
   const std::string second = NewAccount("beta");
   const int64_t now = NowMs();
-  const PortalSession read{NewId("ps_"), second, PortalAccess::kRead, "https://app.beta.test/settings", now,
-                           now + 3'600'000};
+  const PortalSession read{NewId("ps_"), second,         PortalAccess::kRead, "https://app.beta.test/settings",
+                           now,          now + 3'600'000};
   ASSERT_TRUE(store_->CreatePortalSession(read, "portal-hash-1").has_value());
-  EXPECT_EQ(store_->CreatePortalSession(PortalSession{NewId("ps_"), "acc_missing", PortalAccess::kManage, "", now, now},
-                                        "portal-hash-2")
+  EXPECT_EQ(store_
+                ->CreatePortalSession(PortalSession{NewId("ps_"), "acc_missing", PortalAccess::kManage, "", now, now},
+                                      "portal-hash-2")
                 .error()
                 .kind,
             ErrorKind::kNotFound);
@@ -273,18 +275,20 @@ TEST_P(StoreConformance, PortalSessionsAreFoundByHashUntilRevokedAndLongExpiredO
   EXPECT_EQ(store_->RevokePortalSession(second, read.id).error().kind, ErrorKind::kNotFound);
 
   // Expired a moment ago: still found (it reads as expired); expired over a day ago: gone with the next creation.
-  ASSERT_TRUE(store_->CreatePortalSession(PortalSession{NewId("ps_"), second, PortalAccess::kManage, "", now - 7'200'000,
-                                                        now - 1},
-                                          "portal-recent")
+  ASSERT_TRUE(
+      store_
+          ->CreatePortalSession(
+              PortalSession{NewId("ps_"), second, PortalAccess::kManage, "", now - 7'200'000, now - 1}, "portal-recent")
+          .has_value());
+  ASSERT_TRUE(store_
+                  ->CreatePortalSession(
+                      PortalSession{NewId("ps_"), second, PortalAccess::kManage, "",
+                                    now - 3 * kExpiredPortalSessionKeepMs, now - 2 * kExpiredPortalSessionKeepMs},
+                      "portal-old")
                   .has_value());
-  ASSERT_TRUE(store_->CreatePortalSession(PortalSession{NewId("ps_"), second, PortalAccess::kManage, "",
-                                                        now - 3 * kExpiredPortalSessionKeepMs,
-                                                        now - 2 * kExpiredPortalSessionKeepMs},
-                                          "portal-old")
-                  .has_value());
-  ASSERT_TRUE(store_->CreatePortalSession(PortalSession{NewId("ps_"), second, PortalAccess::kManage, "", now,
-                                                        now + 60'000},
-                                          "portal-new")
+  ASSERT_TRUE(store_
+                  ->CreatePortalSession(
+                      PortalSession{NewId("ps_"), second, PortalAccess::kManage, "", now, now + 60'000}, "portal-new")
                   .has_value());
   EXPECT_TRUE(store_->FindPortalSessionByHash("portal-recent")->has_value());
   EXPECT_FALSE(store_->FindPortalSessionByHash("portal-old")->has_value());
@@ -348,8 +352,20 @@ TEST_P(StoreConformance, AnAttemptKeepsEveryByteOfTheResponseAndUpdatesItsDelive
   ASSERT_TRUE(accepted.has_value());
   const Delivery& d = (*accepted)[0].deliveries.at(0);
   AttemptRecord r;
-  r.attempt = Attempt{NewId("att_"), d.id, 1, NowMs(), 503, 42, "", R"({"webhook-id":"x"})", R"({"a":1})", false,
-                      R"({"retry-after":"5"})", std::string("\x00\xff\xfe binary \x80", 13), true, false};
+  r.attempt = Attempt{NewId("att_"),
+                      d.id,
+                      1,
+                      NowMs(),
+                      503,
+                      42,
+                      "",
+                      R"({"webhook-id":"x"})",
+                      R"({"a":1})",
+                      false,
+                      R"({"retry-after":"5"})",
+                      std::string("\x00\xff\xfe binary \x80", 13),
+                      true,
+                      false};
   r.new_status = DeliveryStatus::kFailed;
   r.next_attempt_at_ms = NowMs() + 60'000;
   std::promise<Status> done;
@@ -382,10 +398,11 @@ TEST_P(StoreConformance, UnfinishedDeliveriesAreResumedAndA410DisablesTheWebhook
   const Delivery& gone = (*accepted)[1].deliveries.at(0);
   ASSERT_TRUE(Record(failing, DeliveryStatus::kFailed).has_value());
   std::map<std::string, DueDelivery> unfinished;
-  ASSERT_TRUE(store_->ForEachUnfinishedDelivery([&](const DueDelivery& due) {
-    unfinished[due.delivery_id] = due;
-    return true;
-  })
+  ASSERT_TRUE(store_
+                  ->ForEachUnfinishedDelivery([&](const DueDelivery& due) {
+                    unfinished[due.delivery_id] = due;
+                    return true;
+                  })
                   .has_value());
   ASSERT_EQ(unfinished.size(), 2u);
   EXPECT_EQ(unfinished[failing.id].attempt_count, 1);
@@ -423,10 +440,11 @@ TEST_P(StoreConformance, UnfinishedDeliveriesAreResumedAndA410DisablesTheWebhook
   EXPECT_EQ((*later)[0].delivery_count, 0);
 
   unfinished.clear();
-  ASSERT_TRUE(store_->ForEachUnfinishedDelivery([&](const DueDelivery& due) {
-    unfinished[due.delivery_id] = due;
-    return true;
-  })
+  ASSERT_TRUE(store_
+                  ->ForEachUnfinishedDelivery([&](const DueDelivery& due) {
+                    unfinished[due.delivery_id] = due;
+                    return true;
+                  })
                   .has_value());
   EXPECT_EQ(unfinished.size(), 1u);
   EXPECT_EQ(unfinished.count(failing.id), 1u);

@@ -93,7 +93,8 @@ TEST_P(StoreConformance, AnIdempotencyKeyIsReleasedWhenItsWindowHasPassed) {
   auto recent = Accept({Event(account_, "task.completed", 0, "order-8")});
   ASSERT_TRUE(recent.has_value());
 
-  auto again = Accept({Event(account_, "task.completed", 0, "order-7"), Event(account_, "task.completed", 0, "order-8")});
+  auto again =
+      Accept({Event(account_, "task.completed", 0, "order-7"), Event(account_, "task.completed", 0, "order-8")});
   ASSERT_TRUE(again.has_value());
   EXPECT_FALSE((*again)[0].replayed);  // past its window: a new event
   EXPECT_NE((*again)[0].event.id, (*first)[0].event.id);

@@ -12,15 +12,21 @@ namespace hookd::postgres {
 Result<Account> PostgresStore::CreateAccount(const Account& account) {
   auto r = pool_.With([&](Connection& c) {
     return c.Exec("INSERT INTO accounts(" HOOKD_ACCOUNT_COLUMNS ") VALUES ($1, $2, $3, $4, $5)",
-                  Params().Add(account.id).Add(account.name).Add(account.email).Add(account.created_at_ms).Add(
-                      account.updated_at_ms));
+                  Params()
+                      .Add(account.id)
+                      .Add(account.name)
+                      .Add(account.email)
+                      .Add(account.created_at_ms)
+                      .Add(account.updated_at_ms));
   });
   if (!r) return Fail(r.error());
   return account;
 }
 
 Result<Account> PostgresStore::GetAccount(const std::string& id) {
-  auto r = pool_.With([&](Connection& c) { return c.Exec("SELECT " HOOKD_ACCOUNT_COLUMNS " FROM accounts WHERE id = $1", Params().Add(id)); });
+  auto r = pool_.With([&](Connection& c) {
+    return c.Exec("SELECT " HOOKD_ACCOUNT_COLUMNS " FROM accounts WHERE id = $1", Params().Add(id));
+  });
   return FirstRow<Account>(r, "account", AccountFromRow<Row>);
 }
 
@@ -64,7 +70,8 @@ Result<ApiKey> PostgresStore::CreateApiKey(const ApiKey& key, const std::string&
 
 Result<std::vector<ApiKey>> PostgresStore::ListApiKeys(const std::string& account_id) {
   auto r = pool_.With([&](Connection& c) {
-    return c.Exec("SELECT " HOOKD_API_KEY_COLUMNS " FROM api_keys WHERE account_id = $1 ORDER BY id DESC", Params().Add(account_id));
+    return c.Exec("SELECT " HOOKD_API_KEY_COLUMNS " FROM api_keys WHERE account_id = $1 ORDER BY id DESC",
+                  Params().Add(account_id));
   });
   if (!r) return Fail(r.error());
   return AllRows(*r, ApiKeyFromRow<Row>);
@@ -85,7 +92,9 @@ Status PostgresStore::RevokeApiKey(const std::string& account_id, const std::str
 }
 
 Result<std::optional<ApiKey>> PostgresStore::FindApiKeyByHash(const std::string& key_hash) {
-  auto r = pool_.With([&](Connection& c) { return c.Exec("SELECT " HOOKD_API_KEY_COLUMNS " FROM api_keys WHERE key_hash = $1", Params().Add(key_hash)); });
+  auto r = pool_.With([&](Connection& c) {
+    return c.Exec("SELECT " HOOKD_API_KEY_COLUMNS " FROM api_keys WHERE key_hash = $1", Params().Add(key_hash));
+  });
   if (!r) return Fail(r.error());
   if (r->Count() == 0) return std::optional<ApiKey>();
   return std::optional<ApiKey>(ApiKeyFromRow(Row(*r, 0)));
@@ -121,9 +130,8 @@ Status PostgresStore::RevokePortalSession(const std::string& account_id, const s
 
 Result<std::optional<PortalSession>> PostgresStore::FindPortalSessionByHash(const std::string& token_hash) {
   auto r = pool_.With([&](Connection& c) {
-    return c.Exec(
-        "SELECT " HOOKD_PORTAL_SESSION_COLUMNS " FROM portal_sessions WHERE token_hash = $1",
-        Params().Add(token_hash));
+    return c.Exec("SELECT " HOOKD_PORTAL_SESSION_COLUMNS " FROM portal_sessions WHERE token_hash = $1",
+                  Params().Add(token_hash));
   });
   if (!r) return Fail(r.error());
   if (r->Count() == 0) return std::optional<PortalSession>();

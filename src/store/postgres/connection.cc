@@ -9,7 +9,6 @@
 #include <charconv>
 #include <cstring>
 
-
 namespace hookd::postgres {
 namespace {
 
@@ -42,11 +41,17 @@ Params& Params::Add(std::string_view value) {
   return *this;
 }
 
-Params& Params::Add(int64_t value) { return Add(std::string_view(std::to_string(value))); }
+Params& Params::Add(int64_t value) {
+  return Add(std::string_view(std::to_string(value)));
+}
 
-Params& Params::Add(bool value) { return Add(std::string_view(value ? "t" : "f")); }
+Params& Params::Add(bool value) {
+  return Add(std::string_view(value ? "t" : "f"));
+}
 
-Params& Params::Add(std::optional<int64_t> value) { return value ? Add(*value) : AddNull(); }
+Params& Params::Add(std::optional<int64_t> value) {
+  return value ? Add(*value) : AddNull();
+}
 
 Params& Params::AddNull() {
   values_.emplace_back();
@@ -54,7 +59,9 @@ Params& Params::AddNull() {
   return *this;
 }
 
-Params& Params::AddOrNull(std::string_view value) { return value.empty() ? AddNull() : Add(value); }
+Params& Params::AddOrNull(std::string_view value) {
+  return value.empty() ? AddNull() : Add(value);
+}
 
 void ArrayParam::Separate() {
   if (text_.size() > 1) text_ += ',';
@@ -77,7 +84,9 @@ ArrayParam& ArrayParam::Add(int64_t value) {
   return *this;
 }
 
-ArrayParam& ArrayParam::Add(std::optional<int64_t> value) { return value ? Add(*value) : AddNull(); }
+ArrayParam& ArrayParam::Add(std::optional<int64_t> value) {
+  return value ? Add(*value) : AddNull();
+}
 
 ArrayParam& ArrayParam::AddNull() {
   Separate();
@@ -85,7 +94,9 @@ ArrayParam& ArrayParam::AddNull() {
   return *this;
 }
 
-ArrayParam& ArrayParam::AddOrNull(std::string_view value) { return value.empty() ? AddNull() : Add(value); }
+ArrayParam& ArrayParam::AddOrNull(std::string_view value) {
+  return value.empty() ? AddNull() : Add(value);
+}
 
 ArrayParam& ArrayParam::AddHex(std::string_view bytes) {
   Separate();
@@ -113,9 +124,13 @@ void FieldBinder::Strings(const std::vector<std::string>& v) {
 
 // ---- results ----
 
-void Rows::Release(pg_result* result) { PQclear(result); }
+void Rows::Release(pg_result* result) {
+  PQclear(result);
+}
 
-int Rows::Count() const { return PQntuples(result_.get()); }
+int Rows::Count() const {
+  return PQntuples(result_.get());
+}
 
 int64_t Rows::Affected() const {
   const char* n = PQcmdTuples(result_.get());
@@ -124,7 +139,9 @@ int64_t Rows::Affected() const {
   return v;
 }
 
-bool Rows::IsNull(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
+bool Rows::IsNull(int row, int col) const {
+  return PQgetisnull(result_.get(), row, col) != 0;
+}
 
 std::string Rows::Text(int row, int col) const {
   return std::string(PQgetvalue(result_.get(), row, col), static_cast<size_t>(PQgetlength(result_.get(), row, col)));
@@ -141,7 +158,9 @@ std::optional<int64_t> Rows::OptInt(int row, int col) const {
   return IsNull(row, col) ? std::nullopt : std::optional<int64_t>(Int(row, col));
 }
 
-bool Rows::Bool(int row, int col) const { return PQgetvalue(result_.get(), row, col)[0] == 't'; }
+bool Rows::Bool(int row, int col) const {
+  return PQgetvalue(result_.get(), row, col)[0] == 't';
+}
 
 std::string Rows::Bytes(int row, int col) const {
   // bytea's text output is "\x" followed by two hex digits per byte.
@@ -207,7 +226,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
   return connection;
 }
 
-Connection::~Connection() { PQfinish(conn_); }
+Connection::~Connection() {
+  PQfinish(conn_);
+}
 
 Error Connection::ErrorOf(pg_result* result) const {
   const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
@@ -292,6 +313,8 @@ Result<std::vector<Notification>> Connection::WaitForNotifications(int timeout_m
   return out;
 }
 
-bool IsUnavailable(const Error& error) { return error.kind == ErrorKind::kUnavailable; }
+bool IsUnavailable(const Error& error) {
+  return error.kind == ErrorKind::kUnavailable;
+}
 
 }  // namespace hookd::postgres

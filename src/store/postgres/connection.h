@@ -37,7 +37,9 @@ class Params {
   Params& AddOrNull(std::string_view value);
 
   [[nodiscard]] int Count() const { return static_cast<int>(values_.size()); }
-  [[nodiscard]] const char* Value(int i) const { return null_[static_cast<size_t>(i)] ? nullptr : values_[static_cast<size_t>(i)].c_str(); }
+  [[nodiscard]] const char* Value(int i) const {
+    return null_[static_cast<size_t>(i)] ? nullptr : values_[static_cast<size_t>(i)].c_str();
+  }
 
  private:
   std::vector<std::string> values_;

@@ -13,7 +13,8 @@ namespace hookd::postgres {
 Result<Page<Delivery>> PostgresStore::ListDeliveries(const std::string& account_id, const DeliveryFilter& filter,
                                                      const PageRequest& page) {
   auto r = pool_.With([&](Connection& c) {
-    return c.Exec("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries "
+    return c.Exec("SELECT " HOOKD_DELIVERY_COLUMNS
+                  " FROM deliveries "
                   "WHERE account_id = $1 AND ($2 = '' OR id < $2) AND ($3 = '' OR event_type = $3) "
                   "AND ($4 = '' OR status = $4) AND ($5::bigint IS NULL OR created_at >= $5) "
                   "AND ($6::bigint IS NULL OR created_at < $6) AND ($8 = '' OR webhook_id = $8) AND id >= $9 "
@@ -35,13 +36,13 @@ Result<Page<Delivery>> PostgresStore::ListDeliveries(const std::string& account_
 
 Result<Delivery> PostgresStore::GetDelivery(const std::string& account_id, const std::string& id) {
   return pool_.With([&](Connection& c) -> Result<Delivery> {
-    auto r = c.Exec("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries WHERE id = $1 AND account_id = $2", Params().Add(id).Add(account_id));
+    auto r = c.Exec("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries WHERE id = $1 AND account_id = $2",
+                    Params().Add(id).Add(account_id));
     if (!r) return Fail(r.error());
     if (r->Count() == 0) return Fail(Error::NotFound("delivery not found"));
     Delivery d = DeliveryFromRow(Row(*r, 0));
-    auto a = c.Exec(
-        "SELECT " HOOKD_ATTEMPT_COLUMNS " FROM attempts WHERE delivery_id = $1 ORDER BY number",
-        Params().Add(id));
+    auto a = c.Exec("SELECT " HOOKD_ATTEMPT_COLUMNS " FROM attempts WHERE delivery_id = $1 ORDER BY number",
+                    Params().Add(id));
     if (!a) return Fail(a.error());
     d.attempts = AllRows(*a, AttemptFromRow<Row>);
     return d;
@@ -49,8 +50,10 @@ Result<Delivery> PostgresStore::GetDelivery(const std::string& account_id, const
 }
 
 Result<std::vector<Delivery>> PostgresStore::ListDeliveriesOfEvent(const std::string& event_id) {
-  auto r = pool_.With(
-      [&](Connection& c) { return c.Exec("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries WHERE event_id = $1 ORDER BY id", Params().Add(event_id)); });
+  auto r = pool_.With([&](Connection& c) {
+    return c.Exec("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries WHERE event_id = $1 ORDER BY id",
+                  Params().Add(event_id));
+  });
   if (!r) return Fail(r.error());
   return AllRows(*r, DeliveryFromRow<Row>);
 }
@@ -61,7 +64,8 @@ Status PostgresStore::ForEachUnfinishedDelivery(const std::function<bool(const D
   std::string after;
   for (;;) {
     auto r = pool_.With([&](Connection& c) {
-      return c.Exec("SELECT " HOOKD_DUE_COLUMNS " FROM deliveries d JOIN events e ON e.id = d.event_id "
+      return c.Exec("SELECT " HOOKD_DUE_COLUMNS
+                    " FROM deliveries d JOIN events e ON e.id = d.event_id "
                     "WHERE d.completed_at IS NULL AND d.id > $1 ORDER BY d.id LIMIT $2",
                     Params().Add(after).Add(kPage));
     });
@@ -85,9 +89,9 @@ void PostgresStore::UpdateWebhookHealthAsync(const std::string& webhook_id, Webh
 
 // Every outcome of the batch: the deliveries' new state in one UPDATE (a finished delivery is left as it is), the
 // attempts in one INSERT (only for deliveries that still exist: one deleted with its webhook while the attempt was in
-// flight has nothing to log it under), then the rare webhook changes one by one. Both statements also name the deliveries with `id = ANY($1)`:
-// knowing the batch's size, the planner would otherwise hash-join the unnest with a sequential scan of every
-// delivery; with it, it reads the batch's rows by primary key.
+// flight has nothing to log it under), then the rare webhook changes one by one. Both statements also name the
+// deliveries with `id = ANY($1)`: knowing the batch's size, the planner would otherwise hash-join the unnest with a
+// sequential scan of every delivery; with it, it reads the batch's rows by primary key.
 Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& jobs) {
   ArrayParam d_ids, d_status, d_count, d_next, d_completed, d_latency, d_rstatus, d_rtime, d_error;
   ArrayParam a_ids, a_number, a_started, a_status, a_time, a_error, a_req_headers, a_req_body, a_req_trunc,
@@ -176,7 +180,8 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
             .Add(d_error.Take()));
     if (!updated) return Fail(updated.error());
     auto inserted = conn.Exec(
-        "INSERT INTO attempts(" HOOKD_ATTEMPT_COLUMNS ") "
+        "INSERT INTO attempts(" HOOKD_ATTEMPT_COLUMNS
+        ") "
         "SELECT u.id, u.delivery_id, u.number, u.started_at, u.status, u.time, u.error, u.req_headers::json, "
         "u.req_body, u.req_trunc, u.resp_headers::json, decode(u.resp_body, 'hex'), u.resp_trunc, u.success "
         "FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[], $5::integer[], $6::bigint[], $7::text[], "

@@ -13,7 +13,7 @@
 namespace hookd::postgres {
 
 Result<const std::vector<MatchCache::Target>*> PostgresStore::MatchTargets(Connection& conn,
-                                                                          const std::string& account_id) {
+                                                                           const std::string& account_id) {
   accept_thread_.AssertOnOwner();
   if (const auto* cached = match_cache_.Find(account_id)) return cached;
   auto r = conn.Exec("SELECT id, active, environment, events FROM webhooks WHERE account_id = $1 ORDER BY id",
@@ -36,7 +36,8 @@ Status PostgresStore::RecoverInDoubtDeliveries(Connection& conn) {
   if (since == 0) return Ok();
   // Ids sort by time: every delivery made since a second before the first doubtful commit. Those the engine already
   // has are ignored by it.
-  auto r = conn.Exec("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries "
+  auto r = conn.Exec("SELECT " HOOKD_DELIVERY_COLUMNS
+                     " FROM deliveries "
                      "WHERE id >= $1 AND completed_at IS NULL AND attempt_count = 0 ORDER BY id",
                      Params().Add(LowestIdAt("dlv_", since - 1000)));
   if (!r) return Fail(r.error());
@@ -84,26 +85,27 @@ Status PostgresStore::WriteAccepts(Connection& conn, std::vector<AcceptJob*>& jo
       }
       out.delivery_count = static_cast<int>(out.deliveries.size());
       if (!input.idempotency_key.empty()) {
-        auto inserted = conn.Exec(
-            "INSERT INTO events(" HOOKD_EVENT_COLUMNS ", idempotency_key, initial_deliveries) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-            "ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
-            Params()
-                .Add(e.id)
-                .Add(e.account_id)
-                .Add(e.type)
-                .Add(e.environment)
-                .Add(e.data_json)
-                .AddOrNull(e.metadata_json)
-                .Add(e.created_at_ms)
-                .Add(input.idempotency_key)
-                .Add(out.delivery_count));
+        auto inserted =
+            conn.Exec("INSERT INTO events(" HOOKD_EVENT_COLUMNS
+                      ", idempotency_key, initial_deliveries) "
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                      "ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
+                      Params()
+                          .Add(e.id)
+                          .Add(e.account_id)
+                          .Add(e.type)
+                          .Add(e.environment)
+                          .Add(e.data_json)
+                          .AddOrNull(e.metadata_json)
+                          .Add(e.created_at_ms)
+                          .Add(input.idempotency_key)
+                          .Add(out.delivery_count));
         if (!inserted) return Fail(inserted.error());
         if (inserted->Affected() == 0) {
-          auto earlier = conn.Exec(
-              "SELECT " HOOKD_EVENT_COLUMNS ", initial_deliveries FROM events "
-              "WHERE account_id = $1 AND idempotency_key = $2",
-              Params().Add(e.account_id).Add(input.idempotency_key));
+          auto earlier = conn.Exec("SELECT " HOOKD_EVENT_COLUMNS
+                                   ", initial_deliveries FROM events "
+                                   "WHERE account_id = $1 AND idempotency_key = $2",
+                                   Params().Add(e.account_id).Add(input.idempotency_key));
           if (!earlier) return Fail(earlier.error());
           if (earlier->Count() == 0) return Fail(Error::Unavailable("an idempotency key changed hands; retry"));
           out.event = EventFromRow(Row(*earlier, 0));
@@ -127,20 +129,21 @@ Status PostgresStore::WriteAccepts(Connection& conn, std::vector<AcceptJob*>& jo
     }
   }
   if (unkeyed > 0) {
-    auto r = conn.Exec(
-        "INSERT INTO events(" HOOKD_EVENT_COLUMNS ", initial_deliveries) "
-        "SELECT u.id, u.account_id, u.type, u.environment, u.data::json, u.metadata::json, u.created_at, u.n "
-        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], "
-        "$8::integer[]) AS u(id, account_id, type, environment, data, metadata, created_at, n)",
-        Params()
-            .Add(ids.Take())
-            .Add(accounts.Take())
-            .Add(types.Take())
-            .Add(environments.Take())
-            .Add(data.Take())
-            .Add(metadata.Take())
-            .Add(created.Take())
-            .Add(counts.Take()));
+    auto r =
+        conn.Exec("INSERT INTO events(" HOOKD_EVENT_COLUMNS
+                  ", initial_deliveries) "
+                  "SELECT u.id, u.account_id, u.type, u.environment, u.data::json, u.metadata::json, u.created_at, u.n "
+                  "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], "
+                  "$8::integer[]) AS u(id, account_id, type, environment, data, metadata, created_at, n)",
+                  Params()
+                      .Add(ids.Take())
+                      .Add(accounts.Take())
+                      .Add(types.Take())
+                      .Add(environments.Take())
+                      .Add(data.Take())
+                      .Add(metadata.Take())
+                      .Add(created.Take())
+                      .Add(counts.Take()));
     if (!r) return Fail(r.error());
   }
   return InsertDeliveries(conn, backend_->process_id(), deliveries, now);
@@ -148,13 +151,16 @@ Status PostgresStore::WriteAccepts(Connection& conn, std::vector<AcceptJob*>& jo
 
 Result<Event> PostgresStore::GetEvent(const std::string& account_id, const std::string& id) {
   auto r = pool_.With([&](Connection& c) {
-    return c.Exec("SELECT " HOOKD_EVENT_COLUMNS " FROM events WHERE id = $1 AND account_id = $2", Params().Add(id).Add(account_id));
+    return c.Exec("SELECT " HOOKD_EVENT_COLUMNS " FROM events WHERE id = $1 AND account_id = $2",
+                  Params().Add(id).Add(account_id));
   });
   return FirstRow<Event>(r, "event", EventFromRow<Row>);
 }
 
 Result<Event> PostgresStore::GetEventById(const std::string& id) {
-  auto r = pool_.With([&](Connection& c) { return c.Exec("SELECT " HOOKD_EVENT_COLUMNS " FROM events WHERE id = $1", Params().Add(id)); });
+  auto r = pool_.With([&](Connection& c) {
+    return c.Exec("SELECT " HOOKD_EVENT_COLUMNS " FROM events WHERE id = $1", Params().Add(id));
+  });
   return FirstRow<Event>(r, "event", EventFromRow<Row>);
 }
 
@@ -162,7 +168,9 @@ Result<std::vector<Event>> PostgresStore::GetEventsByIds(const std::vector<std::
   if (ids.empty()) return std::vector<Event>{};
   ArrayParam list;
   for (const std::string& id : ids) list.Add(id);
-  auto r = pool_.With([&](Connection& c) { return c.Exec("SELECT " HOOKD_EVENT_COLUMNS " FROM events WHERE id = ANY($1::text[])", Params().Add(list.Take())); });
+  auto r = pool_.With([&](Connection& c) {
+    return c.Exec("SELECT " HOOKD_EVENT_COLUMNS " FROM events WHERE id = ANY($1::text[])", Params().Add(list.Take()));
+  });
   if (!r) return Fail(r.error());
   return AllRows(*r, EventFromRow<Row>);
 }
@@ -170,7 +178,8 @@ Result<std::vector<Event>> PostgresStore::GetEventsByIds(const std::vector<std::
 Result<Page<Event>> PostgresStore::ListEvents(const std::string& account_id, const EventFilter& filter,
                                               const PageRequest& page) {
   auto r = pool_.With([&](Connection& c) {
-    return c.Exec("SELECT " HOOKD_EVENT_COLUMNS " FROM events "
+    return c.Exec("SELECT " HOOKD_EVENT_COLUMNS
+                  " FROM events "
                   "WHERE account_id = $1 AND ($2 = '' OR id < $2) AND ($3 = '' OR type = $3) "
                   "AND ($4::bigint IS NULL OR created_at >= $4) AND ($5::bigint IS NULL OR created_at < $5) "
                   "AND id >= $7 ORDER BY id DESC LIMIT $6",

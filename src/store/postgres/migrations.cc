@@ -170,10 +170,12 @@ CREATE INDEX portal_sessions_account ON portal_sessions(account_id, expires_at);
 
 }  // namespace
 
-int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
+int LatestSchemaVersion() {
+  return static_cast<int>(Migrations().size());
+}
 
-Status ApplyMigrations(Connection& conn) {
-  return conn.Transaction([](Connection& c) -> Status {
+Status ApplyMigrations(Connection& conn, int64_t now_ms) {
+  return conn.Transaction([now_ms](Connection& c) -> Status {
     // One process migrates at a time; the others wait here and then find nothing left to do.
     if (auto st = c.ExecOnce("SELECT pg_advisory_xact_lock(7306916238462391842)"); !st) return st;
     if (auto st = c.ExecOnce("CREATE TABLE IF NOT EXISTS hookd_schema_migrations (version integer PRIMARY KEY, "
@@ -194,7 +196,7 @@ Status ApplyMigrations(Connection& conn) {
         return Fail(Error::Unavailable("migration " + std::to_string(version) + " failed: " + st.error().message));
       }
       if (auto st = c.Exec("INSERT INTO hookd_schema_migrations(version, applied_at) VALUES ($1, $2)",
-                           Params().Add(version).Add(NowMs()));
+                           Params().Add(version).Add(now_ms));
           !st) {
         return Fail(st.error());
       }

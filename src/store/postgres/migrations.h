@@ -8,7 +8,7 @@
 
 namespace hookd::postgres {
 
-[[nodiscard]] Status ApplyMigrations(Connection& conn);
+[[nodiscard]] Status ApplyMigrations(Connection& conn, int64_t now_ms);
 [[nodiscard]] int LatestSchemaVersion();
 
 }  // namespace hookd::postgres

@@ -43,7 +43,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
   if (master_key.size() != 32) return Fail(Error::Unavailable("master key must be 32 bytes"));
   auto conn = Connection::Open(url);
   if (!conn) return Fail(conn.error());
-  if (auto st = ApplyMigrations(**conn); !st) return Fail(st.error());
+  if (auto st = ApplyMigrations(**conn, clock.NowMs()); !st) return Fail(st.error());
   if (auto st = CheckMasterKey(**conn, master_key); !st) return Fail(st.error());
   return std::unique_ptr<PostgresStore>(new PostgresStore(url, SecretCipher(master_key), pool_size, metrics, clock));
 }
@@ -81,8 +81,8 @@ PostgresStore::PostgresStore(std::string url, SecretCipher cipher, int pool_size
       [](OutcomeJob& job, const Status& st) {
         if (job.done) job.done(st, st ? std::move(job.refused) : std::vector<size_t>{});
         if (!st && job.health) {
-          LogWarn("recording a webhook's circuit failed", {{"webhook_id", job.health->webhook_id},
-                                                          {"error", st.error().message}});
+          LogWarn("recording a webhook's circuit failed",
+                  {{"webhook_id", job.health->webhook_id}, {"error", st.error().message}});
         }
       },
       metrics);
@@ -95,7 +95,7 @@ PostgresStore::~PostgresStore() {
 }
 
 Result<std::unique_ptr<WorkDistribution>> PostgresStore::OpenWorkDistribution(const WorkerIdentity& worker,
-                                                                                const Clock& clock) {
+                                                                              const Clock& clock) {
   return std::unique_ptr<WorkDistribution>(std::make_unique<PostgresWorkDistribution>(backend_, worker, clock));
 }
 

@@ -15,8 +15,8 @@
 
 #include "common/mutex.h"
 #include "common/periodic_task.h"
-#include "crypto/secret_cipher.h"
 #include "common/thread_checker.h"
+#include "crypto/secret_cipher.h"
 #include "store/match_cache.h"
 #include "store/postgres/backend.h"
 #include "store/postgres/batch_writer.h"
@@ -76,7 +76,8 @@ class PostgresStore final : public Store {
                                      int64_t since_ms, int64_t until_ms, const std::string& after, int limit) override;
   Result<int64_t> CountDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
                                   int64_t since_ms, int64_t until_ms) override;
-  Result<std::vector<Delivery>> CreateDeliveries(const Event& event, const std::vector<std::string>& webhook_ids) override;
+  Result<std::vector<Delivery>> CreateDeliveries(const Event& event,
+                                                 const std::vector<std::string>& webhook_ids) override;
   Result<BulkChunk> ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms, const std::string& after,
                                  int limit) override;
   Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) override;
@@ -92,12 +93,13 @@ class PostgresStore final : public Store {
 
   // Shard leases and notices on this database (store/postgres/work_distribution.h).
   Result<std::unique_ptr<WorkDistribution>> OpenWorkDistribution(const WorkerIdentity& worker,
-                                                                  const Clock& clock) override;
+                                                                 const Clock& clock) override;
 
  private:
   // Deletes the account's API key or portal session with `delete_sql` (a literal) and has every process drop its
   // cached credentials.
-  Status RevokeCredential(const char* delete_sql, const std::string& id, const std::string& account_id, const char* what);
+  Status RevokeCredential(const char* delete_sql, const std::string& id, const std::string& account_id,
+                          const char* what);
   // One caller's events, waiting for the accept writer.
   struct AcceptJob {
     std::vector<NewEvent> events;
@@ -132,7 +134,7 @@ class PostgresStore final : public Store {
   const Clock& clock_;
   std::shared_ptr<Backend> backend_;  // shared with the work distribution
   Pool& pool_;                        // backend_'s
-  ThreadChecker accept_thread_;  // the accept writer's thread: match_cache_
+  ThreadChecker accept_thread_;       // the accept writer's thread: match_cache_
   MatchCache match_cache_;
   // When accepts first failed because the database was unreachable (their commit may have happened); 0 = none.
   std::atomic<int64_t> in_doubt_since_ms_{0};

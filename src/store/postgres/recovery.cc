@@ -48,8 +48,14 @@ Result<BulkChunk> PostgresStore::ReopenDeliveries(const std::string& webhook_id,
           "WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = $1 AND id > $2 AND created_at >= $3 "
           "AND created_at < $4 AND status = ANY($5::text[]) ORDER BY id LIMIT $6 FOR UPDATE) "
           "RETURNING " HOOKD_DELIVERY_COLUMNS,
-          Params().Add(webhook_id).Add(after).Add(since_ms).Add(until_ms).Add(reopenable).Add(limit).Add(
-              clock_.NowMs()));
+          Params()
+              .Add(webhook_id)
+              .Add(after)
+              .Add(since_ms)
+              .Add(until_ms)
+              .Add(reopenable)
+              .Add(limit)
+              .Add(clock_.NowMs()));
       if (!r) return Fail(r.error());
       chunk.deliveries = AllRows(*r, DeliveryFromRow<Row>);
       std::vector<const Delivery*> reopened;
@@ -99,7 +105,8 @@ Result<BulkChunk> PostgresStore::ReplayEvents(const Webhook& webhook, int64_t si
   Status st = pool_.With([&](Connection& c) {
     return c.Transaction([&](Connection& c) -> Status {
       chunk = BulkChunk{};
-      auto r = c.Exec("SELECT " HOOKD_EVENT_COLUMNS " FROM events "
+      auto r = c.Exec("SELECT " HOOKD_EVENT_COLUMNS
+                      " FROM events "
                       "WHERE account_id = $1 AND id > $2 AND created_at >= $3 AND created_at < $4 "
                       "ORDER BY id LIMIT $5",
                       Params().Add(webhook.account_id).Add(after).Add(since_ms).Add(until_ms).Add(limit));

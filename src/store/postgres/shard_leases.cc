@@ -24,11 +24,11 @@ Result<LeaseRound> ShardLeases::Round() {
   const int64_t expires_steady_ms = clock_.SteadyMs() + duration_ms;
   return pool_.With([&](Connection& c) -> Result<LeaseRound> {
     LeaseRound round;
-    auto live = c.Exec(
-        "WITH beat AS (INSERT INTO hookd_workers(id, started_at, heartbeat_at) VALUES ($1, " DB_NOW_MS ", " DB_NOW_MS
-        ") ON CONFLICT (id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at) "
-        "SELECT count(*) + 1 FROM hookd_workers WHERE id <> $1 AND heartbeat_at > " DB_NOW_MS " - $2",
-        Params().Add(worker_id_).Add(duration_ms));
+    auto live = c.Exec("WITH beat AS (INSERT INTO hookd_workers(id, started_at, heartbeat_at) VALUES ($1, " DB_NOW_MS
+                       ", " DB_NOW_MS
+                       ") ON CONFLICT (id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at) "
+                       "SELECT count(*) + 1 FROM hookd_workers WHERE id <> $1 AND heartbeat_at > " DB_NOW_MS " - $2",
+                       Params().Add(worker_id_).Add(duration_ms));
     if (!live) return Fail(live.error());
     round.live_workers = static_cast<int>(live->Int(0, 0));
     const int share = FairShare(round.live_workers);
@@ -37,24 +37,27 @@ Result<LeaseRound> ShardLeases::Round() {
     // directory, restarted). It takes them back at once rather than wait for them to lapse, under new epochs, so
     // anything that run left unrecorded is fenced (FOR UPDATE: after any outcome of that run still being written).
     auto renewed = c.Exec(
-        first_round_ ? "UPDATE shard_leases SET epoch = epoch + 1, expires_at = " DB_NOW_MS " + $2 "
+        first_round_ ? "UPDATE shard_leases SET epoch = epoch + 1, expires_at = " DB_NOW_MS
+                       " + $2 "
                        "WHERE shard IN (SELECT shard FROM shard_leases WHERE owner = $1 AND expires_at > " DB_NOW_MS
                        " FOR UPDATE) RETURNING shard, epoch"
-                     : "UPDATE shard_leases SET expires_at = " DB_NOW_MS " + $2 WHERE owner = $1 AND expires_at > "
-                       DB_NOW_MS " RETURNING shard, epoch",
+                     : "UPDATE shard_leases SET expires_at = " DB_NOW_MS
+                       " + $2 WHERE owner = $1 AND expires_at > " DB_NOW_MS " RETURNING shard, epoch",
         Params().Add(worker_id_).Add(duration_ms));
     if (!renewed) return Fail(renewed.error());
     for (int i = 0; i < renewed->Count(); ++i) {
-      round.held.push_back(ShardLease{static_cast<int>(renewed->Int(i, 0)), renewed->Int(i, 1), expires_steady_ms, true});
+      round.held.push_back(
+          ShardLease{static_cast<int>(renewed->Int(i, 0)), renewed->Int(i, 1), expires_steady_ms, true});
     }
 
     const int wanted = share - static_cast<int>(round.held.size());
     if (wanted > 0) {
-      auto taken = c.Exec(
-          "UPDATE shard_leases SET owner = $1, epoch = epoch + 1, expires_at = " DB_NOW_MS " + $2 "
-          "WHERE shard IN (SELECT shard FROM shard_leases WHERE owner IS NULL OR expires_at <= " DB_NOW_MS
-          " ORDER BY shard LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING shard, epoch",
-          Params().Add(worker_id_).Add(duration_ms).Add(wanted));
+      auto taken =
+          c.Exec("UPDATE shard_leases SET owner = $1, epoch = epoch + 1, expires_at = " DB_NOW_MS
+                 " + $2 "
+                 "WHERE shard IN (SELECT shard FROM shard_leases WHERE owner IS NULL OR expires_at <= " DB_NOW_MS
+                 " ORDER BY shard LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING shard, epoch",
+                 Params().Add(worker_id_).Add(duration_ms).Add(wanted));
       if (!taken) return Fail(taken.error());
       for (int i = 0; i < taken->Count(); ++i) {
         round.held.push_back(ShardLease{static_cast<int>(taken->Int(i, 0)), taken->Int(i, 1), expires_steady_ms, true});
@@ -74,8 +77,9 @@ Status ShardLeases::Release(const std::vector<int>& shards) {
   ArrayParam list;
   for (int shard : shards) list.Add(static_cast<int64_t>(shard));
   auto r = pool_.With([&](Connection& c) {
-    return c.Exec("UPDATE shard_leases SET owner = NULL, expires_at = 0 WHERE owner = $1 AND shard = ANY($2::integer[])",
-                  Params().Add(worker_id_).Add(list.Take()));
+    return c.Exec(
+        "UPDATE shard_leases SET owner = NULL, expires_at = 0 WHERE owner = $1 AND shard = ANY($2::integer[])",
+        Params().Add(worker_id_).Add(list.Take()));
   });
   if (!r) return Fail(r.error());
   return Ok();
@@ -84,8 +88,8 @@ Status ShardLeases::Release(const std::vector<int>& shards) {
 Status ShardLeases::ReleaseAll() {
   auto r = pool_.With([&](Connection& c) {
     return c.Transaction([&](Connection& c) -> Status {
-      auto leases = c.Exec("UPDATE shard_leases SET owner = NULL, expires_at = 0 WHERE owner = $1",
-                           Params().Add(worker_id_));
+      auto leases =
+          c.Exec("UPDATE shard_leases SET owner = NULL, expires_at = 0 WHERE owner = $1", Params().Add(worker_id_));
       if (!leases) return Fail(leases.error());
       auto worker = c.Exec("DELETE FROM hookd_workers WHERE id = $1", Params().Add(worker_id_));
       if (!worker) return Fail(worker.error());
@@ -99,7 +103,8 @@ Status ShardLeases::PublishInFlight(const std::vector<std::string>& delivery_ids
   ArrayParam ids;
   for (const std::string& id : delivery_ids) ids.Add(id);
   auto r = pool_.With([&](Connection& c) {
-    return c.Exec("UPDATE hookd_workers SET in_flight = $2::text[] WHERE id = $1", Params().Add(worker_id_).Add(ids.Take()));
+    return c.Exec("UPDATE hookd_workers SET in_flight = $2::text[] WHERE id = $1",
+                  Params().Add(worker_id_).Add(ids.Take()));
   });
   if (!r) return Fail(r.error());
   return Ok();

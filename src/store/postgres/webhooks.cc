@@ -28,7 +28,8 @@ Result<Webhook> PostgresStore::CreateWebhook(const Webhook& w, int max_per_accou
       if (auto st = CheckWebhookCap(count->Int(0, 0), max_per_account); !st) return st;
       Params p;
       AddWebhookParams(p, w).Add(w.created_at_ms).Add(ShardOf(w.id));
-      auto r = c.Exec("INSERT INTO webhooks(" HOOKD_WEBHOOK_COLUMNS ", shard) "
+      auto r = c.Exec("INSERT INTO webhooks(" HOOKD_WEBHOOK_COLUMNS
+                      ", shard) "
                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
                       "$21, $20, $22)",
                       p);
@@ -43,13 +44,16 @@ Result<Webhook> PostgresStore::CreateWebhook(const Webhook& w, int max_per_accou
 
 Result<Webhook> PostgresStore::GetWebhook(const std::string& account_id, const std::string& id) {
   auto r = pool_.With([&](Connection& c) {
-    return c.Exec("SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1 AND account_id = $2", Params().Add(id).Add(account_id));
+    return c.Exec("SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1 AND account_id = $2",
+                  Params().Add(id).Add(account_id));
   });
   return FirstRow<Webhook>(r, "webhook", [this](const Row& row) { return WebhookFromRow(row, cipher_); });
 }
 
 Result<Webhook> PostgresStore::GetWebhookById(const std::string& id) {
-  auto r = pool_.With([&](Connection& c) { return c.Exec("SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1", Params().Add(id)); });
+  auto r = pool_.With([&](Connection& c) {
+    return c.Exec("SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1", Params().Add(id));
+  });
   return FirstRow<Webhook>(r, "webhook", [this](const Row& row) { return WebhookFromRow(row, cipher_); });
 }
 
@@ -59,7 +63,8 @@ Result<Page<Webhook>> PostgresStore::ListWebhooks(const std::string& account_id,
   // webhook that fails to load (its secret does not decrypt, say) fails the list rather than vanish from it.
   const int64_t sql_limit = filter.event_type.empty() ? page.limit + 1 : -1;
   auto r = pool_.With([&](Connection& c) {
-    return c.Exec("SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks "
+    return c.Exec("SELECT " HOOKD_WEBHOOK_COLUMNS
+                  " FROM webhooks "
                   "WHERE account_id = $1 AND ($2 = '' OR id < $2) AND ($3::boolean IS NULL OR active = $3) "
                   "AND ($4 = '' OR environment = $4) AND ($5 = '' OR status = $5) "
                   "ORDER BY id DESC LIMIT CASE WHEN $6 < 0 THEN NULL ELSE $6 END",
@@ -86,14 +91,15 @@ Result<Webhook> PostgresStore::UpdateWebhook(const Webhook& w, bool sets_activit
   Params p;
   AddWebhookParams(p, w).Add(sets_activity);
   auto st = WriteAndAnnounce(pool_, {ChangeKind::kWebhook, w.id}, [&](Connection& c) {
-    return NotFoundUnlessChanged(c.Exec(
-        "UPDATE webhooks SET url = $3, name = $4, description = $5, events = $6, environment = $8, "
-        "rate_limit = $9, ordered = $10, payload_format = $11, headers = $12, metadata = $13, secret_enc = $14, "
-        "previous_secret_enc = $15, previous_secret_expires_at = $16, updated_at = $20, "
-        "active = CASE WHEN $21 THEN $7 ELSE active END, status = CASE WHEN $21 THEN $17 ELSE status END, "
-        "disabled_reason = CASE WHEN $21 THEN $18 ELSE disabled_reason END, "
-        "circuit = CASE WHEN $21 THEN $19 ELSE circuit END WHERE id = $1 AND account_id = $2",
-        p), "webhook");
+    return NotFoundUnlessChanged(
+        c.Exec("UPDATE webhooks SET url = $3, name = $4, description = $5, events = $6, environment = $8, "
+               "rate_limit = $9, ordered = $10, payload_format = $11, headers = $12, metadata = $13, secret_enc = $14, "
+               "previous_secret_enc = $15, previous_secret_expires_at = $16, updated_at = $20, "
+               "active = CASE WHEN $21 THEN $7 ELSE active END, status = CASE WHEN $21 THEN $17 ELSE status END, "
+               "disabled_reason = CASE WHEN $21 THEN $18 ELSE disabled_reason END, "
+               "circuit = CASE WHEN $21 THEN $19 ELSE circuit END WHERE id = $1 AND account_id = $2",
+               p),
+        "webhook");
   });
   if (!st) return Fail(st.error());
   backend_->WebhooksChanged();

@@ -33,7 +33,8 @@ Status PostgresWorkDistribution::ScanShards(const std::vector<int>& shards,
   ArrayParam shard_list;
   for (int shard : shards) shard_list.Add(static_cast<int64_t>(shard));
   auto webhooks = pool.With([&](Connection& c) {
-    return c.Exec("SELECT id FROM webhooks WHERE shard = ANY($1::integer[]) ORDER BY id", Params().Add(shard_list.Take()));
+    return c.Exec("SELECT id FROM webhooks WHERE shard = ANY($1::integer[]) ORDER BY id",
+                  Params().Add(shard_list.Take()));
   });
   if (!webhooks) return Fail(webhooks.error());
   // Webhook by webhook, in pages by id: each page is a range of the partial index of unfinished deliveries.
@@ -42,7 +43,8 @@ Status PostgresWorkDistribution::ScanShards(const std::vector<int>& shards,
     std::string after;
     for (;;) {
       auto r = pool.With([&](Connection& c) {
-        return c.Exec("SELECT " HOOKD_DUE_COLUMNS " FROM deliveries d JOIN events e ON e.id = d.event_id "
+        return c.Exec("SELECT " HOOKD_DUE_COLUMNS
+                      " FROM deliveries d JOIN events e ON e.id = d.event_id "
                       "WHERE d.webhook_id = $1 AND d.completed_at IS NULL AND d.id > $2 ORDER BY d.id LIMIT $3",
                       Params().Add(webhook_id).Add(after).Add(kScanPage));
       });
@@ -111,9 +113,10 @@ Result<std::vector<DueDelivery>> PostgresWorkDistribution::ReadAnnounced(const s
   // to many webhooks is read and held once). Finished ones are skipped here rather than in SQL: `completed_at IS
   // NULL` there would let the planner scan the whole partial index of unfinished deliveries, testing each against
   // the list, instead of the primary key.
-  auto due = c.Exec("SELECT id, webhook_id, event_id, attempt_count, COALESCE(next_attempt_at, created_at), "
-                    "completed_at IS NULL FROM deliveries WHERE id = ANY($1::text[])",
-                    Params().Add(ids.Take()));
+  auto due = c.Exec(
+      "SELECT id, webhook_id, event_id, attempt_count, COALESCE(next_attempt_at, created_at), "
+      "completed_at IS NULL FROM deliveries WHERE id = ANY($1::text[])",
+      Params().Add(ids.Take()));
   if (!due) return Fail(due.error());
   std::unordered_map<std::string, std::shared_ptr<const Event>> events;
   ArrayParam event_ids;
@@ -121,8 +124,8 @@ Result<std::vector<DueDelivery>> PostgresWorkDistribution::ReadAnnounced(const s
     if (due->Bool(i, 5) && events.emplace(due->Text(i, 2), nullptr).second) event_ids.Add(due->Text(i, 2));
   }
   if (events.empty()) return out;
-  auto read = c.Exec("SELECT " HOOKD_EVENT_COLUMNS " FROM events WHERE id = ANY($1::text[])",
-                     Params().Add(event_ids.Take()));
+  auto read =
+      c.Exec("SELECT " HOOKD_EVENT_COLUMNS " FROM events WHERE id = ANY($1::text[])", Params().Add(event_ids.Take()));
   if (!read) return Fail(read.error());
   for (int i = 0; i < read->Count(); ++i) {
     auto event = std::make_shared<const Event>(EventFromRow(Row(*read, i)));

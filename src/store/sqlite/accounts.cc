@@ -50,7 +50,8 @@ Result<Account> SqliteStore::GetAccount(const std::string& id) {
 
 Result<Page<Account>> SqliteStore::ListAccounts(const PageRequest& page) {
   return WithReader([&](Database& db) -> Result<Page<Account>> {
-    auto q = db.Prepare("SELECT " HOOKD_ACCOUNT_COLUMNS " FROM accounts WHERE (?1 = '' OR id < ?1) "
+    auto q = db.Prepare("SELECT " HOOKD_ACCOUNT_COLUMNS
+                        " FROM accounts WHERE (?1 = '' OR id < ?1) "
                         "ORDER BY id DESC LIMIT ?2");
     q.Bind(1, page.cursor).Bind(2, page.limit + 1);
     return MakePage(AllRows(q, AccountFromRow<Statement>), page.limit);
@@ -60,7 +61,8 @@ Result<Page<Account>> SqliteStore::ListAccounts(const PageRequest& page) {
 Result<Account> SqliteStore::UpdateAccount(const Account& account) {
   Status st = writer_->Run([&](Database& db) -> Status {
     auto q = db.Prepare("UPDATE accounts SET name = ?, email = ?, updated_at = ? WHERE id = ?");
-    if (auto r = q.Bind(1, account.name).Bind(2, account.email).Bind(3, account.updated_at_ms).Bind(4, account.id).Run();
+    if (auto r =
+            q.Bind(1, account.name).Bind(2, account.email).Bind(3, account.updated_at_ms).Bind(4, account.id).Run();
         !r) {
       return r;
     }
@@ -131,8 +133,9 @@ Result<PortalSession> SqliteStore::CreatePortalSession(const PortalSession& sess
       return purged;
     }
     return db
-        .Prepare("INSERT INTO portal_sessions(id, account_id, token_hash, access, return_url, created_at, expires_at) "
-                 "VALUES (?,?,?,?,?,?,?)")
+        .Prepare(
+            "INSERT INTO portal_sessions(id, account_id, token_hash, access, return_url, created_at, expires_at) "
+            "VALUES (?,?,?,?,?,?,?)")
         .Bind(1, session.id)
         .Bind(2, session.account_id)
         .Bind(3, token_hash)

@@ -31,7 +31,7 @@ void ForEachPair(std::string_view list, Visit&& visit) {
 }  // namespace
 
 Status AwaitingDeliveries::Add(Database& db, const Event& event, const std::vector<Delivery>& deliveries,
-                                 int64_t accepted_at_ms) {
+                               int64_t accepted_at_ms) {
   writer_thread_.AssertOnOwner();
   if (deliveries.empty()) return Ok();
   if (auto st = RepairIfNeeded(db); !st) return st;

@@ -48,7 +48,7 @@ class AwaitingDeliveries {
  public:
   // Makes `deliveries` (all of one event, not yet written) durable through the awaiting table, and remembers them.
   [[nodiscard]] Status Add(Database& db, const Event& event, const std::vector<Delivery>& deliveries,
-                             int64_t accepted_at_ms);
+                           int64_t accepted_at_ms);
 
   // Writes a delivery's outcome: the first one inserts its row (and the event's awaiting row goes once it was the
   // last of the event's deliveries to get one); later ones update it. A delivery with neither a row nor a place in

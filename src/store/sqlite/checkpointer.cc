@@ -8,12 +8,13 @@ namespace hookd::sqlite {
 
 Checkpointer::Checkpointer(std::unique_ptr<Database> db)
     : db_(std::move(db)),
-      task_("hookd-checkpoint", std::chrono::milliseconds(100),
-            [this](PeriodicTask&) {
-              if (auto st = db_->Exec("PRAGMA wal_checkpoint(PASSIVE)"); !st) {
-                LogWarn("WAL checkpoint failed", {{"error", st.error().message}});
-              }
-            },
-            /*run_on_stop=*/true) {}
+      task_(
+          "hookd-checkpoint", std::chrono::milliseconds(100),
+          [this](PeriodicTask&) {
+            if (auto st = db_->Exec("PRAGMA wal_checkpoint(PASSIVE)"); !st) {
+              LogWarn("WAL checkpoint failed", {{"error", st.error().message}});
+            }
+          },
+          /*run_on_stop=*/true) {}
 
 }  // namespace hookd::sqlite

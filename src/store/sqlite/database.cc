@@ -30,11 +30,15 @@ std::string WhyNotWritable(const std::string& path, bool is_directory) {
   const int error = errno;
   const std::string what = (is_directory ? "the directory " : "") + path;
   switch (error) {
-    case ENOENT: return is_directory ? what + " does not exist" : "";
-    case EROFS: return what + " is on a read-only file system";
+    case ENOENT:
+      return is_directory ? what + " does not exist" : "";
+    case EROFS:
+      return what + " is on a read-only file system";
     case EACCES:
-    case EPERM: return what + " is not writable by this user (uid " + std::to_string(geteuid()) + "): permission denied";
-    default: return what + ": " + std::strerror(error);
+    case EPERM:
+      return what + " is not writable by this user (uid " + std::to_string(geteuid()) + "): permission denied";
+    default:
+      return what + ": " + std::strerror(error);
   }
 }
 
@@ -122,11 +126,12 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool r
     if (auto writable = CheckWritable(path); !writable) return Fail(writable.error());
   }
   sqlite3* raw = nullptr;
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &raw, flags, nullptr) != SQLITE_OK) {
     std::string message = raw ? sqlite3_errmsg(raw) : "out of memory";
-    if (raw && sqlite3_system_errno(raw) != 0) message += std::string(" (") + std::strerror(sqlite3_system_errno(raw)) + ")";
+    if (raw && sqlite3_system_errno(raw) != 0)
+      message += std::string(" (") + std::strerror(sqlite3_system_errno(raw)) + ")";
     sqlite3_close(raw);
     return Fail(Error::Unavailable("cannot open database " + path + ": " + message));
   }

@@ -14,12 +14,14 @@ Result<Page<Delivery>> SqliteStore::ListDeliveries(const std::string& account_id
   return WithReader([&](Database& db) -> Result<Page<Delivery>> {
     // Two statements so each can use its own index: one webhook's log, or the whole account's.
     auto q = filter.webhook_id.empty()
-                 ? db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries "
+                 ? db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS
+                              " FROM deliveries "
                               "WHERE account_id = ?1 AND (?2 = '' OR id < ?2) AND (?3 = '' OR event_type = ?3) "
                               "AND (?4 = '' OR status = ?4) AND (?5 IS NULL OR created_at >= ?5) "
                               "AND (?6 IS NULL OR created_at < ?6) AND (?8 = '' OR webhook_id = ?8) "
                               "ORDER BY id DESC LIMIT ?7")
-                 : db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries "
+                 : db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS
+                              " FROM deliveries "
                               "WHERE webhook_id = ?8 AND account_id = ?1 AND (?2 = '' OR id < ?2) "
                               "AND (?3 = '' OR event_type = ?3) AND (?4 = '' OR status = ?4) "
                               "AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at < ?6) "
@@ -65,7 +67,8 @@ Result<std::vector<Delivery>> SqliteStore::ListDeliveriesOfEvent(const std::stri
 Status SqliteStore::ForEachUnfinishedDelivery(const std::function<bool(const DueDelivery&)>& visit) {
   if (auto st = WriteAwaitingDeliveries(); !st) return st;
   return WithReader([&](Database& db) -> Status {
-    auto q = db.Prepare("SELECT " HOOKD_DUE_COLUMNS " FROM deliveries d JOIN events e ON e.id = d.event_id "
+    auto q = db.Prepare("SELECT " HOOKD_DUE_COLUMNS
+                        " FROM deliveries d JOIN events e ON e.id = d.event_id "
                         "WHERE d.completed_at IS NULL ORDER BY d.next_attempt_at");
     while (q.Step()) {
       if (!visit(DueFromRow(q))) return Ok();
@@ -133,8 +136,9 @@ void SqliteStore::UpdateWebhookHealthAsync(const std::string& webhook_id, Webhoo
   writer_->Submit(
       [webhook_id, status, circuit](Database& db) {
         return db
-            .Prepare("UPDATE webhooks SET circuit = ?2, status = CASE WHEN status = 'disabled' THEN status ELSE ?3 END "
-                     "WHERE id = ?1")
+            .Prepare(
+                "UPDATE webhooks SET circuit = ?2, status = CASE WHEN status = 'disabled' THEN status ELSE ?3 END "
+                "WHERE id = ?1")
             .Bind(1, webhook_id)
             .Bind(2, ToString(circuit))
             .Bind(3, ToString(status))

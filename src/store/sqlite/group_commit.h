@@ -93,7 +93,7 @@ class GroupCommitWriter {
   CondVar cv_{&mu_};
   const std::chrono::milliseconds bulk_delay_;
   std::deque<QueuedJob> queue_ GUARDED_BY(mu_);
-  std::deque<HeldJob> bulk_ GUARDED_BY(mu_);  // oldest first
+  std::deque<HeldJob> bulk_ GUARDED_BY(mu_);   // oldest first
   size_t ordered_queued_ GUARDED_BY(mu_) = 0;  // kOrdered jobs in queue_, each of which takes bulk_ along
   bool stopping_ GUARDED_BY(mu_) = false;
   std::atomic<size_t> bulk_held_{0};  // bulk_.size(), readable without the lock

@@ -26,7 +26,8 @@ void SqliteStore::ForgetMatchTargets(const std::string& account_id) {
 Status SqliteStore::AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out) {
   Event& e = input.event;
   if (!input.idempotency_key.empty()) {
-    auto q = db.Prepare("SELECT " HOOKD_EVENT_COLUMNS ", initial_deliveries FROM events "
+    auto q = db.Prepare("SELECT " HOOKD_EVENT_COLUMNS
+                        ", initial_deliveries FROM events "
                         "WHERE account_id = ? AND idempotency_key = ?");
     q.Bind(1, e.account_id).Bind(2, input.idempotency_key);
     if (q.Step()) {
@@ -45,8 +46,8 @@ Status SqliteStore::AcceptOne(Database& db, NewEvent& input, int64_t now_ms, Acc
   out.event = e;
   const std::vector<std::string> targets = MatchCache::Receivers(MatchTargets(db, e.account_id), e);
   out.delivery_count = static_cast<int>(targets.size());
-  auto ins = db.Prepare(
-      "INSERT INTO events(" HOOKD_EVENT_COLUMNS ", idempotency_key, initial_deliveries) VALUES (?,?,?,?,?,?,?,?,?)");
+  auto ins = db.Prepare("INSERT INTO events(" HOOKD_EVENT_COLUMNS
+                        ", idempotency_key, initial_deliveries) VALUES (?,?,?,?,?,?,?,?,?)");
   ins.BindView(1, e.id).BindView(2, e.account_id).BindView(3, e.type).BindView(4, e.environment);
   ins.BindView(5, e.data_json);
   if (e.metadata_json.empty()) {
@@ -125,7 +126,8 @@ Result<std::vector<Event>> SqliteStore::GetEventsByIds(const std::vector<std::st
 Result<Page<Event>> SqliteStore::ListEvents(const std::string& account_id, const EventFilter& filter,
                                             const PageRequest& page) {
   return WithReader([&](Database& db) -> Result<Page<Event>> {
-    auto q = db.Prepare("SELECT " HOOKD_EVENT_COLUMNS " FROM events "
+    auto q = db.Prepare("SELECT " HOOKD_EVENT_COLUMNS
+                        " FROM events "
                         "WHERE account_id = ?1 AND (?2 = '' OR id < ?2) AND (?3 = '' OR type = ?3) "
                         "AND (?4 IS NULL OR created_at >= ?4) AND (?5 IS NULL OR created_at < ?5) "
                         "ORDER BY id DESC LIMIT ?6");

@@ -13,33 +13,29 @@ Result<int64_t> SqliteStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
   int64_t purged = 0;
   Status st = writer_->Run([&](Database& db) -> Status {
     if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
-    purged = 0;
-    if (auto r = db.Prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE id < ?1 "
-                            "AND completed_at IS NOT NULL ORDER BY id LIMIT ?2)")
-                     .Bind(1, delivery_cutoff)
-                     .Bind(2, limit)
-                     .Run();
-        !r) {
-      return r;
-    }
-    if (auto r = db.Prepare("DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE id < ?1 "
-                            "AND completed_at IS NOT NULL ORDER BY id LIMIT ?2)")
-                     .Bind(1, delivery_cutoff)
-                     .Bind(2, limit)
-                     .Run();
-        !r) {
-      return r;
-    }
-    purged += db.Changes();
-    if (auto r = db.Prepare("DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.id < ?1 AND NOT EXISTS "
-                            "(SELECT 1 FROM deliveries d WHERE d.event_id = e.id) ORDER BY e.id LIMIT ?2)")
-                     .Bind(1, event_cutoff)
-                     .Bind(2, limit)
-                     .Run();
-        !r) {
-      return r;
-    }
-    purged += db.Changes();
+    // Each statement deletes up to `limit` rows whose ids are below `cutoff` (a literal: statements are cached by
+    // address) and says how many went.
+    auto purge = [&](const char* sql, const std::string& cutoff) -> Result<int64_t> {
+      if (auto r = db.Prepare(sql).Bind(1, cutoff).Bind(2, limit).Run(); !r) return Fail(r.error());
+      return db.Changes();
+    };
+    // The attempts first, with the deliveries they belong to (counted with them).
+    auto attempts = purge(
+        "DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE id < ?1 "
+        "AND completed_at IS NOT NULL ORDER BY id LIMIT ?2)",
+        delivery_cutoff);
+    if (!attempts) return Fail(attempts.error());
+    auto deliveries = purge(
+        "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE id < ?1 "
+        "AND completed_at IS NOT NULL ORDER BY id LIMIT ?2)",
+        delivery_cutoff);
+    if (!deliveries) return Fail(deliveries.error());
+    auto events = purge(
+        "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.id < ?1 AND NOT EXISTS "
+        "(SELECT 1 FROM deliveries d WHERE d.event_id = e.id) ORDER BY e.id LIMIT ?2)",
+        event_cutoff);
+    if (!events) return Fail(events.error());
+    purged = *deliveries + *events;
     return Ok();
   });
   if (!st) return Fail(st.error());

@@ -138,9 +138,11 @@ CREATE INDEX portal_sessions_account ON portal_sessions(account_id, expires_at);
 
 }  // namespace
 
-int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
+int LatestSchemaVersion() {
+  return static_cast<int>(Migrations().size());
+}
 
-Status ApplyMigrations(Database& db) {
+Status ApplyMigrations(Database& db, int64_t now_ms) {
   if (auto st = db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                         "applied_at INTEGER NOT NULL)");
       !st) {
@@ -162,7 +164,7 @@ Status ApplyMigrations(Database& db) {
     if (st) {
       st = db.Prepare("INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)")
                .Bind(1, version)
-               .Bind(2, NowMs())
+               .Bind(2, now_ms)
                .Run();
     }
     if (!st) {

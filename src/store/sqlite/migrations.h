@@ -7,7 +7,8 @@
 
 namespace hookd::sqlite {
 
-[[nodiscard]] Status ApplyMigrations(Database& db);
+// Brings the schema up to date, recording each migration as applied at `now_ms`.
+[[nodiscard]] Status ApplyMigrations(Database& db, int64_t now_ms);
 [[nodiscard]] int LatestSchemaVersion();
 
 }  // namespace hookd::sqlite

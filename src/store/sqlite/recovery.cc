@@ -10,13 +10,20 @@
 namespace hookd::sqlite {
 namespace {
 
-bool Has(const std::vector<DeliveryStatus>& statuses, DeliveryStatus s) { return std::ranges::find(statuses, s) != statuses.end(); }
+// Binds whether failed and dead deliveries are asked for, at `first` and the index after it, for statements that
+// say "(?first = 1 AND status = 'failed') OR (?next = 1 AND status = 'dead')".
+void BindReopenable(Statement& q, int first, const std::vector<DeliveryStatus>& asked) {
+  const std::vector<DeliveryStatus> reopenable = ReopenableStatuses(asked);
+  auto has = [&](DeliveryStatus s) { return std::ranges::find(reopenable, s) != reopenable.end(); };
+  q.Bind(first, has(DeliveryStatus::kFailed)).Bind(first + 1, has(DeliveryStatus::kDead));
+}
 
 // Makes a stored delivery due again (domain/delivery_rules.h: Reopen).
 Status WriteReopened(Database& db, const std::string& id, int64_t now_ms) {
   return db
-      .Prepare("UPDATE deliveries SET status = 'pending', completed_at = NULL, next_attempt_at = ?2, latency_ms = NULL "
-               "WHERE id = ?1")
+      .Prepare(
+          "UPDATE deliveries SET status = 'pending', completed_at = NULL, next_attempt_at = ?2, latency_ms = NULL "
+          "WHERE id = ?1")
       .Bind(1, id)
       .Bind(2, now_ms)
       .Run();
@@ -43,23 +50,18 @@ Result<Delivery> SqliteStore::ReopenDelivery(const std::string& account_id, cons
 Result<BulkChunk> SqliteStore::ReopenDeliveries(const std::string& webhook_id,
                                                 const std::vector<DeliveryStatus>& statuses, int64_t since_ms,
                                                 int64_t until_ms, const std::string& after, int limit) {
-  const std::vector<DeliveryStatus> reopenable = ReopenableStatuses(statuses);
   BulkChunk chunk;
   Status st = writer_->Run([&](Database& db) -> Status {
     if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
     chunk = BulkChunk{};
     std::vector<Delivery> found;
     {
-      auto q = db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries "
+      auto q = db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS
+                          " FROM deliveries "
                           "WHERE webhook_id = ?1 AND id > ?2 AND created_at >= ?3 AND created_at < ?4 "
                           "AND ((?5 = 1 AND status = 'failed') OR (?6 = 1 AND status = 'dead')) ORDER BY id LIMIT ?7");
-      q.Bind(1, webhook_id)
-          .Bind(2, after)
-          .Bind(3, since_ms)
-          .Bind(4, until_ms)
-          .Bind(5, Has(reopenable, DeliveryStatus::kFailed))
-          .Bind(6, Has(reopenable, DeliveryStatus::kDead))
-          .Bind(7, limit);
+      q.Bind(1, webhook_id).Bind(2, after).Bind(3, since_ms).Bind(4, until_ms).Bind(7, limit);
+      BindReopenable(q, 5, statuses);
       found = AllRows(q, DeliveryFromRow<Statement>);
     }
     const int64_t now = clock_.NowMs();
@@ -77,17 +79,13 @@ Result<BulkChunk> SqliteStore::ReopenDeliveries(const std::string& webhook_id,
 
 Result<int64_t> SqliteStore::CountDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
                                              int64_t since_ms, int64_t until_ms) {
-  const std::vector<DeliveryStatus> reopenable = ReopenableStatuses(statuses);
   if (auto st = WriteAwaitingDeliveries(); !st) return Fail(st.error());
   return WithReader([&](Database& db) -> Result<int64_t> {
     auto q = db.Prepare(
         "SELECT COUNT(*) FROM deliveries WHERE webhook_id = ?1 AND created_at >= ?2 AND created_at < ?3 "
         "AND ((?4 = 1 AND status = 'failed') OR (?5 = 1 AND status = 'dead'))");
-    q.Bind(1, webhook_id)
-        .Bind(2, since_ms)
-        .Bind(3, until_ms)
-        .Bind(4, Has(reopenable, DeliveryStatus::kFailed))
-        .Bind(5, Has(reopenable, DeliveryStatus::kDead));
+    q.Bind(1, webhook_id).Bind(2, since_ms).Bind(3, until_ms);
+    BindReopenable(q, 4, statuses);
     return q.Step() ? q.Int(0) : 0;
   });
 }
@@ -132,7 +130,8 @@ Result<BulkChunk> SqliteStore::ReplayEvents(const Webhook& webhook, int64_t sinc
     chunk = BulkChunk{};
     std::vector<Event> events;
     {
-      auto q = db.Prepare("SELECT " HOOKD_EVENT_COLUMNS " FROM events "
+      auto q = db.Prepare("SELECT " HOOKD_EVENT_COLUMNS
+                          " FROM events "
                           "WHERE account_id = ?1 AND id > ?2 AND created_at >= ?3 AND created_at < ?4 "
                           "ORDER BY id LIMIT ?5");
       q.Bind(1, webhook.account_id).Bind(2, after).Bind(3, since_ms).Bind(4, until_ms).Bind(5, limit);

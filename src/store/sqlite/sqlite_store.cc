@@ -20,8 +20,8 @@ constexpr int64_t kDeliveryRowDelayMs = 1000;
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, const std::string& master_key,
-                                                       std::chrono::milliseconds outcome_batch_delay,
-                                                       Metrics* metrics, const Clock& clock) {
+                                                       std::chrono::milliseconds outcome_batch_delay, Metrics* metrics,
+                                                       const Clock& clock) {
   if (master_key.size() != 32) return Fail(Error::Unavailable("master key must be 32 bytes"));
   if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
     std::error_code ec;
@@ -29,11 +29,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   }
   auto db = Database::Open(path, false);
   if (!db) return Fail(db.error());
-  if (auto st = ApplyMigrations(**db); !st) return Fail(st.error());
+  if (auto st = ApplyMigrations(**db, clock.NowMs()); !st) return Fail(st.error());
   // Checkpoints run on their own thread and connection, off the writer's critical path. But under sustained load
   // that checkpointer never catches up with the last commit, and only then can SQLite reuse the WAL from its start:
-  // it would grow for as long as the load lasts. So the writer also checkpoints once the WAL holds 8192 pages (128 MiB at
-  // 16 KiB pages); it copies only the little the background pass has not, and the next transaction restarts the WAL.
+  // it would grow for as long as the load lasts. So the writer also checkpoints once the WAL holds 8192 pages (128 MiB
+  // at 16 KiB pages); it copies only the little the background pass has not, and the next transaction restarts the WAL.
   if (auto st = (*db)->Exec("PRAGMA wal_autocheckpoint=8192"); !st) return Fail(st.error());
   auto checkpoint_db = Database::Open(path, false);
   if (!checkpoint_db) return Fail(checkpoint_db.error());
@@ -104,7 +104,9 @@ Status SqliteStore::WriteAwaitingDeliveries() {
   return Ok();
 }
 
-void SqliteStore::Flush() { writer_->Flush(); }
+void SqliteStore::Flush() {
+  writer_->Flush();
+}
 
 Result<std::unique_ptr<WorkDistribution>> SqliteStore::OpenWorkDistribution(const WorkerIdentity&, const Clock&) {
   return std::unique_ptr<WorkDistribution>(std::make_unique<LocalWorkDistribution>(*this));

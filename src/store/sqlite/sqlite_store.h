@@ -16,10 +16,10 @@
 #include "common/periodic_task.h"
 #include "common/thread_checker.h"
 #include "crypto/secret_cipher.h"
+#include "store/match_cache.h"
 #include "store/sqlite/awaiting_deliveries.h"
 #include "store/sqlite/checkpointer.h"
 #include "store/sqlite/database.h"
-#include "store/match_cache.h"
 #include "store/sqlite/group_commit.h"
 #include "store/store.h"
 
@@ -94,7 +94,8 @@ class SqliteStore final : public Store {
                                      int64_t since_ms, int64_t until_ms, const std::string& after, int limit) override;
   Result<int64_t> CountDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
                                   int64_t since_ms, int64_t until_ms) override;
-  Result<std::vector<Delivery>> CreateDeliveries(const Event& event, const std::vector<std::string>& webhook_ids) override;
+  Result<std::vector<Delivery>> CreateDeliveries(const Event& event,
+                                                 const std::vector<std::string>& webhook_ids) override;
   Result<BulkChunk> ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms, const std::string& after,
                                  int limit) override;
   Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) override;
@@ -108,7 +109,7 @@ class SqliteStore final : public Store {
   void Flush() override;
   // Every shard, always: one process owns a SQLite database (store/local_work_distribution.h).
   Result<std::unique_ptr<WorkDistribution>> OpenWorkDistribution(const WorkerIdentity& worker,
-                                                                  const Clock& clock) override;
+                                                                 const Clock& clock) override;
 
  private:
   SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<Database> write_db,
@@ -143,7 +144,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<GroupCommitWriter> writer_;
   AwaitingDeliveries awaiting_;  // writer thread only, except MaybeAwaiting
   std::unique_ptr<Checkpointer> checkpointer_;
-  std::atomic<bool> sweeping_awaiting_{false};      // a timed write of awaiting rows is queued
+  std::atomic<bool> sweeping_awaiting_{false};    // a timed write of awaiting rows is queued
   std::unique_ptr<PeriodicTask> awaiting_sweep_;  // deliveries awaiting their rows over a second get pending ones
   Mutex readers_mu_;
   std::vector<std::unique_ptr<Database>> idle_readers_ GUARDED_BY(readers_mu_);

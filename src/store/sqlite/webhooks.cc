@@ -20,7 +20,8 @@ Result<Webhook> SqliteStore::CreateWebhook(const Webhook& w, int max_per_account
     auto count = db.Prepare("SELECT COUNT(*) FROM webhooks WHERE account_id = ?");
     count.Bind(1, w.account_id);
     if (auto st = CheckWebhookCap(count.Step() ? count.Int(0) : 0, max_per_account); !st) return st;
-    auto q = db.Prepare("INSERT INTO webhooks(" HOOKD_WEBHOOK_COLUMNS ") "
+    auto q = db.Prepare("INSERT INTO webhooks(" HOOKD_WEBHOOK_COLUMNS
+                        ") "
                         "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?21,?20)");
     FieldBinder fields(q);
     AddWebhookFields(fields, w, cipher_);
@@ -46,7 +47,7 @@ Result<Webhook> SqliteStore::GetWebhookById(const std::string& id) {
 }
 
 Result<Page<Webhook>> SqliteStore::ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
-                                                 const PageRequest& page) {
+                                                const PageRequest& page) {
   // Ids first (cheap), then each webhook in full on the same connection; the event filter needs the pattern list,
   // so it runs here. A webhook that fails to load (its secret does not decrypt, say) fails the list: a list that
   // silently left it out would hide it from its owner.
@@ -104,9 +105,10 @@ Status SqliteStore::DeleteWebhook(const std::string& account_id, const std::stri
     if (!r) return r;
     if (db.Changes() == 0) return Fail(Error::NotFound("webhook not found"));
     // The webhook's log goes with it: nothing can address it any more.
-    if (auto a = db.Prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = ?)")
-                     .Bind(1, id)
-                     .Run();
+    if (auto a =
+            db.Prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = ?)")
+                .Bind(1, id)
+                .Run();
         !a) {
       return a;
     }
