@@ -258,6 +258,16 @@ Result<std::string> Api::ActingAccount(const HttpRequest& request, const Princip
   return account_id;
 }
 
+Result<Api::PathTarget> Api::ResolvePath(const HttpRequest& request, const PathParams& params,
+                                         const Principal& principal, std::string_view prefix, const char* noun,
+                                         const json::object* body) {
+  auto account_id = ActingAccount(request, principal, body);
+  if (!account_id) return Fail(account_id.error());
+  const std::string& id = params.at("id");
+  if (!IsWellFormedId(id, prefix)) return Fail(Error::NotFound(std::string(noun) + " not found"));
+  return PathTarget{std::move(*account_id), id};
+}
+
 Result<PageRequest> ParsePageRequest(const HttpRequest& request, std::string_view id_prefix) {
   PageRequest page;
   if (const std::string* limit = request.Query("limit")) {
@@ -281,6 +291,14 @@ Result<std::optional<int64_t>> ParseTimeQuery(const HttpRequest& request, const 
   auto ms = ParseTimeBound(*text, now_ms);
   if (!ms) return Fail(Error::Invalid(name, "must be an RFC 3339 time (2026-01-31T12:00:00Z) or a duration (24h)"));
   return std::optional<int64_t>(*ms);
+}
+
+Result<TimeRangeQuery> ParseTimeRangeQuery(const HttpRequest& request, int64_t now_ms) {
+  auto since = ParseTimeQuery(request, "since", now_ms);
+  if (!since) return Fail(since.error());
+  auto until = ParseTimeQuery(request, "until", now_ms);
+  if (!until) return Fail(until.error());
+  return TimeRangeQuery{*since, *until};
 }
 
 // ---- operations ----

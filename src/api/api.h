@@ -85,6 +85,15 @@ class Api {
   // The account a request acts for: the key's own, or for the admin the `account_id` query/body field.
   [[nodiscard]] Result<std::string> ActingAccount(const HttpRequest& request, const Principal& principal,
                                                   const json::object* body = nullptr);
+  // The account a request acts for and the id its path names, which must be of `prefix`'s form: anything else
+  // cannot name a `noun` ("delivery"), so it is 404 before any read.
+  struct PathTarget {
+    std::string account_id;
+    std::string id;
+  };
+  [[nodiscard]] Result<PathTarget> ResolvePath(const HttpRequest& request, const PathParams& params,
+                                               const Principal& principal, std::string_view prefix, const char* noun,
+                                               const json::object* body = nullptr);
 
   // Operations.
   HttpResponse Healthz(const HttpRequest&, const PathParams&, const Principal&);
@@ -188,5 +197,11 @@ class Api {
 // Parses an optional RFC 3339 (or relative duration, before `now_ms`) query parameter.
 [[nodiscard]] Result<std::optional<int64_t>> ParseTimeQuery(const HttpRequest& request, const std::string& name,
                                                             int64_t now_ms);
+// ?since= and ?until= of a list, each optional.
+struct TimeRangeQuery {
+  std::optional<int64_t> since_ms;
+  std::optional<int64_t> until_ms;
+};
+[[nodiscard]] Result<TimeRangeQuery> ParseTimeRangeQuery(const HttpRequest& request, int64_t now_ms);
 
 }  // namespace hookd

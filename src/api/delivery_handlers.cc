@@ -19,12 +19,10 @@ HttpResponse Api::RenderDeliveries(const std::string& account_id, DeliveryFilter
       return ErrorResponse(Error::Invalid("status", "must be pending, delivering, succeeded, failed or dead"));
     }
   }
-  auto since = ParseTimeQuery(request, "since", clock_.NowMs());
-  if (!since) return ErrorResponse(since.error());
-  auto until = ParseTimeQuery(request, "until", clock_.NowMs());
-  if (!until) return ErrorResponse(until.error());
-  filter.since_ms = *since;
-  filter.until_ms = *until;
+  auto range = ParseTimeRangeQuery(request, clock_.NowMs());
+  if (!range) return ErrorResponse(range.error());
+  filter.since_ms = range->since_ms;
+  filter.until_ms = range->until_ms;
   auto deliveries = store_.ListDeliveries(account_id, filter, *page);
   if (!deliveries) return ErrorResponse(deliveries.error());
   return JsonResponse(200,
@@ -41,11 +39,9 @@ HttpResponse Api::ListDeliveries(const HttpRequest& request, const PathParams&, 
 }
 
 HttpResponse Api::GetDelivery(const HttpRequest& request, const PathParams& params, const Principal& principal) {
-  auto account_id = ActingAccount(request, principal);
-  if (!account_id) return ErrorResponse(account_id.error());
-  const std::string& id = params.at("id");
-  if (!IsWellFormedId(id, "dlv_")) return ErrorResponse(Error::NotFound("delivery not found"));
-  auto delivery = store_.GetDelivery(*account_id, id);
+  auto target = ResolvePath(request, params, principal, "dlv_", "delivery");
+  if (!target) return ErrorResponse(target.error());
+  auto delivery = store_.GetDelivery(target->account_id, target->id);
   if (!delivery) return ErrorResponse(delivery.error());
   json::object out = DeliveryJson(WithLiveStatus(*delivery));
   json::array attempts;

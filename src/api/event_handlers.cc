@@ -102,25 +102,21 @@ HttpResponse Api::ListEvents(const HttpRequest& request, const PathParams&, cons
   if (!page) return ErrorResponse(page.error());
   EventFilter filter;
   if (const std::string* type = request.Query("type")) filter.type = *type;
-  auto since = ParseTimeQuery(request, "since", clock_.NowMs());
-  if (!since) return ErrorResponse(since.error());
-  auto until = ParseTimeQuery(request, "until", clock_.NowMs());
-  if (!until) return ErrorResponse(until.error());
-  filter.since_ms = *since;
-  filter.until_ms = *until;
+  auto range = ParseTimeRangeQuery(request, clock_.NowMs());
+  if (!range) return ErrorResponse(range.error());
+  filter.since_ms = range->since_ms;
+  filter.until_ms = range->until_ms;
   auto events = store_.ListEvents(*account_id, filter, *page);
   if (!events) return ErrorResponse(events.error());
   return JsonResponse(200, PageJson(*events, EventJson));
 }
 
 HttpResponse Api::GetEvent(const HttpRequest& request, const PathParams& params, const Principal& principal) {
-  auto account_id = ActingAccount(request, principal);
-  if (!account_id) return ErrorResponse(account_id.error());
-  const std::string& id = params.at("id");
-  if (!IsWellFormedId(id, "evt_")) return ErrorResponse(Error::NotFound("event not found"));
-  auto event = store_.GetEvent(*account_id, id);
+  auto target = ResolvePath(request, params, principal, "evt_", "event");
+  if (!target) return ErrorResponse(target.error());
+  auto event = store_.GetEvent(target->account_id, target->id);
   if (!event) return ErrorResponse(event.error());
-  auto deliveries = store_.ListDeliveriesOfEvent(id);
+  auto deliveries = store_.ListDeliveriesOfEvent(target->id);
   if (!deliveries) return ErrorResponse(deliveries.error());
   json::object out = EventJson(*event);
   json::array list;

@@ -94,11 +94,9 @@ HttpResponse Api::GetCurrentPortalSession(const HttpRequest& request, const Path
 
 HttpResponse Api::RevokePortalSession(const HttpRequest& request, const PathParams& params,
                                       const Principal& principal) {
-  auto account_id = ActingAccount(request, principal);
-  if (!account_id) return ErrorResponse(account_id.error());
-  const std::string& id = params.at("id");
-  if (!IsWellFormedId(id, "ps_")) return ErrorResponse(Error::NotFound("portal session not found"));
-  if (auto st = store_.RevokePortalSession(*account_id, id); !st) return ErrorResponse(st.error());
+  auto target = ResolvePath(request, params, principal, "ps_", "portal session");
+  if (!target) return ErrorResponse(target.error());
+  if (auto st = store_.RevokePortalSession(target->account_id, target->id); !st) return ErrorResponse(st.error());
   credentials_.Clear();  // the token stops working at once (other processes hear of it from the store)
   return EmptyResponse(204);
 }

@@ -62,11 +62,9 @@ Result<int64_t> Api::RunInPages(const std::function<Result<BulkChunk>(const std:
 }
 
 HttpResponse Api::RetryDelivery(const HttpRequest& request, const PathParams& params, const Principal& principal) {
-  auto account_id = ActingAccount(request, principal);
-  if (!account_id) return ErrorResponse(account_id.error());
-  const std::string& id = params.at("id");
-  if (!IsWellFormedId(id, "dlv_")) return ErrorResponse(Error::NotFound("delivery not found"));
-  auto delivery = store_.ReopenDelivery(*account_id, id);
+  auto target = ResolvePath(request, params, principal, "dlv_", "delivery");
+  if (!target) return ErrorResponse(target.error());
+  auto delivery = store_.ReopenDelivery(target->account_id, target->id);
   if (!delivery) return ErrorResponse(delivery.error());
   work_.EnqueueDeliveries({*delivery});
   return JsonResponse(202, DeliveryJson(*delivery));
@@ -75,18 +73,17 @@ HttpResponse Api::RetryDelivery(const HttpRequest& request, const PathParams& pa
 HttpResponse Api::ReplayEvent(const HttpRequest& request, const PathParams& params, const Principal& principal) {
   auto body = ReadJsonBody(request, true);
   if (!body) return ErrorResponse(body.error());
-  auto account_id = ActingAccount(request, principal, &*body);
-  if (!account_id) return ErrorResponse(account_id.error());
-  const std::string& id = params.at("id");
-  if (!IsWellFormedId(id, "evt_")) return ErrorResponse(Error::NotFound("event not found"));
-  auto event = store_.GetEvent(*account_id, id);
+  auto target = ResolvePath(request, params, principal, "evt_", "event", &*body);
+  if (!target) return ErrorResponse(target.error());
+  const std::string& account_id = target->account_id;
+  auto event = store_.GetEvent(account_id, target->id);
   if (!event) return ErrorResponse(event.error());
   std::vector<std::string> targets;
   if (auto it = body->find("webhook_id"); it != body->end() && !it->value().is_null()) {
     if (!it->value().is_string()) return ErrorResponse(Error::Invalid("webhook_id", "must be a string"));
     const std::string webhook_id(it->value().as_string());
     if (!IsWellFormedId(webhook_id, "wh_")) return ErrorResponse(Error::NotFound("webhook not found"));
-    auto webhook = store_.GetWebhook(*account_id, webhook_id);
+    auto webhook = store_.GetWebhook(account_id, webhook_id);
     if (!webhook) return ErrorResponse(webhook.error());
     if (!webhook->active) return ErrorResponse(Error::Conflict("webhook_disabled", "the webhook is disabled"));
     if (!WebhookReceives(true, webhook->environment, webhook->events, event->environment, event->type)) {
@@ -101,7 +98,7 @@ HttpResponse Api::ReplayEvent(const HttpRequest& request, const PathParams& para
     PageRequest page;
     page.limit = kBulkPage;
     do {
-      auto webhooks = store_.ListWebhooks(*account_id, filter, page);
+      auto webhooks = store_.ListWebhooks(account_id, filter, page);
       if (!webhooks) return ErrorResponse(webhooks.error());
       for (const Webhook& w : webhooks->data) {
         if (WebhookReceives(w.active, w.environment, w.events, event->environment, event->type)) {

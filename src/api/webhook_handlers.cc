@@ -52,11 +52,9 @@ Result<OutboundResponse> Api::SendSignedEvent(const Webhook& webhook, const Even
 }
 
 Result<Webhook> Api::LoadWebhook(const HttpRequest& request, const PathParams& params, const Principal& principal) {
-  auto account_id = ActingAccount(request, principal);
-  if (!account_id) return Fail(account_id.error());
-  const std::string& id = params.at("id");
-  if (!IsWellFormedId(id, "wh_")) return Fail(Error::NotFound("webhook not found"));
-  return store_.GetWebhook(*account_id, id);
+  auto target = ResolvePath(request, params, principal, "wh_", "webhook");
+  if (!target) return Fail(target.error());
+  return store_.GetWebhook(target->account_id, target->id);
 }
 
 // The reachability check of SPEC §3: a signed webhook.ping; any HTTP response counts.
