@@ -48,7 +48,9 @@ CONF
     as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     ;;
   restart)
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m immediate -w restart >/dev/null
+    # Crash recovery replays the WAL since the last checkpoint: up to max_wal_size (1 GB) on a server a whole test
+    # suite has been writing to, which a slow disk may take well over pg_ctl's default minute to replay.
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m immediate -w -t 300 restart >/dev/null
     ;;
   *)
     echo "usage: pg-server.sh start DIR PORT | stop DIR | restart DIR" >&2

@@ -115,37 +115,38 @@ class WorkDistribution;
 class Store : public EngineStore {
  public:
   // Accounts and API keys (admin).
-  virtual Result<Account> CreateAccount(const Account& account) = 0;
-  virtual Result<Account> GetAccount(const std::string& id) = 0;
-  virtual Result<Page<Account>> ListAccounts(const PageRequest& page) = 0;
-  virtual Result<Account> UpdateAccount(const Account& account) = 0;
-  virtual Status DeleteAccount(const std::string& id) = 0;
-  virtual Result<ApiKey> CreateApiKey(const ApiKey& key, const std::string& key_hash) = 0;
-  virtual Result<std::vector<ApiKey>> ListApiKeys(const std::string& account_id) = 0;
-  virtual Status RevokeApiKey(const std::string& account_id, const std::string& key_id) = 0;
+  [[nodiscard]] virtual Result<Account> CreateAccount(const Account& account) = 0;
+  [[nodiscard]] virtual Result<Account> GetAccount(const std::string& id) = 0;
+  [[nodiscard]] virtual Result<Page<Account>> ListAccounts(const PageRequest& page) = 0;
+  [[nodiscard]] virtual Result<Account> UpdateAccount(const Account& account) = 0;
+  [[nodiscard]] virtual Status DeleteAccount(const std::string& id) = 0;
+  [[nodiscard]] virtual Result<ApiKey> CreateApiKey(const ApiKey& key, const std::string& key_hash) = 0;
+  [[nodiscard]] virtual Result<std::vector<ApiKey>> ListApiKeys(const std::string& account_id) = 0;
+  [[nodiscard]] virtual Status RevokeApiKey(const std::string& account_id, const std::string& key_id) = 0;
   // The key whose SHA-256 hash is `key_hash`, or nullopt.
-  virtual Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) = 0;
+  [[nodiscard]] virtual Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) = 0;
 
   // Portal sessions (SPEC §3). Creating one also forgets the account's sessions that expired over a day ago.
-  virtual Result<PortalSession> CreatePortalSession(const PortalSession& session, const std::string& token_hash) = 0;
+  [[nodiscard]] virtual Result<PortalSession> CreatePortalSession(const PortalSession& session,
+                                                                  const std::string& token_hash) = 0;
   // Revoked sessions are deleted: their tokens then read as unknown. NotFound for another account's session.
-  virtual Status RevokePortalSession(const std::string& account_id, const std::string& session_id) = 0;
+  [[nodiscard]] virtual Status RevokePortalSession(const std::string& account_id, const std::string& session_id) = 0;
   // The session whose token's SHA-256 hash is `token_hash`, expired or not, or nullopt.
-  virtual Result<std::optional<PortalSession>> FindPortalSessionByHash(const std::string& token_hash) = 0;
+  [[nodiscard]] virtual Result<std::optional<PortalSession>> FindPortalSessionByHash(const std::string& token_hash) = 0;
 
   // Webhooks. Reads return secrets decrypted.
   // Refused with 409 too_many_webhooks when the account already has `max_per_account` webhooks (checked in the
   // same transaction as the insert, so concurrent creates cannot pass it).
-  virtual Result<Webhook> CreateWebhook(const Webhook& webhook, int max_per_account) = 0;
-  virtual Result<Webhook> GetWebhook(const std::string& account_id, const std::string& id) = 0;
-  virtual Result<Page<Webhook>> ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
-                                             const PageRequest& page) = 0;
+  [[nodiscard]] virtual Result<Webhook> CreateWebhook(const Webhook& webhook, int max_per_account) = 0;
+  [[nodiscard]] virtual Result<Webhook> GetWebhook(const std::string& account_id, const std::string& id) = 0;
+  [[nodiscard]] virtual Result<Page<Webhook>> ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
+                                                           const PageRequest& page) = 0;
   // Writes the webhook's settings and secrets. Its activity and health (`active`, `status`, `disabled_reason`,
   // `circuit`), which the delivery engine also changes, are written only with `sets_activity`: an update that does
   // not mean to change them never writes back a stale copy (a PATCH of the name must not re-enable a webhook the
   // engine disabled meanwhile).
-  virtual Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity) = 0;
-  virtual Status DeleteWebhook(const std::string& account_id, const std::string& id) = 0;
+  [[nodiscard]] virtual Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity) = 0;
+  [[nodiscard]] virtual Status DeleteWebhook(const std::string& account_id, const std::string& id) = 0;
 
   // Events: stores the events and one delivery per matching webhook (domain/subscription.h), all durable together,
   // without blocking; `done` gets the result once it is durable (or failed), on a store thread, and must not block.
@@ -153,52 +154,56 @@ class Store : public EngineStore {
   // returns the earlier event (`replayed`) and creates nothing, however many requests race with it.
   virtual void AcceptEventsAsync(std::vector<NewEvent> events,
                                  std::function<void(Result<std::vector<AcceptedEvent>>)> done) = 0;
-  virtual Result<Event> GetEvent(const std::string& account_id, const std::string& id) = 0;
-  virtual Result<Event> GetEventById(const std::string& id) = 0;
-  virtual Result<Page<Event>> ListEvents(const std::string& account_id, const EventFilter& filter,
-                                         const PageRequest& page) = 0;
+  [[nodiscard]] virtual Result<Event> GetEvent(const std::string& account_id, const std::string& id) = 0;
+  [[nodiscard]] virtual Result<Event> GetEventById(const std::string& id) = 0;
+  [[nodiscard]] virtual Result<Page<Event>> ListEvents(const std::string& account_id, const EventFilter& filter,
+                                                       const PageRequest& page) = 0;
 
   // Deliveries.
-  virtual Result<Page<Delivery>> ListDeliveries(const std::string& account_id, const DeliveryFilter& filter,
-                                                const PageRequest& page) = 0;
+  [[nodiscard]] virtual Result<Page<Delivery>> ListDeliveries(const std::string& account_id,
+                                                              const DeliveryFilter& filter,
+                                                              const PageRequest& page) = 0;
   // With its attempts.
-  virtual Result<Delivery> GetDelivery(const std::string& account_id, const std::string& id) = 0;
-  virtual Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) = 0;
+  [[nodiscard]] virtual Result<Delivery> GetDelivery(const std::string& account_id, const std::string& id) = 0;
+  [[nodiscard]] virtual Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) = 0;
   // Every delivery that is not finished (in no particular order), until `visit` returns false: what one process
   // that owns every shard resumes when it starts (store/local_work_distribution.h).
-  virtual Status ForEachUnfinishedDelivery(const std::function<bool(const DueDelivery&)>& visit) = 0;
+  [[nodiscard]] virtual Status ForEachUnfinishedDelivery(const std::function<bool(const DueDelivery&)>& visit) = 0;
 
   // Manual recovery. Reopens a failed or dead delivery so it is attempted now (409 if it succeeded or is pending).
-  virtual Result<Delivery> ReopenDelivery(const std::string& account_id, const std::string& delivery_id) = 0;
+  [[nodiscard]] virtual Result<Delivery> ReopenDelivery(const std::string& account_id,
+                                                        const std::string& delivery_id) = 0;
   // Reopens up to `limit` of a webhook's deliveries with one of `statuses`, created in [since, until), with ids
   // after `after` — one page of a bulk retry, in its own transaction.
-  virtual Result<BulkChunk> ReopenDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
-                                             int64_t since_ms, int64_t until_ms, const std::string& after,
-                                             int limit) = 0;
+  [[nodiscard]] virtual Result<BulkChunk> ReopenDeliveries(const std::string& webhook_id,
+                                                           const std::vector<DeliveryStatus>& statuses,
+                                                           int64_t since_ms, int64_t until_ms, const std::string& after,
+                                                           int limit) = 0;
   // How many deliveries a bulk retry would reopen.
-  virtual Result<int64_t> CountDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
-                                          int64_t since_ms, int64_t until_ms) = 0;
+  [[nodiscard]] virtual Result<int64_t> CountDeliveries(const std::string& webhook_id,
+                                                        const std::vector<DeliveryStatus>& statuses, int64_t since_ms,
+                                                        int64_t until_ms) = 0;
   // New deliveries of one event: to `webhook_ids` (each must belong to the event's account).
-  virtual Result<std::vector<Delivery>> CreateDeliveries(const Event& event,
-                                                         const std::vector<std::string>& webhook_ids) = 0;
+  [[nodiscard]] virtual Result<std::vector<Delivery>> CreateDeliveries(const Event& event,
+                                                                       const std::vector<std::string>& webhook_ids) = 0;
   // One page of a webhook replay: new deliveries for the account's events in [since, until) that the webhook
   // subscribes to (type and environment), with event ids after `after`.
-  virtual Result<BulkChunk> ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms,
-                                         const std::string& after, int limit) = 0;
+  [[nodiscard]] virtual Result<BulkChunk> ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms,
+                                                       const std::string& after, int limit) = 0;
 
   // Retention: deletes up to `limit` finished deliveries (with their attempts) and events older than
   // `cutoff_ms`, in one small transaction. Returns how many rows went; 0 = nothing left to purge.
-  virtual Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) = 0;
+  [[nodiscard]] virtual Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) = 0;
 
   // Statistics.
-  virtual Result<DeliveryStats> Stats(const StatsQuery& query) = 0;
+  [[nodiscard]] virtual Result<DeliveryStats> Stats(const StatsQuery& query) = 0;
   // How many webhooks (of every account) are healthy, failing and disabled, in that order (for /metrics).
-  virtual Result<std::array<int64_t, 3>> CountWebhooksByStatus() = 0;
+  [[nodiscard]] virtual Result<std::array<int64_t, 3>> CountWebhooksByStatus() = 0;
 
   // Custom event types (admin).
-  virtual Result<std::vector<EventType>> ListCustomEventTypes() = 0;
-  virtual Status CreateCustomEventType(const EventType& type) = 0;
-  virtual Status DeleteCustomEventType(const std::string& type) = 0;
+  [[nodiscard]] virtual Result<std::vector<EventType>> ListCustomEventTypes() = 0;
+  [[nodiscard]] virtual Status CreateCustomEventType(const EventType& type) = 0;
+  [[nodiscard]] virtual Status DeleteCustomEventType(const std::string& type) = 0;
 
   // How the processes sharing this store divide its work (store/work_distribution.h): one process on its own
   // database runs everything; processes sharing PostgreSQL take shard leases. Destroy it before the store.

@@ -1,13 +1,16 @@
 // The lease keeper's rules, round by round on the test's thread, against a distribution whose rounds the test
 // scripts and an engine that records what it is told: what the engine runs and when it learns it, which shards are
 // read (once per epoch, again when taken anew or when announcements may have been lost), how surplus shards drain
-// before they go back, what a failed round changes (nothing), and what is published. No sleeps, no database.
+// before they go back, what a failed round changes (nothing), and what is published; and `delivering` as every
+// process sees it (SharedInFlight). No sleeps, no database.
 #include "cluster/lease_keeper.h"
 
 #include <gtest/gtest.h>
 
 #include <limits>
 
+#include "cluster/shared_in_flight.h"
+#include "fakes/fake_api_ports.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_work_distribution.h"
 #include "fakes/recording_delivery_work.h"
@@ -91,6 +94,7 @@ TEST_F(LeaseKeeperTest, AFailedRoundChangesNothingAndTheNextGoesOn) {
   keeper_.RunRound();
   keeper_.RunRound();
   EXPECT_EQ(engine_.lease_updates, 1);  // the engine runs on to its leases' own deadlines
+  EXPECT_EQ(engine_.leases[0].expires_steady_ms - clock_.SteadyMs(), kLeaseMs - 1'000);  // running out
   EXPECT_TRUE(keeper_.Holds(3));
   EXPECT_EQ(distribution_.scans.size(), 1u);
   distribution_.next_round = Holding({3});
@@ -155,6 +159,31 @@ TEST_F(LeaseKeeperTest, InFlightAttemptsArePublishedWhenTheyChangeAndStopGivesEv
   keeper_.Stop();
   EXPECT_EQ(distribution_.release_all, 1);
   EXPECT_FALSE(keeper_.Holds(3));
+}
+
+TEST(SharedInFlight, DeliveringIsTheEnginesOwnOrAnyProcesssReadAtMostEveryQuarterSecond) {
+  FakeClock clock;
+  FakeWorkDistribution distribution;
+  testing::FakeInFlight own;
+  own.ids = {"dlv_here"};
+  distribution.in_flight_everywhere = std::vector<std::string>{"dlv_there"};
+  SharedInFlight shared(own, distribution, clock);
+  EXPECT_TRUE(shared.IsInFlight("dlv_here"));
+  EXPECT_EQ(distribution.in_flight_reads, 0);  // this process's own attempts need no read
+  EXPECT_TRUE(shared.IsInFlight("dlv_there"));
+  EXPECT_FALSE(shared.IsInFlight("dlv_nowhere"));
+  EXPECT_EQ(distribution.in_flight_reads, 1);  // one read serves every request for a while
+  distribution.in_flight_everywhere = std::vector<std::string>{};
+  clock.Advance(249);
+  EXPECT_TRUE(shared.IsInFlight("dlv_there"));
+  clock.Advance(1);
+  EXPECT_FALSE(shared.IsInFlight("dlv_there"));
+  EXPECT_EQ(distribution.in_flight_reads, 2);
+  distribution.in_flight_everywhere = Fail(Error::Unavailable("the database is away"));
+  clock.Advance(250);
+  EXPECT_FALSE(shared.IsInFlight("dlv_there"));  // a failed read leaves the last answer standing
+  distribution.in_flight_everywhere = std::vector<std::string>{"dlv_later"};
+  EXPECT_TRUE(shared.IsInFlight("dlv_later"));  // and the next request reads again
 }
 
 TEST(LocalWorkDistribution, OneProcessHoldsEveryShardForEverUnfenced) {

@@ -16,6 +16,8 @@ class FakeWorkDistribution final : public WorkDistribution {
   Result<LeaseRound> next_round = LeaseRound{};
   bool may_lose_announcements = true;
   std::map<int, std::vector<DueDelivery>> unfinished;  // by shard, what ScanShards visits
+  Result<std::vector<std::string>> in_flight_everywhere = std::vector<std::string>{};
+  int in_flight_reads = 0;
 
   std::vector<std::vector<int>> scans;  // the shards of each ScanShards call
   std::vector<std::vector<int>> releases;
@@ -36,7 +38,10 @@ class FakeWorkDistribution final : public WorkDistribution {
     return Ok();
   }
   bool MayLoseAnnouncements() const override { return may_lose_announcements; }
-  Result<std::vector<std::string>> InFlightEverywhere() override { return std::vector<std::string>{}; }
+  Result<std::vector<std::string>> InFlightEverywhere() override {
+    ++in_flight_reads;
+    return in_flight_everywhere;
+  }
   Status ScanShards(const std::vector<int>& shards, const std::function<bool(const DueDelivery&)>& visit) override {
     scans.push_back(shards);
     for (int shard : shards) {
