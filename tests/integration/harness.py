@@ -89,11 +89,13 @@ class PostgresServer:
             self.psql(f"CREATE DATABASE {name}")
         return self.url.rsplit("/", 1)[0] + "/" + name
 
-    def restart_immediate(self):
-        """Kills the server without a checkpoint and starts it again: crash recovery replays the WAL. A checkpoint
-        first bounds that WAL to what was written since, so recovery takes seconds however much the suite wrote
-        before (on a slow disk, replaying the suite's gigabyte outlasted pg_ctl's wait)."""
+    def checkpoint(self):
+        """Bounds what crash recovery replays to what is written from now on: before a test's load, so that a
+        restart under load recovers in seconds however much the suite wrote before it."""
         self.psql("CHECKPOINT")
+
+    def restart_immediate(self):
+        """Kills the server without a checkpoint and starts it again: crash recovery replays the WAL."""
         self._script("restart")
 
     def stop(self):
@@ -160,6 +162,10 @@ class Hookd:
     def log(self):
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
+
+    def log_events(self):
+        """The log without its access lines: what a failing test shows of what hookd went through."""
+        return "\n".join(line for line in self.log().splitlines() if " info request " not in line)
 
     def database_url(self):
         args = database_args(self.data_dir, self.extra_args) or self.extra_args

@@ -35,6 +35,7 @@ def test_a_restart_of_postgres_under_load_loses_no_accepted_event_and_never_answ
                                                                                       receiver):
     r = receiver()
     hookd.create_webhook(key, r.url)
+    PostgresServer.shared().checkpoint()
     stop, accepted, statuses = threading.Event(), [], []
     threads = [threading.Thread(target=post_events_until, args=(hookd, key, stop, accepted, statuses))
                for _ in range(4)]
@@ -47,7 +48,7 @@ def test_a_restart_of_postgres_under_load_loses_no_accepted_event_and_never_answ
         try:
             wait_until(lambda: len(accepted) > before + 100, timeout=30, message="events accepted after the restart")
         except AssertionError as e:
-            raise AssertionError(f"{e}; answers {sorted(set(map(str, statuses)))}; log:\n{hookd.log()[-6000:]}") from e
+            raise AssertionError(f"{e}; answers {sorted(set(map(str, statuses)))}; log:\n{hookd.log_events()[-8000:]}") from e
     finally:
         stop.set()
         for t in threads:
@@ -58,7 +59,7 @@ def test_a_restart_of_postgres_under_load_loses_no_accepted_event_and_never_answ
                    message="every acknowledged event delivered")
     except AssertionError as e:
         missing = set(accepted) - {g["headers"]["webhook-id"] for g in r.received()}
-        raise AssertionError(f"{e}: {len(missing)} of {len(accepted)} missing; log:\n{hookd.log()[-6000:]}") from e
+        raise AssertionError(f"{e}: {len(missing)} of {len(accepted)} missing; log:\n{hookd.log_events()[-8000:]}") from e
     # And the log holds every outcome: nothing is left pending or failed.
     wait_until(lambda: not hookd.deliveries(key, "?status=pending&limit=1")
                and not hookd.deliveries(key, "?status=failed&limit=1"), timeout=30, message="every outcome recorded")

@@ -302,6 +302,7 @@ def test_a_postgres_restart_with_three_processes_loses_nothing(cluster, receiver
     _, key = c.nodes[0].create_account()
     r = receiver()
     c.nodes[0].create_webhook(key, r.url)
+    PostgresServer.shared().checkpoint()
     load = Load(c.nodes, key)
     try:
         wait_until(lambda: len(load.accepted) > 100, timeout=20, message="events accepted before the restart")
