@@ -87,7 +87,9 @@ void PostgresStore::UpdateWebhookHealthAsync(const std::string& webhook_id, Webh
   outcome_writer_->Submit(OutcomeJob{{}, nullptr, HealthUpdate{webhook_id, status, circuit}, {}});
 }
 
-// Every outcome of the batch: the deliveries' new state in one UPDATE (a finished delivery is left as it is), the
+// Every outcome of the batch: the deliveries' new state in one UPDATE (a finished delivery is left as it is: said as
+// `coalesce(completed_at, -1) < 0` because `completed_at IS NULL` would let the planner scan the whole partial index
+// of unfinished deliveries, testing each against the batch, instead of reading the batch by primary key), the
 // attempts in one INSERT (only for deliveries that still exist: one deleted with its webhook while the attempt was in
 // flight has nothing to log it under), then the rare webhook changes one by one. Both statements also name the
 // deliveries with `id = ANY($1)`: knowing the batch's size, the planner would otherwise hash-join the unnest with a
@@ -167,7 +169,7 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
         "FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[], $5::bigint[], $6::bigint[], "
         "$7::integer[], $8::bigint[], $9::text[]) "
         "AS u(id, status, attempt_count, next_at, completed_at, latency, rstatus, rtime, error) "
-        "WHERE d.id = u.id AND d.id = ANY($1::text[]) AND d.completed_at IS NULL",
+        "WHERE d.id = u.id AND d.id = ANY($1::text[]) AND coalesce(d.completed_at, -1) < 0",
         Params()
             .Add(delivery_ids)
             .Add(d_status.Take())
