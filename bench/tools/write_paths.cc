@@ -18,6 +18,7 @@
 #include "common/ids.h"
 #include "scratch_db.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/stats.h"
 
 namespace {
 
@@ -90,18 +91,21 @@ bool AddAwaitingDeliveries(Database& db, AwaitingDeliveries& awaiting, const Fix
 // was added as awaiting, so it updates the pending row; with "once" it inserts the finished delivery), then the attempt
 // row.
 bool RecordSuccess(Database& db, AwaitingDeliveries& awaiting, const NewDelivery& d, const Fixture& f) {
-  const auto has_row = awaiting.WriteOutcome(db, hookd::OutcomeValues{
-                                                     .delivery_id = d.id,
-                                                     .status = hookd::DeliveryStatus::kSucceeded,
-                                                     .attempt_count = 1,
-                                                     .next_attempt_at_ms = std::nullopt,
-                                                     .completed_at_ms = kNow,
-                                                     .latency_ms = 3,
-                                                     .response_status = 200,
-                                                     .response_time_ms = 1,
-                                                     .error = {},
-                                                 });
-  if (!has_row || !*has_row) return false;
+  hookd::StatsDelta stats;
+  const auto has_row = awaiting.WriteOutcome(db,
+                                             hookd::OutcomeValues{
+                                                 .delivery_id = d.id,
+                                                 .status = hookd::DeliveryStatus::kSucceeded,
+                                                 .attempt_count = 1,
+                                                 .next_attempt_at_ms = std::nullopt,
+                                                 .completed_at_ms = kNow,
+                                                 .latency_ms = 3,
+                                                 .response_status = 200,
+                                                 .response_time_ms = 1,
+                                                 .error = {},
+                                             },
+                                             stats);
+  if (!has_row || !*has_row || !hookd::sqlite::WriteStats(db, stats)) return false;
   const std::string attempt_id = hookd::NewId("att_");
   auto attempt = db.Prepare(hookd::sqlite::kInsertAttemptSql);
   attempt.BindView(1, attempt_id).BindView(2, d.id).Bind(3, 1).Bind(4, kNow).Bind(5, 200).Bind(6, 1).BindNull(7);

@@ -1,6 +1,5 @@
-// Manual recovery (retry a delivery, replay an event, bulk retry and replay for a webhook) and delivery
-// statistics. Bulk operations work in pages of kBulkPage rows, each its own short transaction, so 100k
-// deliveries never hold the writer for long.
+// Manual recovery (retry a delivery, replay an event, bulk retry and replay for a webhook). Bulk operations work in
+// pages of kBulkPage rows, each its own short transaction, so 100k deliveries never hold the writer for long.
 #include "api/api.h"
 #include "api/json_mapping.h"
 #include "common/ids.h"
@@ -35,15 +34,6 @@ Result<TimeRange> RangeOf(const json::object& body, int64_t now_ms) {
   TimeRange range{since->value_or(0), until->value_or(now_ms + 1)};
   if (range.until_ms <= range.since_ms) return Fail(Error::Invalid("until", "must be after since"));
   return range;
-}
-
-json::object StatsRowJson(const DeliveryStatsRow& r) {
-  json::object o{{"total", r.total}, {"succeeded", r.succeeded}, {"failed", r.failed},
-                 {"dead", r.dead},   {"pending", r.pending},     {"avg_attempts", r.avg_attempts}};
-  o["success_rate"] = r.total ? static_cast<double>(r.succeeded) / static_cast<double>(r.total) : 0.0;
-  o["p50_latency_ms"] = r.p50_latency_ms ? json::value(*r.p50_latency_ms) : json::value(nullptr);
-  o["p95_latency_ms"] = r.p95_latency_ms ? json::value(*r.p95_latency_ms) : json::value(nullptr);
-  return o;
 }
 
 }  // namespace
@@ -164,54 +154,6 @@ HttpResponse Api::ReplayWebhook(const HttpRequest& request, const PathParams& pa
   });
   if (!replayed) return ErrorResponse(replayed.error());
   return JsonResponse(202, json::object{{"replayed", *replayed}});
-}
-
-HttpResponse Api::RenderStats(const HttpRequest& request, const std::string& account_id,
-                              const std::string& webhook_id) {
-  StatsQuery query;
-  query.account_id = account_id;
-  query.webhook_id = webhook_id;
-  const std::string since_text = request.Query("since") ? *request.Query("since") : "24h";
-  auto since = ParseTimeBound(since_text, clock_.NowMs());
-  if (!since) return ErrorResponse(Error::Invalid("since", "must be a duration (24h) or an RFC 3339 time"));
-  query.since_ms = *since;
-  if (const std::string* bucket = request.Query("bucket")) {
-    auto ms = ParseDurationMs(*bucket);
-    if (!ms || *ms < 60'000) return ErrorResponse(Error::Invalid("bucket", "must be a duration of at least 1m"));
-    query.bucket_ms = *ms;
-  } else {
-    query.bucket_ms = std::max<int64_t>(60'000, (clock_.NowMs() - query.since_ms) / 24 / 60'000 * 60'000);
-  }
-  auto stats = store_.Stats(query);
-  if (!stats) return ErrorResponse(stats.error());
-  auto rows = [](const std::vector<DeliveryStatsRow>& rows, const char* key_name) {
-    json::array out;
-    for (const auto& r : rows) {
-      json::object o = StatsRowJson(r);
-      o[key_name] = r.key;
-      out.push_back(std::move(o));
-    }
-    return out;
-  };
-  json::object out = StatsRowJson(stats->overall);
-  out["since"] = FormatRfc3339(query.since_ms);
-  out["bucket_ms"] = query.bucket_ms;
-  out["event_types"] = rows(stats->by_event_type, "event_type");
-  out["webhooks"] = rows(stats->by_webhook, "webhook_id");
-  out["series"] = rows(stats->series, "time");
-  return JsonResponse(200, out);
-}
-
-HttpResponse Api::AccountStats(const HttpRequest& request, const PathParams&, const Principal& principal) {
-  auto account_id = ActingAccount(request, principal);
-  if (!account_id) return ErrorResponse(account_id.error());
-  return RenderStats(request, *account_id, "");
-}
-
-HttpResponse Api::WebhookStats(const HttpRequest& request, const PathParams& params, const Principal& principal) {
-  auto webhook = LoadWebhook(request, params, principal);
-  if (!webhook) return ErrorResponse(webhook.error());
-  return RenderStats(request, webhook->account_id, webhook->id);
 }
 
 }  // namespace hookd

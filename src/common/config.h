@@ -33,6 +33,7 @@ struct Config {
   int max_connections = 4096;          // open API connections; more are answered 503 and closed
   int max_webhooks_per_account = 100;  // bounds what one event fans out to
   int64_t retention_ms = 30LL * 86'400'000;
+  int64_t stats_retention_ms = 90LL * 86'400'000;  // hour cells; minute cells go with the delivery log
   std::string smtp_url;
   std::string smtp_from;
   std::string role = "all";       // api, worker or all (SPEC §6)

@@ -1,6 +1,7 @@
-// The statistics rule (SPEC §3 /stats), the same for every store: deliveries counted by status, the average
-// number of attempts, and p50/p95 of the event-to-success latency (nearest rank below), overall, per event type,
-// per webhook and per time bucket. Pure.
+// The statistics rule (SPEC §3 /stats), the same for every store: deliveries counted by status, the average number
+// of attempts, and p50/p95 of the event-to-success latency, overall, per event type, per webhook and per time
+// bucket — all read from the rollup's cells (domain/stats_rollup.h), so a query costs O(cells), never
+// O(deliveries), and holds one accumulator per row it answers with. Pure.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "domain/stats_rollup.h"
 
 namespace hookd {
 
@@ -31,34 +34,47 @@ struct DeliveryStats {
   std::vector<DeliveryStatsRow> series;
 };
 
-// Adds deliveries one by one and builds the statistics of all of them.
+// Which cells answer a period: [since_ms, until_ms) as the rollup can split it, the series' bucket width, and the
+// ranges of cell starts to read at each width. Whole hours are read from hour cells and the ragged ends from
+// minute cells; a series finer than an hour reads minute cells throughout.
+struct StatsPlan {
+  struct Read {
+    int64_t width_ms = kStatsMinuteMs;
+    int64_t from_ms = 0;  // cell starts in [from_ms, until_ms)
+    int64_t until_ms = 0;
+  };
+  int64_t since_ms = 0;  // the start of since's minute (its hour, when minute cells are kept no longer)
+  int64_t until_ms = 0;  // the end of until's minute
+  int64_t bucket_ms = 0;
+  std::vector<Read> reads;
+};
+
+// Periods longer than this get buckets of whole hours.
+inline constexpr int64_t kMinuteSeriesMaxPeriodMs = 86'400'000 + kStatsMinuteMs;
+
+// `bucket_ms`: asked for, or none for a 24th of the period. `minutes_kept_since_ms`: the oldest minute cells
+// retention keeps. Requires since_ms < until_ms.
+[[nodiscard]] StatsPlan PlanStats(int64_t since_ms, int64_t until_ms, std::optional<int64_t> bucket_ms,
+                                  int64_t minutes_kept_since_ms);
+
+// Adds the cells of a plan one by one and builds the statistics of all of them.
 class StatsBuilder {
  public:
-  // `bucket_ms`: the width of the time-series buckets (at least a minute). The series covers [since_ms, until_ms)
-  // bucket by bucket, empty ones included (so a chart spans the whole period), when that is at most
-  // kMaxFilledBuckets buckets; otherwise only the buckets with deliveries.
-  StatsBuilder(int64_t bucket_ms, int64_t since_ms, int64_t until_ms);
+  // The series covers the plan's period bucket by bucket, empty ones included (so a chart spans the whole
+  // period), when that is at most kMaxFilledBuckets buckets; otherwise only the buckets with deliveries.
+  explicit StatsBuilder(const StatsPlan& plan);
   static constexpr int64_t kMaxFilledBuckets = 2000;
 
-  void Add(const std::string& event_type, const std::string& webhook_id, const std::string& status,
-           int64_t attempt_count, std::optional<int64_t> latency_ms, int64_t created_at_ms);
+  void Add(const std::string& event_type, const std::string& webhook_id, int64_t start_ms, const StatsCounts& counts);
   [[nodiscard]] DeliveryStats Finish();
 
  private:
-  // One row's counts: status ("succeeded", "failed", "dead", anything else is pending), attempts, latencies.
-  struct Accumulator {
-    DeliveryStatsRow row;
-    int64_t attempts = 0;
-    std::vector<int64_t> latencies;
-
-    void Add(const std::string& status, int64_t attempt_count, std::optional<int64_t> latency_ms);
-    DeliveryStatsRow Finish(std::string key);
-  };
+  static DeliveryStatsRow RowOf(std::string key, const StatsCounts& c);
 
   int64_t bucket_ms_;
-  Accumulator overall_;
-  std::map<std::string, Accumulator> by_type_, by_webhook_;
-  std::map<int64_t, Accumulator> by_bucket_;
+  StatsCounts overall_;
+  std::map<std::string, StatsCounts> by_type_, by_webhook_;
+  std::map<int64_t, StatsCounts> by_bucket_;
 };
 
 }  // namespace hookd

@@ -11,12 +11,11 @@ constexpr auto kPauseBetweenBatches = std::chrono::milliseconds(5);
 constexpr auto kWakeup = std::chrono::seconds(1);  // how often the job looks whether a purge is due
 }  // namespace
 
-RetentionJob::RetentionJob(Store& store, int64_t retention_ms, int64_t interval_ms, const Clock& clock,
-                           Metrics* metrics)
+RetentionJob::RetentionJob(Store& store, Retention retention, int64_t interval_ms, const Clock& clock, Metrics* metrics)
     : store_(store),
       clock_(clock),
       metrics_(metrics),
-      retention_ms_(retention_ms),
+      retention_(retention),
       interval_ms_(interval_ms),
       next_run_ms_(clock.NowMs()),
       task_("hookd-retention", kWakeup, [this](PeriodicTask& t) { RunOnce(t); }) {}
@@ -27,14 +26,20 @@ void RetentionJob::RunOnce(PeriodicTask& task) {
   next_run_ms_ = started + interval_ms_;
   int64_t total = 0;
   do {
-    auto purged = store_.PurgeOlderThan(clock_.NowMs() - retention_ms_, kBatch);
+    const int64_t now = clock_.NowMs();
+    auto cells = store_.PurgeStatsOlderThan(now - retention_.delivery_log_ms, now - retention_.stats_ms, kBatch);
+    if (!cells) {
+      LogError("retention purge of statistics failed", {{"error", cells.error().message}});
+      break;
+    }
+    auto purged = store_.PurgeOlderThan(now - retention_.delivery_log_ms, kBatch);
     if (!purged) {
       LogError("retention purge failed", {{"error", purged.error().message}});
       break;
     }
     total += *purged;
     if (metrics_) metrics_->RetentionPurged(*purged);
-    if (*purged == 0) break;
+    if (*purged == 0 && *cells == 0) break;
   } while (task.Pause(kPauseBetweenBatches));
   if (total > 0) {
     LogInfo("retention purged old rows",

@@ -14,6 +14,7 @@
 #include "crypto/secret_cipher.h"
 #include "domain/header_list.h"
 #include "domain/model.h"
+#include "domain/stats_rollup.h"
 #include "store/row_values.h"
 #include "store/store.h"
 
@@ -33,11 +34,18 @@
 #define HOOKD_ATTEMPT_COLUMNS                                                                                      \
   "id, delivery_id, number, started_at, response_status, response_time_ms, error, request_headers, request_body, " \
   "request_body_truncated, response_headers, response_body, response_body_truncated, success"
+// A rollup cell as the statistics read it (domain/stats_rollup.h).
+#define HOOKD_STATS_CELL_COLUMNS "webhook_id, event_type, start_ms, pending, failed, succeeded, dead, attempts, latency"
+// A stored delivery's place and state in the rollup, read before a change to it is counted.
+#define HOOKD_DELIVERY_STATS_COLUMNS "account_id, webhook_id, event_type, created_at, status, attempt_count, latency_ms"
 // A delivery to resume, from deliveries `d` joined with their events `e`.
 #define HOOKD_DUE_COLUMNS \
   "d.id, d.webhook_id, d.event_id, d.attempt_count, COALESCE(d.next_attempt_at, d.created_at), e.created_at"
 
 namespace hookd {
+
+// How many columns HOOKD_DELIVERY_COLUMNS reads (a statement's further columns come after them).
+inline constexpr int kDeliveryColumnCount = 14;
 
 template <class Row>
 Account AccountFromRow(const Row& r) {
@@ -108,6 +116,35 @@ Attempt AttemptFromRow(const Row& r) {
 template <class Row>
 DueDelivery DueFromRow(const Row& r) {
   return DueDelivery{r.Text(0), r.Text(1), r.Text(2), static_cast<int>(r.Int(3)), r.Int(4), r.Int(5), nullptr};
+}
+
+// A rollup cell's webhook, event type, start and counts (a histogram that does not decode counts as empty).
+template <class Row>
+StatsCell StatsCellFromRow(const Row& r) {
+  StatsCell c;
+  c.webhook_id = r.Text(0);
+  c.event_type = r.Text(1);
+  c.start_ms = r.Int(2);
+  c.counts.pending = r.Int(3);
+  c.counts.failed = r.Int(4);
+  c.counts.succeeded = r.Int(5);
+  c.counts.dead = r.Int(6);
+  c.counts.attempts = r.Int(7);
+  c.counts.latency = LatencyHistogram::Decode(r.Text(8)).value_or(LatencyHistogram{});
+  return c;
+}
+
+template <class Row>
+StoredStatsPlace StoredStatsPlaceFromRow(const Row& r, int first = 0) {
+  StoredStatsPlace p;
+  p.account_id = r.Text(first);
+  p.webhook_id = r.Text(first + 1);
+  p.event_type = r.Text(first + 2);
+  p.created_at_ms = r.Int(first + 3);
+  p.state.status = ParseDeliveryStatus(r.Text(first + 4)).value_or(DeliveryStatus::kPending);
+  p.state.attempt_count = r.Int(first + 5);
+  p.state.latency_ms = r.OptInt(first + 6);
+  return p;
 }
 
 // A webhook with its secrets opened; fails when they do not open under `cipher` or a state is unknown.

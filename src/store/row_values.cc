@@ -19,6 +19,10 @@ Delivery NewDelivery(const Event& event, const std::string& webhook_id, int64_t 
   return d;
 }
 
+DeliveryStatsState StatsStateOf(const OutcomeValues& o) {
+  return {o.status, o.attempt_count, o.latency_ms};
+}
+
 OutcomeValues OutcomeOf(const AttemptRecord& r) {
   const Attempt& a = r.attempt;
   return OutcomeValues{

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "domain/model.h"
+#include "domain/stats_rollup.h"
 #include "store/store.h"
 
 namespace hookd {
@@ -31,6 +32,17 @@ struct OutcomeValues {
   std::string_view error;  // empty = none
 };
 [[nodiscard]] OutcomeValues OutcomeOf(const AttemptRecord& record);
+
+// A stored delivery's place in the statistics rollup and how it counts there (HOOKD_DELIVERY_STATS_COLUMNS).
+struct StoredStatsPlace {
+  std::string account_id, webhook_id, event_type;
+  int64_t created_at_ms = 0;
+  DeliveryStatsState state;
+  [[nodiscard]] DeliveryStatsKey Key() const { return {account_id, webhook_id, event_type, created_at_ms}; }
+};
+
+// How a delivery counts once an outcome is recorded.
+[[nodiscard]] DeliveryStatsState StatsStateOf(const OutcomeValues& o);
 
 // Pages come from queries that fetch limit + 1 rows: the extra row only says there is more.
 template <class T>

@@ -99,8 +99,7 @@ struct BulkChunk {
 struct StatsQuery {
   std::string account_id;
   std::string webhook_id;  // empty = all of the account's webhooks
-  int64_t since_ms = 0;
-  int64_t bucket_ms = 3'600'000;  // width of the time-series buckets
+  StatsPlan plan;          // the period, its buckets and the rollup cells that answer it
 };
 
 // Who this process is among those sharing one database (SPEC §6).
@@ -194,6 +193,10 @@ class Store : public EngineStore {
   // Retention: deletes up to `limit` finished deliveries (with their attempts) and events older than
   // `cutoff_ms`, in one small transaction. Returns how many rows went; 0 = nothing left to purge.
   [[nodiscard]] virtual Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) = 0;
+  // Deletes up to `limit` statistics cells of each width: minute cells that start before `minutes_before_ms`,
+  // hour cells before `hours_before_ms`. Returns how many went.
+  [[nodiscard]] virtual Result<int64_t> PurgeStatsOlderThan(int64_t minutes_before_ms, int64_t hours_before_ms,
+                                                            int limit) = 0;
 
   // Statistics.
   [[nodiscard]] virtual Result<DeliveryStats> Stats(const StatsQuery& query) = 0;

@@ -345,6 +345,7 @@ class AwaitingDeliveriesMapTest : public ::testing::Test {
   const Event event_{NewId("evt_"), "acct_1", "task.completed", "production", "{}", "", NowMs()};
   Delivery delivery_;
   sqlite::AwaitingDeliveries awaiting_;
+  StatsDelta stats_;
 };
 
 // Readers may skip the barrier only once a committed write of every awaiting row covers every addition and undo.
@@ -373,7 +374,7 @@ TEST_F(AwaitingDeliveriesMapTest, AfterAnUndoEveryAwaitingDeliveryIsWrittenBefor
   awaiting_.OnRollback();  // say the job that wrote the awaiting row was kept but another one was undone
   EXPECT_TRUE(awaiting_.MaybeAwaiting());
   // The repair writes the delivery pending; the outcome then updates that row (an insert would hit its key).
-  ASSERT_TRUE(awaiting_.WriteOutcome(*db_, Succeeded()).has_value());
+  ASSERT_TRUE(awaiting_.WriteOutcome(*db_, Succeeded(), stats_).has_value());
   EXPECT_EQ(Rows(), (std::vector<std::string>{"succeeded"}));
 }
 
@@ -382,7 +383,7 @@ TEST_F(AwaitingDeliveriesMapTest, AnOutcomeOfAnAdditionThatWasUndoneWritesNoRow)
   // Undo what the accepting job wrote, as a rollback would; the map still lists the delivery.
   ASSERT_TRUE(db_->Exec("DELETE FROM events_awaiting_deliveries; DELETE FROM events").has_value());
   awaiting_.OnRollback();
-  ASSERT_TRUE(awaiting_.WriteOutcome(*db_, Succeeded()).has_value());
+  ASSERT_TRUE(awaiting_.WriteOutcome(*db_, Succeeded(), stats_).has_value());
   EXPECT_TRUE(Rows().empty());
 }
 

@@ -85,6 +85,12 @@ std::string NewPostgresDatabase() {
   return url.substr(0, url.rfind('/') + 1) + name;
 }
 
+void ExecPostgres(const std::string& url, const std::string& sql) {
+  auto conn = postgres::Connection::Open(url);
+  if (!conn) throw std::runtime_error("cannot reach the test PostgreSQL server: " + conn.error().message);
+  if (auto st = (*conn)->ExecOnce(sql); !st) throw std::runtime_error(st.error().message);
+}
+
 std::string DumpPostgresDatabase(const std::string& url) {
   return Run("/usr/lib/postgresql/15/bin/pg_dump '" + url + "'");
 }

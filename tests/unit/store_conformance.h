@@ -17,6 +17,7 @@
 #include "common/time_util.h"
 #include "postgres_server.h"
 #include "store/store.h"
+#include "store/sqlite/database.h"
 #include "test_dir.h"
 
 namespace hookd {
@@ -27,6 +28,10 @@ struct StoreBackend {
   std::function<Result<std::unique_ptr<Store>>(const testing::TestDir& dir, std::string& location)> open;
   // Everything the backend has stored, as bytes (the database file and its log, or a dump).
   std::function<std::string(const std::string& location)> raw_bytes;
+  // Reopens the store at `location`, as a restart would.
+  std::function<Result<std::unique_ptr<Store>>(const std::string& location)> reopen;
+  // Takes back the statistics rollup's migration, as if the database came from a hookd without it.
+  std::function<void(const std::string& location)> drop_stats_rollup;
 };
 
 inline std::string FileBytes(const std::string& path) {
@@ -40,7 +45,13 @@ inline const StoreBackend kSqlite{
       location = dir.File("hookd.db");
       return OpenStore("sqlite:" + location, std::string(32, 'k'));
     },
-    [](const std::string& location) { return FileBytes(location) + FileBytes(location + "-wal"); }};
+    [](const std::string& location) { return FileBytes(location) + FileBytes(location + "-wal"); },
+    [](const std::string& location) { return OpenStore("sqlite:" + location, std::string(32, 'k')); },
+    [](const std::string& location) {
+      auto db = sqlite::Database::Open(location, false);
+      ASSERT_TRUE(db.has_value());
+      ASSERT_TRUE((*db)->Exec("DROP TABLE delivery_stats; DELETE FROM schema_migrations WHERE version = 4").has_value());
+    }};
 
 inline const StoreBackend kPostgres{
     "postgres",
@@ -48,7 +59,13 @@ inline const StoreBackend kPostgres{
       location = testing::NewPostgresDatabase();
       return OpenStore(location, std::string(32, 'k'), 4);
     },
-    [](const std::string& location) { return testing::DumpPostgresDatabase(location); }};
+    [](const std::string& location) { return testing::DumpPostgresDatabase(location); },
+    [](const std::string& location) { return OpenStore(location, std::string(32, 'k'), 4); },
+    [](const std::string& location) {
+      testing::ExecPostgres(location,
+                            "DROP TABLE delivery_stats; DROP FUNCTION hookd_histogram_add; "
+                            "DELETE FROM hookd_schema_migrations WHERE version = 6");
+    }};
 
 inline constexpr const char* kSecret = "whsec_c3RvcmVjb25mb3JtYW5jZXNlY3JldGtleTAxMjM0NTY3";
 
@@ -98,11 +115,13 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
     return input;
   }
 
-  Status Record(const Delivery& d, DeliveryStatus status) {
+  // Records attempt `number` of `d`, which leaves it `status` (after `latency_ms`, when it succeeded).
+  Status Record(const Delivery& d, DeliveryStatus status, int number = 1, std::optional<int64_t> latency_ms = {}) {
     AttemptRecord r;
     r.attempt.id = NewId("att_");
     r.attempt.delivery_id = d.id;
-    r.attempt.number = 1;
+    r.attempt.number = number;
+    if (status == DeliveryStatus::kSucceeded) r.latency_ms = latency_ms;
     r.attempt.started_at_ms = NowMs();
     r.attempt.response_status = status == DeliveryStatus::kSucceeded ? 200 : 500;
     r.attempt.success = status == DeliveryStatus::kSucceeded;

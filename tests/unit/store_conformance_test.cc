@@ -491,6 +491,11 @@ TEST_P(StoreConformance, ManualRetryReopensOnlyWhatFailedAndReplayCreatesDeliver
   for (const std::string& id : replayed_events) EXPECT_NE(id, (*accepted)[2].event.id);
 }
 
+// The statistics of [since, now) in buckets of `bucket_ms`, minute cells kept throughout.
+StatsQuery StatsOver(const std::string& account, const std::string& webhook, int64_t since_ms, int64_t bucket_ms) {
+  return StatsQuery{account, webhook, PlanStats(since_ms, NowMs(), bucket_ms, 0)};
+}
+
 TEST_P(StoreConformance, StatsCountEachStatusPerTypeAndWebhook) {
   auto a = NewWebhook(account_, {"task.*"});
   auto b = NewWebhook(account_, {"*"});
@@ -500,7 +505,7 @@ TEST_P(StoreConformance, StatsCountEachStatusPerTypeAndWebhook) {
   ASSERT_TRUE(Record((*accepted)[0].deliveries.at(0), DeliveryStatus::kSucceeded).has_value());
   ASSERT_TRUE(Record((*accepted)[0].deliveries.at(1), DeliveryStatus::kDead).has_value());
   ASSERT_TRUE(Record((*accepted)[1].deliveries.at(0), DeliveryStatus::kFailed).has_value());
-  auto stats = store_->Stats(StatsQuery{account_, "", NowMs() - 3'600'000, 3'600'000});
+  auto stats = store_->Stats(StatsOver(account_, "", NowMs() - 3'600'000, 3'600'000));
   ASSERT_TRUE(stats.has_value());
   EXPECT_EQ(stats->overall.total, 3);
   EXPECT_EQ(stats->overall.succeeded, 1);
@@ -512,13 +517,13 @@ TEST_P(StoreConformance, StatsCountEachStatusPerTypeAndWebhook) {
   EXPECT_EQ(stats->by_event_type[0].total, 2);
   EXPECT_EQ(stats->by_webhook.size(), 2u);
   EXPECT_FALSE(stats->series.empty());
-  auto one = store_->Stats(StatsQuery{account_, a->id, NowMs() - 3'600'000, 3'600'000});
+  auto one = store_->Stats(StatsOver(account_, a->id, NowMs() - 3'600'000, 3'600'000));
   ASSERT_TRUE(one.has_value());
   EXPECT_EQ(one->overall.total, 1);
-  EXPECT_EQ(store_->Stats(StatsQuery{NewAccount("other"), "", 0, 3'600'000})->overall.total, 0);
+  EXPECT_EQ(store_->Stats(StatsOver(NewAccount("other"), "", 0, 3'600'000))->overall.total, 0);
 
   // A day by the hour: every bucket of the period is there, the empty ones too, so a chart spans the whole day.
-  auto day = store_->Stats(StatsQuery{account_, "", NowMs() - 86'400'000, 3'600'000});
+  auto day = store_->Stats(StatsOver(account_, "", NowMs() - 86'400'000, 3'600'000));
   ASSERT_TRUE(day.has_value());
   ASSERT_GE(day->series.size(), 24u);
   ASSERT_LE(day->series.size(), 25u);

@@ -5,6 +5,7 @@
 #include "store/postgres/notices.h"
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/statements.h"
+#include "store/postgres/stats.h"
 #include "store/row_mapping.h"
 #include "store/row_values.h"
 
@@ -160,16 +161,23 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
       ++records;
     }
   }
+  StatsDelta stats;
   if (records > 0) {
     const std::string delivery_ids = d_ids.Take();
+    // Unfinished rows only (coalesce: a plain IS NULL would let the planner scan the whole partial index of
+    // unfinished deliveries). Each row as it was comes back, for the statistics.
     auto updated = conn.Exec(
+        "WITH was AS (SELECT id AS was_id, " HOOKD_DELIVERY_STATS_COLUMNS
+        " FROM deliveries WHERE id = ANY($1::text[]) AND coalesce(completed_at, -1) < 0 FOR UPDATE) "
         "UPDATE deliveries d SET status = u.status, attempt_count = u.attempt_count, next_attempt_at = u.next_at, "
         "completed_at = u.completed_at, latency_ms = u.latency, last_response_status = u.rstatus, "
         "last_response_time_ms = u.rtime, last_error = u.error "
         "FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[], $5::bigint[], $6::bigint[], "
         "$7::integer[], $8::bigint[], $9::text[]) "
-        "AS u(id, status, attempt_count, next_at, completed_at, latency, rstatus, rtime, error) "
-        "WHERE d.id = u.id AND d.id = ANY($1::text[]) AND coalesce(d.completed_at, -1) < 0",
+        "AS u(id, status, attempt_count, next_at, completed_at, latency, rstatus, rtime, error), was "
+        "WHERE d.id = u.id AND d.id = was.was_id "
+        "RETURNING was.account_id, was.webhook_id, was.event_type, was.created_at, was.status, was.attempt_count, "
+        "was.latency_ms, u.status, u.attempt_count, u.latency",
         Params()
             .Add(delivery_ids)
             .Add(d_status.Take())
@@ -181,6 +189,13 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
             .Add(d_rtime.Take())
             .Add(d_error.Take()));
     if (!updated) return Fail(updated.error());
+    for (int i = 0; i < updated->Count(); ++i) {
+      const Row row(*updated, i);
+      const StoredStatsPlace was = StoredStatsPlaceFromRow(row);
+      const DeliveryStatsState now{ParseDeliveryStatus(row.Text(7)).value_or(DeliveryStatus::kFailed), row.Int(8),
+                                   row.OptInt(9)};
+      stats.Change(was.Key(), was.state, now);
+    }
     auto inserted = conn.Exec(
         "INSERT INTO attempts(" HOOKD_ATTEMPT_COLUMNS
         ") "
@@ -229,6 +244,8 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
       if (!health) return Fail(health.error());
     }
   }
+  // Last, so the rollup's hot rows are locked only for the commit (and always after every other row).
+  if (auto st = WriteStats(conn, stats, StatsWriter::kOutcomes); !st) return st;
   if (webhooks_changed) backend_->WebhooksChanged();  // before the commit: at worst the cache is rebuilt once more
   return Ok();
 }

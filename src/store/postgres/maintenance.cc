@@ -1,4 +1,4 @@
-// PostgreSQL: retention, statistics, the count of webhooks by status, and custom event types.
+// PostgreSQL: retention, the count of webhooks by status, and custom event types.
 #include "common/ids.h"
 #include "domain/delivery_rules.h"
 #include "store/postgres/notices.h"
@@ -28,22 +28,6 @@ Result<int64_t> PostgresStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
     if (!events) return Fail(events.error());
     return deliveries->Affected() + events->Affected();
   });
-}
-
-Result<DeliveryStats> PostgresStore::Stats(const StatsQuery& query) {
-  const std::string from = LowestIdAt("dlv_", query.since_ms);
-  auto r = pool_.With([&](Connection& c) {
-    return c.Exec(
-        "SELECT event_type, webhook_id, status, attempt_count, latency_ms, created_at FROM deliveries "
-        "WHERE account_id = $1 AND id >= $2 AND ($3 = '' OR webhook_id = $3)",
-        Params().Add(query.account_id).Add(from).Add(query.webhook_id));
-  });
-  if (!r) return Fail(r.error());
-  StatsBuilder stats(query.bucket_ms, query.since_ms, clock_.NowMs());
-  for (int i = 0; i < r->Count(); ++i) {
-    stats.Add(r->Text(i, 0), r->Text(i, 1), r->Text(i, 2), r->Int(i, 3), r->OptInt(i, 4), r->Int(i, 5));
-  }
-  return stats.Finish();
 }
 
 Result<std::array<int64_t, 3>> PostgresStore::CountWebhooksByStatus() {

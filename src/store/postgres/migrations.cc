@@ -11,9 +11,12 @@
 
 #include "common/time_util.h"
 #include "domain/sharding.h"
+#include "store/postgres/stats.h"
 
 namespace hookd::postgres {
 namespace {
+
+constexpr int kStatsRollupVersion = 6;
 
 const std::vector<const char*>& Migrations() {
   static const std::vector<const char*> migrations = {
@@ -164,6 +167,39 @@ CREATE TABLE portal_sessions (
 );
 CREATE INDEX portal_sessions_account ON portal_sessions(account_id, expires_at);
 )sql",
+      // 6: the statistics rollup (domain/stats_rollup.h): per account, width (a minute or an hour), start, webhook
+      // and event type, the deliveries created then by status, their attempts and a latency histogram ({index,
+      // count, …}). `writer` keeps the API's accepts (0) and the workers' outcomes (1) on different rows, so the
+      // two never wait for each other's commit; reads add them up. Filled from the deliveries already stored when
+      // it is created (BackfillStats).
+      R"sql(
+CREATE TABLE delivery_stats (
+  account_id text COLLATE "C" NOT NULL,
+  width_ms bigint NOT NULL,
+  start_ms bigint NOT NULL,
+  webhook_id text COLLATE "C" NOT NULL,
+  event_type text COLLATE "C" NOT NULL,
+  writer smallint NOT NULL,
+  pending bigint NOT NULL DEFAULT 0,
+  failed bigint NOT NULL DEFAULT 0,
+  succeeded bigint NOT NULL DEFAULT 0,
+  dead bigint NOT NULL DEFAULT 0,
+  attempts bigint NOT NULL DEFAULT 0,
+  latency bigint[] NOT NULL DEFAULT '{}',
+  PRIMARY KEY (account_id, width_ms, start_ms, webhook_id, event_type, writer)
+);
+CREATE INDEX delivery_stats_webhook ON delivery_stats(webhook_id, width_ms, start_ms);
+CREATE INDEX delivery_stats_age ON delivery_stats(width_ms, start_ms);
+-- The sum of two latency histograms: counts added index by index, zeros left out.
+CREATE FUNCTION hookd_histogram_add(a bigint[], b bigint[]) RETURNS bigint[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN cardinality(b) = 0 THEN a WHEN cardinality(a) = 0 THEN b ELSE (
+    SELECT coalesce(array_agg(v ORDER BY i, o), '{}') FROM (
+      SELECT i, sum(c)::bigint AS c FROM (
+        SELECT x[2 * k - 1] AS i, x[2 * k] AS c FROM (VALUES (a), (b)) AS s(x), generate_series(1, cardinality(x) / 2) AS k
+      ) AS pairs GROUP BY i HAVING sum(c) <> 0
+    ) AS merged, LATERAL (VALUES (1, i), (2, c)) AS p(o, v)) END
+$$;
+)sql",
   };
   return migrations;
 }
@@ -192,7 +228,9 @@ Status ApplyMigrations(Connection& conn, int64_t now_ms) {
                                      "); run a newer hookd"));
     }
     for (int version = current + 1; version <= LatestSchemaVersion(); ++version) {
-      if (auto st = c.ExecOnce(Migrations()[static_cast<size_t>(version - 1)]); !st) {
+      Status st = c.ExecOnce(Migrations()[static_cast<size_t>(version - 1)]);
+      if (st && version == kStatsRollupVersion) st = BackfillStats(c);
+      if (!st) {
         return Fail(Error::Unavailable("migration " + std::to_string(version) + " failed: " + st.error().message));
       }
       if (auto st = c.Exec("INSERT INTO hookd_schema_migrations(version, applied_at) VALUES ($1, $2)",

@@ -81,6 +81,7 @@ class PostgresStore final : public Store {
   Result<BulkChunk> ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms, const std::string& after,
                                  int limit) override;
   Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) override;
+  Result<int64_t> PurgeStatsOlderThan(int64_t minutes_before_ms, int64_t hours_before_ms, int limit) override;
   Result<DeliveryStats> Stats(const StatsQuery& query) override;
   Result<std::array<int64_t, 3>> CountWebhooksByStatus() override;
 

@@ -6,6 +6,7 @@
 #include "store/postgres/notices.h"
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/statements.h"
+#include "store/postgres/stats.h"
 #include "store/row_mapping.h"
 #include "store/row_values.h"
 
@@ -14,21 +15,23 @@ namespace hookd::postgres {
 Result<Delivery> PostgresStore::ReopenDelivery(const std::string& account_id, const std::string& delivery_id) {
   Status st = pool_.With([&](Connection& c) {
     return c.Transaction([&](Connection& c) -> Status {
-      auto r = c.Exec("SELECT status, webhook_id FROM deliveries WHERE id = $1 AND account_id = $2 FOR UPDATE",
-                      Params().Add(delivery_id).Add(account_id));
+      auto r =
+          c.Exec("SELECT " HOOKD_DELIVERY_STATS_COLUMNS " FROM deliveries WHERE id = $1 AND account_id = $2 FOR UPDATE",
+                 Params().Add(delivery_id).Add(account_id));
       if (!r) return Fail(r.error());
       if (r->Count() == 0) return Fail(Error::NotFound("delivery not found"));
-      if (auto reopenable = CheckReopenable(ParseDeliveryStatus(r->Text(0, 0)).value_or(DeliveryStatus::kPending));
-          !reopenable) {
-        return reopenable;
-      }
+      const StoredStatsPlace found = StoredStatsPlaceFromRow(Row(*r, 0));
+      if (auto reopenable = CheckReopenable(found.state.status); !reopenable) return reopenable;
       // Reopened (domain/delivery_rules.h: Reopen).
       auto u = c.Exec(
           "UPDATE deliveries SET status = 'pending', completed_at = NULL, next_attempt_at = $2, latency_ms = NULL "
           "WHERE id = $1",
           Params().Add(delivery_id).Add(clock_.NowMs()));
       if (!u) return Fail(u.error());
-      return NotifyDue(c, backend_->process_id(), {{delivery_id, r->Text(0, 1)}});
+      StatsDelta stats;
+      stats.Change(found.Key(), found.state, ReopenedStatsState(found.state));
+      if (auto st = WriteStats(c, stats, StatsWriter::kApi); !st) return st;
+      return NotifyDue(c, backend_->process_id(), {{delivery_id, found.webhook_id}});
     });
   });
   if (!st) return Fail(st.error());
@@ -43,11 +46,12 @@ Result<BulkChunk> PostgresStore::ReopenDeliveries(const std::string& webhook_id,
   BulkChunk chunk;
   Status st = pool_.With([&](Connection& c) {
     return c.Transaction([&](Connection& c) -> Status {
+      // The rows as they were come back after the columns of the reopened ones, for the statistics.
       auto r = c.Exec(
-          "UPDATE deliveries SET status = 'pending', completed_at = NULL, next_attempt_at = $7, latency_ms = NULL "
-          "WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = $1 AND id > $2 AND created_at >= $3 "
-          "AND created_at < $4 AND status = ANY($5::text[]) ORDER BY id LIMIT $6 FOR UPDATE) "
-          "RETURNING " HOOKD_DELIVERY_COLUMNS,
+          "WITH page AS (SELECT id AS page_id, status AS was FROM deliveries WHERE webhook_id = $1 AND id > $2 "
+          "AND created_at >= $3 AND created_at < $4 AND status = ANY($5::text[]) ORDER BY id LIMIT $6 FOR UPDATE) "
+          "UPDATE deliveries d SET status = 'pending', completed_at = NULL, next_attempt_at = $7, latency_ms = NULL "
+          "FROM page WHERE d.id = page.page_id RETURNING " HOOKD_DELIVERY_COLUMNS ", page.was",
           Params()
               .Add(webhook_id)
               .Add(after)
@@ -58,8 +62,17 @@ Result<BulkChunk> PostgresStore::ReopenDeliveries(const std::string& webhook_id,
               .Add(clock_.NowMs()));
       if (!r) return Fail(r.error());
       chunk.deliveries = AllRows(*r, DeliveryFromRow<Row>);
+      StatsDelta stats;
       std::vector<const Delivery*> reopened;
-      for (const Delivery& d : chunk.deliveries) reopened.push_back(&d);
+      for (int i = 0; i < r->Count(); ++i) {
+        const Delivery& d = chunk.deliveries[static_cast<size_t>(i)];
+        const DeliveryStatsState after = StatsStateOf(d);
+        const DeliveryStatsState before{ParseDeliveryStatus(r->Text(i, kDeliveryColumnCount)).value_or(d.status),
+                                        after.attempt_count, std::nullopt};
+        stats.Change(StatsKeyOf(d), before, after);
+        reopened.push_back(&d);
+      }
+      if (auto st = WriteStats(c, stats, StatsWriter::kApi); !st) return st;
       return AnnounceDue(c, backend_->process_id(), reopened);
     });
   });

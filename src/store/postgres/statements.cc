@@ -3,6 +3,7 @@
 
 #include "common/ids.h"
 #include "store/postgres/notices.h"
+#include "store/postgres/stats.h"
 
 namespace hookd::postgres {
 namespace {
@@ -69,6 +70,9 @@ Status InsertDeliveries(Connection& conn, const std::string& sender, const std::
                                                .Add(types.Take())
                                                .Add(now_ms));
   if (!r) return Fail(r.error());
+  StatsDelta stats;
+  for (const Delivery* d : deliveries) stats.Created(StatsKeyOf(*d));
+  if (auto st = WriteStats(conn, stats, StatsWriter::kApi); !st) return st;
   return AnnounceDue(conn, sender, deliveries);
 }
 

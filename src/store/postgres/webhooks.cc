@@ -121,6 +121,9 @@ Status PostgresStore::DeleteWebhook(const std::string& account_id, const std::st
       if (!a) return Fail(a.error());
       auto d = c.Exec("DELETE FROM deliveries WHERE webhook_id = $1", Params().Add(id));
       if (!d) return Fail(d.error());
+      // Its statistics go too, so they keep adding up to the delivery log.
+      auto s = c.Exec("DELETE FROM delivery_stats WHERE webhook_id = $1", Params().Add(id));
+      if (!s) return Fail(s.error());
       return NotifyChange(c, {ChangeKind::kWebhook, id});
     });
   });

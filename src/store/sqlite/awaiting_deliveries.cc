@@ -2,6 +2,9 @@
 // spaces); pending rows are written with INSERT OR IGNORE, so writing one twice, or one already recorded, is safe.
 #include "store/sqlite/awaiting_deliveries.h"
 
+#include "domain/delivery_rules.h"
+#include "store/sqlite/stats.h"
+
 namespace hookd::sqlite {
 namespace {
 
@@ -14,19 +17,6 @@ constexpr const char* kSelectAwaitingSql =
 constexpr const char* kInsertPendingSql =
     "INSERT OR IGNORE INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
     "next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',0,?6,?6)";
-
-// Calls `visit(delivery_id, webhook_id)` for each pair of an awaiting row's list.
-template <class Visit>
-void ForEachPair(std::string_view list, Visit&& visit) {
-  while (!list.empty()) {
-    const size_t a = list.find(' ');
-    if (a == std::string_view::npos) return;
-    const size_t b = list.find(' ', a + 1);
-    visit(list.substr(0, a), list.substr(a + 1, b == std::string_view::npos ? std::string_view::npos : b - a - 1));
-    if (b == std::string_view::npos) return;
-    list.remove_prefix(b + 1);
-  }
-}
 
 }  // namespace
 
@@ -52,12 +42,21 @@ Status AwaitingDeliveries::Add(Database& db, const Event& event, const std::vect
   return Ok();
 }
 
-Result<bool> AwaitingDeliveries::WriteOutcome(Database& db, const OutcomeValues& o) {
+Result<bool> AwaitingDeliveries::WriteOutcome(Database& db, const OutcomeValues& o, StatsDelta& stats) {
   writer_thread_.AssertOnOwner();
   if (auto st = RepairIfNeeded(db); !st) return Fail(st.error());
   const auto d = deliveries_.find(UlidValue(o.delivery_id));
   const bool first = d != deliveries_.end();
   const AwaitingEvent* e = first ? &events_.at(d->second.event) : nullptr;
+  if (first) {  // counted as pending when accepted
+    stats.Change({e->account_id, d->second.webhook_id, e->event_type, e->accepted_at_ms}, DeliveryStatsState{},
+                 StatsStateOf(o));
+  } else {
+    const std::optional<StoredStatsPlace> stored = ReadStatsPlace(db, o.delivery_id);
+    if (!stored) return false;  // deleted with its webhook
+    if (IsFinished(stored->state.status)) return true;
+    stats.Change(stored->Key(), stored->state, StatsStateOf(o));
+  }
   {
     auto row = db.Prepare(first ? kInsertDeliveryOutcomeSql : kUpdateDeliveryOutcomeSql);
     if (first) {
@@ -77,12 +76,7 @@ Result<bool> AwaitingDeliveries::WriteOutcome(Database& db, const OutcomeValues&
       row.BindView(9, o.error);
     if (auto st = row.Run(); !st) return Fail(st.error());
   }
-  if (!first) {
-    if (db.Changes() > 0) return true;
-    auto exists = db.Prepare("SELECT 1 FROM deliveries WHERE id = ?1");  // finished already, or deleted
-    exists.BindView(1, o.delivery_id);
-    return exists.Step();
-  }
+  if (!first) return true;
   const UlidKey event_key = d->second.event;
   deliveries_.erase(d);
   auto event = events_.find(event_key);
@@ -115,7 +109,7 @@ Status AwaitingDeliveries::WriteRows(Database& db, int64_t before_ms) {
   }
   for (const Row& row : rows) {
     Status written = Ok();
-    ForEachPair(row.list, [&](std::string_view delivery_id, std::string_view webhook_id) {
+    ForEachAwaitingPair(row.list, [&](std::string_view delivery_id, std::string_view webhook_id) {
       // A trusted map knows which deliveries were recorded already; otherwise INSERT OR IGNORE keeps their rows.
       if (!written || !row.event_exists || (map_trusted_ && !deliveries_.contains(UlidValue(delivery_id)))) return;
       written = db.Prepare(kInsertPendingSql)
@@ -170,7 +164,8 @@ Status AwaitingDeliveries::RepairIfNeeded(Database& db) {
 
 void AwaitingDeliveries::Forget(std::string_view event_id, std::string_view list) {
   events_.erase(UlidValue(event_id));
-  ForEachPair(list, [&](std::string_view delivery_id, std::string_view) { deliveries_.erase(UlidValue(delivery_id)); });
+  ForEachAwaitingPair(
+      list, [&](std::string_view delivery_id, std::string_view) { deliveries_.erase(UlidValue(delivery_id)); });
 }
 
 }  // namespace hookd::sqlite

@@ -44,6 +44,19 @@ inline constexpr const char* kUpdateDeliveryOutcomeSql =
     "latency_ms = ?6, last_response_status = ?7, last_response_time_ms = ?8, last_error = ?9 "
     "WHERE id = ?1 AND completed_at IS NULL";
 
+// Calls `visit(delivery_id, webhook_id)` for each pair of an awaiting row's list.
+template <class Visit>
+void ForEachAwaitingPair(std::string_view list, Visit&& visit) {
+  while (!list.empty()) {
+    const size_t a = list.find(' ');
+    if (a == std::string_view::npos) return;
+    const size_t b = list.find(' ', a + 1);
+    visit(list.substr(0, a), list.substr(a + 1, b == std::string_view::npos ? std::string_view::npos : b - a - 1));
+    if (b == std::string_view::npos) return;
+    list.remove_prefix(b + 1);
+  }
+}
+
 class AwaitingDeliveries {
  public:
   // Makes `deliveries` (all of one event, not yet written) durable through the awaiting table, and remembers them.
@@ -51,9 +64,10 @@ class AwaitingDeliveries {
                            int64_t accepted_at_ms);
 
   // Writes a delivery's outcome: the first one inserts its row (and the event's awaiting row goes once it was the
-  // last of the event's deliveries to get one); later ones update it. A delivery with neither a row nor a place in
-  // the map (its webhook was deleted) changes nothing. Returns whether the delivery has a row.
-  [[nodiscard]] Result<bool> WriteOutcome(Database& db, const OutcomeValues& outcome);
+  // last of the event's deliveries to get one); later ones update an unfinished row. The change is counted in
+  // `stats`. A delivery with neither a row nor a place in the map (its webhook was deleted) changes nothing.
+  // Returns whether the delivery has a row.
+  [[nodiscard]] Result<bool> WriteOutcome(Database& db, const OutcomeValues& outcome, StatsDelta& stats);
 
   // Writes a pending row for every delivery still without one whose event was accepted before `before_ms` (all of
   // them by default).

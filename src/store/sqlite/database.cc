@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/json.h"
+#include "domain/latency_histogram.h"
 
 namespace hookd::sqlite {
 namespace {
@@ -120,6 +121,27 @@ void FieldBinder::Strings(const std::vector<std::string>& v) {
   q_.Bind(next_++, SerializeJson(a));
 }
 
+namespace {
+
+// hookd_histogram_add(a, b): the sum of two stored latency histograms (domain/latency_histogram.h), so a rollup
+// upsert merges its histogram in the same statement as its counts.
+void HistogramAdd(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto text = [](sqlite3_value* v) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(v));
+    return std::string_view(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(v)));
+  };
+  const std::string_view a = text(argv[0]), b = text(argv[1]);
+  if (b == "{}" || b.empty()) return sqlite3_result_value(ctx, argv[0]);
+  if (a == "{}" || a.empty()) return sqlite3_result_value(ctx, argv[1]);
+  auto sum = LatencyHistogram::Decode(a), other = LatencyHistogram::Decode(b);
+  if (!sum || !other) return sqlite3_result_error(ctx, "not a latency histogram", -1);
+  sum->Merge(*other);
+  const std::string out = sum->Encode();
+  sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool read_only) {
   ConfigureSqliteOnce();
   if (!read_only) {
@@ -137,6 +159,8 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool r
   }
   std::unique_ptr<Database> db(new Database(raw));
   sqlite3_busy_timeout(raw, 10'000);
+  sqlite3_create_function_v2(raw, "hookd_histogram_add", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, HistogramAdd,
+                             nullptr, nullptr, nullptr);
   // 16 KiB pages (for a new database; an existing one keeps its size): a group commit appends to the same few
   // B-tree leaves, and bigger leaves mean fewer pages written to the WAL and copied back by the checkpointer per
   // delivery.

@@ -5,6 +5,7 @@
 #include "store/row_mapping.h"
 #include "store/row_values.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/stats.h"
 
 namespace hookd::sqlite {
 
@@ -86,18 +87,19 @@ void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, Record
   auto shared = std::make_shared<std::vector<AttemptRecord>>(std::move(records));
   writer_->Submit(
       [this, shared](Database& db) -> Status {
+        StatsDelta stats;
         for (const AttemptRecord& r : *shared) {
-          if (auto st = RecordAttempt(db, r); !st) return st;
+          if (auto st = RecordAttempt(db, r, stats); !st) return st;
         }
-        return Ok();
+        return WriteStats(db, stats);
       },
       [done = std::move(done)](Status st) { done(std::move(st), {}); },
       urgent ? GroupCommitWriter::Timing::kIndependent : GroupCommitWriter::Timing::kBulk);
 }
 
-Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r) {
+Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r, StatsDelta& stats) {
   const Attempt& a = r.attempt;
-  auto has_row = awaiting_.WriteOutcome(db, OutcomeOf(r));
+  auto has_row = awaiting_.WriteOutcome(db, OutcomeOf(r), stats);
   if (!has_row) return Fail(has_row.error());
   if (!*has_row) return Ok();  // deleted with its webhook while the attempt was in flight: nothing to log it under
   auto ins = db.Prepare(kInsertAttemptSql);

@@ -5,6 +5,7 @@
 #include "store/row_mapping.h"
 #include "store/row_values.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/stats.h"
 
 namespace hookd::sqlite {
 
@@ -23,7 +24,7 @@ void SqliteStore::ForgetMatchTargets(const std::string& account_id) {
   match_cache_.Forget(account_id);
 }
 
-Status SqliteStore::AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out) {
+Status SqliteStore::AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out, StatsDelta& stats) {
   Event& e = input.event;
   if (!input.idempotency_key.empty()) {
     auto q = db.Prepare("SELECT " HOOKD_EVENT_COLUMNS
@@ -64,7 +65,10 @@ Status SqliteStore::AcceptOne(Database& db, NewEvent& input, int64_t now_ms, Acc
   ins.Bind(9, out.delivery_count);
   if (auto r = ins.Run(); !r) return r;
   out.deliveries.reserve(targets.size());
-  for (const std::string& webhook_id : targets) out.deliveries.push_back(NewDelivery(e, webhook_id, now_ms));
+  for (const std::string& webhook_id : targets) {
+    out.deliveries.push_back(NewDelivery(e, webhook_id, now_ms));
+    stats.Created(StatsKeyOf(out.deliveries.back()));
+  }
   // Durable through the event's awaiting row; each delivery's own row comes with its first outcome.
   return awaiting_.Add(db, e, out.deliveries, now_ms);
 }
@@ -81,10 +85,11 @@ void SqliteStore::AcceptEventsAsync(std::vector<NewEvent> events,
         batch->accepted.clear();
         batch->accepted.resize(batch->events.size());
         const int64_t now = clock_.NowMs();
+        StatsDelta stats;
         for (size_t i = 0; i < batch->events.size(); ++i) {
-          if (auto r = AcceptOne(db, batch->events[i], now, batch->accepted[i]); !r) return r;
+          if (auto r = AcceptOne(db, batch->events[i], now, batch->accepted[i], stats); !r) return r;
         }
-        return Ok();
+        return WriteStats(db, stats);
       },
       [batch, done = std::move(done)](Status st) {
         if (!st) return done(Fail(st.error()));

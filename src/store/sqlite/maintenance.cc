@@ -1,4 +1,4 @@
-// SQLite: retention, statistics, the count of webhooks by status, and custom event types.
+// SQLite: retention, the count of webhooks by status, and custom event types.
 #include "common/ids.h"
 #include "domain/delivery_rules.h"
 #include "store/row_values.h"
@@ -40,19 +40,6 @@ Result<int64_t> SqliteStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
   });
   if (!st) return Fail(st.error());
   return purged;
-}
-
-Result<DeliveryStats> SqliteStore::Stats(const StatsQuery& query) {
-  if (auto st = WriteAwaitingDeliveries(); !st) return Fail(st.error());
-  return WithReader([&](Database& db) -> Result<DeliveryStats> {
-    auto q = db.Prepare(
-        "SELECT event_type, webhook_id, status, attempt_count, latency_ms, created_at FROM deliveries "
-        "WHERE account_id = ?1 AND id >= ?2 AND (?3 = '' OR webhook_id = ?3)");
-    q.Bind(1, query.account_id).Bind(2, LowestIdAt("dlv_", query.since_ms)).Bind(3, query.webhook_id);
-    StatsBuilder stats(query.bucket_ms, query.since_ms, clock_.NowMs());
-    while (q.Step()) stats.Add(q.Text(0), q.Text(1), q.Text(2), q.Int(3), q.OptInt(4), q.Int(5));
-    return stats.Finish();
-  });
 }
 
 Result<std::array<int64_t, 3>> SqliteStore::CountWebhooksByStatus() {

@@ -5,9 +5,12 @@
 #include <vector>
 
 #include "common/time_util.h"
+#include "store/sqlite/stats.h"
 
 namespace hookd::sqlite {
 namespace {
+
+constexpr int kStatsRollupVersion = 4;
 
 const std::vector<const char*>& Migrations() {
   static const std::vector<const char*> migrations = {
@@ -132,6 +135,27 @@ CREATE TABLE portal_sessions (
 );
 CREATE INDEX portal_sessions_account ON portal_sessions(account_id, expires_at);
 )sql",
+      // 4: the statistics rollup (domain/stats_rollup.h): per account, width (a minute or an hour), start, webhook
+      // and event type, the deliveries created then by status, their attempts and a latency histogram. Filled
+      // from the deliveries already stored when it is created (BackfillStats).
+      R"sql(
+CREATE TABLE delivery_stats (
+  account_id TEXT NOT NULL,
+  width_ms INTEGER NOT NULL,
+  start_ms INTEGER NOT NULL,
+  webhook_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  pending INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  succeeded INTEGER NOT NULL DEFAULT 0,
+  dead INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  latency TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (account_id, width_ms, start_ms, webhook_id, event_type)
+) WITHOUT ROWID;
+CREATE INDEX delivery_stats_webhook ON delivery_stats(webhook_id, width_ms, start_ms);
+CREATE INDEX delivery_stats_age ON delivery_stats(width_ms, start_ms);
+)sql",
   };
   return migrations;
 }
@@ -161,6 +185,7 @@ Status ApplyMigrations(Database& db, int64_t now_ms) {
   for (int version = current + 1; version <= LatestSchemaVersion(); ++version) {
     if (auto st = db.Exec("BEGIN IMMEDIATE"); !st) return st;
     auto st = db.Exec(Migrations()[static_cast<size_t>(version - 1)]);
+    if (st && version == kStatsRollupVersion) st = BackfillStats(db);
     if (st) {
       st = db.Prepare("INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)")
                .Bind(1, version)

@@ -6,6 +6,7 @@
 #include "store/row_mapping.h"
 #include "store/row_values.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/stats.h"
 
 namespace hookd::sqlite {
 namespace {
@@ -34,14 +35,13 @@ Status WriteReopened(Database& db, const std::string& id, int64_t now_ms) {
 Result<Delivery> SqliteStore::ReopenDelivery(const std::string& account_id, const std::string& delivery_id) {
   Status st = writer_->Run([&](Database& db) -> Status {
     if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
-    auto q = db.Prepare("SELECT status FROM deliveries WHERE id = ? AND account_id = ?");
-    q.Bind(1, delivery_id).Bind(2, account_id);
-    if (!q.Step()) return Fail(Error::NotFound("delivery not found"));
-    if (auto reopenable = CheckReopenable(ParseDeliveryStatus(q.Text(0)).value_or(DeliveryStatus::kPending));
-        !reopenable) {
-      return reopenable;
-    }
-    return WriteReopened(db, delivery_id, clock_.NowMs());
+    const std::optional<StoredStatsPlace> found = ReadStatsPlace(db, delivery_id);
+    if (!found || found->account_id != account_id) return Fail(Error::NotFound("delivery not found"));
+    if (auto reopenable = CheckReopenable(found->state.status); !reopenable) return reopenable;
+    if (auto st = WriteReopened(db, delivery_id, clock_.NowMs()); !st) return st;
+    StatsDelta stats;
+    stats.Change(found->Key(), found->state, ReopenedStatsState(found->state));
+    return WriteStats(db, stats);
   });
   if (!st) return Fail(st.error());
   return GetDelivery(account_id, delivery_id);
@@ -65,13 +65,16 @@ Result<BulkChunk> SqliteStore::ReopenDeliveries(const std::string& webhook_id,
       found = AllRows(q, DeliveryFromRow<Statement>);
     }
     const int64_t now = clock_.NowMs();
+    StatsDelta stats;
     for (Delivery& d : found) {
       if (auto r = WriteReopened(db, d.id, now); !r) return r;
+      const DeliveryStatsState before = StatsStateOf(d);
       Reopen(d, now);
+      stats.Change(StatsKeyOf(d), before, StatsStateOf(d));
     }
     EndBulkPage(chunk, static_cast<int>(found.size()), found.empty() ? "" : found.back().id, limit);
     chunk.deliveries = std::move(found);
-    return Ok();
+    return WriteStats(db, stats);
   });
   if (!st) return Fail(st.error());
   return chunk;
@@ -91,7 +94,7 @@ Result<int64_t> SqliteStore::CountDeliveries(const std::string& webhook_id, cons
 }
 
 Result<Delivery> SqliteStore::InsertDelivery(Database& db, const Event& event, const std::string& webhook_id,
-                                             int64_t now_ms) {
+                                             int64_t now_ms, StatsDelta& stats) {
   Delivery d = NewDelivery(event, webhook_id, now_ms);
   auto r = db.Prepare(kInsertDeliverySql)
                .BindView(1, d.id)
@@ -103,6 +106,7 @@ Result<Delivery> SqliteStore::InsertDelivery(Database& db, const Event& event, c
                .Bind(7, d.created_at_ms)
                .Run();
   if (!r) return Fail(r.error());
+  stats.Created(StatsKeyOf(d));
   return d;
 }
 
@@ -112,12 +116,13 @@ Result<std::vector<Delivery>> SqliteStore::CreateDeliveries(const Event& event,
   Status st = writer_->Run([&](Database& db) -> Status {
     created.clear();
     const int64_t now = clock_.NowMs();
+    StatsDelta stats;
     for (const std::string& webhook_id : webhook_ids) {
-      auto d = InsertDelivery(db, event, webhook_id, now);
+      auto d = InsertDelivery(db, event, webhook_id, now, stats);
       if (!d) return Fail(d.error());
       created.push_back(std::move(*d));
     }
-    return Ok();
+    return WriteStats(db, stats);
   });
   if (!st) return Fail(st.error());
   return created;
@@ -138,14 +143,15 @@ Result<BulkChunk> SqliteStore::ReplayEvents(const Webhook& webhook, int64_t sinc
       events = AllRows(q, EventFromRow<Statement>);
     }
     const int64_t now = clock_.NowMs();
+    StatsDelta stats;
     for (const Event& e : events) {
       if (!ReplayReaches(webhook, e)) continue;
-      auto d = InsertDelivery(db, e, webhook.id, now);
+      auto d = InsertDelivery(db, e, webhook.id, now, stats);
       if (!d) return Fail(d.error());
       chunk.deliveries.push_back(std::move(*d));
     }
     EndBulkPage(chunk, static_cast<int>(events.size()), events.empty() ? "" : events.back().id, limit);
-    return Ok();
+    return WriteStats(db, stats);
   });
   if (!st) return Fail(st.error());
   return chunk;

@@ -99,6 +99,7 @@ class SqliteStore final : public Store {
   Result<BulkChunk> ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms, const std::string& after,
                                  int limit) override;
   Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) override;
+  Result<int64_t> PurgeStatsOlderThan(int64_t minutes_before_ms, int64_t hours_before_ms, int limit) override;
   Result<DeliveryStats> Stats(const StatsQuery& query) override;
   Result<std::array<int64_t, 3>> CountWebhooksByStatus() override;
 
@@ -130,10 +131,11 @@ class SqliteStore final : public Store {
   static Status RequireAccount(Database& db, const std::string& account_id);
   // The webhook `sql` (a literal selecting HOOKD_WEBHOOK_COLUMNS) finds with ?1 = `a` and, unless empty, ?2 = `b`.
   Result<Webhook> ReadWebhook(Database& db, const char* sql, const std::string& a, const std::string& b);
-  Status AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out);
-  Status RecordAttempt(Database& db, const AttemptRecord& record);
+  Status AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out, StatsDelta& stats);
+  Status RecordAttempt(Database& db, const AttemptRecord& record, StatsDelta& stats);
   // Inserts one new pending delivery of `event` to `webhook_id`, due now.
-  Result<Delivery> InsertDelivery(Database& db, const Event& event, const std::string& webhook_id, int64_t now_ms);
+  Result<Delivery> InsertDelivery(Database& db, const Event& event, const std::string& webhook_id, int64_t now_ms,
+                                  StatsDelta& stats);
   // The account's webhooks as event matching sees them (writer thread only).
   const std::vector<MatchCache::Target>& MatchTargets(Database& db, const std::string& account_id);
   void ForgetMatchTargets(const std::string& account_id);  // writer thread only
