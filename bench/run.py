@@ -22,6 +22,8 @@ import tempfile
 import time
 import urllib.request
 
+import volume
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOOKD = os.environ.get("HOOKD_BIN", os.path.join(ROOT, "build", "hookd"))
 DRIVER = os.environ.get("HOOKD_BENCH_BIN", os.path.join(ROOT, "build", "hookd-bench"))
@@ -456,6 +458,13 @@ class Bench:
         h2.stop()
         return result
 
+    def run_stats_volume(self):
+        sizes = (100_000, 1_000_000) if self.quick else (1_000_000, 10_000_000, 50_000_000)
+        for n in sizes:
+            self.scenario(f"stats_{n // 1_000_000 or n}{'m' if n >= 1_000_000 else ''}",
+                          lambda n=n: volume.stats_at_volume(self, Hookd, setup, free_ports, n, 20 if self.quick else 50))
+        return self.results
+
     def run(self):
         q = self.quick
         self.scenario("baseline_post_loop", self.baseline)
@@ -603,6 +612,8 @@ def main():
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--scale-out", action="store_true",
                         help="one process against an API process and two workers (PostgreSQL)")
+    parser.add_argument("--stats-volume", action="store_true",
+                        help="statistics calls with 1, 10 and 50 million deliveries in the day (--quick: 0.1 and 1)")
     parser.add_argument("--pg-statements", action="store_true",
                         help="print the statements PostgreSQL spent the most time on in each end-to-end drive")
     args = parser.parse_args()
@@ -614,6 +625,16 @@ def main():
         finally:
             bench.finish()
         save_results(results, name, "postgres", scale_out_markdown)
+        return
+    if args.stats_volume:
+        name = args.name or ("postgres-" if args.backend == "postgres" else "") + "stats-volume" + (
+            "-quick" if args.quick else "")
+        bench = Bench(args.quick, args.only, args.backend)
+        try:
+            results = bench.run_stats_volume()
+        finally:
+            bench.finish()
+        save_results(results, name, args.backend, volume.markdown)
         return
     name = args.name or ("postgres-" if args.backend == "postgres" else "") + ("quick" if args.quick else "full")
     if args.render:

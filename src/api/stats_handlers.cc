@@ -38,7 +38,8 @@ HttpResponse Api::RenderStats(const HttpRequest& request, const std::string& acc
   std::optional<int64_t> bucket_ms;
   if (const std::string* bucket = request.Query("bucket")) {
     auto ms = ParseDurationMs(*bucket);
-    if (!ms || *ms < kStatsMinuteMs) return ErrorResponse(Error::Invalid("bucket", "must be a duration of at least 1m"));
+    if (!ms || *ms < kStatsMinuteMs)
+      return ErrorResponse(Error::Invalid("bucket", "must be a duration of at least 1m"));
     if ((until - *since) / *ms > kMaxStatsBuckets) {
       return ErrorResponse(Error::Invalid("bucket", "makes more than " + std::to_string(kMaxStatsBuckets) +
                                                         " buckets in the period: choose a wider one"));

@@ -61,6 +61,15 @@ void StatsBuilder::Add(const std::string& event_type, const std::string& webhook
   by_bucket_[FloorTo(start_ms, bucket_ms_)].Merge(counts);
 }
 
+void StatsBuilder::AddStored(const std::string& event_type, const std::string& webhook_id, int64_t start_ms,
+                             const StatsCounts& counts, std::string_view latency) {
+  Add(event_type, webhook_id, start_ms, counts);
+  for (StatsCounts* c :
+       {&overall_, &by_type_[event_type], &by_webhook_[webhook_id], &by_bucket_[FloorTo(start_ms, bucket_ms_)]}) {
+    if (!c->latency.MergeEncoded(latency)) return;
+  }
+}
+
 DeliveryStatsRow StatsBuilder::RowOf(std::string key, const StatsCounts& c) {
   DeliveryStatsRow row;
   row.key = std::move(key);

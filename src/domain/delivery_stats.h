@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/stats_rollup.h"
@@ -66,6 +67,9 @@ class StatsBuilder {
   static constexpr int64_t kMaxFilledBuckets = 2000;
 
   void Add(const std::string& event_type, const std::string& webhook_id, int64_t start_ms, const StatsCounts& counts);
+  // A stored cell: its counts, and its latency histogram as stored (one that does not decode is left out).
+  void AddStored(const std::string& event_type, const std::string& webhook_id, int64_t start_ms,
+                 const StatsCounts& counts, std::string_view latency);
   [[nodiscard]] DeliveryStats Finish();
 
  private:

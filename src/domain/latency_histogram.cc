@@ -24,21 +24,44 @@ int64_t LatencyHistogram::EstimateOf(int32_t index) {
   return std::llround(2 * std::pow(kGamma, index - 1) / (kGamma + 1));
 }
 
-void LatencyHistogram::Add(int64_t latency_ms, int64_t count) {
+void LatencyHistogram::AddAt(int32_t index, int64_t count) {
   if (count == 0) return;
-  const int32_t index = IndexOf(latency_ms);
-  if ((buckets_[index] += count) == 0) buckets_.erase(index);
+  if (counts_.empty()) {
+    first_ = index;
+    counts_.assign(1, count);
+    return;
+  }
+  if (index < first_) {
+    counts_.insert(counts_.begin(), static_cast<size_t>(first_ - index), 0);
+    first_ = index;
+  } else if (static_cast<size_t>(index - first_) >= counts_.size()) {
+    counts_.resize(static_cast<size_t>(index - first_) + 1, 0);
+  }
+  counts_[static_cast<size_t>(index - first_)] += count;
+}
+
+void LatencyHistogram::Add(int64_t latency_ms, int64_t count) {
+  AddAt(IndexOf(latency_ms), count);
 }
 
 void LatencyHistogram::Merge(const LatencyHistogram& other) {
-  for (const auto& [index, count] : other.buckets_) {
-    if ((buckets_[index] += count) == 0) buckets_.erase(index);
+  if (counts_.empty()) {
+    *this = other;
+    return;
   }
+  for (size_t i = 0; i < other.counts_.size(); ++i) AddAt(other.first_ + static_cast<int32_t>(i), other.counts_[i]);
+}
+
+bool LatencyHistogram::Empty() const {
+  for (int64_t c : counts_) {
+    if (c != 0) return false;
+  }
+  return true;
 }
 
 int64_t LatencyHistogram::Count() const {
   int64_t n = 0;
-  for (const auto& [index, count] : buckets_) n += count;
+  for (int64_t c : counts_) n += c;
   return n;
 }
 
@@ -47,47 +70,65 @@ std::optional<int64_t> LatencyHistogram::Percentile(double q) const {
   if (n <= 0) return std::nullopt;
   const auto rank = static_cast<int64_t>(q * static_cast<double>(n - 1));
   int64_t seen = 0;
-  for (const auto& [index, count] : buckets_) {
-    seen += count;
-    if (seen > rank) return EstimateOf(index);
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    seen += counts_[i];
+    if (seen > rank) return EstimateOf(first_ + static_cast<int32_t>(i));
   }
-  return EstimateOf(buckets_.rbegin()->first);
+  return EstimateOf(first_ + static_cast<int32_t>(counts_.size()) - 1);
 }
 
 std::string LatencyHistogram::Encode() const {
   std::string out = "{";
-  for (const auto& [index, count] : buckets_) {
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] == 0) continue;
     if (out.size() > 1) out += ',';
-    out += std::to_string(index);
+    out += std::to_string(first_ + static_cast<int32_t>(i));
     out += ',';
-    out += std::to_string(count);
+    out += std::to_string(counts_[i]);
   }
   out += '}';
   return out;
 }
 
-std::optional<LatencyHistogram> LatencyHistogram::Decode(std::string_view text) {
-  if (text.size() < 2 || text.front() != '{' || text.back() != '}') return std::nullopt;
+namespace {
+
+// Calls `pair(index, count)` for each pair of a stored histogram; false when `text` is not one.
+template <class Pair>
+bool ForEachEncodedPair(std::string_view text, Pair&& pair) {
+  if (text.size() < 2 || text.front() != '{' || text.back() != '}') return false;
   text = text.substr(1, text.size() - 2);
-  LatencyHistogram h;
   bool want_index = true;
   int64_t index = 0;
   while (!text.empty()) {
     int64_t value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end == text.data()) return std::nullopt;
+    if (ec != std::errc() || end == text.data()) return false;
     text.remove_prefix(static_cast<size_t>(end - text.data()));
     if (want_index) {
+      if (value < -1'000'000 || value > 1'000'000) return false;  // far beyond any latency's bucket
       index = value;
-    } else if (value != 0) {
-      if ((h.buckets_[static_cast<int32_t>(index)] += value) == 0) h.buckets_.erase(static_cast<int32_t>(index));
+    } else {
+      pair(static_cast<int32_t>(index), value);
     }
     want_index = !want_index;
     if (text.empty()) break;
-    if (text.front() != ',' || text.size() == 1) return std::nullopt;
+    if (text.front() != ',' || text.size() == 1) return false;
     text.remove_prefix(1);
   }
-  if (!want_index) return std::nullopt;  // an index without its count
+  return want_index;  // not an index without its count
+}
+
+}  // namespace
+
+bool LatencyHistogram::MergeEncoded(std::string_view text) {
+  if (!ForEachEncodedPair(text, [](int32_t, int64_t) {})) return false;
+  (void)ForEachEncodedPair(text, [this](int32_t index, int64_t count) { AddAt(index, count); });
+  return true;
+}
+
+std::optional<LatencyHistogram> LatencyHistogram::Decode(std::string_view text) {
+  LatencyHistogram h;
+  if (!h.MergeEncoded(text)) return std::nullopt;
   return h;
 }
 

@@ -5,10 +5,10 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hookd {
 
@@ -19,7 +19,10 @@ class LatencyHistogram {
 
   void Add(int64_t latency_ms, int64_t count = 1);
   void Merge(const LatencyHistogram& other);
-  [[nodiscard]] bool Empty() const { return buckets_.empty(); }
+  // Adds a histogram in its stored form without building it first (the statistics merge thousands of cells);
+  // false, adding nothing, when `text` is not in that form.
+  [[nodiscard]] bool MergeEncoded(std::string_view text);
+  [[nodiscard]] bool Empty() const;
   [[nodiscard]] int64_t Count() const;
 
   // The latency at rank floor(q × (n − 1)) of the n counted (nearest rank below), estimated; none when empty.
@@ -34,10 +37,15 @@ class LatencyHistogram {
   [[nodiscard]] static int32_t IndexOf(int64_t latency_ms);
   [[nodiscard]] static int64_t EstimateOf(int32_t index);
 
-  friend bool operator==(const LatencyHistogram&, const LatencyHistogram&) = default;
+  friend bool operator==(const LatencyHistogram& a, const LatencyHistogram& b) { return a.Encode() == b.Encode(); }
 
  private:
-  std::map<int32_t, int64_t> buckets_;  // index -> count; no zero counts
+  void AddAt(int32_t index, int64_t count);
+
+  // Dense from index first_: a merge is a loop over adjacent counts, and latencies of one endpoint fall in a few
+  // hundred neighbouring buckets at most.
+  int32_t first_ = 0;
+  std::vector<int64_t> counts_;
 };
 
 }  // namespace hookd

@@ -12,6 +12,7 @@
 
 #include "common/result.h"
 #include "crypto/secret_cipher.h"
+#include "domain/delivery_stats.h"
 #include "domain/header_list.h"
 #include "domain/model.h"
 #include "domain/stats_rollup.h"
@@ -118,20 +119,16 @@ DueDelivery DueFromRow(const Row& r) {
   return DueDelivery{r.Text(0), r.Text(1), r.Text(2), static_cast<int>(r.Int(3)), r.Int(4), r.Int(5), nullptr};
 }
 
-// A rollup cell's webhook, event type, start and counts (a histogram that does not decode counts as empty).
+// Adds a rollup cell (HOOKD_STATS_CELL_COLUMNS) to `stats`.
 template <class Row>
-StatsCell StatsCellFromRow(const Row& r) {
-  StatsCell c;
-  c.webhook_id = r.Text(0);
-  c.event_type = r.Text(1);
-  c.start_ms = r.Int(2);
-  c.counts.pending = r.Int(3);
-  c.counts.failed = r.Int(4);
-  c.counts.succeeded = r.Int(5);
-  c.counts.dead = r.Int(6);
-  c.counts.attempts = r.Int(7);
-  c.counts.latency = LatencyHistogram::Decode(r.Text(8)).value_or(LatencyHistogram{});
-  return c;
+void AddStatsCell(StatsBuilder& stats, const Row& r) {
+  StatsCounts c;
+  c.pending = r.Int(3);
+  c.failed = r.Int(4);
+  c.succeeded = r.Int(5);
+  c.dead = r.Int(6);
+  c.attempts = r.Int(7);
+  stats.AddStored(r.Text(1), r.Text(0), r.Int(2), c, r.Text(8));
 }
 
 template <class Row>

@@ -1,6 +1,8 @@
 // The statistics rules: latency histograms (every percentile within 2 % of the exact one, exact below 50 ms,
 // merge = add, the stored form round-trips and refuses anything else), the rollup's arithmetic (a change takes the
 // old state away and adds the new; cells per minute and per hour in key order), and which cells answer a period.
+#include "domain/stats_rollup.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 
 #include "domain/delivery_stats.h"
 #include "domain/latency_histogram.h"
-#include "domain/stats_rollup.h"
 
 namespace hookd {
 namespace {

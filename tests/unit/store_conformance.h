@@ -16,8 +16,8 @@
 #include "common/ids.h"
 #include "common/time_util.h"
 #include "postgres_server.h"
-#include "store/store.h"
 #include "store/sqlite/database.h"
+#include "store/store.h"
 #include "test_dir.h"
 
 namespace hookd {
@@ -50,7 +50,8 @@ inline const StoreBackend kSqlite{
     [](const std::string& location) {
       auto db = sqlite::Database::Open(location, false);
       ASSERT_TRUE(db.has_value());
-      ASSERT_TRUE((*db)->Exec("DROP TABLE delivery_stats; DELETE FROM schema_migrations WHERE version = 4").has_value());
+      ASSERT_TRUE(
+          (*db)->Exec("DROP TABLE delivery_stats; DELETE FROM schema_migrations WHERE version = 4").has_value());
     }};
 
 inline const StoreBackend kPostgres{

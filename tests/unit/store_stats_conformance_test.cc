@@ -142,8 +142,8 @@ TEST_P(StoreStats, StatsAddUpToTheDeliveryLogThroughEveryChange) {
 
   // A dead delivery retried alone, the rest of b's dead and failed ones in bulk, then some of them succeed.
   ASSERT_TRUE(store_->ReopenDelivery(account_, all[2].id).has_value());
-  auto bulk = store_->ReopenDeliveries(b->id, {DeliveryStatus::kDead, DeliveryStatus::kFailed}, 0, NowMs() + 1000, "",
-                                       1000);
+  auto bulk =
+      store_->ReopenDeliveries(b->id, {DeliveryStatus::kDead, DeliveryStatus::kFailed}, 0, NowMs() + 1000, "", 1000);
   ASSERT_TRUE(bulk.has_value());
   EXPECT_FALSE(bulk->deliveries.empty());
   ExpectStatsMatchTheLog();
@@ -191,8 +191,9 @@ TEST_P(StoreStats, TheMigrationThatCreatesTheRollupFillsItFromTheDeliveriesStore
   ASSERT_TRUE(accepted.has_value());
   for (size_t i = 0; i < 20; ++i) {  // the last ten are left pending (on SQLite, still awaiting their rows)
     const Delivery& d = (*accepted)[i].deliveries.at(0);
-    const auto status = i % 4 == 0 ? DeliveryStatus::kFailed : i % 4 == 1 ? DeliveryStatus::kDead
-                                                                         : DeliveryStatus::kSucceeded;
+    const auto status = i % 4 == 0   ? DeliveryStatus::kFailed
+                        : i % 4 == 1 ? DeliveryStatus::kDead
+                                     : DeliveryStatus::kSucceeded;
     ASSERT_TRUE(Record(d, status, 1, static_cast<int64_t>(10 + i * 97)).has_value());
   }
   ExpectStatsMatchTheLog();

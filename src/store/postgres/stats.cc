@@ -64,8 +64,7 @@ Status BackfillStats(Connection& conn) {
   StatsDelta delta;
   std::string after;
   for (;;) {
-    auto r = conn.Exec("SELECT id, " HOOKD_DELIVERY_STATS_COLUMNS
-                       " FROM deliveries WHERE id > $1 ORDER BY id LIMIT $2",
+    auto r = conn.Exec("SELECT id, " HOOKD_DELIVERY_STATS_COLUMNS " FROM deliveries WHERE id > $1 ORDER BY id LIMIT $2",
                        Params().Add(after).Add(static_cast<int64_t>(kBackfillPage)));
     if (!r) return Fail(r.error());
     for (int i = 0; i < r->Count(); ++i) {
@@ -94,14 +93,12 @@ Result<DeliveryStats> PostgresStore::Stats(const StatsQuery& query) {
                             " FROM delivery_stats WHERE webhook_id = $5 AND width_ms = $2 AND start_ms >= $3 "
                             "AND start_ms < $4 AND account_id = $1";
     auto r = pool_.With([&](Connection& c) {
-      return c.Exec(sql, Params().Add(query.account_id).Add(read.width_ms).Add(read.from_ms).Add(read.until_ms).Add(
-                             query.webhook_id));
+      return c.Exec(
+          sql,
+          Params().Add(query.account_id).Add(read.width_ms).Add(read.from_ms).Add(read.until_ms).Add(query.webhook_id));
     });
     if (!r) return Fail(r.error());
-    for (int i = 0; i < r->Count(); ++i) {
-      const StatsCell c = StatsCellFromRow(Row(*r, i));
-      stats.Add(c.event_type, c.webhook_id, c.start_ms, c.counts);
-    }
+    for (int i = 0; i < r->Count(); ++i) AddStatsCell(stats, Row(*r, i));
   }
   return stats.Finish();
 }
@@ -112,8 +109,12 @@ Result<int64_t> PostgresStore::PurgeStatsOlderThan(int64_t minutes_before_ms, in
         "DELETE FROM delivery_stats WHERE ctid IN (SELECT ctid FROM delivery_stats WHERE width_ms = $1 "
         "AND start_ms < $2 LIMIT $5 FOR UPDATE SKIP LOCKED) OR ctid IN (SELECT ctid FROM delivery_stats "
         "WHERE width_ms = $3 AND start_ms < $4 LIMIT $5 FOR UPDATE SKIP LOCKED)",
-        Params().Add(kStatsMinuteMs).Add(minutes_before_ms).Add(kStatsHourMs).Add(hours_before_ms).Add(
-            static_cast<int64_t>(limit)));
+        Params()
+            .Add(kStatsMinuteMs)
+            .Add(minutes_before_ms)
+            .Add(kStatsHourMs)
+            .Add(hours_before_ms)
+            .Add(static_cast<int64_t>(limit)));
     if (!r) return Fail(r.error());
     return r->Affected();
   });

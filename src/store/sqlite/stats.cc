@@ -51,8 +51,8 @@ Status BackfillStats(Database& db) {
   };
   std::string after;
   for (;;) {
-    auto q = db.Prepare("SELECT id, " HOOKD_DELIVERY_STATS_COLUMNS
-                        " FROM deliveries WHERE id > ?1 ORDER BY id LIMIT ?2");
+    auto q =
+        db.Prepare("SELECT id, " HOOKD_DELIVERY_STATS_COLUMNS " FROM deliveries WHERE id > ?1 ORDER BY id LIMIT ?2");
     q.Bind(1, after).Bind(2, kBackfillPage);
     int rows = 0;
     while (q.Step()) {
@@ -94,10 +94,7 @@ Result<DeliveryStats> SqliteStore::Stats(const StatsQuery& query) {
                                 "AND start_ms < ?4 AND account_id = ?1");
       q.Bind(1, query.account_id).Bind(2, read.width_ms).Bind(3, read.from_ms).Bind(4, read.until_ms);
       q.Bind(5, query.webhook_id);
-      while (q.Step()) {
-        const StatsCell c = StatsCellFromRow(q);
-        stats.Add(c.event_type, c.webhook_id, c.start_ms, c.counts);
-      }
+      while (q.Step()) AddStatsCell(stats, q);
       if (q.Failed()) return Fail(Error::Internal("reading statistics failed: " + db.LastError()));
     }
     return stats.Finish();
