@@ -138,12 +138,16 @@ class Hookd:
             return sum(float(line.rsplit(" ", 1)[1]) for line in r.read().decode().splitlines()
                        if line.startswith("hookd_deliveries_waiting{"))
 
-    def peak_rss_mb(self):
+    def memory_mb(self, field="VmHWM"):
+        """A memory figure of /proc/<pid>/status: the peak resident set (VmHWM) or the current one (VmRSS)."""
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
         return 0
+
+    def peak_rss_mb(self):
+        return self.memory_mb("VmHWM")
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)

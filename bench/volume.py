@@ -63,14 +63,6 @@ def fill(bench, data_dir, database, account, webhook_ids, n):
         db.execute("DELETE FROM schema_migrations WHERE version = 4")
 
 
-def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0
-
-
 def timed_calls(h, key, paths, rounds):
     """Milliseconds per call of each of `paths`, `rounds` times over."""
     out = {}
@@ -111,9 +103,9 @@ def stats_at_volume(bench, hookd_cls, setup, free_ports, n, rounds):
                  f"/api/v1/webhooks/{one}/stats?since=24h",  # a webhook's page
                  "/api/v1/stats?since=24h&bucket=5m",  # a finer chart: minute cells throughout
                  "/api/v1/stats?since=7d"]
-        rss_before = rss_mb(h.proc.pid)
+        rss_before = h.memory_mb("VmRSS")
         calls = timed_calls(h, key, paths, rounds)
-        rss_after = rss_mb(h.proc.pid)
+        rss_after = h.memory_mb("VmRSS")
         req = urllib.request.Request(h.base + paths[0], headers={"Authorization": f"Bearer {key}"})
         import json
         with urllib.request.urlopen(req, timeout=600) as r:
