@@ -32,7 +32,7 @@ class GroupCommitTest : public ::testing::Test {
     writer_.reset();
     auto db = Database::Open(path_, false);
     ASSERT_TRUE(db.has_value());
-    writer_ = std::make_unique<GroupCommitWriter>(std::move(*db), nullptr, delay);
+    writer_ = std::make_unique<GroupCommitWriter>(std::move(*db), GroupCommitWriter::Hooks{}, delay);
   }
   // Queues an insert of row `id`; the future says when it is durable.
   std::future<Status> SubmitInsert(int id, GroupCommitWriter::Timing timing) {

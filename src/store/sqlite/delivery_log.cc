@@ -91,7 +91,8 @@ void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, Record
         for (const AttemptRecord& r : *shared) {
           if (auto st = RecordAttempt(db, r, stats); !st) return st;
         }
-        return WriteStats(db, stats);
+        CountStats(stats);
+        return Ok();
       },
       [done = std::move(done)](Status st) { done(std::move(st), {}); },
       urgent ? GroupCommitWriter::Timing::kIndependent : GroupCommitWriter::Timing::kBulk);

@@ -16,13 +16,11 @@ namespace {
 constexpr size_t kMaxGroup = 4096;
 }
 
-GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, std::function<void()> on_rollback,
-                                     std::chrono::milliseconds bulk_delay, Metrics* metrics)
-    : db_(std::move(db)),
-      on_rollback_(std::move(on_rollback)),
-      metrics_(metrics),
-      bulk_delay_(bulk_delay),
-      thread_([this] { Loop(); }) {}
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, Hooks hooks, std::chrono::milliseconds bulk_delay,
+                                     Metrics* metrics)
+    : db_(std::move(db)), hooks_(std::move(hooks)), metrics_(metrics), bulk_delay_(bulk_delay), thread_([this] {
+        Loop();
+      }) {}
 
 GroupCommitWriter::~GroupCommitWriter() {
   {
@@ -70,7 +68,7 @@ void GroupCommitWriter::Loop() {
     results.clear();
     const auto started = Clock::now();
     if (!RunGroup(group, results, /*isolate_jobs=*/false)) {
-      if (on_rollback_) on_rollback_();
+      if (hooks_.on_rollback) hooks_.on_rollback();
       results.clear();
       (void)RunGroup(group, results, /*isolate_jobs=*/true);
     }
@@ -128,6 +126,7 @@ bool GroupCommitWriter::RunGroup(std::vector<QueuedJob>& group, std::vector<Stat
     results.assign(group.size(), begin);
     return true;
   }
+  if (hooks_.on_begin) hooks_.on_begin();
   for (QueuedJob& p : group) {
     if (!isolate_jobs) {
       Status st = RunJob(p);
@@ -142,18 +141,20 @@ bool GroupCommitWriter::RunGroup(std::vector<QueuedJob>& group, std::vector<Stat
     Status st = RunJob(p);
     if (!st) {
       (void)db_->Prepare("ROLLBACK TO job").Run();
-      if (on_rollback_) on_rollback_();
+      if (hooks_.on_rollback) hooks_.on_rollback();
     }
     (void)db_->Prepare("RELEASE job").Run();
     results.push_back(std::move(st));
   }
-  if (Status commit = db_->Prepare("COMMIT").Run(); commit) {
+  Status commit = hooks_.before_commit ? hooks_.before_commit(*db_) : Ok();
+  if (commit) commit = db_->Prepare("COMMIT").Run();
+  if (commit) {
     groups_committed_.fetch_add(1);
     return true;
   } else {
     LogError("group commit failed", {{"error", commit.error().message}});
     (void)db_->Exec("ROLLBACK");
-    if (on_rollback_) on_rollback_();
+    if (hooks_.on_rollback) hooks_.on_rollback();
     for (Status& r : results) {
       if (r) r = Fail(Error::Unavailable("the store could not commit: " + commit.error().message));
     }

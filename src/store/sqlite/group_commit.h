@@ -42,11 +42,22 @@ class GroupCommitWriter {
     kBulk,         // within `bulk_delay`, together with every other bulk job queued by then
   };
 
-  // `on_rollback` runs on the writer thread whenever work of jobs was undone, so caches filled from the
-  // uncommitted state can be dropped.
+  // What the writer's owner does at the edges of each transaction, on the writer thread.
+  struct Hooks {
+    // A transaction begins (a group's first run, or its run again job by job): whatever jobs deferred to the
+    // commit in an undone run is forgotten.
+    std::function<void()> on_begin;
+    // Work of jobs was undone, so caches filled from the uncommitted state can be dropped.
+    std::function<void()> on_rollback;
+    // The group's last writes, just before COMMIT: what its jobs deferred to be written once for all of them.
+    // When it fails, the whole group fails.
+    std::function<Status(Database&)> before_commit;
+  };
+
   // `metrics`, when given, records each group's transaction time and size.
-  GroupCommitWriter(std::unique_ptr<Database> db, std::function<void()> on_rollback = {},
-                    std::chrono::milliseconds bulk_delay = std::chrono::milliseconds(0), Metrics* metrics = nullptr);
+  explicit GroupCommitWriter(std::unique_ptr<Database> db, Hooks hooks = {},
+                             std::chrono::milliseconds bulk_delay = std::chrono::milliseconds(0),
+                             Metrics* metrics = nullptr);
   ~GroupCommitWriter();  // drains the queue, then stops
 
   // Queues `job`; `done` gets the job's status, or the commit's failure, once the group is durable.
@@ -87,7 +98,7 @@ class GroupCommitWriter {
 
   std::unique_ptr<Database> db_;  // used only by the writer thread
   ThreadChecker writer_thread_;
-  std::function<void()> on_rollback_;
+  Hooks hooks_;
   Metrics* metrics_;
   Mutex mu_;
   CondVar cv_{&mu_};

@@ -89,7 +89,8 @@ void SqliteStore::AcceptEventsAsync(std::vector<NewEvent> events,
         for (size_t i = 0; i < batch->events.size(); ++i) {
           if (auto r = AcceptOne(db, batch->events[i], now, batch->accepted[i], stats); !r) return r;
         }
-        return WriteStats(db, stats);
+        CountStats(stats);
+        return Ok();
       },
       [batch, done = std::move(done)](Status st) {
         if (!st) return done(Fail(st.error()));

@@ -41,7 +41,8 @@ Result<Delivery> SqliteStore::ReopenDelivery(const std::string& account_id, cons
     if (auto st = WriteReopened(db, delivery_id, clock_.NowMs()); !st) return st;
     StatsDelta stats;
     stats.Change(found->Key(), found->state, ReopenedStatsState(found->state));
-    return WriteStats(db, stats);
+    CountStats(stats);
+    return Ok();
   });
   if (!st) return Fail(st.error());
   return GetDelivery(account_id, delivery_id);
@@ -74,7 +75,8 @@ Result<BulkChunk> SqliteStore::ReopenDeliveries(const std::string& webhook_id,
     }
     EndBulkPage(chunk, static_cast<int>(found.size()), found.empty() ? "" : found.back().id, limit);
     chunk.deliveries = std::move(found);
-    return WriteStats(db, stats);
+    CountStats(stats);
+    return Ok();
   });
   if (!st) return Fail(st.error());
   return chunk;
@@ -122,7 +124,8 @@ Result<std::vector<Delivery>> SqliteStore::CreateDeliveries(const Event& event,
       if (!d) return Fail(d.error());
       created.push_back(std::move(*d));
     }
-    return WriteStats(db, stats);
+    CountStats(stats);
+    return Ok();
   });
   if (!st) return Fail(st.error());
   return created;
@@ -151,7 +154,8 @@ Result<BulkChunk> SqliteStore::ReplayEvents(const Webhook& webhook, int64_t sinc
       chunk.deliveries.push_back(std::move(*d));
     }
     EndBulkPage(chunk, static_cast<int>(events.size()), events.empty() ? "" : events.back().id, limit);
-    return WriteStats(db, stats);
+    CountStats(stats);
+    return Ok();
   });
   if (!st) return Fail(st.error());
   return chunk;

@@ -9,6 +9,7 @@
 
 #include "store/local_work_distribution.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/stats.h"
 
 namespace hookd::sqlite {
 namespace {
@@ -54,14 +55,23 @@ SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<
       cipher_(std::move(cipher)),
       clock_(clock),
       // A rolled-back group may have filled the match cache from rows that never existed, and the map of
-      // deliveries awaiting their rows no longer matches the database.
+      // deliveries awaiting their rows no longer matches the database. The statistics the group's jobs counted
+      // are written once, as the group's last statement.
       writer_(std::make_unique<GroupCommitWriter>(
           std::move(write_db),
-          [this] {
-            match_cache_.Clear();
-            awaiting_.OnRollback();
-          },
+          GroupCommitWriter::Hooks{.on_begin = [this] { group_stats_.Clear(); },
+                                   .on_rollback =
+                                       [this] {
+                                         match_cache_.Clear();
+                                         awaiting_.OnRollback();
+                                       },
+                                   .before_commit = [this](Database& db) { return group_stats_.Write(db); }},
           outcome_batch_delay, metrics)) {}
+
+void SqliteStore::CountStats(const StatsDelta& delta) {
+  writer_thread_.AssertOnOwner();
+  group_stats_.Count(delta);
+}
 
 SqliteStore::~SqliteStore() {
   awaiting_sweep_.reset();

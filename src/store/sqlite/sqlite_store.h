@@ -21,6 +21,7 @@
 #include "store/sqlite/checkpointer.h"
 #include "store/sqlite/database.h"
 #include "store/sqlite/group_commit.h"
+#include "store/sqlite/stats.h"
 #include "store/store.h"
 
 namespace hookd::sqlite {
@@ -139,6 +140,8 @@ class SqliteStore final : public Store {
   // The account's webhooks as event matching sees them (writer thread only).
   const std::vector<MatchCache::Target>& MatchTargets(Database& db, const std::string& account_id);
   void ForgetMatchTargets(const std::string& account_id);  // writer thread only
+  // A job's changes to the statistics, written with those of the other jobs of its transaction (writer thread).
+  void CountStats(const StatsDelta& delta);
 
   std::string path_;
   SecretCipher cipher_;
@@ -150,8 +153,9 @@ class SqliteStore final : public Store {
   std::unique_ptr<PeriodicTask> awaiting_sweep_;  // deliveries awaiting their rows over a second get pending ones
   Mutex readers_mu_;
   std::vector<std::unique_ptr<Database>> idle_readers_ GUARDED_BY(readers_mu_);
-  ThreadChecker writer_thread_;  // the group commit's thread: match_cache_
+  ThreadChecker writer_thread_;  // the group commit's thread: match_cache_, group_stats_
   MatchCache match_cache_;
+  GroupStats group_stats_;  // the statistics of the transaction under way
 };
 
 template <class Fn>

@@ -34,6 +34,21 @@ Status WriteStats(Database& db, const StatsDelta& delta) {
   return Ok();
 }
 
+void GroupStats::Clear() {
+  delta_.Clear();
+  deleted_webhooks_.clear();
+}
+
+Status GroupStats::Write(Database& db) {
+  Status st = WriteStats(db, delta_);
+  for (const std::string& id : deleted_webhooks_) {
+    if (!st) break;
+    st = db.Prepare("DELETE FROM delivery_stats WHERE webhook_id = ?1").Bind(1, id).Run();
+  }
+  Clear();
+  return st;
+}
+
 std::optional<StoredStatsPlace> ReadStatsPlace(Database& db, std::string_view id) {
   auto q = db.Prepare("SELECT " HOOKD_DELIVERY_STATS_COLUMNS " FROM deliveries WHERE id = ?1");
   q.BindView(1, id);

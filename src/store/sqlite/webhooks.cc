@@ -113,8 +113,8 @@ Status SqliteStore::DeleteWebhook(const std::string& account_id, const std::stri
       return a;
     }
     if (auto d = db.Prepare("DELETE FROM deliveries WHERE webhook_id = ?").Bind(1, id).Run(); !d) return d;
-    // Its statistics go too, so they keep adding up to the delivery log.
-    if (auto s = db.Prepare("DELETE FROM delivery_stats WHERE webhook_id = ?").Bind(1, id).Run(); !s) return s;
+    // Its statistics go too, at the commit, so they keep adding up to the delivery log.
+    group_stats_.ForgetWebhook(id);
     ForgetMatchTargets(account_id);
     return Ok();
   });
