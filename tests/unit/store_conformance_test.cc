@@ -130,6 +130,30 @@ TEST_P(StoreConformance, RetentionPurgesOldEventsInSmallBatchesAndKeepsNewOnes) 
   EXPECT_EQ(left->data.size(), 1u);
 }
 
+TEST_P(StoreConformance, RetentionKeepsEveryEventWhoseDeliveriesAreUnfinished) {
+  auto w = NewWebhook(account_);
+  ASSERT_TRUE(w.has_value());
+  const int64_t old_ms = NowMs() - 40LL * 86'400'000;
+  std::vector<NewEvent> events;
+  for (int i = 0; i < 4; ++i) {
+    events.push_back(Event(account_, "task.completed", old_ms + i));
+    events.back().event.id = "evt_" + EncodeUlid(static_cast<uint64_t>(old_ms + i), 2, static_cast<uint64_t>(i));
+  }
+  auto accepted = Accept(std::move(events));
+  ASSERT_TRUE(accepted.has_value());
+  ASSERT_TRUE(Record((*accepted)[0].deliveries.at(0), DeliveryStatus::kFailed).has_value());
+  // The other three have not been attempted (on SQLite, their rows are still to be written).
+  auto purged = store_->PurgeOlderThan(NowMs() - 30LL * 86'400'000, 100);
+  ASSERT_TRUE(purged.has_value());
+  EXPECT_EQ(*purged, 0);
+  auto left = store_->ListEvents(account_, {}, {});
+  ASSERT_TRUE(left.has_value());
+  EXPECT_EQ(left->data.size(), 4u);
+  auto deliveries = store_->ListDeliveries(account_, {}, {});
+  ASSERT_TRUE(deliveries.has_value());
+  EXPECT_EQ(deliveries->data.size(), 4u);
+}
+
 TEST_P(StoreConformance, BulkRetryReopensEveryMatchingDeliveryOnceAcrossPages) {
   auto w = NewWebhook(account_);
   ASSERT_TRUE(w.has_value());
