@@ -93,6 +93,7 @@ bench: build
 
 bench-quick: build
 	$(PYTHON) bench/run.py --quick
+	$(PYTHON) bench/run.py --quick --stats-volume
 
 # Every C++ file in the tree, in clang-format 19's reading of .clang-format (a newer or older clang-format formats
 # some constructs differently, so the version is fixed).
