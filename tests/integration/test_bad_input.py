@@ -83,3 +83,15 @@ def test_keep_alive_serves_many_requests_on_one_connection(hookd, key):
         r = conn.getresponse()
         assert r.status == 200 and json.loads(r.read())["data"] == []
     conn.close()
+
+
+def test_statistics_periods_and_buckets_out_of_range_are_422(hookd, key, receiver):
+    w = hookd.create_webhook(key, receiver().url)
+    for path in ("/api/v1/stats", f"/api/v1/webhooks/{w['id']}/stats"):
+        for query in ("since=whenever", "since=2999-01-01T00:00:00Z", "since=1h&until=2h", "since=1h&until=1h",
+                      "until=%00", "bucket=30s", "bucket=-1m", "bucket=x", "since=30d&bucket=1m",
+                      "since=" + "9" * 400):
+            r = hookd.request("GET", f"{path}?{query}", key)
+            assert_error(r, 422)
+        ok = hookd.request("GET", f"{path}?since=2h&until=1h&bucket=1m", key)
+        assert ok.status == 200 and len(ok.json["series"]) in (60, 61), ok  # the ends go to whole minutes

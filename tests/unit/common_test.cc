@@ -233,6 +233,7 @@ TEST(Config, DefaultsMatchTheSpec) {
   EXPECT_FALSE(c->allow_private_networks);
   EXPECT_EQ(c->api_rate_limit_per_s, 1000);
   EXPECT_EQ(c->retention_ms, 30LL * 86'400'000);
+  EXPECT_EQ(c->stats_retention_ms, 90LL * 86'400'000);
 }
 
 TEST(Config, FlagsWinOverEnvironment) {
@@ -270,7 +271,9 @@ TEST(Config, RejectsBadInputNamingTheFlag) {
                                                                              {"--api-rate-limit", "lots"},
                                                                              {"--data-dir"},
                                                                              {"--lease-duration", "soon"},
-                                                                             {"--lease-duration", "-5s"}}) {
+                                                                             {"--lease-duration", "-5s"},
+                                                                             {"--stats-retention", "forever"},
+                                                                             {"--stats-retention", "0s"}}) {
     auto c = ParseConfig(args, FakeEnv({}));
     EXPECT_FALSE(c.has_value()) << args[0];
   }
