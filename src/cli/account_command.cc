@@ -44,7 +44,8 @@ int RunAccountCreate(const std::vector<std::string>& args) {
     std::cerr << "hookd: " << credentials.error().message << "\n";
     return 1;
   }
-  auto store = OpenStore(config->DatabaseUrl(), credentials->master_key, config->database_pool);
+  auto store =
+      OpenStore(config->DatabaseUrl(), credentials->master_key, config->database_pool, nullptr, config->retention_ms);
   if (!store) {
     std::cerr << "hookd: " << store.error().message << "\n";
     return 1;

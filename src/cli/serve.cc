@@ -42,7 +42,8 @@ std::optional<OpenedStore> OpenConfiguredStore(const Config& config, Metrics* me
     PrintConfigError(credentials.error());
     return std::nullopt;
   }
-  auto store = OpenStore(config.DatabaseUrl(), credentials->master_key, config.database_pool, metrics);
+  auto store =
+      OpenStore(config.DatabaseUrl(), credentials->master_key, config.database_pool, metrics, config.retention_ms);
   if (!store) {
     PrintConfigError(store.error());
     return std::nullopt;

@@ -7,14 +7,15 @@
 namespace hookd {
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key, int pool_size,
-                                         Metrics* metrics) {
+                                         Metrics* metrics, int64_t retention_ms) {
   if (database_url.starts_with("sqlite:")) {
     auto store = sqlite::SqliteStore::Open(database_url.substr(7), master_key, sqlite::kOutcomeBatchDelay, metrics);
     if (!store) return Fail(store.error());
     return std::unique_ptr<Store>(std::move(*store));
   }
   if (database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-    auto store = postgres::PostgresStore::Open(database_url, master_key, pool_size, metrics);
+    auto store =
+        postgres::PostgresStore::Open(database_url, master_key, pool_size, metrics, SystemTime(), retention_ms);
     if (!store) return Fail(store.error());
     return std::unique_ptr<Store>(std::move(*store));
   }

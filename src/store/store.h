@@ -222,8 +222,10 @@ class Store : public EngineStore {
 
 // Opens the store named by `database_url` ("sqlite:PATH", or "postgres://…" with a pool of `pool_size`
 // connections), applying migrations. `master_key` is 32 bytes. `metrics`, when given, records each write
-// transaction's duration and size.
+// transaction's duration and size. `retention_ms` is how long the delivery log is kept, which sizes PostgreSQL's
+// time partitions.
 [[nodiscard]] Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key,
-                                                       int pool_size = 16, Metrics* metrics = nullptr);
+                                                       int pool_size = 16, Metrics* metrics = nullptr,
+                                                       int64_t retention_ms = 30LL * 86'400'000);
 
 }  // namespace hookd

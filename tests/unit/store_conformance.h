@@ -7,9 +7,9 @@
 
 #include <fstream>
 #include <functional>
-#include <future>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +18,7 @@
 #include "postgres_server.h"
 #include "store/sqlite/database.h"
 #include "store/store.h"
+#include "store_calls.h"
 #include "test_dir.h"
 
 namespace hookd {
@@ -102,10 +103,7 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
   }
 
   Result<std::vector<AcceptedEvent>> Accept(std::vector<NewEvent> events) {
-    std::promise<Result<std::vector<AcceptedEvent>>> done;
-    store_->AcceptEventsAsync(std::move(events),
-                              [&](Result<std::vector<AcceptedEvent>> r) { done.set_value(std::move(r)); });
-    return done.get_future().get();
+    return testing::AcceptNow(*store_, std::move(events));
   }
 
   NewEvent Event(const std::string& account, const std::string& type = "task.completed", int64_t created_ms = 0,
@@ -118,19 +116,7 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
 
   // Records attempt `number` of `d`, which leaves it `status` (after `latency_ms`, when it succeeded).
   Status Record(const Delivery& d, DeliveryStatus status, int number = 1, std::optional<int64_t> latency_ms = {}) {
-    AttemptRecord r;
-    r.attempt.id = NewId("att_");
-    r.attempt.delivery_id = d.id;
-    r.attempt.number = number;
-    if (status == DeliveryStatus::kSucceeded) r.latency_ms = latency_ms;
-    r.attempt.started_at_ms = NowMs();
-    r.attempt.response_status = status == DeliveryStatus::kSucceeded ? 200 : 500;
-    r.attempt.success = status == DeliveryStatus::kSucceeded;
-    r.new_status = status;
-    if (status == DeliveryStatus::kFailed) r.next_attempt_at_ms = NowMs() + 3'600'000;
-    std::promise<Status> done;
-    store_->RecordAttemptsAsync({r}, [&](Status st, auto) { done.set_value(std::move(st)); });
-    return done.get_future().get();
+    return testing::RecordNow(*store_, d, status, NowMs(), number, latency_ms);
   }
 
   testing::TestDir dir_{"hookd-conformance-"};

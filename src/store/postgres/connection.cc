@@ -268,7 +268,7 @@ Result<Rows> Connection::Exec(const char* sql, const Params& params) {
   return Rows(result);
 }
 
-Status Connection::ExecOnce(const std::string& sql) {
+Result<Rows> Connection::QueryOnce(const std::string& sql) {
   PGresult* result = PQexec(conn_, sql.c_str());
   const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -276,7 +276,12 @@ Status Connection::ExecOnce(const std::string& sql) {
     PQclear(result);
     return Fail(std::move(error));
   }
-  PQclear(result);
+  return Rows(result);
+}
+
+Status Connection::ExecOnce(const std::string& sql) {
+  auto r = QueryOnce(sql);
+  if (!r) return Fail(r.error());
   return Ok();
 }
 

@@ -147,6 +147,8 @@ class Connection {
   [[nodiscard]] Result<Rows> Exec(const char* sql, const Params& params = {});
   // Runs a statement once, unprepared (DDL, dynamic text).
   [[nodiscard]] Status ExecOnce(const std::string& sql);
+  // The same, keeping what it returned.
+  [[nodiscard]] Result<Rows> QueryOnce(const std::string& sql);
 
   // Runs `fn(*this)` between BEGIN and COMMIT; rolls back when it fails. The COMMIT's own failure is returned.
   template <class Fn>

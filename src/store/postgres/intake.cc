@@ -1,6 +1,9 @@
-// PostgreSQL: accepting events through the accept writer (idempotency keys on a unique index, matching, every
+// PostgreSQL: accepting events through the accept writer (idempotency keys in their own table, matching, every
 // delivery in one statement, announced to the workers), finding commits whose outcome was in doubt, and reading
 // events back.
+#include <map>
+#include <utility>
+
 #include "common/ids.h"
 #include "common/log.h"
 #include "domain/delivery_rules.h"
@@ -51,17 +54,19 @@ Status PostgresStore::RecoverInDoubtDeliveries(Connection& conn) {
   return Ok();
 }
 
-// Events without an idempotency key, and the deliveries of all new events, go in one multi-row statement each. An
-// event with a key is inserted on its own with ON CONFLICT: when the key is taken (by an earlier request, or an
-// earlier event of this batch), the event holding it is returned instead and nothing is created.
+// An event with an idempotency key first takes the key in `idempotency_keys` (a unique index cannot span the events
+// table's partitions). When the key is held, by an earlier request or by an event earlier in this batch, the event
+// holding it is returned instead and nothing is created; a key past its day, or whose event retention took, passes to
+// the new event. New events, and the deliveries of all of them, then go in one multi-row statement each.
 Status PostgresStore::WriteAccepts(Connection& conn, std::vector<AcceptJob*>& jobs) {
   accept_thread_.AssertOnOwner();
   if (auto st = RecoverInDoubtDeliveries(conn); !st) return st;
   // Every webhook change committed before this batch was taken is seen.
   match_cache_.Follow(backend_->WebhooksGeneration());
   const int64_t now = clock_.NowMs();
-  ArrayParam ids, accounts, types, environments, data, metadata, created, counts;
-  int unkeyed = 0;
+  ArrayParam ids, accounts, types, environments, data, metadata, created, keys, counts;
+  int created_events = 0;
+  std::map<std::pair<std::string, std::string>, const AcceptedEvent*> keyed_here;
   std::vector<const Delivery*> deliveries;
   for (AcceptJob* job : jobs) {
     job->accepted.clear();
@@ -70,12 +75,38 @@ Status PostgresStore::WriteAccepts(Connection& conn, std::vector<AcceptJob*>& jo
       NewEvent& input = job->events[i];
       AcceptedEvent& out = job->accepted[i];
       const Event& e = input.event;
+      const auto key = std::make_pair(e.account_id, input.idempotency_key);
       if (!input.idempotency_key.empty()) {
-        auto expired = conn.Exec(
-            "UPDATE events SET idempotency_key = NULL WHERE account_id = $1 AND idempotency_key = $2 "
-            "AND created_at < $3",
-            Params().Add(e.account_id).Add(input.idempotency_key).Add(IdempotencyKeysHeldSince(now)));
-        if (!expired) return Fail(expired.error());
+        if (auto it = keyed_here.find(key); it != keyed_here.end()) {
+          out.event = it->second->event;
+          out.delivery_count = it->second->delivery_count;
+          out.replayed = true;
+          continue;
+        }
+        auto taken = conn.Exec(
+            "INSERT INTO idempotency_keys AS k (account_id, idempotency_key, event_id, created_at) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, idempotency_key) DO UPDATE "
+            "SET event_id = EXCLUDED.event_id, created_at = EXCLUDED.created_at "
+            "WHERE k.created_at < $5 OR NOT EXISTS (SELECT 1 FROM events WHERE id = k.event_id) RETURNING event_id",
+            Params()
+                .Add(e.account_id)
+                .Add(input.idempotency_key)
+                .Add(e.id)
+                .Add(e.created_at_ms)
+                .Add(IdempotencyKeysHeldSince(now)));
+        if (!taken) return Fail(taken.error());
+        if (taken->Count() == 0) {
+          auto earlier = conn.Exec("SELECT " HOOKD_EVENT_COLUMNS
+                                   ", initial_deliveries FROM events WHERE id = (SELECT event_id FROM "
+                                   "idempotency_keys WHERE account_id = $1 AND idempotency_key = $2)",
+                                   Params().Add(e.account_id).Add(input.idempotency_key));
+          if (!earlier) return Fail(earlier.error());
+          if (earlier->Count() == 0) return Fail(Error::Unavailable("an idempotency key changed hands; retry"));
+          out.event = EventFromRow(Row(*earlier, 0));
+          out.delivery_count = static_cast<int>(earlier->Int(0, 7));
+          out.replayed = true;
+          continue;
+        }
       }
       auto targets = MatchTargets(conn, e.account_id);
       if (!targets) return Fail(targets.error());
@@ -84,66 +115,37 @@ Status PostgresStore::WriteAccepts(Connection& conn, std::vector<AcceptJob*>& jo
         out.deliveries.push_back(NewDelivery(e, webhook_id, now));
       }
       out.delivery_count = static_cast<int>(out.deliveries.size());
-      if (!input.idempotency_key.empty()) {
-        auto inserted =
-            conn.Exec("INSERT INTO events(" HOOKD_EVENT_COLUMNS
-                      ", idempotency_key, initial_deliveries) "
-                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-                      "ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
-                      Params()
-                          .Add(e.id)
-                          .Add(e.account_id)
-                          .Add(e.type)
-                          .Add(e.environment)
-                          .Add(e.data_json)
-                          .AddOrNull(e.metadata_json)
-                          .Add(e.created_at_ms)
-                          .Add(input.idempotency_key)
-                          .Add(out.delivery_count));
-        if (!inserted) return Fail(inserted.error());
-        if (inserted->Affected() == 0) {
-          auto earlier = conn.Exec("SELECT " HOOKD_EVENT_COLUMNS
-                                   ", initial_deliveries FROM events "
-                                   "WHERE account_id = $1 AND idempotency_key = $2",
-                                   Params().Add(e.account_id).Add(input.idempotency_key));
-          if (!earlier) return Fail(earlier.error());
-          if (earlier->Count() == 0) return Fail(Error::Unavailable("an idempotency key changed hands; retry"));
-          out.event = EventFromRow(Row(*earlier, 0));
-          out.delivery_count = static_cast<int>(earlier->Int(0, 7));
-          out.deliveries.clear();
-          out.replayed = true;
-          continue;
-        }
-      } else {
-        ids.Add(e.id);
-        accounts.Add(e.account_id);
-        types.Add(e.type);
-        environments.Add(e.environment);
-        data.Add(e.data_json);
-        metadata.AddOrNull(e.metadata_json);
-        created.Add(e.created_at_ms);
-        counts.Add(static_cast<int64_t>(out.delivery_count));
-        ++unkeyed;
-      }
+      if (!input.idempotency_key.empty()) keyed_here.emplace(key, &out);
+      ids.Add(e.id);
+      accounts.Add(e.account_id);
+      types.Add(e.type);
+      environments.Add(e.environment);
+      data.Add(e.data_json);
+      metadata.AddOrNull(e.metadata_json);
+      created.Add(e.created_at_ms);
+      keys.AddOrNull(input.idempotency_key);
+      counts.Add(static_cast<int64_t>(out.delivery_count));
+      ++created_events;
       for (const Delivery& d : out.deliveries) deliveries.push_back(&d);
     }
   }
-  if (unkeyed > 0) {
-    auto r =
-        conn.Exec("INSERT INTO events(" HOOKD_EVENT_COLUMNS
-                  ", initial_deliveries) "
-                  "SELECT u.id, u.account_id, u.type, u.environment, u.data::json, u.metadata::json, u.created_at, u.n "
-                  "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], "
-                  "$8::integer[]) AS u(id, account_id, type, environment, data, metadata, created_at, n)",
-                  Params()
-                      .Add(ids.Take())
-                      .Add(accounts.Take())
-                      .Add(types.Take())
-                      .Add(environments.Take())
-                      .Add(data.Take())
-                      .Add(metadata.Take())
-                      .Add(created.Take())
-                      .Add(counts.Take()));
+  if (created_events > 0) {
+    auto r = conn.Exec(
+        "INSERT INTO events(" HOOKD_EVENT_COLUMNS
+        ", idempotency_key, initial_deliveries) "
+        "SELECT u.id, u.account_id, u.type, u.environment, u.data::json, u.metadata::json, u.created_at, u.k, u.n "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], "
+        "$8::text[], $9::integer[]) AS u(id, account_id, type, environment, data, metadata, created_at, k, n)",
+        Params()
+            .Add(ids.Take())
+            .Add(accounts.Take())
+            .Add(types.Take())
+            .Add(environments.Take())
+            .Add(data.Take())
+            .Add(metadata.Take())
+            .Add(created.Take())
+            .Add(keys.Take())
+            .Add(counts.Take()));
     if (!r) return Fail(r.error());
   }
   return InsertDeliveries(conn, backend_->process_id(), deliveries, now);

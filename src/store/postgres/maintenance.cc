@@ -1,7 +1,10 @@
 // PostgreSQL: retention, the count of webhooks by status, and custom event types.
+#include <algorithm>
+
 #include "common/ids.h"
 #include "domain/delivery_rules.h"
 #include "store/postgres/notices.h"
+#include "store/postgres/partitions.h"
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/statements.h"
 #include "store/row_values.h"
@@ -9,24 +12,42 @@
 namespace hookd::postgres {
 
 Result<int64_t> PostgresStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
-  // Ids sort by creation time, so "older than the cutoff" is a range of the primary key. Each statement picks its
-  // batch once (a CTE is one snapshot), so a delivery's attempts always go with it; rows another transaction holds
-  // are skipped, never waited for.
-  const std::string delivery_cutoff = LowestIdAt("dlv_", cutoff_ms);
-  const std::string event_cutoff = LowestIdAt("evt_", cutoff_ms);
+  const int64_t now = clock_.NowMs();
   return pool_.With([&](Connection& c) -> Result<int64_t> {
+    int64_t total = 0;
+    if (now - partitions_checked_ms_.load() >= 1000) {
+      // Partitions reach ahead of the clock, and whole spans past the cutoff go (store/postgres/partitions.h).
+      if (auto reached = EnsurePartitions(c, now, PartitionWidthFor(now - cutoff_ms)); !reached) {
+        return Fail(reached.error());
+      }
+      auto dropped = DropExpiredPartitions(c, cutoff_ms);
+      if (!dropped) return Fail(dropped.error());
+      total += dropped->rows;
+      events_purge_before_ms_ = dropped->events_before_ms;
+      deliveries_purge_before_ms_ = dropped->deliveries_before_ms;
+      partitions_checked_ms_ = now;
+    }
+    // What is left past the cutoff, row by row: spans kept for an unfinished delivery, and the history span. Each
+    // statement picks its batch once (a CTE is one snapshot), so a delivery's attempts always go with it; rows
+    // another transaction holds are skipped, never waited for.
     auto deliveries = c.Exec(
         "WITH doomed AS (SELECT id FROM deliveries WHERE id < $1 AND completed_at IS NOT NULL ORDER BY id LIMIT $2 "
         "FOR UPDATE SKIP LOCKED), gone_attempts AS (DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM doomed)) "
         "DELETE FROM deliveries WHERE id IN (SELECT id FROM doomed)",
-        Params().Add(delivery_cutoff).Add(limit));
+        Params().Add(LowestIdAt("dlv_", std::min(cutoff_ms, deliveries_purge_before_ms_.load()))).Add(limit));
     if (!deliveries) return Fail(deliveries.error());
     auto events = c.Exec(
         "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.id < $1 AND NOT EXISTS "
         "(SELECT 1 FROM deliveries d WHERE d.event_id = e.id) ORDER BY e.id LIMIT $2 FOR UPDATE SKIP LOCKED)",
-        Params().Add(event_cutoff).Add(limit));
+        Params().Add(LowestIdAt("evt_", std::min(cutoff_ms, events_purge_before_ms_.load()))).Add(limit));
     if (!events) return Fail(events.error());
-    return deliveries->Affected() + events->Affected();
+    // Idempotency keys are held a day whatever the retention (an event gone sooner frees its key: intake.cc).
+    auto keys = c.Exec(
+        "DELETE FROM idempotency_keys WHERE (account_id, idempotency_key) IN (SELECT account_id, idempotency_key "
+        "FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        Params().Add(IdempotencyKeysHeldSince(now)).Add(limit));
+    if (!keys) return Fail(keys.error());
+    return total + deliveries->Affected() + events->Affected() + keys->Affected();
   });
 }
 

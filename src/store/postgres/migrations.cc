@@ -6,17 +6,21 @@
 // ids sort by time), by event type, by status, by webhook. Never edit a released migration: add a new one.
 #include "store/postgres/migrations.h"
 
+#include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "common/time_util.h"
 #include "domain/sharding.h"
+#include "store/postgres/partitions.h"
 #include "store/postgres/stats.h"
 
 namespace hookd::postgres {
 namespace {
 
 constexpr int kStatsRollupVersion = 6;
+constexpr int kPartitionsVersion = 7;
 
 const std::vector<const char*>& Migrations() {
   static const std::vector<const char*> migrations = {
@@ -200,6 +204,62 @@ CREATE FUNCTION hookd_histogram_add(a bigint[], b bigint[]) RETURNS bigint[] LAN
     ) AS merged, LATERAL (VALUES (1, i), (2, c)) AS p(o, v)) END
 $$;
 )sql",
+      // 7: time partitions for events, deliveries and attempts (store/postgres/partitions.h). Each table becomes the
+      // history partition of a partitioned table of the same shape (PartitionHighVolumeTables attaches it); its
+      // indexes are renamed so the parent's take their names, and attaching adopts them. A unique index cannot span
+      // partitions, so idempotency keys move to their own table.
+      R"sql(
+ALTER TABLE events RENAME TO events_history;
+ALTER TABLE events_history RENAME CONSTRAINT events_pkey TO events_history_pkey;
+ALTER INDEX events_account RENAME TO events_history_account;
+ALTER INDEX events_account_type RENAME TO events_history_account_type;
+CREATE TABLE idempotency_keys (
+  account_id text COLLATE "C" NOT NULL,
+  idempotency_key text NOT NULL,
+  event_id text COLLATE "C" NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (account_id, idempotency_key)
+);
+CREATE INDEX idempotency_keys_age ON idempotency_keys(created_at);
+INSERT INTO idempotency_keys SELECT account_id, idempotency_key, id, created_at FROM events_history
+  WHERE idempotency_key IS NOT NULL;
+DROP INDEX events_idempotency;
+CREATE TABLE events (LIKE events_history INCLUDING DEFAULTS) PARTITION BY RANGE (id);
+ALTER TABLE events ADD PRIMARY KEY (id);
+CREATE INDEX events_account ON events(account_id, id);
+CREATE INDEX events_account_type ON events(account_id, type, id);
+
+ALTER TABLE deliveries RENAME TO deliveries_history;
+ALTER TABLE deliveries_history RENAME CONSTRAINT deliveries_pkey TO deliveries_history_pkey;
+ALTER INDEX deliveries_account RENAME TO deliveries_history_account;
+ALTER INDEX deliveries_account_status RENAME TO deliveries_history_account_status;
+ALTER INDEX deliveries_account_type RENAME TO deliveries_history_account_type;
+ALTER INDEX deliveries_webhook RENAME TO deliveries_history_webhook;
+ALTER INDEX deliveries_event RENAME TO deliveries_history_event;
+ALTER INDEX deliveries_unfinished RENAME TO deliveries_history_unfinished;
+ALTER INDEX deliveries_unfinished_webhook RENAME TO deliveries_history_unfinished_webhook;
+CREATE TABLE deliveries (LIKE deliveries_history INCLUDING DEFAULTS) PARTITION BY RANGE (id);
+ALTER TABLE deliveries ADD PRIMARY KEY (id);
+CREATE INDEX deliveries_account ON deliveries(account_id, id);
+CREATE INDEX deliveries_account_status ON deliveries(account_id, status, id);
+CREATE INDEX deliveries_account_type ON deliveries(account_id, event_type, id);
+CREATE INDEX deliveries_webhook ON deliveries(webhook_id, id);
+CREATE INDEX deliveries_event ON deliveries(event_id);
+CREATE INDEX deliveries_unfinished ON deliveries(id) WHERE completed_at IS NULL;
+CREATE INDEX deliveries_unfinished_webhook ON deliveries(webhook_id, id) WHERE completed_at IS NULL;
+
+ALTER TABLE attempts RENAME TO attempts_history;
+ALTER INDEX attempts_delivery RENAME TO attempts_history_delivery;
+CREATE TABLE attempts (LIKE attempts_history INCLUDING DEFAULTS) PARTITION BY RANGE (delivery_id);
+CREATE INDEX attempts_delivery ON attempts(delivery_id, number);
+
+CREATE TABLE hookd_partitions (
+  family text NOT NULL,
+  lower_ms bigint NOT NULL,
+  upper_ms bigint NOT NULL,
+  PRIMARY KEY (family, lower_ms)
+);
+)sql",
   };
   return migrations;
 }
@@ -210,8 +270,8 @@ int LatestSchemaVersion() {
   return static_cast<int>(Migrations().size());
 }
 
-Status ApplyMigrations(Connection& conn, int64_t now_ms) {
-  return conn.Transaction([now_ms](Connection& c) -> Status {
+Status ApplyMigrations(Connection& conn, int64_t now_ms, int up_to_version) {
+  return conn.Transaction([now_ms, up_to_version](Connection& c) -> Status {
     // One process migrates at a time; the others wait here and then find nothing left to do.
     if (auto st = c.ExecOnce("SELECT pg_advisory_xact_lock(7306916238462391842)"); !st) return st;
     if (auto st = c.ExecOnce("CREATE TABLE IF NOT EXISTS hookd_schema_migrations (version integer PRIMARY KEY, "
@@ -219,17 +279,21 @@ Status ApplyMigrations(Connection& conn, int64_t now_ms) {
         !st) {
       return st;
     }
-    auto rows = c.Exec("SELECT COALESCE(MAX(version), 0) FROM hookd_schema_migrations");
+    auto rows = c.Exec("SELECT version FROM hookd_schema_migrations ORDER BY version");
     if (!rows) return Fail(rows.error());
-    const int current = static_cast<int>(rows->Int(0, 0));
+    std::set<int> applied;
+    for (int i = 0; i < rows->Count(); ++i) applied.insert(static_cast<int>(rows->Int(i, 0)));
+    const int current = applied.empty() ? 0 : *applied.rbegin();
     if (current > LatestSchemaVersion()) {
       return Fail(Error::Unavailable("database schema version " + std::to_string(current) +
                                      " is newer than this hookd supports (" + std::to_string(LatestSchemaVersion()) +
                                      "); run a newer hookd"));
     }
-    for (int version = current + 1; version <= LatestSchemaVersion(); ++version) {
+    for (int version = 1; version <= std::min(up_to_version, LatestSchemaVersion()); ++version) {
+      if (applied.contains(version)) continue;
       Status st = c.ExecOnce(Migrations()[static_cast<size_t>(version - 1)]);
       if (st && version == kStatsRollupVersion) st = BackfillStats(c);
+      if (st && version == kPartitionsVersion) st = PartitionHighVolumeTables(c, now_ms);
       if (!st) {
         return Fail(Error::Unavailable("migration " + std::to_string(version) + " failed: " + st.error().message));
       }

@@ -5,11 +5,14 @@
 #include "store/postgres/postgres_store.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "common/log.h"
 #include "crypto/encoding.h"
 #include "crypto/signing.h"
 #include "store/postgres/migrations.h"
+#include "store/postgres/partitions.h"
 #include "store/postgres/work_distribution.h"
 
 namespace hookd::postgres {
@@ -39,11 +42,19 @@ Status CheckMasterKey(Connection& conn, const std::string& master_key) {
 }  // namespace
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url, const std::string& master_key,
-                                                           int pool_size, Metrics* metrics, const Clock& clock) {
+                                                           int pool_size, Metrics* metrics, const Clock& clock,
+                                                           int64_t retention_ms) {
   if (master_key.size() != 32) return Fail(Error::Unavailable("master key must be 32 bytes"));
   auto conn = Connection::Open(url);
   if (!conn) return Fail(conn.error());
   if (auto st = ApplyMigrations(**conn, clock.NowMs()); !st) return Fail(st.error());
+  // Waits its turn when another process is making partitions, so ids made from now on have somewhere to go.
+  for (int tries = 0;; ++tries) {
+    auto reached = EnsurePartitions(**conn, clock.NowMs(), PartitionWidthFor(retention_ms));
+    if (!reached) return Fail(reached.error());
+    if (*reached > 0 || tries == 50) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   if (auto st = CheckMasterKey(**conn, master_key); !st) return Fail(st.error());
   return std::unique_ptr<PostgresStore>(new PostgresStore(url, SecretCipher(master_key), pool_size, metrics, clock));
 }

@@ -1,8 +1,9 @@
 // The PostgreSQL implementation of Store (`--database postgres://…`). API reads and writes run on a pool of
 // connections (`--database-pool`); accepted events with their deliveries, and attempt outcomes, go through two
 // group-commit writers, each writing what concurrent callers queued in one transaction of multi-row statements
-// (`unnest` of arrays). Idempotency keys rest on a unique index (`INSERT … ON CONFLICT`). When the server is
-// unreachable every operation fails with `Unavailable` (503) and the store recovers by itself once it is back.
+// (`unnest` of arrays). Idempotency keys rest on their own table (`INSERT … ON CONFLICT`); events, deliveries
+// and attempts are partitioned by time, so retention drops them a partition at a time (partitions.h). When the server
+// is unreachable every operation fails with `Unavailable` (503) and the store recovers by itself once it is back.
 // Webhook secrets are sealed with SecretCipher. Thread-safe.
 #pragma once
 
@@ -27,11 +28,13 @@ namespace hookd::postgres {
 
 class PostgresStore final : public Store {
  public:
-  // Connects to `url`, applies migrations and starts the writers. Fails (with the server's reason) when the
-  // database cannot be reached or its schema is newer than this binary's.
+  // Connects to `url`, applies migrations, makes the time partitions for a delivery log kept `retention_ms`
+  // reach ahead of the clock (store/postgres/partitions.h) and starts the writers. Fails (with the server's reason)
+  // when the database cannot be reached or its schema is newer than this binary's.
   static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url, const std::string& master_key,
                                                      int pool_size, Metrics* metrics = nullptr,
-                                                     const Clock& clock = SystemTime());
+                                                     const Clock& clock = SystemTime(),
+                                                     int64_t retention_ms = 30LL * 86'400'000);
   ~PostgresStore() override;
 
   Result<Account> CreateAccount(const Account& account) override;
@@ -142,6 +145,11 @@ class PostgresStore final : public Store {
   Mutex recovered_mu_;
   std::function<void(std::vector<Delivery>)> recovered_ GUARDED_BY(recovered_mu_);
   std::unique_ptr<PeriodicTask> in_doubt_check_;  // looks every second whether recovery is due
+  // Retention's partition step (maintenance.cc), run at most once a second: when it last ran, and what it left to
+  // be purged row by row (rows made before these times).
+  std::atomic<int64_t> partitions_checked_ms_{0};
+  std::atomic<int64_t> events_purge_before_ms_{0};
+  std::atomic<int64_t> deliveries_purge_before_ms_{0};
   std::unique_ptr<BatchWriter<AcceptJob>> accept_writer_;
   std::unique_ptr<BatchWriter<OutcomeJob>> outcome_writer_;
 };

@@ -104,7 +104,13 @@ Result<std::vector<Delivery>> PostgresStore::CreateDeliveries(const Event& event
   std::vector<const Delivery*> rows;
   for (const Delivery& d : created) rows.push_back(&d);
   if (auto st = pool_.With([&](Connection& c) {
-        return c.Transaction([&](Connection& c) { return InsertDeliveries(c, backend_->process_id(), rows, now); });
+        return c.Transaction([&](Connection& c) -> Status {
+          // The event is held until the commit, so retention cannot take it from under its new deliveries.
+          auto held = c.Exec("SELECT 1 FROM events WHERE id = $1 FOR KEY SHARE", Params().Add(event.id));
+          if (!held) return Fail(held.error());
+          if (held->Count() == 0) return Fail(Error::NotFound("event not found"));
+          return InsertDeliveries(c, backend_->process_id(), rows, now);
+        });
       });
       !st) {
     return Fail(st.error());
