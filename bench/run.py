@@ -6,6 +6,8 @@ point at hookd-bench's receiver ports, drives load with hookd-bench, and writes 
     bench/run.py --quick               a short smoke run of every scenario (CI-sized)
     bench/run.py --backend postgres    the same on a private PostgreSQL 15 server (scripts/pg-server.sh), a fresh
                                        database per scenario; CPU of the postgres processes is measured too
+    bench/run.py --stats-volume        statistics calls with millions of deliveries in the window (bench/volume.py)
+    bench/run.py --steady              30 minutes at 5,000 events/s with a 5-minute retention (bench/steady.py)
 
 Every figure is also reported as a ratio to the machine's own limit, measured in the same run: a plain HTTP POST
 loop against the same receiver (`hookd-bench baseline`)."""
@@ -22,6 +24,7 @@ import tempfile
 import time
 import urllib.request
 
+import steady
 import volume
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -618,6 +621,8 @@ def main():
                         help="one process against an API process and two workers (PostgreSQL)")
     parser.add_argument("--stats-volume", action="store_true",
                         help="statistics calls with 1, 10 and 50 million deliveries in the day (--quick: 0.1 and 1)")
+    parser.add_argument("--steady", action="store_true",
+                        help="steady state with retention active: 30 min at 5,000 events/s (--quick: 3 min at 2,000)")
     parser.add_argument("--pg-statements", action="store_true",
                         help="print the statements PostgreSQL spent the most time on in each end-to-end drive")
     args = parser.parse_args()
@@ -629,6 +634,18 @@ def main():
         finally:
             bench.finish()
         save_results(results, name, "postgres", scale_out_markdown)
+        return
+    if args.steady:
+        name = args.name or ("postgres-" if args.backend == "postgres" else "") + "steady-state" + (
+            "-quick" if args.quick else "")
+        bench = Bench(args.quick, args.only, args.backend)
+        try:
+            bench.scenario("steady_state", lambda: steady.steady_state(bench, setup, free_ports, drive, args.quick))
+        finally:
+            bench.finish()
+        save_results(bench.results, name, args.backend, steady.markdown)
+        if bench.results["steady_state"]["duplicates"]:
+            sys.exit("duplicate deliveries in the steady state")
         return
     if args.stats_volume:
         name = args.name or ("postgres-" if args.backend == "postgres" else "") + "stats-volume" + (

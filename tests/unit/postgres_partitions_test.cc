@@ -2,8 +2,6 @@
 // cutoff is dropped whole once nothing in it is unfinished, while a span holding an unfinished delivery stays (its
 // finished rows purged one by one); an idempotency key whose event is gone passes to a new event; and a database
 // stored before partitions is migrated with every row and key kept.
-#include "store/postgres/partitions.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
@@ -15,6 +13,7 @@
 #include "postgres_server.h"
 #include "samples.h"
 #include "store/postgres/migrations.h"
+#include "store/postgres/partitions.h"
 #include "store/postgres/postgres_store.h"
 #include "store_calls.h"
 
@@ -97,13 +96,14 @@ TEST_F(PostgresPartitions, SpansSizedFromTheRetentionReachAheadOfTheClock) {
   EXPECT_EQ(PartitionWidthFor(1000), kMinute);
   Open();
   for (const char* table : {"events", "deliveries", "attempts"}) {
-    EXPECT_EQ(Query(std::string("SELECT count(*) FROM pg_partitioned_table WHERE partrelid = '") + table +
-                    "'::regclass"),
-              "1")
+    EXPECT_EQ(
+        Query(std::string("SELECT count(*) FROM pg_partitioned_table WHERE partrelid = '") + table + "'::regclass"),
+        "1")
         << table;
   }
-  const int64_t reach = std::stoll(Query("SELECT min(m) FROM (SELECT max(upper_ms) AS m FROM hookd_partitions "
-                                         "GROUP BY family) AS families"));
+  const int64_t reach =
+      std::stoll(Query("SELECT min(m) FROM (SELECT max(upper_ms) AS m FROM hookd_partitions "
+                       "GROUP BY family) AS families"));
   EXPECT_GE(reach, clock_.NowMs() + 10 * kMinute);
   EXPECT_EQ(Query("SELECT count(*) FROM hookd_partitions WHERE lower_ms > 0 AND upper_ms - lower_ms > " +
                   std::to_string(kMinute)),
@@ -132,8 +132,7 @@ TEST_F(PostgresPartitions, ASpanPastTheCutoffGoesWholeOnceNothingInItIsUnfinishe
                                           clock_.NowMs(), 1, 5)
                     .has_value());
   }
-  ASSERT_TRUE(
-      hookd::testing::RecordNow(*store_, pending, DeliveryStatus::kFailed, clock_.NowMs(), 1).has_value());
+  ASSERT_TRUE(hookd::testing::RecordNow(*store_, pending, DeliveryStatus::kFailed, clock_.NowMs(), 1).has_value());
   const std::string span = PartitionOf("deliveries", pending.id);
   ASSERT_EQ(PartitionOf("deliveries", accepted[0].deliveries[0].id), span) << "made within one span";
 
@@ -151,8 +150,8 @@ TEST_F(PostgresPartitions, ASpanPastTheCutoffGoesWholeOnceNothingInItIsUnfinishe
   EXPECT_GE(std::stoll(Query("SELECT max(upper_ms) FROM hookd_partitions")), clock_.NowMs() + 10 * kMinute);
 
   // Once it finishes, the span's partitions are dropped whole, events and attempts with them.
-  ASSERT_TRUE(hookd::testing::RecordNow(*store_, pending, DeliveryStatus::kSucceeded, clock_.NowMs(), 2, 5)
-                  .has_value());
+  ASSERT_TRUE(
+      hookd::testing::RecordNow(*store_, pending, DeliveryStatus::kSucceeded, clock_.NowMs(), 2, 5).has_value());
   EXPECT_GE(Purge(clock_.NowMs() - kRetention), 0);
   EXPECT_FALSE(TableExists(span));
   EXPECT_FALSE(TableExists("attempts" + span.substr(10)));
@@ -160,7 +159,6 @@ TEST_F(PostgresPartitions, ASpanPastTheCutoffGoesWholeOnceNothingInItIsUnfinishe
   EXPECT_EQ(Query("SELECT count(*) FROM deliveries"), "0");
   EXPECT_EQ(Query("SELECT count(*) FROM attempts"), "0");
   EXPECT_EQ(Query("SELECT count(*) FROM events"), "0");
-
 }
 
 TEST_F(PostgresPartitions, AKeyWhoseEventIsGonePassesToANewEvent) {
@@ -192,16 +190,21 @@ TEST_F(PostgresPartitions, ALogStoredBeforePartitionsIsMigratedWithEveryRowAndKe
   const std::string account = NewId("acc_"), event = NewId("evt_"), delivery = NewId("dlv_");
   const Webhook w = hookd::testing::SampleWebhook(account, 1);
   hookd::testing::ExecPostgres(
-      url_, "INSERT INTO accounts VALUES ('" + account + "', 'acme', '', 1, 1); "
-            "INSERT INTO events(id, account_id, type, environment, data, created_at, idempotency_key, "
-            "initial_deliveries) VALUES ('" + event + "', '" + account + "', 'task.completed', 'production', '{}', " +
-                std::to_string(clock_.NowMs()) + ", 'order-7', 1); "
-            "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
-            "created_at, completed_at) VALUES ('" + delivery + "', '" + account + "', '" + event + "', '" + w.id +
+      url_, "INSERT INTO accounts VALUES ('" + account +
+                "', 'acme', '', 1, 1); "
+                "INSERT INTO events(id, account_id, type, environment, data, created_at, idempotency_key, "
+                "initial_deliveries) VALUES ('" +
+                event + "', '" + account + "', 'task.completed', 'production', '{}', " +
+                std::to_string(clock_.NowMs()) +
+                ", 'order-7', 1); "
+                "INSERT INTO deliveries(id, account_id, event_id, webhook_id, event_type, status, attempt_count, "
+                "created_at, completed_at) VALUES ('" +
+                delivery + "', '" + account + "', '" + event + "', '" + w.id +
                 "', 'task.completed', 'succeeded', 1, 1, 2); "
-            "INSERT INTO attempts(id, delivery_id, number, started_at, response_time_ms, request_headers, "
-            "request_body, request_body_truncated, response_headers, response_body, response_body_truncated, "
-            "success) VALUES ('att_1', '" + delivery + "', 1, 1, 3, '{}', '{}', false, '{}', '', false, true)");
+                "INSERT INTO attempts(id, delivery_id, number, started_at, response_time_ms, request_headers, "
+                "request_body, request_body_truncated, response_headers, response_body, response_body_truncated, "
+                "success) VALUES ('att_1', '" +
+                delivery + "', 1, 1, 3, '{}', '{}', false, '{}', '', false, true)");
   Open();
   EXPECT_EQ(PartitionOf("deliveries", delivery), "deliveries_history");
   EXPECT_EQ(PartitionOf("events", event), "events_history");

@@ -12,7 +12,8 @@ namespace hookd::testing {
 
 inline Result<std::vector<AcceptedEvent>> AcceptNow(Store& store, std::vector<NewEvent> events) {
   std::promise<Result<std::vector<AcceptedEvent>>> done;
-  store.AcceptEventsAsync(std::move(events), [&](Result<std::vector<AcceptedEvent>> r) { done.set_value(std::move(r)); });
+  store.AcceptEventsAsync(std::move(events),
+                          [&](Result<std::vector<AcceptedEvent>> r) { done.set_value(std::move(r)); });
   return done.get_future().get();
 }
 

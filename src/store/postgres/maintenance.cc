@@ -20,7 +20,7 @@ Result<int64_t> PostgresStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
       if (auto reached = EnsurePartitions(c, now, PartitionWidthFor(now - cutoff_ms)); !reached) {
         return Fail(reached.error());
       }
-      auto dropped = DropExpiredPartitions(c, cutoff_ms);
+      auto dropped = DropExpiredPartitions(c, cutoff_ms, now - cutoff_ms);
       if (!dropped) return Fail(dropped.error());
       total += dropped->rows;
       events_purge_before_ms_ = dropped->events_before_ms;

@@ -96,8 +96,8 @@ Status CreateSpan(Connection& conn, const Span& span) {
 
 // Detaches the partition unless it is detached already, finishing a detach that was interrupted.
 Status Detach(Connection& conn, const Table& table, const std::string& name) {
-  auto state = conn.Exec("SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = to_regclass($1)",
-                         Params().Add(name));
+  auto state =
+      conn.Exec("SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = to_regclass($1)", Params().Add(name));
   if (!state) return Fail(state.error());
   if (state->Count() == 0) return Ok();
   const std::string how = state->Bool(0, 0) ? " FINALIZE" : " CONCURRENTLY";
@@ -157,9 +157,10 @@ std::string IdAt(const char* prefix, int64_t ms) {
 StillNeeded UnfinishedDeliveries(const Span& span) {
   return [span](Connection& conn, const std::string& partition) -> Result<bool> {
     auto r = partition.empty()
-                 ? conn.Exec("SELECT EXISTS (SELECT 1 FROM deliveries WHERE id >= $1 AND id < $2 "
-                             "AND completed_at IS NULL)",
-                             Params().Add(IdAt("dlv_", span.lower_ms)).Add(IdAt("dlv_", span.upper_ms)))
+                 ? conn.Exec(
+                       "SELECT EXISTS (SELECT 1 FROM deliveries WHERE id >= $1 AND id < $2 "
+                       "AND completed_at IS NULL)",
+                       Params().Add(IdAt("dlv_", span.lower_ms)).Add(IdAt("dlv_", span.upper_ms)))
                  : conn.QueryOnce("SELECT EXISTS (SELECT 1 FROM " + partition + " WHERE completed_at IS NULL)");
     if (!r) return Fail(r.error());
     return r->Bool(0, 0);
@@ -177,8 +178,10 @@ StillNeeded DeliveredEvents(const Span& span) {
 }
 
 // Where rows may be purged one by one: up to the start of the span holding the cutoff, or the cutoff itself when
-// that span is the history span (or none holds it).
-int64_t RowPurgeBound(const std::vector<Span>& spans, const std::string& family, int64_t cutoff_ms) {
+// that span is the history span (or none holds it), or when the retention is shorter than four spans.
+int64_t RowPurgeBound(const std::vector<Span>& spans, const std::string& family, int64_t cutoff_ms,
+                      int64_t retention_ms) {
+  if (4 * PartitionWidthFor(retention_ms) > retention_ms) return cutoff_ms;
   for (const Span& span : spans) {
     if (span.family == family && span.lower_ms <= cutoff_ms && cutoff_ms < span.upper_ms) {
       return span.lower_ms == 0 ? cutoff_ms : span.lower_ms;
@@ -190,8 +193,8 @@ int64_t RowPurgeBound(const std::vector<Span>& spans, const std::string& family,
 }  // namespace
 
 int64_t PartitionWidthFor(int64_t retention_ms) {
-  constexpr std::array<int64_t, 6> kWidths = {kMinute,          5 * kMinute,  15 * kMinute,
-                                              60 * kMinute,     360 * kMinute, 1440 * kMinute};
+  constexpr std::array<int64_t, 6> kWidths = {kMinute,      5 * kMinute,   15 * kMinute,
+                                              60 * kMinute, 360 * kMinute, 1440 * kMinute};
   int64_t width = kWidths.front();
   for (int64_t w : kWidths) {
     if (w <= retention_ms / 4) width = w;
@@ -251,7 +254,7 @@ Status PartitionHighVolumeTables(Connection& conn, int64_t now_ms) {
   return Ok();
 }
 
-Result<PartitionPurge> DropExpiredPartitions(Connection& conn, int64_t cutoff_ms) {
+Result<PartitionPurge> DropExpiredPartitions(Connection& conn, int64_t cutoff_ms, int64_t retention_ms) {
   auto spans = ReadSpans(conn);
   if (!spans) return Fail(spans.error());
   PartitionPurge purge;
@@ -278,8 +281,8 @@ Result<PartitionPurge> DropExpiredPartitions(Connection& conn, int64_t cutoff_ms
     spans = ReadSpans(conn);
     if (!spans) return Fail(spans.error());
   }
-  purge.events_before_ms = RowPurgeBound(*spans, "events", cutoff_ms);
-  purge.deliveries_before_ms = RowPurgeBound(*spans, "deliveries", cutoff_ms);
+  purge.events_before_ms = RowPurgeBound(*spans, "events", cutoff_ms, retention_ms);
+  purge.deliveries_before_ms = RowPurgeBound(*spans, "deliveries", cutoff_ms, retention_ms);
   return purge;
 }
 

@@ -13,7 +13,9 @@
 // reads the event's payload). Each partition is detached CONCURRENTLY, which never stops readers or writers, checked
 // once more now that nothing can change it, then dropped, or attached again when a delivery in it was reopened
 // meanwhile. Until a span can go, what in it can is purged row by row (PostgresStore::PurgeOlderThan); that also
-// serves the history span, which ends where partitioning began.
+// serves the history span, which ends where partitioning began. A retention under four minutes (for which even the
+// shortest span is more than a quarter of it) has rows purged one by one up to the cutoff as well, so it is met to
+// within a retention run; its spans are still dropped whole, which frees their space.
 #pragma once
 
 #include <cstdint>
@@ -50,8 +52,8 @@ struct PartitionPurge {
   int64_t deliveries_before_ms = 0;
 };
 
-// Drops every span that ended before `cutoff_ms` and holds nothing still needed (see above). Outside a transaction;
-// when another process holds the maintenance lock, drops nothing.
-[[nodiscard]] Result<PartitionPurge> DropExpiredPartitions(Connection& conn, int64_t cutoff_ms);
+// Drops every span that ended before `cutoff_ms` (`retention_ms` before now) and holds nothing still needed (see
+// above). Outside a transaction; when another process holds the maintenance lock, drops nothing.
+[[nodiscard]] Result<PartitionPurge> DropExpiredPartitions(Connection& conn, int64_t cutoff_ms, int64_t retention_ms);
 
 }  // namespace hookd::postgres
