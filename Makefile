@@ -94,6 +94,7 @@ bench: build
 bench-quick: build
 	$(PYTHON) bench/run.py --quick
 	$(PYTHON) bench/run.py --quick --stats-volume
+	$(PYTHON) bench/run.py --quick --steady
 
 # Every C++ file in the tree, in clang-format 19's reading of .clang-format (a newer or older clang-format formats
 # some constructs differently, so the version is fixed).
