@@ -1,6 +1,7 @@
 // Time partitions on a real PostgreSQL: spans reach ahead of the clock, sized from the retention; a span past the
 // cutoff is dropped whole once nothing in it is unfinished, while a span holding an unfinished delivery stays (its
-// finished rows purged one by one); an idempotency key whose event is gone passes to a new event; and a database
+// finished rows purged one by one) and a drop interrupted half-way is finished; an idempotency key whose event is
+// gone passes to a new event; and a database
 // stored before partitions is migrated with every row and key kept.
 #include <gtest/gtest.h>
 
@@ -159,6 +160,20 @@ TEST_F(PostgresPartitions, ASpanPastTheCutoffGoesWholeOnceNothingInItIsUnfinishe
   EXPECT_EQ(Query("SELECT count(*) FROM deliveries"), "0");
   EXPECT_EQ(Query("SELECT count(*) FROM attempts"), "0");
   EXPECT_EQ(Query("SELECT count(*) FROM events"), "0");
+}
+
+TEST_F(PostgresPartitions, ADropInterruptedAfterItsFirstTableIsFinishedByTheNextRun) {
+  Open();
+  const std::string lower = Query("SELECT min(lower_ms) FROM hookd_partitions WHERE lower_ms > 0");
+  // Partitions are named by their start, so the first after the history span is the earliest span.
+  const std::string span = Query(
+      "SELECT min(c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+      "WHERE i.inhparent = 'deliveries'::regclass AND c.relname <> 'deliveries_history'");
+  hookd::testing::ExecPostgres(url_, "ALTER TABLE deliveries DETACH PARTITION " + span + "; DROP TABLE " + span);
+  clock_.Advance(20 * kMinute);
+  Purge(clock_.NowMs() - kRetention);
+  EXPECT_EQ(Query("SELECT count(*) FROM hookd_partitions WHERE family = 'deliveries' AND lower_ms = " + lower), "0");
+  EXPECT_FALSE(TableExists("attempts" + span.substr(10)));
 }
 
 TEST_F(PostgresPartitions, AKeyWhoseEventIsGonePassesToANewEvent) {

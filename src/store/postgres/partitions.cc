@@ -123,6 +123,23 @@ using StillNeeded = std::function<Result<bool>(Connection&, const std::string& p
 Result<int64_t> DropSpan(Connection& conn, const Span& span, const StillNeeded& needed) {
   const std::vector<Table> tables = TablesOf(span.family);
   const std::string main = PartitionName(tables.front(), span.lower_ms);
+  auto forget = [&]() -> Status {
+    auto r = conn.Exec("DELETE FROM hookd_partitions WHERE family = $1 AND lower_ms = $2",
+                       Params().Add(span.family).Add(span.lower_ms));
+    if (!r) return Fail(r.error());
+    return Ok();
+  };
+  auto exists = conn.Exec("SELECT to_regclass($1) IS NOT NULL", Params().Add(main));
+  if (!exists) return Fail(exists.error());
+  if (!exists->Bool(0, 0)) {  // dropped by a run that stopped before it forgot the span
+    for (size_t i = 1; i < tables.size(); ++i) {
+      const std::string name = PartitionName(tables[i], span.lower_ms);
+      if (auto st = Detach(conn, tables[i], name); !st) return Fail(st.error());
+      if (auto st = conn.ExecOnce("DROP TABLE IF EXISTS " + name); !st) return Fail(st.error());
+    }
+    if (auto st = forget(); !st) return Fail(st.error());
+    return 0;
+  }
   auto before = needed(conn, "");
   if (!before) return Fail(before.error());
   if (*before) return -1;
@@ -143,9 +160,7 @@ Result<int64_t> DropSpan(Connection& conn, const Span& span, const StillNeeded& 
       return Fail(st.error());
     }
   }
-  auto forget = conn.Exec("DELETE FROM hookd_partitions WHERE family = $1 AND lower_ms = $2",
-                          Params().Add(span.family).Add(span.lower_ms));
-  if (!forget) return Fail(forget.error());
+  if (auto st = forget(); !st) return Fail(st.error());
   return *rows;
 }
 
