@@ -17,6 +17,8 @@ void PrintUsage() {
             << "  hookd listen --port P --secret whsec_...    a local receiver that verifies signatures\n"
             << "  hookd trigger TYPE [--data JSON]            emit an event through a running hookd's API\n"
             << "  hookd catalog [--markdown]                  the built-in event types with example payloads\n"
+            << "  hookd backup --to FILE                      a consistent copy of the live SQLite store\n"
+            << "  hookd restore --from FILE                   check a backup and install it (hookd stopped)\n"
             << "  hookd version                               print the version\n\n"
             << "Run 'hookd serve --help' for configuration flags.\n";
 }
@@ -36,6 +38,8 @@ int main(int argc, char** argv) {
   if (command == "listen") return hookd::RunListen(rest);
   if (command == "trigger") return hookd::RunTrigger(rest);
   if (command == "catalog") return hookd::RunCatalog(rest);
+  if (command == "backup") return hookd::RunBackup(rest);
+  if (command == "restore") return hookd::RunRestore(rest);
   if (command == "version" || command == "--version") {
     std::cout << "hookd " << hookd::kVersion << "\n";
     return 0;

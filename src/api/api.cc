@@ -63,7 +63,9 @@ void Api::RegisterRoutes() {
   using A = Access;
   Register("GET", "/healthz", A::kPublic, &Api::Healthz, "Liveness");
   Register("GET", "/readyz", A::kPublic, &Api::Readyz, "Readiness: the store answers");
-  Register("GET", "/metrics", A::kPublic, &Api::MetricsText, "Prometheus metrics");
+  if (config_.metrics_listen_host.empty()) {  // else only the operations address serves it
+    Register("GET", "/metrics", A::kPublic, &Api::MetricsText, "Prometheus metrics");
+  }
   if (!config_.RunsApi()) return;  // a worker serves only its health and metrics (SPEC §6)
   Register("GET", "/api/v1/openapi.json", A::kPublic, &Api::OpenApi, "This document");
   Register("GET", "/", A::kPublic, &Api::RedirectToUi, "Redirects to the web UI");
@@ -134,6 +136,18 @@ void Api::Handle(const HttpRequest& request, Respond respond, const Offload& off
   }
   offload([this, &request, respond = std::move(respond)]() mutable {
     Dispatch(request, Authenticate(request), std::move(respond), nullptr);
+  });
+}
+
+void Api::HandleOperations(const HttpRequest& request, Respond respond, const Offload& offload) {
+  offload([this, &request, respond = std::move(respond)] {
+    const Principal nobody;
+    const PathParams none;
+    if (request.method != "GET") return respond(ErrorResponse(Error::NotFound("this address serves GET only")));
+    if (request.path == "/metrics") return respond(MetricsText(request, none, nobody));
+    if (request.path == "/healthz") return respond(Healthz(request, none, nobody));
+    if (request.path == "/readyz") return respond(Readyz(request, none, nobody));
+    respond(ErrorResponse(Error::NotFound("this address serves /metrics, /healthz and /readyz")));
   });
 }
 

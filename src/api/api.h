@@ -52,6 +52,8 @@ class Api {
   // Called on the network thread: what can be decided without blocking (credentials in the cache, routing, event
   // ingest, which only queues its write) is done there; the rest goes through `offload` to a worker.
   void Handle(const HttpRequest& request, Respond respond, const Offload& offload);
+  // Answers on the operations address (--metrics-listen): /metrics, /healthz and /readyz, nothing else.
+  void HandleOperations(const HttpRequest& request, Respond respond, const Offload& offload);
   // Drops every cached credential (another process revoked a key or deleted an account).
   void ForgetCredentials() { credentials_.Clear(); }
   // Reads the custom event types into the catalog again (another process changed them).

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/key_files.h"
+#include "cli/configured_store.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/time_util.h"
@@ -14,51 +14,27 @@
 namespace hookd {
 
 int RunAccountCreate(const std::vector<std::string>& args) {
-  std::string name, email;
-  std::vector<std::string> rest;
-  for (size_t i = 0; i < args.size(); ++i) {
-    auto take = [&](const std::string& flag, std::string& into) {
-      if (args[i] == flag && i + 1 < args.size()) {
-        into = args[++i];
-        return true;
-      }
-      if (args[i].rfind(flag + "=", 0) == 0) {
-        into = args[i].substr(flag.size() + 1);
-        return true;
-      }
-      return false;
-    };
-    if (!take("--name", name) && !take("--email", email)) rest.push_back(args[i]);
-  }
+  std::vector<std::string> rest = args;
+  const std::string name = TakeFlag(rest, "--name").value_or("");
+  const std::string email = TakeFlag(rest, "--email").value_or("");
   if (name.empty() || name.size() > 200) {
     std::cerr << "usage: hookd account create --name NAME [--email EMAIL] [--data-dir DIR] [--database URL]\n";
     return 2;
   }
-  auto config = ParseConfig(rest, ProcessEnv());
-  if (!config) {
-    std::cerr << "hookd: " << config.error().message << "\n";
-    return 2;
-  }
-  auto credentials = LoadCredentials(*config);
-  if (!credentials) {
-    std::cerr << "hookd: " << credentials.error().message << "\n";
-    return 1;
-  }
-  auto store =
-      OpenStore(config->DatabaseUrl(), credentials->master_key, config->database_pool, nullptr, config->retention_ms);
-  if (!store) {
-    std::cerr << "hookd: " << store.error().message << "\n";
-    return 1;
-  }
+  auto config = LoadConfig(rest);
+  if (!config) return 2;
+  auto opened = OpenConfiguredStore(*config, nullptr);
+  if (!opened) return 1;
+  Store& store = *opened->store;
   const int64_t now = SystemTime().NowMs();
   Account account{NewId("acc_"), name, email, now, now};
-  if (auto created = (*store)->CreateAccount(account); !created) {
+  if (auto created = store.CreateAccount(account); !created) {
     std::cerr << "hookd: " << created.error().message << "\n";
     return 1;
   }
   const std::string secret = "hk_" + HexEncode(RandomBytes(24));
   ApiKey key{NewId("key_"), account.id, "default", secret.substr(0, 10), now, std::nullopt};
-  if (auto created = (*store)->CreateApiKey(key, Sha256Hex(secret)); !created) {
+  if (auto created = store.CreateApiKey(key, Sha256Hex(secret)); !created) {
     std::cerr << "hookd: " << created.error().message << "\n";
     return 1;
   }

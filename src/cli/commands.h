@@ -12,5 +12,7 @@ int RunAccountCreate(const std::vector<std::string>& args);
 int RunListen(const std::vector<std::string>& args);
 int RunTrigger(const std::vector<std::string>& args);
 int RunCatalog(const std::vector<std::string>& args);
+int RunBackup(const std::vector<std::string>& args);
+int RunRestore(const std::vector<std::string>& args);
 
 }  // namespace hookd

@@ -26,6 +26,17 @@ Result<std::string> ReadFileTrimmed(const std::string& path) {
   return text;
 }
 
+// A credential file given by the operator: it must exist and must not be readable by every user.
+Result<std::string> ReadSecretFile(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0)
+    return Fail(Error::Unavailable("cannot read " + path + ": " + std::strerror(errno)));
+  if (st.st_mode & S_IROTH) {
+    return Fail(Error::Unavailable(path + " is readable by every user; make it private (chmod 600 or 640)"));
+  }
+  return ReadFileTrimmed(path);
+}
+
 // Returns the file's content, creating it with `fresh` (mode 0600) when it does not exist.
 Result<std::string> ReadOrCreate(const std::string& path, const std::string& fresh, bool& created) {
   created = false;
@@ -63,7 +74,13 @@ Result<Credentials> LoadCredentials(const Config& config) {
   c.master_key = *key;
 
   c.admin_token = config.admin_token;
-  if (c.admin_token.empty()) {
+  if (!config.admin_token_file.empty()) {
+    auto token = ReadSecretFile(config.admin_token_file);
+    if (!token) return Fail(token.error());
+    if (token->size() < 16)
+      return Fail(Error::Invalid("--admin-token-file", "the token must be at least 16 characters"));
+    c.admin_token = *token;
+  } else if (c.admin_token.empty()) {
     auto token =
         ReadOrCreate(config.data_dir + "/admin-token", "hka_" + HexEncode(RandomBytes(24)), c.admin_token_generated);
     if (!token) return Fail(token.error());

@@ -1,16 +1,20 @@
 // `hookd serve`: wiring only — config → credentials → store → engine → API → HTTP server, then a graceful
 // shutdown on SIGINT/SIGTERM: stop accepting, finish in-flight requests and attempts, flush the store.
 #include <pthread.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
 #include "api/api.h"
 #include "api/http_server.h"
 #include "cli/commands.h"
-#include "cli/key_files.h"
+#include "cli/configured_store.h"
+#include "cli/instance_lock.h"
+#include "cli/service_notify.h"
 #include "cluster/cluster_node.h"
 #include "cluster/shared_in_flight.h"
 #include "common/log.h"
@@ -26,29 +30,10 @@ namespace {
 constexpr int kWorkerThreads = 32;
 constexpr auto kDrainDeadline = std::chrono::seconds(30);
 constexpr int64_t kRetentionMaxIntervalMs = 60'000;
+constexpr size_t kOperationsConnections = 64;
 
 void PrintConfigError(const Error& e) {
   std::cerr << "hookd: " << e.message << "\n";
-}
-
-// The configured store, with its credentials (generated on first start), or nullopt once the reason is printed.
-struct OpenedStore {
-  Credentials credentials;
-  std::unique_ptr<Store> store;
-};
-std::optional<OpenedStore> OpenConfiguredStore(const Config& config, Metrics* metrics) {
-  auto credentials = LoadCredentials(config);
-  if (!credentials) {
-    PrintConfigError(credentials.error());
-    return std::nullopt;
-  }
-  auto store =
-      OpenStore(config.DatabaseUrl(), credentials->master_key, config.database_pool, metrics, config.retention_ms);
-  if (!store) {
-    PrintConfigError(store.error());
-    return std::nullopt;
-  }
-  return OpenedStore{std::move(*credentials), std::move(*store)};
 }
 
 }  // namespace
@@ -60,9 +45,8 @@ int RunServe(const std::vector<std::string>& args) {
       return 0;
     }
   }
-  auto config = ParseConfig(args, ProcessEnv());
+  auto config = LoadConfig(args);
   if (!config) {
-    PrintConfigError(config.error());
     std::cerr << "Run 'hookd serve --help' for the list of flags.\n";
     return 2;
   }
@@ -71,6 +55,18 @@ int RunServe(const std::vector<std::string>& args) {
     std::cerr << "hookd: --role " << config->role << " needs a PostgreSQL database shared with other processes "
               << "(--database postgres://...)\n";
     return 2;
+  }
+  // One process serves a SQLite database (many share PostgreSQL); `hookd restore` waits for this lock to be free.
+  std::optional<InstanceLock> instance;
+  if (const std::string url = config->DatabaseUrl(); url.rfind("sqlite:", 0) == 0) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(url.substr(7)).parent_path(), ec);
+    auto lock = InstanceLock::Acquire(InstanceLockPath(url.substr(7)));
+    if (!lock) {
+      PrintConfigError(lock.error());
+      return 1;
+    }
+    instance.emplace(std::move(*lock));
   }
   Metrics metrics;
   const Clock& clock = SystemTime();
@@ -155,13 +151,39 @@ int RunServe(const std::vector<std::string>& args) {
     return 1;
   }
   server.Start();
+  // The operations address (--metrics-listen): metrics and health for the scraper and the load balancer, apart from
+  // the API.
+  std::optional<HttpServer> operations;
+  std::optional<uint16_t> operations_port;
+  if (!config->metrics_listen_host.empty()) {
+    HttpServerLimits operations_limits;
+    operations_limits.max_connections = kOperationsConnections;
+    operations.emplace(
+        io, workers,
+        [&api](const HttpRequest& r, Respond respond, const Offload& offload) {
+          api.HandleOperations(r, std::move(respond), offload);
+        },
+        operations_limits);
+    auto bound = operations->Listen(config->metrics_listen_host, config->metrics_listen_port);
+    if (!bound) {
+      PrintConfigError(bound.error());
+      stop_delivering();
+      return 1;
+    }
+    operations_port = *bound;
+    operations->Start();
+  }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   boost::asio::steady_timer drain_deadline(io);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     LogInfo("shutting down", {{"signal", std::to_string(signal)}});
-    server.Shutdown([&] { io.stop(); });
+    NotifyServiceManager("STOPPING=1");
+    server.Shutdown([&] {
+      if (!operations) return io.stop();
+      operations->Shutdown([&] { io.stop(); });
+    });
     drain_deadline.expires_after(kDrainDeadline);
     drain_deadline.async_wait([&](const boost::system::error_code& timer_ec) {
       if (!timer_ec) {
@@ -177,10 +199,17 @@ int RunServe(const std::vector<std::string>& args) {
                               {"role", config->role},
                               {"version", kVersion}});
   if (credentials.admin_token_generated) {
-    // Printed once, on the start that generated it; afterwards it is only in the file.
-    std::cout << "Admin token (saved to " << config->data_dir << "/admin-token): " << credentials.admin_token << "\n";
+    // Shown once, on the start that generated it, and only to a person at a terminal: never into a log or a journal.
+    std::cout << "Admin token generated into " << config->data_dir << "/admin-token (mode 0600)";
+    if (::isatty(STDOUT_FILENO)) std::cout << ": " << credentials.admin_token;
+    std::cout << "\n";
+  }
+  if (operations_port) {
+    LogInfo("metrics and health listening",
+            {{"address", "http://" + config->metrics_listen_host + ":" + std::to_string(*operations_port)}});
   }
   std::cout << "hookd listening on http://" << address << std::endl;
+  NotifyServiceManager("READY=1");
 
   pthread_setname_np(pthread_self(), "hookd-net");
   io.run();
@@ -192,11 +221,8 @@ int RunServe(const std::vector<std::string>& args) {
 }
 
 int RunMigrate(const std::vector<std::string>& args) {
-  auto config = ParseConfig(args, ProcessEnv());
-  if (!config) {
-    PrintConfigError(config.error());
-    return 2;
-  }
+  auto config = LoadConfig(args);
+  if (!config) return 2;
   if (!OpenConfiguredStore(*config, nullptr)) return 1;
   std::cout << "migrations applied: " << config->PrintableDatabaseUrl() << "\n";
   return 0;

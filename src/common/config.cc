@@ -1,5 +1,5 @@
 // Table-driven flag parsing: each setting is declared once with its flag name, help text and a setter that
-// validates the value. The environment variable name is derived from the flag name.
+// validates the value. The environment variable name and the configuration file's name are derived from the flag.
 #include "common/config.h"
 
 #include <charconv>
@@ -112,20 +112,30 @@ std::function<std::optional<std::string>(Config&, const std::string&)> StringSet
   };
 }
 
+// host:port, with an IPv6 host in brackets.
+std::function<std::optional<std::string>(Config&, const std::string&)> AddressSetter(std::string Config::* host_field,
+                                                                                     uint16_t Config::* port_field) {
+  return [=](Config& c, const std::string& v) -> std::optional<std::string> {
+    const auto colon = v.rfind(':');
+    if (colon == std::string::npos || colon == 0) return "must be host:port";
+    auto port = ParseInt(v.substr(colon + 1), 0, 65535);
+    if (!port) return "port must be 0..65535";
+    std::string host = v.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    c.*host_field = host;
+    c.*port_field = static_cast<uint16_t>(*port);
+    return std::nullopt;
+  };
+}
+
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
+      {"config", "configuration file of name = value lines (default /etc/hookd/hookd.conf when it exists)", false,
+       StringSetter(&Config::config_file)},
       {"listen", "API/UI address host:port (default 127.0.0.1:8084)", false,
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         const auto colon = v.rfind(':');
-         if (colon == std::string::npos || colon == 0) return "must be host:port";
-         auto port = ParseInt(v.substr(colon + 1), 0, 65535);
-         if (!port) return "port must be 0..65535";
-         std::string host = v.substr(0, colon);
-         if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-         c.listen_host = host;
-         c.listen_port = static_cast<uint16_t>(*port);
-         return std::nullopt;
-       }},
+       AddressSetter(&Config::listen_host, &Config::listen_port)},
+      {"metrics-listen", "also serve /metrics, /healthz and /readyz on this host:port; /metrics then leaves --listen",
+       false, AddressSetter(&Config::metrics_listen_host, &Config::metrics_listen_port)},
       {"data-dir", "directory for the SQLite file and generated keys (default ./data)", false,
        StringSetter(&Config::data_dir)},
       {"database", "sqlite:PATH or postgres://... (default sqlite:<data-dir>/hookd.db)", false,
@@ -144,6 +154,8 @@ const std::vector<Setting>& Settings() {
          c.admin_token = v;
          return std::nullopt;
        }},
+      {"admin-token-file", "read the admin token from this file (never printed)", false,
+       StringSetter(&Config::admin_token_file)},
       {"master-key", "base64 32-byte key encrypting secrets at rest (default: generated into <data-dir>/master.key)",
        false, StringSetter(&Config::master_key)},
       {"retry-schedule", "delays before retry 1..n, e.g. 1m,5m,30m,2h,24h; none = one attempt", false,
@@ -279,14 +291,18 @@ std::optional<std::vector<int64_t>> ParseRetrySchedule(const std::string& text) 
   return delays;
 }
 
-Result<Config> ParseConfig(const std::vector<std::string>& args, const EnvLookup& env) {
-  Config config;
-  // Environment first, then flags, so a flag wins.
+namespace {
+
+const Setting* FindSetting(const std::string& flag) {
   for (const Setting& s : Settings()) {
-    if (auto v = env(EnvName(s.flag))) {
-      if (auto err = s.apply(config, *v)) return Fail(Error::Invalid(EnvName(s.flag), *err));
-    }
+    if (flag == s.flag) return &s;
   }
+  return nullptr;
+}
+
+// The flags of `args` with their values, in order; nothing applied yet.
+Result<std::vector<std::pair<const Setting*, std::string>>> ReadFlags(const std::vector<std::string>& args) {
+  std::vector<std::pair<const Setting*, std::string>> flags;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg.rfind("--", 0) != 0) return Fail(Error::BadRequest("unexpected argument: " + arg));
@@ -296,10 +312,7 @@ Result<Config> ParseConfig(const std::vector<std::string>& args, const EnvLookup
       value = name.substr(eq + 1);
       name.resize(eq);
     }
-    const Setting* setting = nullptr;
-    for (const Setting& s : Settings()) {
-      if (name == s.flag) setting = &s;
-    }
+    const Setting* setting = FindSetting(name);
     if (!setting) return Fail(Error::BadRequest("unknown flag: --" + name));
     if (!value) {
       const bool next_is_value = i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0;
@@ -311,7 +324,59 @@ Result<Config> ParseConfig(const std::vector<std::string>& args, const EnvLookup
         return Fail(Error::Invalid("--" + name, "needs a value"));
       }
     }
-    if (auto err = setting->apply(config, *value)) return Fail(Error::Invalid("--" + name, *err));
+    flags.emplace_back(setting, std::move(*value));
+  }
+  return flags;
+}
+
+// Applies the configuration file's entries: the file named by --config or HOOKD_CONFIG (which must exist), else
+// the default file when it exists.
+Status ApplyConfigFile(Config& config, const std::optional<std::string>& named, const FileLookup& files) {
+  const std::string path = named.value_or(kDefaultConfigFile);
+  auto text = files(path);
+  if (!text) return Fail(text.error());
+  if (!*text) {
+    if (named) return Fail(Error::Invalid("--config", "no such file: " + path));
+    return Ok();
+  }
+  auto entries = ParseConfigFile(path, **text);
+  if (!entries) return Fail(entries.error());
+  for (const ConfigFileEntry& entry : *entries) {
+    const std::string where = path + ":" + std::to_string(entry.line);
+    const Setting* setting = FindSetting(entry.name);
+    if (!setting || entry.name == "config") {
+      return Fail(Error::BadRequest(where + ": unknown setting '" + entry.name + "' (names are the flags without --)"));
+    }
+    if (auto err = setting->apply(config, entry.value)) return Fail(Error::Invalid(where + ": " + entry.name, *err));
+  }
+  config.config_file = path;
+  return Ok();
+}
+
+}  // namespace
+
+Result<Config> ParseConfig(const std::vector<std::string>& args, const EnvLookup& env, const FileLookup& files) {
+  auto flags = ReadFlags(args);
+  if (!flags) return Fail(flags.error());
+  Config config;
+  // The file first, then the environment, then flags, so a flag wins over its variable and a variable over the file.
+  if (files) {
+    std::optional<std::string> named = env(EnvName("config"));
+    for (const auto& [setting, value] : *flags) {
+      if (std::string(setting->flag) == "config") named = value;
+    }
+    if (auto applied = ApplyConfigFile(config, named, files); !applied) return Fail(applied.error());
+  }
+  for (const Setting& s : Settings()) {
+    if (auto v = env(EnvName(s.flag))) {
+      if (auto err = s.apply(config, *v)) return Fail(Error::Invalid(EnvName(s.flag), *err));
+    }
+  }
+  for (const auto& [setting, value] : *flags) {
+    if (auto err = setting->apply(config, value)) return Fail(Error::Invalid(std::string("--") + setting->flag, *err));
+  }
+  if (!config.admin_token.empty() && !config.admin_token_file.empty()) {
+    return Fail(Error::Invalid("--admin-token-file", "give the admin token one way: --admin-token or this file"));
   }
   if (config.LeaseDurationMs() <= config.attempt_timeout_ms) {
     return Fail(Error::Invalid("--lease-duration",
@@ -322,7 +387,9 @@ Result<Config> ParseConfig(const std::vector<std::string>& args, const EnvLookup
 }
 
 std::string ConfigUsage() {
-  std::string out = "Usage: hookd serve [flags]\n\nFlags (each also settable as HOOKD_<NAME>):\n";
+  std::string out =
+      "Usage: hookd serve [flags]\n\nFlags (each also settable as HOOKD_<NAME>, or as 'name = value' in the "
+      "configuration file; a flag wins over its variable, a variable over the file):\n";
   for (const Setting& s : Settings()) {
     out += "  --";
     out += s.flag;

@@ -1,6 +1,7 @@
-// hookd's configuration (SPEC §2): every setting of `hookd serve`, parsed from flags and HOOKD_* environment
-// variables (a flag wins over its variable). Parsing is pure: it takes the arguments and an environment lookup,
-// so tests need neither a process nor a real environment.
+// hookd's configuration (SPEC §2): every setting of `hookd serve`, parsed from flags, HOOKD_* environment
+// variables and the configuration file (a flag wins over its variable, a variable over the file). Parsing is pure:
+// it takes the arguments, an environment lookup and a file lookup, so tests need neither a process nor a real
+// environment.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/config_file.h"
 #include "common/result.h"
 
 namespace hookd {
@@ -17,10 +19,11 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8084;
   std::string data_dir = "./data";
-  std::string database;     // "sqlite:PATH" or "postgres://..."; empty = sqlite:<data_dir>/hookd.db
-  int database_pool = 16;   // PostgreSQL connections per process
-  std::string admin_token;  // empty = read or generate <data_dir>/admin-token
-  std::string master_key;   // base64; empty = read or generate <data_dir>/master.key
+  std::string database;          // "sqlite:PATH" or "postgres://..."; empty = sqlite:<data_dir>/hookd.db
+  int database_pool = 16;        // PostgreSQL connections per process
+  std::string admin_token;       // empty = read admin_token_file, or read or generate <data_dir>/admin-token
+  std::string admin_token_file;  // read the admin token from here (never printed)
+  std::string master_key;        // base64; empty = read or generate <data_dir>/master.key
   std::vector<int64_t> retry_schedule_ms = {60'000, 300'000, 1'800'000, 7'200'000, 86'400'000};
   int64_t attempt_timeout_ms = 30'000;
   int max_endpoint_rate = 100;
@@ -39,6 +42,9 @@ struct Config {
   std::string role = "all";       // api, worker or all (SPEC §6)
   int64_t lease_duration_ms = 0;  // a worker's shard lease, unrenewed; 0 = attempt timeout + 15 s
   std::string log_format = "text";
+  std::string metrics_listen_host;  // empty = /metrics on the API address; else /metrics and health served here
+  uint16_t metrics_listen_port = 0;
+  std::string config_file;                          // the configuration file read, if any
   std::vector<std::string> portal_allowed_origins;  // may frame the web UI (CSP frame-ancestors); none = no framing
   std::string public_url;  // how browsers reach hookd, for portal links; empty = from each request's Host header
 
@@ -61,9 +67,14 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 // The process environment.
 [[nodiscard]] EnvLookup ProcessEnv();
 
-// Parses `args` (the words after "serve") with `env` as the fallback for each flag. Unknown flags, missing
-// values and malformed values are errors naming the flag.
-[[nodiscard]] Result<Config> ParseConfig(const std::vector<std::string>& args, const EnvLookup& env);
+// Where the configuration file is when neither --config nor HOOKD_CONFIG names one (read only when it exists).
+inline constexpr const char* kDefaultConfigFile = "/etc/hookd/hookd.conf";
+
+// Parses `args` (the words after "serve") with `env` as the fallback for each flag and the configuration file
+// (read through `files`; none is read when `files` is empty) as the fallback for each variable. Unknown flags or
+// names, missing values and malformed values are errors naming the flag, the variable or the file's line.
+[[nodiscard]] Result<Config> ParseConfig(const std::vector<std::string>& args, const EnvLookup& env,
+                                         const FileLookup& files = {});
 
 // "1m,5m,30m" -> {60000, 300000, 1800000}; "none" -> {}.
 [[nodiscard]] std::optional<std::vector<int64_t>> ParseRetrySchedule(const std::string& text);

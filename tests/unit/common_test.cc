@@ -332,5 +332,67 @@ TEST(Config, ApiRateLimitForms) {
   EXPECT_EQ(ParseConfig({"--api-rate-limit", "0"}, FakeEnv({}))->api_rate_limit_per_s, 0);
 }
 
+// A file system holding `files` (path → text); any other path does not exist.
+FileLookup FakeFiles(std::map<std::string, std::string> files) {
+  return [files](const std::string& path) -> Result<std::optional<std::string>> {
+    auto it = files.find(path);
+    return it == files.end() ? std::nullopt : std::optional(it->second);
+  };
+}
+
+TEST(Config, FileIsTheLastFallback) {
+  const std::string text =
+      "# hookd\n\nlisten = 0.0.0.0:9100\nmax-endpoint-rate = 7\n  allow-http = true  \n"
+      "retry-schedule = \"1s,2s\"\ndata-dir=/var/lib/hookd\n";
+  auto c = ParseConfig({"--listen", "127.0.0.1:9200"}, FakeEnv({{"HOOKD_MAX_ENDPOINT_RATE", "9"}}),
+                       FakeFiles({{kDefaultConfigFile, text}}));
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->listen_port, 9200);     // the flag wins
+  EXPECT_EQ(c->max_endpoint_rate, 9);  // the variable wins over the file
+  EXPECT_TRUE(c->allow_http);          // the file
+  EXPECT_EQ(c->retry_schedule_ms, (std::vector<int64_t>{1000, 2000}));
+  EXPECT_EQ(c->data_dir, "/var/lib/hookd");
+  EXPECT_EQ(c->config_file, kDefaultConfigFile);
+  // Without the default file nothing is read; a named file must exist.
+  EXPECT_TRUE(ParseConfig({}, FakeEnv({}), FakeFiles({}))->config_file.empty());
+  auto missing = ParseConfig({"--config", "/etc/other.conf"}, FakeEnv({}), FakeFiles({}));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("/etc/other.conf"), std::string::npos);
+  auto by_variable = ParseConfig({}, FakeEnv({{"HOOKD_CONFIG", "/srv/h.conf"}}),
+                                 FakeFiles({{"/srv/h.conf", "role = worker\ndatabase = postgres://db/h\n"}}));
+  ASSERT_TRUE(by_variable.has_value()) << by_variable.error().message;
+  EXPECT_EQ(by_variable->role, "worker");
+}
+
+TEST(Config, FileErrorsNameTheLine) {
+  const std::map<std::string, std::string> bad = {
+      {"listen 0.0.0.0:1\n", ":1: expected 'name = value'"},
+      {"# ok\nno-such-flag = 1\n", ":2: unknown setting 'no-such-flag'"},
+      {"config = /etc/x\n", ":1: unknown setting 'config'"},
+      {"role = all\nrole = api\n", ":2: 'role' is set twice"},
+      {"\nattempt-timeout = soon\n", ":2: attempt-timeout: must be a duration"},
+      {"--listen = 1.2.3.4:5\n", ":1: unknown setting '--listen'"},
+  };
+  for (const auto& [text, expected] : bad) {
+    auto c = ParseConfig({}, FakeEnv({}), FakeFiles({{kDefaultConfigFile, text}}));
+    ASSERT_FALSE(c.has_value()) << text;
+    EXPECT_NE(c.error().message.find(std::string(kDefaultConfigFile) + expected), std::string::npos)
+        << c.error().message;
+  }
+}
+
+TEST(Config, MetricsAddressAndAdminTokenFile) {
+  auto c = ParseConfig({"--metrics-listen", "[::1]:9090", "--admin-token-file", "/run/secrets/admin"}, FakeEnv({}));
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->metrics_listen_host, "::1");
+  EXPECT_EQ(c->metrics_listen_port, 9090);
+  EXPECT_EQ(c->admin_token_file, "/run/secrets/admin");
+  EXPECT_TRUE(ParseConfig({}, FakeEnv({}))->metrics_listen_host.empty());
+  EXPECT_FALSE(ParseConfig({"--metrics-listen", "9090"}, FakeEnv({})).has_value());
+  auto both = ParseConfig({"--admin-token-file", "/x"}, FakeEnv({{"HOOKD_ADMIN_TOKEN", "0123456789abcdef0"}}));
+  ASSERT_FALSE(both.has_value());
+  EXPECT_NE(both.error().message.find("one way"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hookd

@@ -99,6 +99,8 @@ class Database {
   [[nodiscard]] Statement Prepare(const char* sql);
   [[nodiscard]] int64_t Changes() const { return sqlite3_changes64(db_); }
   [[nodiscard]] std::string LastError() const { return sqlite3_errmsg(db_); }
+  // The connection itself, for the APIs this class does not wrap (the online backup).
+  [[nodiscard]] sqlite3* Handle() { return db_; }
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
