@@ -24,6 +24,8 @@ class InstanceLock {
 };
 
 // The lock file of the SQLite database at `database_path`.
-[[nodiscard]] inline std::string InstanceLockPath(const std::string& database_path) { return database_path + ".lock"; }
+[[nodiscard]] inline std::string InstanceLockPath(const std::string& database_path) {
+  return database_path + ".lock";
+}
 
 }  // namespace hookd

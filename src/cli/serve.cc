@@ -84,7 +84,7 @@ int RunServe(const std::vector<std::string>& args) {
   EventCatalog catalog;
   if (auto custom = store.ListCustomEventTypes()) catalog.SetCustomTypes(std::move(*custom));
 
-  Alerter alerter(store, SmtpSettings{config->smtp_url, config->smtp_from}, clock);
+  Alerter alerter(store, SmtpSettings{config->smtp_url, config->smtp_from}, clock, &metrics);
   EngineOptions engine_options;
   engine_options.retry_schedule_ms = config->retry_schedule_ms;
   engine_options.attempt_timeout_ms = config->attempt_timeout_ms;
@@ -105,6 +105,7 @@ int RunServe(const std::vector<std::string>& args) {
   ClusterOptions cluster_options;
   cluster_options.delivers = config->RunsWorker();
   cluster_options.lease_duration_ms = config->LeaseDurationMs();
+  cluster_options.metrics = &metrics;
   cluster_options.on_change = [&engine, &api](const ChangeNotice& change) {
     switch (change.kind) {
       case ChangeKind::kWebhook:

@@ -24,8 +24,8 @@ void NotifyServiceManager(std::string_view state) {
   const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return;
   const auto address_length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length);
-  [[maybe_unused]] const ssize_t sent =
-      ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&address), address_length);
+  [[maybe_unused]] const ssize_t sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
+                                                 reinterpret_cast<const sockaddr*>(&address), address_length);
   ::close(fd);
 }
 

@@ -7,7 +7,8 @@ ClusterNode::ClusterNode(WorkDistribution& distribution, DeliveryWork& engine, c
                          ClusterOptions options)
     : distribution_(distribution), engine_(engine), options_(std::move(options)) {
   if (options_.delivers) {
-    keeper_ = std::make_unique<LeaseKeeper>(distribution_, engine_, clock, options_.lease_duration_ms);
+    keeper_ =
+        std::make_unique<LeaseKeeper>(distribution_, engine_, clock, options_.lease_duration_ms, options_.metrics);
   }
 }
 

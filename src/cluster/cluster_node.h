@@ -14,6 +14,7 @@
 #include "cluster/lease_keeper.h"
 #include "cluster/notice_listener.h"
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "delivery/delivery_work.h"
 #include "store/work_distribution.h"
 
@@ -22,6 +23,7 @@ namespace hookd {
 struct ClusterOptions {
   bool delivers = true;  // runs deliveries (--role all or worker)
   int64_t lease_duration_ms = 15'000;
+  Metrics* metrics = nullptr;  // lease rounds and shards held, when set
   // An announced change (another process's, or this one's own echo): drop what is cached of it.
   std::function<void(const ChangeNotice&)> on_change;
   // Announcements were missed: drop every cache.

@@ -16,10 +16,11 @@ constexpr size_t kScanBatch = 5000;
 }  // namespace
 
 LeaseKeeper::LeaseKeeper(WorkDistribution& distribution, DeliveryWork& work, const Clock& clock,
-                         int64_t lease_duration_ms)
+                         int64_t lease_duration_ms, Metrics* metrics)
     : distribution_(distribution),
       work_(work),
       clock_(clock),
+      metrics_(metrics),
       round_interval_ms_(std::min(kMaxRoundIntervalMs, lease_duration_ms / 4)),
       last_full_scan_ms_(clock.SteadyMs()) {
   scanned_epoch_.fill(kNotScanned);
@@ -52,6 +53,7 @@ void LeaseKeeper::RunRound() {
   if (!round) {
     // The engine keeps running until each lease's own deadline, then starts nothing more there.
     if (!reported_failure_) LogWarn("shard lease round failed", {{"error", round.error().message}});
+    if (metrics_) metrics_->LeaseRound(false, 0);
     reported_failure_ = true;
     return;
   }
@@ -85,6 +87,7 @@ void LeaseKeeper::RunRound() {
   }
   // The engine learns of the shards before they are read, so nothing read is dropped as another process's.
   work_.SetLeases(running);
+  if (metrics_) metrics_->LeaseRound(true, static_cast<int64_t>(running.size()));
   if (running.size() != reported_held_) {
     LogInfo("shard leases",
             {{"held", std::to_string(running.size())}, {"live_workers", std::to_string(round->live_workers)}});

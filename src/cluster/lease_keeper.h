@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "common/periodic_task.h"
 #include "delivery/delivery_work.h"
 #include "domain/sharding.h"
@@ -27,7 +28,8 @@ namespace hookd {
 
 class LeaseKeeper {
  public:
-  LeaseKeeper(WorkDistribution& distribution, DeliveryWork& work, const Clock& clock, int64_t lease_duration_ms);
+  LeaseKeeper(WorkDistribution& distribution, DeliveryWork& work, const Clock& clock, int64_t lease_duration_ms,
+              Metrics* metrics = nullptr);
   ~LeaseKeeper();
   LeaseKeeper(const LeaseKeeper&) = delete;
   LeaseKeeper& operator=(const LeaseKeeper&) = delete;
@@ -56,6 +58,7 @@ class LeaseKeeper {
   WorkDistribution& distribution_;
   DeliveryWork& work_;
   const Clock& clock_;
+  Metrics* metrics_;
   const int64_t round_interval_ms_;
   std::unique_ptr<PeriodicTask> rounds_;
   std::array<std::atomic<bool>, kShardCount> held_{};

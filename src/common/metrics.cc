@@ -133,6 +133,19 @@ void Metrics::DeliverySucceeded(double seconds_since_event) {
   delivery_latency_.Observe(seconds_since_event);
 }
 
+void Metrics::RetentionRun(bool caught_up, int64_t now_ms) {
+  if (caught_up) {
+    retention_caught_up_at_ms_.store(now_ms, std::memory_order_relaxed);
+  } else {
+    retention_failures_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void Metrics::LeaseRound(bool renewed, int64_t shards_held) {
+  (renewed ? lease_renewals_ : lease_renewal_failures_).fetch_add(1, std::memory_order_relaxed);
+  if (renewed) shards_held_.store(shards_held, std::memory_order_relaxed);
+}
+
 void Metrics::StoreCommit(double seconds, size_t batch_size) {
   commit_duration_.Observe(seconds);
   commit_batch_size_.Observe(static_cast<double>(batch_size));
@@ -185,6 +198,12 @@ std::string Metrics::RenderPrometheus(const std::optional<std::array<int64_t, 3>
     Sample(out, "hookd_deliveries_waiting", Label("stage", kStageNames[i]),
            std::to_string(waiting_[i].load(std::memory_order_relaxed)));
   }
+  Header(out, "hookd_oldest_waiting_delivery_seconds", "gauge",
+         "How long the longest-waiting delivery of each stage has been there (scheduled: how far past its due time)");
+  for (size_t i = 0; i < oldest_waiting_ms_.size(); ++i) {
+    Sample(out, "hookd_oldest_waiting_delivery_seconds", Label("stage", kStageNames[i]),
+           Number(static_cast<double>(oldest_waiting_ms_[i].load(std::memory_order_relaxed)) / 1000));
+  }
   Single(out, "hookd_circuits_open", "gauge", "Webhooks whose circuit is open or half-open",
          open_circuits_.load(std::memory_order_relaxed));
   if (webhooks_by_status) {
@@ -199,8 +218,26 @@ std::string Metrics::RenderPrometheus(const std::optional<std::array<int64_t, 3>
   commit_duration_.Render(out, "hookd_store_commit_duration_seconds", "");
   Header(out, "hookd_store_commit_batch_size", "histogram", "Writes (API requests, attempt records) per transaction");
   commit_batch_size_.Render(out, "hookd_store_commit_batch_size", "");
+  Single(out, "hookd_store_write_failures_total", "counter",
+         "Store transactions of writes that failed (each is retried or its callers told)", n(store_write_failures_));
   Single(out, "hookd_retention_purged_rows_total", "counter", "Deliveries and events the retention job removed",
          n(purged_rows_));
+  if (const int64_t at = retention_caught_up_at_ms_.load(std::memory_order_relaxed); at > 0) {
+    Header(out, "hookd_retention_caught_up_timestamp_seconds", "gauge",
+           "When the retention job last purged everything past the retention (Unix time)");
+    Sample(out, "hookd_retention_caught_up_timestamp_seconds", "", Number(static_cast<double>(at) / 1000));
+  }
+  Single(out, "hookd_retention_failures_total", "counter", "Retention runs a store error cut short",
+         n(retention_failures_));
+  if (const int64_t held = shards_held_.load(std::memory_order_relaxed); held >= 0) {
+    Single(out, "hookd_shards_held", "gauge", "Shards whose deliveries this process runs", held);
+  }
+  Header(out, "hookd_lease_renewals_total", "counter", "Shard lease rounds, by result");
+  Sample(out, "hookd_lease_renewals_total", Label("result", "renewed"), std::to_string(n(lease_renewals_)));
+  Sample(out, "hookd_lease_renewals_total", Label("result", "failed"), std::to_string(n(lease_renewal_failures_)));
+  Header(out, "hookd_alert_emails_total", "counter", "Alert emails handed to the SMTP server, by result");
+  Sample(out, "hookd_alert_emails_total", Label("result", "sent"), std::to_string(n(alert_emails_sent_)));
+  Sample(out, "hookd_alert_emails_total", Label("result", "failed"), std::to_string(n(alert_emails_failed_)));
   return out;
 }
 

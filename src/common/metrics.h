@@ -53,9 +53,21 @@ class Metrics {
   void SetWaiting(WaitingStage stage, int64_t n) {
     waiting_[static_cast<size_t>(stage)].store(n, std::memory_order_relaxed);
   }
+  // How long the longest-waiting delivery of `stage` has waited there (scheduled: how far past its due time).
+  void SetOldestWaiting(WaitingStage stage, int64_t ms) {
+    oldest_waiting_ms_[static_cast<size_t>(stage)].store(ms, std::memory_order_relaxed);
+  }
   void SetOpenCircuits(int64_t n) { open_circuits_.store(n, std::memory_order_relaxed); }
   void StoreCommit(double seconds, size_t batch_size);
+  void StoreWriteFailed() { store_write_failures_.fetch_add(1, std::memory_order_relaxed); }
   void RetentionPurged(int64_t rows) { purged_rows_.fetch_add(static_cast<uint64_t>(rows), std::memory_order_relaxed); }
+  // A retention run that purged everything due (`caught_up`), or one a store error cut short.
+  void RetentionRun(bool caught_up, int64_t now_ms);
+  // A shard lease round: renewed (with the shards this process now runs) or failed.
+  void LeaseRound(bool renewed, int64_t shards_held);
+  void AlertEmail(bool sent) {
+    (sent ? alert_emails_sent_ : alert_emails_failed_).fetch_add(1, std::memory_order_relaxed);
+  }
 
   // The exposition text. `webhooks_by_status` (healthy, failing, disabled), when known, adds hookd_webhooks.
   [[nodiscard]] std::string RenderPrometheus(const std::optional<std::array<int64_t, 3>>& webhooks_by_status) const;
@@ -82,10 +94,19 @@ class Metrics {
   Histogram attempt_duration_;
   Histogram delivery_latency_;
   std::array<std::atomic<int64_t>, static_cast<size_t>(WaitingStage::kCount)> waiting_{};
+  std::array<std::atomic<int64_t>, static_cast<size_t>(WaitingStage::kCount)> oldest_waiting_ms_{};
   std::atomic<int64_t> open_circuits_{0};
   Histogram commit_duration_;
   Histogram commit_batch_size_;
+  std::atomic<uint64_t> store_write_failures_{0};
   std::atomic<uint64_t> purged_rows_{0};
+  std::atomic<int64_t> retention_caught_up_at_ms_{0};  // 0 = not yet
+  std::atomic<uint64_t> retention_failures_{0};
+  std::atomic<int64_t> shards_held_{-1};  // -1 = no round yet (a process that does not deliver)
+  std::atomic<uint64_t> lease_renewals_{0};
+  std::atomic<uint64_t> lease_renewal_failures_{0};
+  std::atomic<uint64_t> alert_emails_sent_{0};
+  std::atomic<uint64_t> alert_emails_failed_{0};
 };
 
 }  // namespace hookd

@@ -68,8 +68,8 @@ std::string BuildDisabledAlert(const SmtpSettings& smtp, const std::string& to, 
   return m;
 }
 
-Alerter::Alerter(Store& store, SmtpSettings smtp, const Clock& clock)
-    : store_(store), smtp_(std::move(smtp)), clock_(clock), thread_([this] { Loop(); }) {}
+Alerter::Alerter(Store& store, SmtpSettings smtp, const Clock& clock, Metrics* metrics)
+    : store_(store), smtp_(std::move(smtp)), clock_(clock), metrics_(metrics), thread_([this] { Loop(); }) {}
 
 Alerter::~Alerter() {
   {
@@ -126,6 +126,7 @@ void Alerter::Send(const QueuedAlert& alert) {
   curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
   const CURLcode rc = curl_easy_perform(curl.get());
   curl_slist_free_all(rcpt);
+  if (metrics_) metrics_->AlertEmail(rc == CURLE_OK);
   if (rc != CURLE_OK) {
     LogError("sending the alert email failed", {{"webhook_id", alert.webhook_id}, {"error", curl_easy_strerror(rc)}});
   } else {

@@ -25,7 +25,7 @@ struct SmtpSettings {
 
 class Alerter final : public DisabledWebhookSink {
  public:
-  Alerter(Store& store, SmtpSettings smtp, const Clock& clock);
+  Alerter(Store& store, SmtpSettings smtp, const Clock& clock, Metrics* metrics = nullptr);
   ~Alerter() override;  // sends what is queued, then stops
 
   // Queues the alert for `webhook_id` (looked up, with its account's email, on the alerter's thread).
@@ -42,6 +42,7 @@ class Alerter final : public DisabledWebhookSink {
   Store& store_;
   SmtpSettings smtp_;
   const Clock& clock_;
+  Metrics* metrics_;
   Mutex mu_;
   CondVar cv_{&mu_};
   std::deque<QueuedAlert> queue_ GUARDED_BY(mu_);

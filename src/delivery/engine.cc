@@ -261,6 +261,10 @@ bool DeliveryEngine::RunTurn(int64_t max_wait_ms) {
   for (size_t stage = 0; stage < stage_counts_.size(); ++stage) {
     metrics_.SetWaiting(static_cast<WaitingStage>(stage), stage_counts_[stage]);
   }
+  if (now >= next_age_report_ms_) {  // a pass over every job: once a second
+    ReportOldestWaiting(now);
+    next_age_report_ms_ = now + kAgeReportIntervalMs;
+  }
   int64_t wait = max_wait_ms;
   if (!stopping) {
     if (!runnable_.empty() && MayStartMore()) {

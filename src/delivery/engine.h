@@ -120,6 +120,7 @@ class DeliveryEngine final : public DeliveryWork, public OutboundSender, public 
 
  private:
   static constexpr int64_t kMaxSleepMs = 1000;
+  static constexpr int64_t kAgeReportIntervalMs = 1000;
   static constexpr int64_t kStoreRetryDelayMs = 5000;      // a store that failed is asked again after this
   static constexpr int64_t kKeepEventForRetryMs = 10'000;  // retries further out read the event again when due
 
@@ -144,6 +145,7 @@ class DeliveryEngine final : public DeliveryWork, public OutboundSender, public 
     int64_t event_created_ms = 0;
     std::shared_ptr<const Event> event;  // null until loaded (resumed deliveries, retries)
     Stage stage = Stage::kScheduled;
+    int64_t stage_since_ms = 0;  // when it entered `stage`
     uint64_t generation = 0;
     bool live = false;  // false while the slot is free
   };
@@ -241,6 +243,8 @@ class DeliveryEngine final : public DeliveryWork, public OutboundSender, public 
   void CountCircuit(WebhookState& ws);
   // Moves a live job to `stage`, keeping the counts of jobs by stage.
   void SetStage(DeliveryJob& job, Stage stage);
+  // Sets hookd_oldest_waiting_delivery_seconds from every live job.
+  void ReportOldestWaiting(int64_t now);
 
   EngineStore& store_;
   DisabledWebhookSink& disabled_;
@@ -268,6 +272,7 @@ class DeliveryEngine final : public DeliveryWork, public OutboundSender, public 
   };
   std::vector<EventLoad> event_loads_;  // asked for this turn, not yet handed to the loader
   std::array<int64_t, static_cast<size_t>(WaitingStage::kCount)> stage_counts_{};  // live jobs by Stage
+  int64_t next_age_report_ms_ = 0;
   int64_t open_circuits_ = 0;
   std::array<ShardLease, kShardCount> leases_{};  // where held_ says so
   std::bitset<kShardCount> held_;

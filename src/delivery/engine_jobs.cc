@@ -127,6 +127,21 @@ void DeliveryEngine::SetStage(DeliveryJob& job, Stage stage) {
   --stage_counts_[static_cast<size_t>(job.stage)];
   ++stage_counts_[static_cast<size_t>(stage)];
   job.stage = stage;
+  job.stage_since_ms = clock_.NowMs();
+}
+
+void DeliveryEngine::ReportOldestWaiting(int64_t now) {
+  std::array<int64_t, static_cast<size_t>(WaitingStage::kCount)> oldest{};
+  for (const DeliveryJob& job : slots_) {
+    if (!job.live) continue;
+    // A scheduled delivery waits for its time: only what is past due counts. The others wait from their stage's start.
+    const int64_t since = job.stage == Stage::kScheduled ? job.due_ms : job.stage_since_ms;
+    int64_t& stage_oldest = oldest[static_cast<size_t>(job.stage)];
+    stage_oldest = std::max(stage_oldest, now - since);
+  }
+  for (size_t stage = 0; stage < oldest.size(); ++stage) {
+    metrics_.SetOldestWaiting(static_cast<WaitingStage>(stage), oldest[stage]);
+  }
 }
 
 void DeliveryEngine::MakeReady(JobSlot slot, bool first) {

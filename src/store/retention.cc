@@ -25,22 +25,31 @@ void RetentionJob::RunOnce(PeriodicTask& task) {
   if (started < next_run_ms_) return;
   next_run_ms_ = started + interval_ms_;
   int64_t total = 0;
+  bool caught_up = false;
+  bool failed = false;
   do {
     const int64_t now = clock_.NowMs();
     auto cells = store_.PurgeStatsOlderThan(now - retention_.delivery_log_ms, now - retention_.stats_ms, kBatch);
     if (!cells) {
       LogError("retention purge of statistics failed", {{"error", cells.error().message}});
+      failed = true;
       break;
     }
     auto purged = store_.PurgeOlderThan(now - retention_.delivery_log_ms, kBatch);
     if (!purged) {
       LogError("retention purge failed", {{"error", purged.error().message}});
+      failed = true;
       break;
     }
     total += *purged;
     if (metrics_) metrics_->RetentionPurged(*purged);
-    if (*purged == 0 && *cells == 0) break;
+    if (*purged == 0 && *cells == 0) {
+      caught_up = true;
+      break;
+    }
   } while (task.Pause(kPauseBetweenBatches));
+  // Stopped between batches is neither caught up nor a failure.
+  if (metrics_ && (caught_up || failed)) metrics_->RetentionRun(caught_up, clock_.NowMs());
   if (total > 0) {
     LogInfo("retention purged old rows",
             {{"rows", std::to_string(total)}, {"elapsed_ms", std::to_string(clock_.NowMs() - started)}});

@@ -68,3 +68,34 @@ def test_metrics_pass_promtool_and_the_histograms_follow_deliveries(hookd, key, 
     assert unknown.status == 404
     assert "wh_not_a_real_one" not in scrape(hookd)
     assert value(scrape(hookd), 'hookd_api_requests_total{route="/api/v1/webhooks/{id}",status_class="4xx"}') >= 1
+
+
+def test_operational_metrics_say_how_old_the_backlog_is_and_whether_the_jobs_keep_up(make_hookd, receiver):
+    """What the alert rules of deploy/prometheus/ read: the oldest waiting delivery per stage, shards held and lease
+    rounds, the retention job catching up, alert emails by result, store write failures."""
+    hanging = receiver()
+    hanging.hang(3)
+    h = make_hookd("--attempt-timeout", "10s", "--retention", "1h", "--disable-after", "1", "--retry-schedule", "none",
+                   "--smtp-url", "smtp://127.0.0.1:1", "--smtp-from", "hookd@example.com")
+    _, key = h.create_account()
+    h.create_webhook(key, hanging.url, events=["task.*"])
+    h.emit(key, "task.completed")
+    # An attempt that hangs: the in-flight stage's oldest delivery ages while it lasts.
+    wait_until(lambda: value(scrape(h), 'hookd_oldest_waiting_delivery_seconds{stage="in_flight"}') >= 1.0,
+               timeout=10, message="the hanging attempt's age")
+    text = scrape(h)
+    assert value(text, 'hookd_oldest_waiting_delivery_seconds{stage="ready"}') == 0
+    assert value(text, "hookd_shards_held") == 256  # alone, a process runs every shard
+    assert value(text, 'hookd_lease_renewals_total{result="renewed"}') >= 1
+    assert value(text, 'hookd_lease_renewals_total{result="failed"}') == 0
+    wait_until(lambda: value(scrape(h), "hookd_retention_caught_up_timestamp_seconds") > 0,
+               message="the first retention run")
+    assert value(text, "hookd_store_write_failures_total") == 0
+    # A webhook disabled (one dead delivery) with an SMTP server that refuses: a failed alert email.
+    hanging.hang(0)
+    hanging.always(500)
+    h.emit(key, "task.completed")
+    wait_until(lambda: value(scrape(h), 'hookd_alert_emails_total{result="failed"}') >= 1, timeout=30,
+               message="the failed alert email")
+    checked = subprocess.run(["promtool", "check", "metrics"], input=scrape(h), capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -96,6 +96,7 @@ class BatchWriter {
       metrics_->StoreCommit(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                             all.size());
     }
+    if (!st && metrics_) metrics_->StoreWriteFailed();
     if (!st && !IsUnavailable(st.error()) && all.size() > 1) {
       for (Item* item : all) {  // find the one at fault: each alone
         std::vector<Item*> one{item};

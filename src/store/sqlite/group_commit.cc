@@ -68,6 +68,7 @@ void GroupCommitWriter::Loop() {
     results.clear();
     const auto started = Clock::now();
     if (!RunGroup(group, results, /*isolate_jobs=*/false)) {
+      if (metrics_) metrics_->StoreWriteFailed();
       if (hooks_.on_rollback) hooks_.on_rollback();
       results.clear();
       (void)RunGroup(group, results, /*isolate_jobs=*/true);
