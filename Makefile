@@ -2,7 +2,8 @@
 #   make run    install missing packages, build, start build/hookd serve with the defaults
 #   make test   install missing packages, build (plain and ASan+UBSan), run unit and integration tests (the
 #               integration suite on SQLite and on a private PostgreSQL server)
-# Other targets: make build, make unit, make integration, make ui-test, make openapi-lint, make asan, make bench, make bench-quick,
+# Other targets: make build, make unit, make integration, make ui-test, make openapi-lint, make rules-test, make asan,
+# make bench, make bench-quick,
 # make clang-check (the Clang build with thread-safety analysis), make fuzz (FUZZ_SECONDS per target), make format,
 # make format-check, make clean.
 
@@ -14,7 +15,7 @@ JOBS       ?= $(shell nproc)
 PYTHON     ?= /usr/bin/python3
 RUN_ARGS   ?=
 
-.PHONY: all deps test-deps fuzz-deps build asan clang-check fuzz run test unit integration unit-asan integration-asan ui-test openapi-lint bench bench-quick format format-check clean
+.PHONY: all deps test-deps fuzz-deps build asan clang-check fuzz run test unit integration unit-asan integration-asan ui-test openapi-lint rules-test bench bench-quick format format-check clean
 
 all: build
 
@@ -79,8 +80,13 @@ tests/openapi/node_modules/.package-lock.json: tests/openapi/package-lock.json
 openapi-lint: test-deps tests/openapi/node_modules/.package-lock.json
 	cd tests/openapi && npx --no-install redocly lint --config redocly.yaml ../../src/api/openapi.json
 
+# The Prometheus alert rules (deploy/prometheus/): valid, and each fires on its fault and stays quiet otherwise.
+rules-test: test-deps
+	promtool check rules deploy/prometheus/hookd-alerts.yml
+	cd deploy/prometheus && promtool test rules hookd-alerts.test.yml
+
 test: test-deps format-check build asan clang-check
-	$(MAKE) --no-print-directory openapi-lint unit unit-asan integration integration-asan ui-test
+	$(MAKE) --no-print-directory rules-test openapi-lint unit unit-asan integration integration-asan ui-test
 
 # libFuzzer targets (fuzz/README.md), each run for FUZZ_SECONDS on its seed corpus; a crash fails the run.
 fuzz: fuzz-deps $(FUZZ_BUILD)/CMakeCache.txt
