@@ -3,7 +3,7 @@
 #   make test   install missing packages, build (plain and ASan+UBSan), run unit and integration tests (the
 #               integration suite on SQLite and on a private PostgreSQL server)
 # Other targets: make build, make unit, make integration, make ui-test, make openapi-lint, make rules-test, make asan,
-# make bench, make bench-quick,
+# make deb (the Debian package), make package-test, make bench, make bench-quick,
 # make clang-check (the Clang build with thread-safety analysis), make fuzz (FUZZ_SECONDS per target), make format,
 # make format-check, make clean.
 
@@ -15,7 +15,7 @@ JOBS       ?= $(shell nproc)
 PYTHON     ?= /usr/bin/python3
 RUN_ARGS   ?=
 
-.PHONY: all deps test-deps fuzz-deps build asan clang-check fuzz run test unit integration unit-asan integration-asan ui-test openapi-lint rules-test bench bench-quick format format-check clean
+.PHONY: all deps test-deps fuzz-deps build asan clang-check fuzz run test unit integration unit-asan integration-asan ui-test openapi-lint rules-test deb package-test bench bench-quick format format-check clean
 
 all: build
 
@@ -80,13 +80,21 @@ tests/openapi/node_modules/.package-lock.json: tests/openapi/package-lock.json
 openapi-lint: test-deps tests/openapi/node_modules/.package-lock.json
 	cd tests/openapi && npx --no-install redocly lint --config redocly.yaml ../../src/api/openapi.json
 
+# The Debian package (debian/, built with dpkg-buildpackage and debhelper) into build/deb/.
+deb: test-deps build
+	scripts/build-deb.sh
+
+# The package installed into a fresh Debian 12 tree (debootstrap), started as its unit starts it, then purged.
+package-test: test-deps deb
+	HOOKD_DEB=$$(ls $(CURDIR)/$(BUILD)/deb/hookd_*.deb | grep -v dbgsym) $(PYTHON) -m pytest -q tests/package
+
 # The Prometheus alert rules (deploy/prometheus/): valid, and each fires on its fault and stays quiet otherwise.
 rules-test: test-deps
 	promtool check rules deploy/prometheus/hookd-alerts.yml
 	cd deploy/prometheus && promtool test rules hookd-alerts.test.yml
 
 test: test-deps format-check build asan clang-check
-	$(MAKE) --no-print-directory rules-test openapi-lint unit unit-asan integration integration-asan ui-test
+	$(MAKE) --no-print-directory rules-test openapi-lint unit unit-asan integration integration-asan ui-test package-test
 
 # libFuzzer targets (fuzz/README.md), each run for FUZZ_SECONDS on its seed corpus; a crash fails the run.
 fuzz: fuzz-deps $(FUZZ_BUILD)/CMakeCache.txt

@@ -10,6 +10,8 @@ build_packages=(
 # postgresql-15: the tests start private servers of their own (scripts/pg-server.sh), never the packaged cluster.
 # prometheus: promtool checks /metrics and the alert rules; the server scrapes a hookd in test_monitoring.py.
 # python3-yaml: the tests read the alert rules and write Prometheus's configuration.
+# debhelper, dpkg-dev, debootstrap, systemd: make deb builds the package with Debian's tooling; the package test
+# installs it into a debootstrap tree and checks its unit with systemd-analyze.
 # nginx-light: the TLS proxy example of deploy/nginx/ runs in front of hookd in test_tls_proxy.py.
 # golang-go, php-cli, ruby, ruby-webrick: the receivers in docs/examples/, which the tests run against real deliveries.
 # python3-jsonschema: the integration tests check every JSON body they receive against the OpenAPI document.
@@ -17,6 +19,7 @@ build_packages=(
 test_packages=(
   libgtest-dev python3 python3-pytest python3-aiosmtpd chromium openssl postgresql-15 prometheus
   golang-go php-cli ruby ruby-webrick python3-jsonschema python3-yaml clang-format-19 nginx-light
+  debhelper dpkg-dev debootstrap systemd
 )
 
 # The fuzzers need Clang with libFuzzer and its sanitizer runtimes.
