@@ -63,7 +63,8 @@ int RunRestore(const std::vector<std::string>& args) {
   if (!config) return 2;
   auto path = SqlitePath(*config, "restore");
   if (!path) return 2;
-  if (config->master_key.empty() && !std::filesystem::exists(config->data_dir + "/master.key")) {
+  if (config->master_key.empty() && config->master_key_file.empty() &&
+      !std::filesystem::exists(config->data_dir + "/master.key")) {
     std::cerr << "hookd: no master key: put the master.key the backup was taken under into " << config->data_dir
               << " (or give --master-key) before restoring\n";
     return 1;

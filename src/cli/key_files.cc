@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/log.h"
 #include "crypto/encoding.h"
 
 namespace hookd {
@@ -26,14 +27,14 @@ Result<std::string> ReadFileTrimmed(const std::string& path) {
   return text;
 }
 
-// A credential file given by the operator: it must exist and must not be readable by every user.
+// A credential file given by the operator (a systemd credential, a container secret): it must exist, and may not
+// be writable by every user. One every user may read is used with a warning (container secrets often are 0444).
 Result<std::string> ReadSecretFile(const std::string& path) {
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0)
     return Fail(Error::Unavailable("cannot read " + path + ": " + std::strerror(errno)));
-  if (st.st_mode & S_IROTH) {
-    return Fail(Error::Unavailable(path + " is readable by every user; make it private (chmod 600 or 640)"));
-  }
+  if (st.st_mode & S_IWOTH) return Fail(Error::Unavailable(path + " is writable by every user; refusing it"));
+  if (st.st_mode & S_IROTH) LogWarn("a credential file is readable by every user", {{"path", path}});
   return ReadFileTrimmed(path);
 }
 
@@ -63,7 +64,11 @@ Result<Credentials> LoadCredentials(const Config& config) {
 
   Credentials c;
   std::string key_text = config.master_key;
-  if (key_text.empty()) {
+  if (!config.master_key_file.empty()) {
+    auto text = ReadSecretFile(config.master_key_file);
+    if (!text) return Fail(text.error());
+    key_text = *text;
+  } else if (key_text.empty()) {
     bool created = false;
     auto text = ReadOrCreate(config.data_dir + "/master.key", Base64Encode(RandomBytes(32)), created);
     if (!text) return Fail(text.error());

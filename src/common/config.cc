@@ -158,6 +158,8 @@ const std::vector<Setting>& Settings() {
        StringSetter(&Config::admin_token_file)},
       {"master-key", "base64 32-byte key encrypting secrets at rest (default: generated into <data-dir>/master.key)",
        false, StringSetter(&Config::master_key)},
+      {"master-key-file", "read the master key (base64 of 32 bytes) from this file, e.g. a container secret", false,
+       StringSetter(&Config::master_key_file)},
       {"retry-schedule", "delays before retry 1..n, e.g. 1m,5m,30m,2h,24h; none = one attempt", false,
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          auto schedule = ParseRetrySchedule(v);
@@ -377,6 +379,9 @@ Result<Config> ParseConfig(const std::vector<std::string>& args, const EnvLookup
   }
   if (!config.admin_token.empty() && !config.admin_token_file.empty()) {
     return Fail(Error::Invalid("--admin-token-file", "give the admin token one way: --admin-token or this file"));
+  }
+  if (!config.master_key.empty() && !config.master_key_file.empty()) {
+    return Fail(Error::Invalid("--master-key-file", "give the master key one way: --master-key or this file"));
   }
   if (config.LeaseDurationMs() <= config.attempt_timeout_ms) {
     return Fail(Error::Invalid("--lease-duration",

@@ -23,7 +23,8 @@ struct Config {
   int database_pool = 16;        // PostgreSQL connections per process
   std::string admin_token;       // empty = read admin_token_file, or read or generate <data_dir>/admin-token
   std::string admin_token_file;  // read the admin token from here (never printed)
-  std::string master_key;        // base64; empty = read or generate <data_dir>/master.key
+  std::string master_key;        // base64; empty = read master_key_file, or read or generate <data_dir>/master.key
+  std::string master_key_file;   // read the master key (base64) from here
   std::vector<int64_t> retry_schedule_ms = {60'000, 300'000, 1'800'000, 7'200'000, 86'400'000};
   int64_t attempt_timeout_ms = 30'000;
   int max_endpoint_rate = 100;

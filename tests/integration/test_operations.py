@@ -2,6 +2,7 @@
 address, one serve per SQLite database, and backups taken under load and restored with nothing lost."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -10,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from harness import BACKEND, HOOKD_BIN, SLOW, Hookd, free_port, wait_until
+from harness import BACKEND, HOOKD_BIN, ROOT, SLOW, Hookd, free_port, wait_until
 
 SQLITE_ONLY = pytest.mark.skipif(BACKEND != "sqlite", reason="the SQLite store's own commands")
 
@@ -51,14 +52,19 @@ def test_configuration_file_is_the_last_fallback_and_names_its_bad_lines(tmp_pat
 def test_admin_token_comes_from_a_private_file_and_is_never_printed(tmp_path):
     token_file = tmp_path / "admin"
     token_file.write_text("hka_from_a_file_0123456789\n")
-    token_file.chmod(0o644)
-    r = run("serve", "--data-dir", str(tmp_path / "h"), "--admin-token-file", str(token_file))
-    assert r.returncode == 1 and "readable by every user" in r.stderr
+    token_file.chmod(0o646)
+    r = run("serve", "--data-dir", str(tmp_path / "refused"), "--admin-token-file", str(token_file))
+    assert r.returncode == 1 and "writable by every user" in r.stderr
     token_file.chmod(0o640)
-    h = Hookd(tmp_path / "h", ["--admin-token-file", str(token_file)]).start()
+    key_file = tmp_path / "master-key"
+    key_file.write_text("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n")
+    key_file.chmod(0o444)  # as container secrets often are: used, with a warning
+    h = Hookd(tmp_path / "h", ["--admin-token-file", str(token_file), "--master-key-file", str(key_file)]).start()
     try:
         assert h.request("GET", "/api/v1/accounts", "hka_from_a_file_0123456789").status == 200
         assert not os.path.exists(tmp_path / "h" / "admin-token")
+        assert not os.path.exists(tmp_path / "h" / "master.key")
+        assert "readable by every user" in h.log()
     finally:
         assert h.stop() == 0
     assert "hka_from_a_file" not in h.log()
@@ -174,3 +180,21 @@ def test_backup_under_load_restores_with_nothing_lost(make_hookd, receiver, tmp_
     assert r.returncode == 0, r.stderr
     assert "previous database kept at" in r.stdout
     assert any(name.startswith("hookd.db.before-restore-") for name in os.listdir(h.data_dir))
+
+
+def test_the_compose_file_sets_only_real_settings():
+    """deploy/compose.yaml is documentation a reader runs: every HOOKD_* variable it sets is one of serve's flags,
+    every role is one hookd knows, and the API and both workers share one database and one set of secrets."""
+    import yaml
+
+    compose = yaml.safe_load(open(os.path.join(ROOT, "deploy", "compose.yaml")))
+    flags = set(re.findall(r"^  --([a-z-]+)", run("serve", "--help").stdout, re.M))
+    hookd = {name: s for name, s in compose["services"].items() if name != "postgres"}
+    assert sorted(s["environment"]["HOOKD_ROLE"] for s in hookd.values()) == ["api", "worker", "worker"]
+    for service in hookd.values():
+        for variable in service["environment"]:
+            assert variable.startswith("HOOKD_") and variable[6:].lower().replace("_", "-") in flags, variable
+        for secret in service["environment"].values():
+            if str(secret).startswith("/run/secrets/"):
+                assert secret.rsplit("/", 1)[1] in compose["secrets"], secret
+    assert len({s["environment"]["HOOKD_DATABASE"] for s in hookd.values()}) == 1

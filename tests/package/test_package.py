@@ -4,23 +4,16 @@ as the unit starts it (its User=, EnvironmentFile= and ExecStart=) signals readi
 to a real receiver, stops cleanly on SIGTERM; and a purge takes everything away.
 
 Needs root (chroot) and HOOKD_DEB (scripts/build-deb.sh's package); `make package-test` provides both."""
-import hashlib
-import hmac
-import base64
-import json
 import os
 import shlex
 import shutil
 import socket
 import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from harness import ROOT, Receiver, free_port, wait_until  # noqa: E402
+from walkthrough import Receiver, walkthrough  # puts tests/integration on the path
+from harness import ROOT, free_port  # noqa: E402
 
 DEB = os.environ.get("HOOKD_DEB", "")
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not DEB, reason="needs root and HOOKD_DEB (make package-test)")
@@ -121,32 +114,7 @@ def test_the_package_installs_serves_as_its_unit_says_and_purges(machine, tmp_pa
     receiver = Receiver()
     try:
         assert notify.recv(64) == b"READY=1", "READY=1 on the notification socket"
-        base = f"http://127.0.0.1:{api_port}"
-
-        def call(method, path, token, body=None):
-            req = urllib.request.Request(base + path, data=json.dumps(body).encode() if body else None, method=method)
-            req.add_header("Authorization", f"Bearer {token}")
-            req.add_header("Content-Type", "application/json")
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.status, json.loads(r.read())
-
-        # The README walkthrough: an account and key, a webhook, an event, a signed delivery.
-        status, account = call("POST", "/api/v1/accounts", admin_token, {"name": "Acme", "email": "ops@acme.test"})
-        assert status == 201
-        _, key = call("POST", f"/api/v1/accounts/{account['id']}/api-keys", admin_token, {"name": "backend"})
-        status, webhook = call("POST", "/api/v1/webhooks?verify=false", key["key"],
-                               {"url": receiver.url, "events": ["task.*"]})
-        assert status == 201
-        status, event = call("POST", "/api/v1/events", key["key"], {"type": "task.completed", "data": {"id": 42}})
-        assert status == 202
-        wait_until(lambda: receiver.received("task.completed"), timeout=30, message="the delivery")
-        delivered = receiver.received("task.completed")[0]
-        secret = base64.b64decode(webhook["secret"].removeprefix("whsec_"))
-        signed = f"{delivered['headers']['webhook-id']}.{delivered['headers']['webhook-timestamp']}.".encode()
-        expected = base64.b64encode(hmac.new(secret, signed + delivered["body"], hashlib.sha256).digest()).decode()
-        assert f"v1,{expected}" in delivered["headers"]["webhook-signature"].split(" ")
-        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as r:
-            assert b"hookd_events_accepted_total 1" in r.read()
+        walkthrough(f"http://127.0.0.1:{api_port}", admin_token, receiver, f"http://127.0.0.1:{metrics_port}")
         # The data is the hookd user's, private; the admin token never reached the output.
         assert os.stat(f"{root}/var/lib/hookd/hookd.db").st_uid == int(
             chroot(root, "id", "-u", "hookd").stdout.strip())

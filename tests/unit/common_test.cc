@@ -392,6 +392,9 @@ TEST(Config, MetricsAddressAndAdminTokenFile) {
   auto both = ParseConfig({"--admin-token-file", "/x"}, FakeEnv({{"HOOKD_ADMIN_TOKEN", "0123456789abcdef0"}}));
   ASSERT_FALSE(both.has_value());
   EXPECT_NE(both.error().message.find("one way"), std::string::npos);
+  auto two_keys = ParseConfig({"--master-key-file", "/run/secrets/key"}, FakeEnv({{"HOOKD_MASTER_KEY", "a2V5"}}));
+  ASSERT_FALSE(two_keys.has_value());
+  EXPECT_NE(two_keys.error().message.find("--master-key-file"), std::string::npos);
 }
 
 }  // namespace
