@@ -12,6 +12,7 @@ build_packages=(
 # python3-yaml: the tests read the alert rules and write Prometheus's configuration.
 # debhelper, dpkg-dev, debootstrap, systemd: make deb builds the package with Debian's tooling; the package test
 # installs it into a debootstrap tree and checks its unit with systemd-analyze.
+# podman, buildah, runc: the container test builds the image (buildah) and runs it (podman with runc).
 # nginx-light: the TLS proxy example of deploy/nginx/ runs in front of hookd in test_tls_proxy.py.
 # golang-go, php-cli, ruby, ruby-webrick: the receivers in docs/examples/, which the tests run against real deliveries.
 # python3-jsonschema: the integration tests check every JSON body they receive against the OpenAPI document.
@@ -19,7 +20,7 @@ build_packages=(
 test_packages=(
   libgtest-dev python3 python3-pytest python3-aiosmtpd chromium openssl postgresql-15 prometheus
   golang-go php-cli ruby ruby-webrick python3-jsonschema python3-yaml clang-format-19 nginx-light
-  debhelper dpkg-dev debootstrap systemd
+  debhelper dpkg-dev debootstrap systemd podman buildah runc
 )
 
 # The fuzzers need Clang with libFuzzer and its sanitizer runtimes.
