@@ -22,6 +22,7 @@
 #include "delivery/alerter.h"
 #include "delivery/engine.h"
 #include "store/retention.h"
+#include "store/sqlite/database.h"
 #include "store/work_distribution.h"
 
 namespace hookd {
@@ -63,7 +64,9 @@ int RunServe(const std::vector<std::string>& args) {
     std::filesystem::create_directories(std::filesystem::path(url.substr(7)).parent_path(), ec);
     auto lock = InstanceLock::Acquire(InstanceLockPath(url.substr(7)));
     if (!lock) {
-      PrintConfigError(lock.error());
+      // A lock file that cannot be made means a database that cannot be written: say which file and why.
+      auto writable = sqlite::CheckWritable(url.substr(7));
+      PrintConfigError(writable ? lock.error() : writable.error());
       return 1;
     }
     instance.emplace(std::move(*lock));

@@ -43,6 +43,8 @@ std::string WhyNotWritable(const std::string& path, bool is_directory) {
   }
 }
 
+}  // namespace
+
 // SQLite reports a database it cannot write as "unable to open database file" or "attempt to write a readonly
 // database", naming neither the file nor the cause: check the file, its WAL files and its directory first.
 Status CheckWritable(const std::string& path) {
@@ -56,8 +58,6 @@ Status CheckWritable(const std::string& path) {
   return Fail(Error::Unavailable("cannot open the database " + path + " for writing: " + why +
                                  " (hookd writes the database and its -wal and -shm files beside it)"));
 }
-
-}  // namespace
 
 Statement& Statement::Bind(int index, int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);

@@ -86,6 +86,10 @@ class FieldBinder {
   int next_;
 };
 
+// Whether the database at `path` (its directory, the file and its -wal and -shm files) can be written by this
+// process; the error names the file and the cause (SQLite's own message names neither).
+[[nodiscard]] Status CheckWritable(const std::string& path);
+
 class Database {
  public:
   // Opens (creating if needed) the file at `path` with hookd's pragmas: WAL, synchronous=FULL, foreign keys.
