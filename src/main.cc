@@ -19,6 +19,8 @@ void PrintUsage() {
             << "  hookd catalog [--markdown]                  the built-in event types with example payloads\n"
             << "  hookd backup --to FILE                      a consistent copy of the live SQLite store\n"
             << "  hookd restore --from FILE                   check a backup and install it (hookd stopped)\n"
+            << "  hookd rotate-master-key --new-key-file F    seal every secret under a new master key, live\n"
+            << "  hookd rotate-master-key --finish            forget the old key once every process has the new one\n"
             << "  hookd version                               print the version\n\n"
             << "Run 'hookd serve --help' for configuration flags.\n";
 }
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
   if (command == "catalog") return hookd::RunCatalog(rest);
   if (command == "backup") return hookd::RunBackup(rest);
   if (command == "restore") return hookd::RunRestore(rest);
+  if (command == "rotate-master-key") return hookd::RunRotateMasterKey(rest);
   if (command == "version" || command == "--version") {
     std::cout << "hookd " << hookd::kVersion << "\n";
     return 0;

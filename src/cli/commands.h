@@ -14,5 +14,6 @@ int RunTrigger(const std::vector<std::string>& args);
 int RunCatalog(const std::vector<std::string>& args);
 int RunBackup(const std::vector<std::string>& args);
 int RunRestore(const std::vector<std::string>& args);
+int RunRotateMasterKey(const std::vector<std::string>& args);
 
 }  // namespace hookd

@@ -27,9 +27,11 @@ Result<std::string> ReadFileTrimmed(const std::string& path) {
   return text;
 }
 
-// A credential file given by the operator (a systemd credential, a container secret): it must exist, and may not
-// be writable by every user. One every user may read is used with a warning (container secrets often are 0444).
-Result<std::string> ReadSecretFile(const std::string& path) {
+}  // namespace
+
+// A systemd credential or a container secret, typically. One every user may read is used with a warning
+// (container secrets often are 0444).
+Result<std::string> ReadCredentialFile(const std::string& path) {
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0)
     return Fail(Error::Unavailable("cannot read " + path + ": " + std::strerror(errno)));
@@ -37,6 +39,8 @@ Result<std::string> ReadSecretFile(const std::string& path) {
   if (st.st_mode & S_IROTH) LogWarn("a credential file is readable by every user", {{"path", path}});
   return ReadFileTrimmed(path);
 }
+
+namespace {
 
 // Returns the file's content, creating it with `fresh` (mode 0600) when it does not exist.
 Result<std::string> ReadOrCreate(const std::string& path, const std::string& fresh, bool& created) {
@@ -54,6 +58,10 @@ Result<std::string> ReadOrCreate(const std::string& path, const std::string& fre
   return ReadFileTrimmed(path);
 }
 
+std::string MasterKeyPath(const Config& config) {
+  return config.data_dir + "/master.key";
+}
+
 }  // namespace
 
 Result<Credentials> LoadCredentials(const Config& config) {
@@ -65,12 +73,12 @@ Result<Credentials> LoadCredentials(const Config& config) {
   Credentials c;
   std::string key_text = config.master_key;
   if (!config.master_key_file.empty()) {
-    auto text = ReadSecretFile(config.master_key_file);
+    auto text = ReadCredentialFile(config.master_key_file);
     if (!text) return Fail(text.error());
     key_text = *text;
   } else if (key_text.empty()) {
     bool created = false;
-    auto text = ReadOrCreate(config.data_dir + "/master.key", Base64Encode(RandomBytes(32)), created);
+    auto text = ReadOrCreate(MasterKeyPath(config), Base64Encode(RandomBytes(32)), created);
     if (!text) return Fail(text.error());
     key_text = *text;
   }
@@ -80,7 +88,7 @@ Result<Credentials> LoadCredentials(const Config& config) {
 
   c.admin_token = config.admin_token;
   if (!config.admin_token_file.empty()) {
-    auto token = ReadSecretFile(config.admin_token_file);
+    auto token = ReadCredentialFile(config.admin_token_file);
     if (!token) return Fail(token.error());
     if (token->size() < 16)
       return Fail(Error::Invalid("--admin-token-file", "the token must be at least 16 characters"));
@@ -99,6 +107,24 @@ Result<Credentials> LoadCredentials(const Config& config) {
   if (!name) return Fail(name.error());
   c.worker_name = *name;
   return c;
+}
+
+bool UsesGeneratedMasterKey(const Config& config) {
+  return config.master_key.empty() && config.master_key_file.empty();
+}
+
+Status ReplaceGeneratedMasterKey(const Config& config, const std::string& key) {
+  const std::string path = MasterKeyPath(config);
+  const std::string next = path + ".next";
+  const std::string line = Base64Encode(key) + "\n";
+  const int fd = ::open(next.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Fail(Error::Unavailable("cannot create " + next + ": " + std::strerror(errno)));
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(next.c_str(), path.c_str()) != 0) {
+    return Fail(Error::Unavailable("cannot replace " + path + ": " + std::strerror(errno)));
+  }
+  return Ok();
 }
 
 }  // namespace hookd

@@ -21,4 +21,12 @@ struct Credentials {
 // Creates the data directory (0700) if needed, then resolves both credentials from the config or the files.
 [[nodiscard]] Result<Credentials> LoadCredentials(const Config& config);
 
+// A credential file given by the operator, trimmed: it must exist, and may not be writable by every user.
+[[nodiscard]] Result<std::string> ReadCredentialFile(const std::string& path);
+
+// Whether the master key is the one generated in the data directory (no --master-key or --master-key-file).
+[[nodiscard]] bool UsesGeneratedMasterKey(const Config& config);
+// Replaces <data-dir>/master.key with `key` (32 raw bytes), atomically, mode 0600.
+[[nodiscard]] Status ReplaceGeneratedMasterKey(const Config& config, const std::string& key);
+
 }  // namespace hookd

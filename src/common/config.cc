@@ -148,6 +148,24 @@ const std::vector<Setting>& Settings() {
        }},
       {"database-pool", "PostgreSQL connections per process (default 16)", false,
        IntSetter(&Config::database_pool, 1, 1000)},
+      {"database-pool-mode",
+       "session or transaction: how a pooler between hookd and PostgreSQL (PgBouncer) hands out connections; "
+       "transaction needs --database-direct-url (default session)",
+       false,
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v != "session" && v != "transaction") return "must be session or transaction";
+         c.database_transaction_pooling = v == "transaction";
+         return std::nullopt;
+       }},
+      {"database-direct-url",
+       "postgres://... reaching PostgreSQL with a session of hookd's own (directly, or a session-mode pooler): "
+       "used for LISTEN, migrations and maintenance",
+       false,
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v.rfind("postgres://", 0) != 0 && v.rfind("postgresql://", 0) != 0) return "must start with postgres://";
+         c.database_direct_url = v;
+         return std::nullopt;
+       }},
       {"admin-token", "admin credential (default: generated into <data-dir>/admin-token)", false,
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          if (v.size() < 16) return "must be at least 16 characters";
@@ -382,6 +400,11 @@ Result<Config> ParseConfig(const std::vector<std::string>& args, const EnvLookup
   }
   if (!config.master_key.empty() && !config.master_key_file.empty()) {
     return Fail(Error::Invalid("--master-key-file", "give the master key one way: --master-key or this file"));
+  }
+  if (config.database_transaction_pooling && config.database_direct_url.empty()) {
+    return Fail(Error::Invalid("--database-pool-mode",
+                               "transaction pooling keeps no session, which notifications, migrations and "
+                               "maintenance need: give --database-direct-url as well"));
   }
   if (config.LeaseDurationMs() <= config.attempt_timeout_ms) {
     return Fail(Error::Invalid("--lease-duration",

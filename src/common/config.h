@@ -21,6 +21,8 @@ struct Config {
   std::string data_dir = "./data";
   std::string database;          // "sqlite:PATH" or "postgres://..."; empty = sqlite:<data_dir>/hookd.db
   int database_pool = 16;        // PostgreSQL connections per process
+  bool database_transaction_pooling = false;  // --database-pool-mode transaction: `database` is such a pooler
+  std::string database_direct_url;            // a session of its own (LISTEN, migrations, maintenance)
   std::string admin_token;       // empty = read admin_token_file, or read or generate <data_dir>/admin-token
   std::string admin_token_file;  // read the admin token from here (never printed)
   std::string master_key;        // base64; empty = read master_key_file, or read or generate <data_dir>/master.key

@@ -7,7 +7,7 @@
 namespace hookd {
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key, int pool_size,
-                                         Metrics* metrics, int64_t retention_ms) {
+                                         Metrics* metrics, int64_t retention_ms, const DatabasePooling& pooling) {
   if (database_url.starts_with("sqlite:")) {
     auto store = sqlite::SqliteStore::Open(database_url.substr(7), master_key, sqlite::kOutcomeBatchDelay, metrics);
     if (!store) return Fail(store.error());
@@ -15,7 +15,7 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const 
   }
   if (database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
     auto store =
-        postgres::PostgresStore::Open(database_url, master_key, pool_size, metrics, SystemTime(), retention_ms);
+        postgres::PostgresStore::Open(database_url, master_key, pool_size, metrics, SystemTime(), retention_ms, pooling);
     if (!store) return Fail(store.error());
     return std::unique_ptr<Store>(std::move(*store));
   }

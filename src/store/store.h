@@ -23,6 +23,7 @@
 #include "domain/model.h"
 #include "domain/subscription.h"
 #include "store/engine_store.h"
+#include "store/master_keys.h"
 
 namespace hookd {
 
@@ -208,6 +209,19 @@ class Store : public EngineStore {
   [[nodiscard]] virtual Status CreateCustomEventType(const EventType& type) = 0;
   [[nodiscard]] virtual Status DeleteCustomEventType(const std::string& type) = 0;
 
+  // Master keys (store/master_keys.h). The stored check value (`first_check` becomes it when none is stored yet)
+  // and the keys stored sealed under one another.
+  [[nodiscard]] virtual Result<StoredMasterKeys> ReadMasterKeys(const std::string& first_check) = 0;
+  // Stores `wrapped`; rows already stored stay as they are.
+  [[nodiscard]] virtual Status AddWrappedKeys(const std::vector<WrappedKey>& wrapped) = 0;
+  // Makes `check` the stored check value if it is still `expected`; false when it was not.
+  [[nodiscard]] virtual Result<bool> ReplaceMasterKeyCheck(const std::string& expected, const std::string& check) = 0;
+  [[nodiscard]] virtual Status ForgetWrappedKeys() = 0;
+  // Up to `limit` webhooks' sealed secrets in id order, after `after`, of every account.
+  [[nodiscard]] virtual Result<std::vector<SealedSecrets>> ListSealedSecrets(const std::string& after, int limit) = 0;
+  // Writes `now`'s sealed secrets if the webhook's are still `was`'s; false when they changed or it is gone.
+  [[nodiscard]] virtual Result<bool> ResealSecrets(const SealedSecrets& was, const SealedSecrets& now) = 0;
+
   // How the processes sharing this store divide its work (store/work_distribution.h): one process on its own
   // database runs everything; processes sharing PostgreSQL take shard leases. Destroy it before the store.
   [[nodiscard]] virtual Result<std::unique_ptr<WorkDistribution>> OpenWorkDistribution(const WorkerIdentity& worker,
@@ -220,12 +234,22 @@ class Store : public EngineStore {
   virtual void OnRecoveredDeliveries(std::function<void(std::vector<Delivery>)> recovered) { (void)recovered; }
 };
 
+// How hookd reaches PostgreSQL when a pooler stands in between (docs/operations.md). In transaction mode a
+// connection is the client's only for one transaction, so nothing may outlast one: no named prepared statements,
+// no session settings, no LISTEN, no session advisory locks. Those that need a session (the notice listener,
+// migrations, the retention maintenance lock) then use `direct_url`.
+struct DatabasePooling {
+  bool transaction_mode = false;
+  std::string direct_url;  // empty = the database URL itself
+};
+
 // Opens the store named by `database_url` ("sqlite:PATH", or "postgres://…" with a pool of `pool_size`
 // connections), applying migrations. `master_key` is 32 bytes. `metrics`, when given, records each write
 // transaction's duration and size. `retention_ms` is how long the delivery log is kept, which sizes PostgreSQL's
 // time partitions.
 [[nodiscard]] Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key,
                                                        int pool_size = 16, Metrics* metrics = nullptr,
-                                                       int64_t retention_ms = 30LL * 86'400'000);
+                                                       int64_t retention_ms = 30LL * 86'400'000,
+                                                       const DatabasePooling& pooling = {});
 
 }  // namespace hookd

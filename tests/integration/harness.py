@@ -24,6 +24,9 @@ SANITIZED = os.environ.get("HOOKD_SANITIZED") == "1"
 # The store the hookd processes use: "sqlite" (a file in each data dir) or "postgres" (a private server for the
 # whole run, started by scripts/pg-server.sh, with a database per data dir).
 BACKEND = os.environ.get("HOOKD_TEST_BACKEND", "sqlite")
+# With "pgbouncer" (and the postgres backend), hookd reaches each database through a private PgBouncer in
+# transaction mode (scripts/pgbouncer.sh), with --database-direct-url for what needs a session.
+POOLER = os.environ.get("HOOKD_TEST_POOLER", "")
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 PSQL = "/usr/lib/postgresql/15/bin/psql"
 # Sanitized builds are several times slower; scale waits, never assertions about order or counts.
@@ -74,6 +77,12 @@ class PostgresServer:
         self.port = free_port()
         self.url = self._script("start", str(self.port)).strip()
         self.admin_url = self.url.rsplit("/", 1)[0] + "/postgres"
+        self.pooler_url = None
+        if POOLER == "pgbouncer":
+            self.pooler_port = free_port()
+            self.pooler_url = subprocess.check_output(
+                [os.path.join(ROOT, "scripts/pgbouncer.sh"), "start", self.dir + "/pgbouncer", str(self.port),
+                 str(self.pooler_port)]).decode().strip()
 
     def _script(self, *args):
         return subprocess.check_output([os.path.join(ROOT, "scripts/pg-server.sh"), args[0], self.dir + "/pg",
@@ -87,7 +96,13 @@ class PostgresServer:
         name = "t_" + hashlib.sha1(key.encode()).hexdigest()[:20]
         if not self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'"):
             self.psql(f"CREATE DATABASE {name}")
-        return self.url.rsplit("/", 1)[0] + "/" + name
+        return (self.pooler_url or self.url).rsplit("/", 1)[0] + "/" + name
+
+    def direct_url(self, url):
+        """The URL of the same database straight to the server (not through the pooler)."""
+        if self.pooler_url and url.startswith(self.pooler_url.rsplit("/", 1)[0] + "/"):
+            return self.url.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1]
+        return url
 
     def checkpoint(self):
         """Bounds what crash recovery replays to what is written from now on: before a test's load, so that a
@@ -99,6 +114,8 @@ class PostgresServer:
         self._script("restart")
 
     def stop(self):
+        if self.pooler_url:
+            subprocess.run([os.path.join(ROOT, "scripts/pgbouncer.sh"), "stop", self.dir + "/pgbouncer"])
         try:
             self._script("stop")
         except subprocess.CalledProcessError:
@@ -111,6 +128,24 @@ def database_args(data_dir, extra_args):
     if BACKEND != "postgres" or any(a == "--database" or a.startswith("--database=") for a in extra_args):
         return []
     return ["--database", PostgresServer.shared().database_for(os.path.abspath(data_dir))]
+
+
+def pooling_args(args):
+    """The flags that tell hookd its --database in `args` is a transaction-mode pooler, when it is one."""
+    if POOLER != "pgbouncer":
+        return []
+    urls = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--database"]
+    urls += [a.split("=", 1)[1] for a in args if a.startswith("--database=")]
+    direct = [PostgresServer.shared().direct_url(u) for u in urls if u.startswith("postgres")]
+    if not direct or direct[-1] == urls[-1]:
+        return []
+    return ["--database-pool-mode", "transaction", "--database-direct-url", direct[-1]]
+
+
+def hookd_command(*args):
+    """A hookd command line: the binary, `args`, and the pooler's flags when the database goes through one."""
+    args = [str(a) for a in args]
+    return [HOOKD_BIN, *args, *pooling_args(args)]
 
 
 class Hookd:
@@ -128,6 +163,7 @@ class Hookd:
         os.makedirs(self.data_dir, exist_ok=True)
         args = [HOOKD_BIN, "serve", "--data-dir", self.data_dir, "--listen", f"127.0.0.1:{port}"] + self.extra_args
         args += database_args(self.data_dir, self.extra_args)
+        args += pooling_args(args)
         env = dict(os.environ)
         env.update(self.env)
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")

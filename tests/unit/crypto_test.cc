@@ -86,17 +86,41 @@ TEST(Encoding, Sha256OfKnownInput) {
 TEST(SecretCipher, RoundTripsAndDetectsTamperingAndWrongKeys) {
   SecretCipher cipher(std::string(32, 'k'));
   const std::string sealed = cipher.Encrypt("whsec_secret");
+  const std::string prefix = "v2:" + SecretCipher::IdOf(std::string(32, 'k')) + ":";
+  ASSERT_TRUE(sealed.starts_with(prefix));
+  EXPECT_EQ(SecretCipher::SealedKeyId(sealed), cipher.CurrentId());
   EXPECT_EQ(sealed.find("whsec_secret"), std::string::npos);
   EXPECT_NE(sealed, cipher.Encrypt("whsec_secret"));  // fresh nonce every time
   EXPECT_EQ(cipher.Decrypt(sealed).value(), "whsec_secret");
   for (size_t byte : {size_t{0}, size_t{13}, size_t{30}}) {  // nonce, ciphertext, tag
-    std::string raw = *Base64Decode(sealed.substr(3));
+    std::string raw = *Base64Decode(sealed.substr(prefix.size()));
     raw[byte] = static_cast<char>(raw[byte] ^ 0x01);
-    EXPECT_FALSE(cipher.Decrypt("v1:" + Base64Encode(raw)).has_value()) << byte;
+    EXPECT_FALSE(cipher.Decrypt(prefix + Base64Encode(raw)).has_value()) << byte;
   }
+  // A value from before key ids ("v1:") opens under whichever held key seals it.
+  EXPECT_EQ(cipher.Decrypt("v1:" + sealed.substr(prefix.size())).value(), "whsec_secret");
   SecretCipher other(std::string(32, 'x'));
   EXPECT_FALSE(other.Decrypt(sealed).has_value());
+  EXPECT_FALSE(other.Decrypt("v1:" + sealed.substr(prefix.size())).has_value());
   EXPECT_THROW(SecretCipher(std::string(16, 'k')), std::invalid_argument);
+}
+
+TEST(SecretCipher, AKeyRingOpensUnderEveryHeldKeyAndSealsUnderTheCurrentOne) {
+  const std::string old_key(32, 'o'), new_key(32, 'n');
+  SecretCipher ring(old_key);
+  SecretCipher fresh(new_key);
+  const std::string under_old = ring.Encrypt("a");
+  const std::string under_new = fresh.Encrypt("b");
+  EXPECT_FALSE(ring.Decrypt(under_new).has_value());
+  EXPECT_FALSE(ring.UseKey(SecretCipher::IdOf(new_key)));  // not held yet
+  ring.AddKey(new_key);
+  EXPECT_EQ(ring.Decrypt(under_new).value(), "b");
+  EXPECT_EQ(ring.CurrentId(), SecretCipher::IdOf(old_key));
+  ASSERT_TRUE(ring.UseKey(SecretCipher::IdOf(new_key)));
+  EXPECT_EQ(SecretCipher::SealedKeyId(ring.Encrypt("c")), SecretCipher::IdOf(new_key));
+  EXPECT_EQ(ring.Decrypt(under_old).value(), "a");
+  EXPECT_EQ(ring.Key(SecretCipher::IdOf(old_key)), old_key);
+  EXPECT_EQ(SecretCipher::CheckOf(new_key).substr(0, 16), SecretCipher::IdOf(new_key));
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The store conformance suite's fixture: each backend opens a fresh store (SQLite in a temporary directory,
 // PostgreSQL in a new database on the private server), and the helpers every case uses. The cases are in
-// store_conformance_test.cc and store_rules_conformance_test.cc; both run on every backend.
+// store_*conformance_test.cc; every one runs on every backend.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -29,9 +29,10 @@ struct StoreBackend {
   std::function<Result<std::unique_ptr<Store>>(const testing::TestDir& dir, std::string& location)> open;
   // Everything the backend has stored, as bytes (the database file and its log, or a dump).
   std::function<std::string(const std::string& location)> raw_bytes;
-  // Reopens the store at `location`, as a restart would.
-  std::function<Result<std::unique_ptr<Store>>(const std::string& location)> reopen;
-  // Takes back the statistics rollup's migration, as if the database came from a hookd without it.
+  // Opens the store at `location` again under master key `key`, as another process (or a restart) would.
+  std::function<Result<std::unique_ptr<Store>>(const std::string& location, const std::string& key)> reopen;
+  // Takes back the statistics rollup's migration (and those after it), as if the database came from a hookd
+  // without it.
   std::function<void(const std::string& location)> drop_stats_rollup;
 };
 
@@ -47,12 +48,14 @@ inline const StoreBackend kSqlite{
       return OpenStore("sqlite:" + location, std::string(32, 'k'));
     },
     [](const std::string& location) { return FileBytes(location) + FileBytes(location + "-wal"); },
-    [](const std::string& location) { return OpenStore("sqlite:" + location, std::string(32, 'k')); },
+    [](const std::string& location, const std::string& key) { return OpenStore("sqlite:" + location, key); },
     [](const std::string& location) {
       auto db = sqlite::Database::Open(location, false);
       ASSERT_TRUE(db.has_value());
-      ASSERT_TRUE(
-          (*db)->Exec("DROP TABLE delivery_stats; DELETE FROM schema_migrations WHERE version = 4").has_value());
+      ASSERT_TRUE((*db)
+                      ->Exec("DROP TABLE delivery_stats; DROP TABLE hookd_settings; DROP TABLE master_keys; "
+                             "DELETE FROM schema_migrations WHERE version >= 4")
+                      .has_value());
     }};
 
 inline const StoreBackend kPostgres{
@@ -62,7 +65,7 @@ inline const StoreBackend kPostgres{
       return OpenStore(location, std::string(32, 'k'), 4);
     },
     [](const std::string& location) { return testing::DumpPostgresDatabase(location); },
-    [](const std::string& location) { return OpenStore(location, std::string(32, 'k'), 4); },
+    [](const std::string& location, const std::string& key) { return OpenStore(location, key, 4); },
     [](const std::string& location) {
       testing::ExecPostgres(location,
                             "DROP TABLE delivery_stats; DROP FUNCTION hookd_histogram_add; "

@@ -201,7 +201,7 @@ TEST_P(StoreStats, TheMigrationThatCreatesTheRollupFillsItFromTheDeliveriesStore
 
   store_.reset();
   GetParam().drop_stats_rollup(location_);
-  auto reopened = GetParam().reopen(location_);
+  auto reopened = GetParam().reopen(location_, std::string(32, 'k'));
   ASSERT_TRUE(reopened.has_value()) << reopened.error().message;
   store_ = std::move(*reopened);
   ExpectStatsMatchTheLog();

@@ -16,15 +16,18 @@ std::string NewProcessId() {
 
 }  // namespace
 
-Backend::Backend(std::string url, int pool_size) : process_id_(NewProcessId()), pool_(std::move(url), pool_size) {}
+Backend::Backend(std::string url, int pool_size, const DatabasePooling& pooling)
+    : process_id_(NewProcessId()), pool_(url, pool_size, pooling.transaction_mode) {
+  if (pooling.transaction_mode) session_pool_ = std::make_unique<Pool>(pooling.direct_url, 2);
+}
 
-Result<std::unique_ptr<Connection>> Backend::OpenKeyedConnection() const {
-  auto conn = pool_.OpenDedicated();
+Result<std::unique_ptr<Connection>> Backend::OpenKeyedConnection(bool session) {
+  auto conn = (session ? session_pool() : pool_).OpenDedicated();
   if (!conn) return conn;
   // Batches of a few thousand ids are a few percent of a young table, where the planner would rather scan the whole
   // table (and hash-join it with the batch) than probe its primary key; as the table grows it changes its mind.
   // Every statement on these connections names its rows by key, so a sequential scan is never the right plan.
-  if (auto st = (*conn)->ExecOnce("SET enable_seqscan = off"); !st) return Fail(st.error());
+  if (auto st = (*conn)->Set("enable_seqscan", "off"); !st) return Fail(st.error());
   return conn;
 }
 

@@ -201,7 +201,7 @@ std::vector<std::string> Rows::TextArray(int row, int col) const {
 
 // ---- connections ----
 
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url, bool transaction_pooling) {
   // Later keywords win, so the URL (expanded from "dbname") overrides these defaults.
   const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {"5", "hookd", url.c_str(), nullptr};
@@ -213,17 +213,23 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
     return Fail(Error::Unavailable("cannot connect to PostgreSQL: " + message));
   }
   // Times and ids are plain values; nothing hookd reads depends on the session's time zone or date style.
-  auto connection = std::unique_ptr<Connection>(new Connection(conn));
+  auto connection = std::unique_ptr<Connection>(new Connection(conn, transaction_pooling));
   // A transaction left open by a process that stopped (SIGSTOP, a frozen VM, a half-open network) would keep its
   // locks for as long as the server keeps the session: a shard's lease row, key-share-locked by a paused worker's
   // outcome batch, could then never move to another worker. The server ends such a session after this long; hookd's
   // transactions go from statement to statement without waiting on anything else.
-  if (auto st = connection->ExecOnce("SET idle_in_transaction_session_timeout = '" +
-                                     std::to_string(kIdleInTransactionTimeoutMs) + "ms'");
+  if (auto st = connection->Set("idle_in_transaction_session_timeout",
+                                std::to_string(kIdleInTransactionTimeoutMs) + "ms");
       !st) {
     return Fail(st.error());
   }
   return connection;
+}
+
+Status Connection::Set(const std::string& name, const std::string& value) {
+  if (!transaction_pooling_) return ExecOnce("SET " + name + " = '" + value + "'");
+  begin_ += "; SET LOCAL " + name + " = '" + value + "'";
+  return Ok();
 }
 
 Connection::~Connection() {
@@ -240,12 +246,23 @@ Error Connection::ErrorOf(pg_result* result) const {
     return Error::Unavailable("the database is unavailable: " + message);
   }
   if (code == "23505") return Error::Conflict("already_exists", "already exists");
+  // A named prepared statement missing, or already there: another client had the server connection in between.
+  if (code == "26000" || code == "42P05") {
+    return Error::Internal("database error " + std::string(code) + ": " + message +
+                           " (is a transaction-mode pooler between hookd and PostgreSQL? then run with "
+                           "--database-pool-mode transaction)");
+  }
   // Text the server cannot hold (bytes that are not UTF-8) can only have come from a request.
   if (code == "22021" || code == "22P05") return Error::BadRequest("a value is not valid UTF-8 text");
   return Error::Internal("database error " + std::string(code) + ": " + message);
 }
 
 Result<Rows> Connection::Exec(const char* sql, const Params& params) {
+  std::vector<const char*> values(static_cast<size_t>(params.Count()));
+  for (int i = 0; i < params.Count(); ++i) values[static_cast<size_t>(i)] = params.Value(i);
+  if (transaction_pooling_) {
+    return Finish(PQexecParams(conn_, sql, params.Count(), nullptr, values.data(), nullptr, nullptr, 0));
+  }
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = "hookd_" + std::to_string(prepared_.size() + 1);
@@ -256,20 +273,14 @@ Result<Rows> Connection::Exec(const char* sql, const Params& params) {
     if (!ok) return Fail(std::move(error));
     it = prepared_.emplace(sql, std::move(name)).first;
   }
-  std::vector<const char*> values(static_cast<size_t>(params.Count()));
-  for (int i = 0; i < params.Count(); ++i) values[static_cast<size_t>(i)] = params.Value(i);
-  PGresult* result = PQexecPrepared(conn_, it->second.c_str(), params.Count(), values.data(), nullptr, nullptr, 0);
-  const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    Error error = ErrorOf(result);
-    PQclear(result);
-    return Fail(std::move(error));
-  }
-  return Rows(result);
+  return Finish(PQexecPrepared(conn_, it->second.c_str(), params.Count(), values.data(), nullptr, nullptr, 0));
 }
 
 Result<Rows> Connection::QueryOnce(const std::string& sql) {
-  PGresult* result = PQexec(conn_, sql.c_str());
+  return Finish(PQexec(conn_, sql.c_str()));
+}
+
+Result<Rows> Connection::Finish(pg_result* result) {
   const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     Error error = ErrorOf(result);

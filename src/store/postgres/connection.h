@@ -137,23 +137,29 @@ class Connection {
  public:
   // Connects to `url` (a libpq URI or key=value string, TLS settings included). A connect timeout of 5 s applies
   // unless the URL sets one. The error never repeats the URL (it may hold a password).
-  static Result<std::unique_ptr<Connection>> Open(const std::string& url);
+  // Behind a transaction-mode pooler (`transaction_pooling`) nothing may outlast a transaction: statements go
+  // unprepared (one round trip each, as prepared ones) and settings are made again in every transaction.
+  static Result<std::unique_ptr<Connection>> Open(const std::string& url, bool transaction_pooling = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   // Runs one statement. `sql` must outlive the connection (a string literal): it is prepared on first use and
-  // its prepared statement reused after that.
+  // its prepared statement reused after that (behind a transaction-mode pooler, each run is parsed anew).
   [[nodiscard]] Result<Rows> Exec(const char* sql, const Params& params = {});
   // Runs a statement once, unprepared (DDL, dynamic text).
   [[nodiscard]] Status ExecOnce(const std::string& sql);
   // The same, keeping what it returned.
   [[nodiscard]] Result<Rows> QueryOnce(const std::string& sql);
 
+  // Sets a run-time parameter for what this connection runs: for the session, or behind a transaction-mode
+  // pooler for each transaction it begins from now on (statements outside a transaction run without it).
+  [[nodiscard]] Status Set(const std::string& name, const std::string& value);
+
   // Runs `fn(*this)` between BEGIN and COMMIT; rolls back when it fails. The COMMIT's own failure is returned.
   template <class Fn>
   [[nodiscard]] Status Transaction(Fn&& fn) {
-    if (auto st = ExecOnce("BEGIN"); !st) return st;
+    if (auto st = ExecOnce(begin_); !st) return st;
     Status st = fn(*this);
     if (!st) {
       (void)ExecOnce("ROLLBACK");
@@ -171,10 +177,14 @@ class Connection {
   [[nodiscard]] bool Healthy();
 
  private:
-  explicit Connection(pg_conn* conn) : conn_(conn) {}
+  Connection(pg_conn* conn, bool transaction_pooling) : conn_(conn), transaction_pooling_(transaction_pooling) {}
   [[nodiscard]] Error ErrorOf(pg_result* result) const;
+  // The rows of a statement's result, or its error (and the result freed).
+  [[nodiscard]] Result<Rows> Finish(pg_result* result);
 
   pg_conn* conn_;
+  const bool transaction_pooling_;
+  std::string begin_ = "BEGIN";  // with the SET LOCALs of Set() behind a transaction-mode pooler
   std::unordered_map<const char*, std::string> prepared_;  // statement text (by address) -> prepared name
 };
 

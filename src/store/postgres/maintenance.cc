@@ -13,20 +13,23 @@ namespace hookd::postgres {
 
 Result<int64_t> PostgresStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
   const int64_t now = clock_.NowMs();
-  return pool_.With([&](Connection& c) -> Result<int64_t> {
-    int64_t total = 0;
-    if (now - partitions_checked_ms_.load() >= 1000) {
-      // Partitions reach ahead of the clock, and whole spans past the cutoff go (store/postgres/partitions.h).
+  int64_t total = 0;
+  if (now - partitions_checked_ms_.load() >= 1000) {
+    // Partitions reach ahead of the clock, and whole spans past the cutoff go (store/postgres/partitions.h), under
+    // a session lock: on a connection that keeps its session.
+    auto dropped = backend_->session_pool().With([&](Connection& c) -> Result<PartitionPurge> {
       if (auto reached = EnsurePartitions(c, now, PartitionWidthFor(now - cutoff_ms)); !reached) {
         return Fail(reached.error());
       }
-      auto dropped = DropExpiredPartitions(c, cutoff_ms, now - cutoff_ms);
-      if (!dropped) return Fail(dropped.error());
-      total += dropped->rows;
-      events_purge_before_ms_ = dropped->events_before_ms;
-      deliveries_purge_before_ms_ = dropped->deliveries_before_ms;
-      partitions_checked_ms_ = now;
-    }
+      return DropExpiredPartitions(c, cutoff_ms, now - cutoff_ms);
+    });
+    if (!dropped) return Fail(dropped.error());
+    total += dropped->rows;
+    events_purge_before_ms_ = dropped->events_before_ms;
+    deliveries_purge_before_ms_ = dropped->deliveries_before_ms;
+    partitions_checked_ms_ = now;
+  }
+  return pool_.With([&](Connection& c) -> Result<int64_t> {
     // What is left past the cutoff, row by row: spans kept for an unfinished delivery, and the history span. Each
     // statement picks its batch once (a CTE is one snapshot), so a delivery's attempts always go with it; rows
     // another transaction holds are skipped, never waited for.

@@ -260,6 +260,16 @@ CREATE TABLE hookd_partitions (
   PRIMARY KEY (family, lower_ms)
 );
 )sql",
+      // Master keys (store/master_keys.h): each key of a rotation under way sealed under the other (the current
+      // key's check value is a setting).
+      R"sql(
+CREATE TABLE master_keys (
+  id text NOT NULL,
+  sealed_by text NOT NULL,
+  sealed_key text NOT NULL,
+  PRIMARY KEY (id, sealed_by)
+);
+)sql",
   };
   return migrations;
 }

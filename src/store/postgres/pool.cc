@@ -10,7 +10,8 @@ constexpr std::chrono::seconds kAcquireWait{10};
 
 }  // namespace
 
-Pool::Pool(std::string url, int size) : url_(std::move(url)), size_(std::max(1, size)) {}
+Pool::Pool(std::string url, int size, bool transaction_pooling)
+    : url_(std::move(url)), size_(std::max(1, size)), transaction_pooling_(transaction_pooling) {}
 
 Result<std::unique_ptr<Connection>> Pool::Acquire() {
   const auto deadline = std::chrono::steady_clock::now() + kAcquireWait;
@@ -30,7 +31,7 @@ Result<std::unique_ptr<Connection>> Pool::Acquire() {
     }
     ++open_;
   }
-  auto conn = Connection::Open(url_);
+  auto conn = OpenDedicated();
   if (!conn) {
     MutexLock lock(&mu_);
     --open_;

@@ -17,7 +17,8 @@ namespace hookd::postgres {
 
 class Pool {
  public:
-  Pool(std::string url, int size);
+  // `transaction_pooling`: `url` is a transaction-mode pooler (postgres::Connection::Open).
+  Pool(std::string url, int size, bool transaction_pooling = false);
 
   // Runs `fn(Connection&)` on a pooled connection and returns its result; `Unavailable` when no connection can be
   // had within the wait.
@@ -31,7 +32,9 @@ class Pool {
   }
 
   // Opens a connection outside the pool's count (a writer thread's own).
-  [[nodiscard]] Result<std::unique_ptr<Connection>> OpenDedicated() const { return Connection::Open(url_); }
+  [[nodiscard]] Result<std::unique_ptr<Connection>> OpenDedicated() const {
+    return Connection::Open(url_, transaction_pooling_);
+  }
 
  private:
   Result<std::unique_ptr<Connection>> Acquire();
@@ -39,6 +42,7 @@ class Pool {
 
   const std::string url_;
   const int size_;
+  const bool transaction_pooling_;
   Mutex mu_;
   CondVar returned_{&mu_};
   std::vector<std::unique_ptr<Connection>> idle_ GUARDED_BY(mu_);

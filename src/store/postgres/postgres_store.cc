@@ -1,5 +1,5 @@
-// PostgreSQL store: opening (migrations, the master key check), the two batch writers, the in-doubt check. Queries
-// are string literals, prepared once per connection. Reads and API writes take a pooled connection; events and
+// PostgreSQL store: opening (migrations, partitions, the master key check), the two batch writers, the in-doubt check.
+// Queries are string literals, prepared once per connection. Reads and API writes take a pooled connection; events and
 // attempt outcomes are written by the batch writers. The operations themselves are in the files beside this one,
 // by noun.
 #include "store/postgres/postgres_store.h"
@@ -16,36 +16,13 @@
 #include "store/postgres/work_distribution.h"
 
 namespace hookd::postgres {
-namespace {
-
-// Every process on one database must seal secrets with the same master key, or each would fail to read the
-// others' webhooks. The first start records a check value of the key (an HMAC, which reveals nothing of it); a
-// process with another key is refused at start instead of failing on every webhook later.
-Status CheckMasterKey(Connection& conn, const std::string& master_key) {
-  const std::string check = HexEncode(HmacSha256(master_key, "hookd master key check"));
-  auto r = conn.Exec(
-      "WITH added AS (INSERT INTO hookd_settings(name, value) VALUES ('master_key_check', $1) "
-      "ON CONFLICT (name) DO NOTHING RETURNING value) "
-      "SELECT value FROM added UNION ALL SELECT value FROM hookd_settings WHERE name = 'master_key_check'",
-      Params().Add(check));
-  if (!r) return Fail(r.error());
-  for (int i = 0; i < r->Count(); ++i) {
-    if (r->Text(i, 0) != check) {
-      return Fail(Error::Unavailable(
-          "the master key differs from the one this database's secrets are sealed with; give every hookd process "
-          "on this database the same --master-key (or <data-dir>/master.key)"));
-    }
-  }
-  return Ok();
-}
-
-}  // namespace
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url, const std::string& master_key,
                                                            int pool_size, Metrics* metrics, const Clock& clock,
-                                                           int64_t retention_ms) {
+                                                           int64_t retention_ms, const DatabasePooling& pooling) {
   if (master_key.size() != 32) return Fail(Error::Unavailable("master key must be 32 bytes"));
-  auto conn = Connection::Open(url);
+  // Migrations and the first partitions are made on a session of hookd's own.
+  auto conn = Connection::Open(pooling.transaction_mode ? pooling.direct_url : url);
   if (!conn) return Fail(conn.error());
   if (auto st = ApplyMigrations(**conn, clock.NowMs()); !st) return Fail(st.error());
   // Waits its turn when another process is making partitions, so ids made from now on have somewhere to go.
@@ -55,14 +32,21 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
     if (*reached > 0 || tries == 50) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  if (auto st = CheckMasterKey(**conn, master_key); !st) return Fail(st.error());
-  return std::unique_ptr<PostgresStore>(new PostgresStore(url, SecretCipher(master_key), pool_size, metrics, clock));
+  auto store = std::unique_ptr<PostgresStore>(new PostgresStore(url, master_key, pool_size, metrics, clock, pooling));
+  // Every process on one database must hold the key its secrets are sealed under, or each would fail to read the
+  // others' webhooks: a process without it is refused at start instead of failing on every webhook later.
+  auto keys = store->ReadMasterKeys(SecretCipher::CheckOf(master_key));
+  if (!keys) return Fail(keys.error());
+  if (auto st = CheckMasterKey(store->cipher_, *keys); !st) return Fail(st.error());
+  store->key_refresh_ = StartKeyRefresh(*store, store->cipher_);
+  return store;
 }
 
-PostgresStore::PostgresStore(std::string url, SecretCipher cipher, int pool_size, Metrics* metrics, const Clock& clock)
-    : cipher_(std::move(cipher)),
+PostgresStore::PostgresStore(std::string url, std::string master_key, int pool_size, Metrics* metrics,
+                             const Clock& clock, const DatabasePooling& pooling)
+    : cipher_(std::move(master_key)),
       clock_(clock),
-      backend_(std::make_shared<Backend>(std::move(url), pool_size)),
+      backend_(std::make_shared<Backend>(std::move(url), pool_size, pooling)),
       pool_(backend_->pool()) {
   auto connect = [backend = backend_] { return backend->OpenKeyedConnection(); };
   accept_writer_ = std::make_unique<BatchWriter<AcceptJob>>(
@@ -100,6 +84,7 @@ PostgresStore::PostgresStore(std::string url, SecretCipher cipher, int pool_size
 }
 
 PostgresStore::~PostgresStore() {
+  key_refresh_.reset();
   in_doubt_check_.reset();
   accept_writer_.reset();
   outcome_writer_.reset();

@@ -34,7 +34,8 @@ class PostgresStore final : public Store {
   static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url, const std::string& master_key,
                                                      int pool_size, Metrics* metrics = nullptr,
                                                      const Clock& clock = SystemTime(),
-                                                     int64_t retention_ms = 30LL * 86'400'000);
+                                                     int64_t retention_ms = 30LL * 86'400'000,
+                                                     const DatabasePooling& pooling = {});
   ~PostgresStore() override;
 
   Result<Account> CreateAccount(const Account& account) override;
@@ -92,6 +93,13 @@ class PostgresStore final : public Store {
   Status CreateCustomEventType(const EventType& type) override;
   Status DeleteCustomEventType(const std::string& type) override;
 
+  Result<StoredMasterKeys> ReadMasterKeys(const std::string& first_check) override;
+  Status AddWrappedKeys(const std::vector<WrappedKey>& wrapped) override;
+  Result<bool> ReplaceMasterKeyCheck(const std::string& expected, const std::string& check) override;
+  Status ForgetWrappedKeys() override;
+  Result<std::vector<SealedSecrets>> ListSealedSecrets(const std::string& after, int limit) override;
+  Result<bool> ResealSecrets(const SealedSecrets& was, const SealedSecrets& now) override;
+
   void Flush() override;
   void OnRecoveredDeliveries(std::function<void(std::vector<Delivery>)> recovered) override;
 
@@ -122,7 +130,8 @@ class PostgresStore final : public Store {
     std::optional<HealthUpdate> health;
     std::vector<size_t> refused;  // records not written: their shard's epoch moved on
   };
-  PostgresStore(std::string url, SecretCipher cipher, int pool_size, Metrics* metrics, const Clock& clock);
+  PostgresStore(std::string url, std::string master_key, int pool_size, Metrics* metrics, const Clock& clock,
+                const DatabasePooling& pooling);
 
   Status WriteAccepts(Connection& conn, std::vector<AcceptJob*>& jobs);
   // After accepts failed for want of the database: hands the deliveries committed since then and never attempted
@@ -145,6 +154,7 @@ class PostgresStore final : public Store {
   Mutex recovered_mu_;
   std::function<void(std::vector<Delivery>)> recovered_ GUARDED_BY(recovered_mu_);
   std::unique_ptr<PeriodicTask> in_doubt_check_;  // looks every second whether recovery is due
+  std::unique_ptr<PeriodicTask> key_refresh_;     // store/master_keys.h
   // Retention's partition step (maintenance.cc), run at most once a second: when it last ran, and what it left to
   // be purged row by row (rows made before these times).
   std::atomic<int64_t> partitions_checked_ms_{0};

@@ -60,7 +60,7 @@ Status PostgresWorkDistribution::ScanShards(const std::vector<int>& shards,
 }
 
 Status PostgresWorkDistribution::Listen() {
-  auto conn = backend_->OpenKeyedConnection();
+  auto conn = backend_->OpenKeyedConnection(/*session=*/true);
   Status st = conn ? (*conn)->ExecOnce(std::string("LISTEN ") + kChangeChannel) : Fail(conn.error());
   if (st && delivers_) st = (*conn)->ExecOnce(std::string("LISTEN ") + kWorkChannel);
   if (!st) {

@@ -15,6 +15,7 @@
 
 #include "crypto/secret_cipher.h"
 #include "store/sqlite/database.h"
+#include "store/sqlite/master_keys.h"
 #include "store/sqlite/migrations.h"
 
 namespace hookd::sqlite {
@@ -130,7 +131,11 @@ Result<BackupSummary> CheckBackup(const std::string& copy_path, const std::strin
   }
   auto summary = Summarize(db, copy_path);
   if (!summary) return Fail(summary.error());
-  const SecretCipher cipher(master_key);
+  // A backup taken during a master key rotation opens under either key.
+  SecretCipher cipher(master_key);
+  auto keys = ReadStoredKeys(db);
+  if (!keys) return Fail(keys.error());
+  ApplyStoredKeys(cipher, *keys);
   auto q = db.Prepare("SELECT id, secret_enc, previous_secret_enc FROM webhooks");
   while (q.Step()) {
     const bool opens = cipher.Decrypt(q.Text(1)).has_value() && (q.IsNull(2) || cipher.Decrypt(q.Text(2)));

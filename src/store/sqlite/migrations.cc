@@ -156,6 +156,20 @@ CREATE TABLE delivery_stats (
 CREATE INDEX delivery_stats_webhook ON delivery_stats(webhook_id, width_ms, start_ms);
 CREATE INDEX delivery_stats_age ON delivery_stats(width_ms, start_ms);
 )sql",
+      // Master keys (store/master_keys.h): the current key's check value, and each key of a rotation under way
+      // sealed under the other.
+      R"sql(
+CREATE TABLE hookd_settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE master_keys (
+  id TEXT NOT NULL,
+  sealed_by TEXT NOT NULL,
+  sealed_key TEXT NOT NULL,
+  PRIMARY KEY (id, sealed_by)
+);
+)sql",
   };
   return migrations;
 }

@@ -39,8 +39,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   auto checkpoint_db = Database::Open(path, false);
   if (!checkpoint_db) return Fail(checkpoint_db.error());
   auto store = std::unique_ptr<SqliteStore>(
-      new SqliteStore(path, SecretCipher(master_key), std::move(*db), outcome_batch_delay, metrics, clock));
+      new SqliteStore(path, master_key, std::move(*db), outcome_batch_delay, metrics, clock));
   store->checkpointer_ = std::make_unique<Checkpointer>(std::move(*checkpoint_db));
+  auto keys = store->ReadMasterKeys(SecretCipher::CheckOf(master_key));
+  if (!keys) return Fail(keys.error());
+  if (auto st = CheckMasterKey(store->cipher_, *keys); !st) return Fail(st.error());
+  store->key_refresh_ = StartKeyRefresh(*store, store->cipher_);
   // After a crash, deliveries accepted but not yet written get their pending rows before anything reads them.
   if (auto st = store->WriteAwaitingDeliveries(); !st) return Fail(st.error());
   SqliteStore* self = store.get();
@@ -49,10 +53,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   return store;
 }
 
-SqliteStore::SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<Database> write_db,
+SqliteStore::SqliteStore(std::string path, std::string master_key, std::unique_ptr<Database> write_db,
                          std::chrono::milliseconds outcome_batch_delay, Metrics* metrics, const Clock& clock)
     : path_(std::move(path)),
-      cipher_(std::move(cipher)),
+      cipher_(std::move(master_key)),
       clock_(clock),
       // A rolled-back group may have filled the match cache from rows that never existed, and the map of
       // deliveries awaiting their rows no longer matches the database. The statistics the group's jobs counted
@@ -74,6 +78,7 @@ void SqliteStore::CountStats(const StatsDelta& delta) {
 }
 
 SqliteStore::~SqliteStore() {
+  key_refresh_.reset();
   awaiting_sweep_.reset();
   writer_.reset();
   checkpointer_.reset();

@@ -108,13 +108,20 @@ class SqliteStore final : public Store {
   Status CreateCustomEventType(const EventType& type) override;
   Status DeleteCustomEventType(const std::string& type) override;
 
+  Result<StoredMasterKeys> ReadMasterKeys(const std::string& first_check) override;
+  Status AddWrappedKeys(const std::vector<WrappedKey>& wrapped) override;
+  Result<bool> ReplaceMasterKeyCheck(const std::string& expected, const std::string& check) override;
+  Status ForgetWrappedKeys() override;
+  Result<std::vector<SealedSecrets>> ListSealedSecrets(const std::string& after, int limit) override;
+  Result<bool> ResealSecrets(const SealedSecrets& was, const SealedSecrets& now) override;
+
   void Flush() override;
   // Every shard, always: one process owns a SQLite database (store/local_work_distribution.h).
   Result<std::unique_ptr<WorkDistribution>> OpenWorkDistribution(const WorkerIdentity& worker,
                                                                  const Clock& clock) override;
 
  private:
-  SqliteStore(std::string path, SecretCipher cipher, std::unique_ptr<Database> write_db,
+  SqliteStore(std::string path, std::string master_key, std::unique_ptr<Database> write_db,
               std::chrono::milliseconds outcome_batch_delay, Metrics* metrics, const Clock& clock);
 
   // Runs `fn` with a read connection from the pool.
@@ -151,6 +158,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Checkpointer> checkpointer_;
   std::atomic<bool> sweeping_awaiting_{false};    // a timed write of awaiting rows is queued
   std::unique_ptr<PeriodicTask> awaiting_sweep_;  // deliveries awaiting their rows over a second get pending ones
+  std::unique_ptr<PeriodicTask> key_refresh_;     // store/master_keys.h
   Mutex readers_mu_;
   std::vector<std::unique_ptr<Database>> idle_readers_ GUARDED_BY(readers_mu_);
   ThreadChecker writer_thread_;  // the group commit's thread: match_cache_, group_stats_
