@@ -55,10 +55,14 @@ clang-check: fuzz-deps $(FUZZ_BUILD)/CMakeCache.txt
 unit: test-deps build
 	cd $(BUILD) && ctest --output-on-failure
 
-# The integration suite runs once per store backend; on PostgreSQL it starts a private server (scripts/pg-server.sh).
+# The integration suite runs once per store backend; on PostgreSQL it starts a private server (scripts/pg-server.sh),
+# and runs a second time through PgBouncer in transaction mode (scripts/pgbouncer.sh). The two PostgreSQL passes,
+# each with its own server, run side by side: they mostly wait.
+PG_PASS = HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd HOOKD_TEST_BACKEND=postgres
 integration: test-deps build
 	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd $(PYTHON) -m pytest -q tests/integration
-	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd HOOKD_TEST_BACKEND=postgres $(PYTHON) -m pytest -q tests/integration
+	scripts/concurrently.sh "$(PG_PASS) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration" \
+	  "$(PG_PASS) HOOKD_TEST_POOLER=pgbouncer $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration"
 
 unit-asan: asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure

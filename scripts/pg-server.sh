@@ -15,9 +15,7 @@ bin=/usr/lib/postgresql/15/bin
 cmd=${1:?usage: pg-server.sh start DIR PORT | stop DIR | restart DIR}
 dir=${2:?DIR required}
 
-as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
+as_owner() { "$(dirname "$0")/as-postgres.sh" "$@"; }
 
 case "$cmd" in
   start)

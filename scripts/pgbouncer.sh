@@ -11,9 +11,7 @@ set -euo pipefail
 cmd=${1:?usage: pgbouncer.sh start DIR PG_PORT PORT [MODE] | stop DIR}
 dir=${2:?DIR required}
 
-as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
+as_owner() { "$(dirname "$0")/as-postgres.sh" "$@"; }
 
 case "$cmd" in
   start)

@@ -36,9 +36,8 @@ std::optional<OpenedStore> OpenConfiguredStore(const Config& config, Metrics* me
     std::cerr << "hookd: " << credentials.error().message << "\n";
     return std::nullopt;
   }
-  auto store =
-      OpenStore(config.DatabaseUrl(), credentials->master_key, config.database_pool, metrics, config.retention_ms,
-                {config.database_transaction_pooling, config.database_direct_url});
+  auto store = OpenStore(config.DatabaseUrl(), credentials->master_key, config.database_pool, metrics,
+                         config.retention_ms, {config.database_transaction_pooling, config.database_direct_url});
   if (!store) {
     std::cerr << "hookd: " << store.error().message << "\n";
     return std::nullopt;

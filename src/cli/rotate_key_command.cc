@@ -46,8 +46,9 @@ int RunRotateMasterKey(const std::vector<std::string>& args) {
     auto text = ReadCredentialFile(*key_file);
     auto key = text ? Base64Decode(*text) : std::nullopt;
     if (!key || key->size() != 32) {
-      std::cerr << "hookd: " << (text ? *key_file + " must hold base64 of exactly 32 bytes (openssl rand -base64 32)"
-                                      : text.error().message)
+      std::cerr << "hookd: "
+                << (text ? *key_file + " must hold base64 of exactly 32 bytes (openssl rand -base64 32)"
+                         : text.error().message)
                 << "\n";
       return 2;
     }
@@ -59,7 +60,8 @@ int RunRotateMasterKey(const std::vector<std::string>& args) {
 
   SecretCipher ring(opened->credentials.master_key);
   auto report = RotateMasterKey(
-      *opened->store, ring, new_key, [] { std::this_thread::sleep_for(2 * kKeyRefreshPeriod + std::chrono::seconds(1)); },
+      *opened->store, ring, new_key,
+      [] { std::this_thread::sleep_for(2 * kKeyRefreshPeriod + std::chrono::seconds(1)); },
       [](const std::string& step) { std::cout << step << std::endl; });
   if (!report) {
     std::cerr << "hookd: " << report.error().message << "\n";

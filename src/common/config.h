@@ -19,8 +19,8 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8084;
   std::string data_dir = "./data";
-  std::string database;          // "sqlite:PATH" or "postgres://..."; empty = sqlite:<data_dir>/hookd.db
-  int database_pool = 16;        // PostgreSQL connections per process
+  std::string database;                       // "sqlite:PATH" or "postgres://..."; empty = sqlite:<data_dir>/hookd.db
+  int database_pool = 16;                     // PostgreSQL connections per process
   bool database_transaction_pooling = false;  // --database-pool-mode transaction: `database` is such a pooler
   std::string database_direct_url;            // a session of its own (LISTEN, migrations, maintenance)
   std::string admin_token;       // empty = read admin_token_file, or read or generate <data_dir>/admin-token

@@ -107,10 +107,10 @@ Result<RotationReport> RotateMasterKey(Store& store, SecretCipher& ring, const s
   if (auto st = CheckMasterKey(ring, *stored); !st) return Fail(st.error());
   for (const WrappedKey& w : stored->wrapped) {
     if (w.id != new_id && w.sealed_by != new_id) {
-      return Fail(Error::Conflict("rotation_unfinished",
-                                  "the rotation to key " + ring.CurrentId() +
-                                      " is not finished: give every process that key, then run `hookd "
-                                      "rotate-master-key --finish`"));
+      return Fail(
+          Error::Conflict("rotation_unfinished", "the rotation to key " + ring.CurrentId() +
+                                                     " is not finished: give every process that key, then run `hookd "
+                                                     "rotate-master-key --finish`"));
     }
   }
   ring.AddKey(new_key);
@@ -119,8 +119,8 @@ Result<RotationReport> RotateMasterKey(Store& store, SecretCipher& ring, const s
     const std::string old_key = ring.Key(old_id);
     SecretCipher under_old(old_key);
     SecretCipher under_new(new_key);
-    if (auto st = store.AddWrappedKeys({{new_id, old_id, under_old.Encrypt(new_key)},
-                                        {old_id, new_id, under_new.Encrypt(old_key)}});
+    if (auto st = store.AddWrappedKeys(
+            {{new_id, old_id, under_old.Encrypt(new_key)}, {old_id, new_id, under_new.Encrypt(old_key)}});
         !st) {
       return Fail(st.error());
     }

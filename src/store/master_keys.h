@@ -56,7 +56,7 @@ bool ApplyStoredKeys(SecretCipher& ring, const StoredMasterKeys& stored);
 [[nodiscard]] std::unique_ptr<PeriodicTask> StartKeyRefresh(Store& store, SecretCipher& ring);
 
 struct RotationReport {
-  std::string key_id;  // the new current key
+  std::string key_id;    // the new current key
   int64_t resealed = 0;  // webhooks whose secrets were sealed again
   int64_t webhooks = 0;  // webhooks looked at in the last pass
 };

@@ -14,8 +14,8 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const 
     return std::unique_ptr<Store>(std::move(*store));
   }
   if (database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-    auto store =
-        postgres::PostgresStore::Open(database_url, master_key, pool_size, metrics, SystemTime(), retention_ms, pooling);
+    auto store = postgres::PostgresStore::Open(database_url, master_key, pool_size, metrics, SystemTime(), retention_ms,
+                                               pooling);
     if (!store) return Fail(store.error());
     return std::unique_ptr<Store>(std::move(*store));
   }

@@ -124,10 +124,12 @@ class PostgresServer:
 
 
 def database_args(data_dir, extra_args):
-    """The --database flag for the backend under test, unless the test chose its own."""
+    """The --database flag for the backend under test (with the pooler's, when there is one), unless the test chose
+    its own."""
     if BACKEND != "postgres" or any(a == "--database" or a.startswith("--database=") for a in extra_args):
         return []
-    return ["--database", PostgresServer.shared().database_for(os.path.abspath(data_dir))]
+    database = ["--database", PostgresServer.shared().database_for(os.path.abspath(data_dir))]
+    return database + pooling_args(database)
 
 
 def pooling_args(args):
@@ -162,8 +164,7 @@ class Hookd:
     def start(self, port=0):
         os.makedirs(self.data_dir, exist_ok=True)
         args = [HOOKD_BIN, "serve", "--data-dir", self.data_dir, "--listen", f"127.0.0.1:{port}"] + self.extra_args
-        args += database_args(self.data_dir, self.extra_args)
-        args += pooling_args(args)
+        args += database_args(self.data_dir, self.extra_args) or pooling_args(args)
         env = dict(os.environ)
         env.update(self.env)
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")

@@ -45,7 +45,8 @@ TEST_P(StoreConformance, AMasterKeyRotatesUnderALiveProcessAndFinishingShutsTheO
 
   SecretCipher ring(kOldKey);
   std::vector<std::string> steps;
-  auto report = RotateMasterKey(*store_, ring, kNewKey, WaitForRefresh, [&](const std::string& s) { steps.push_back(s); });
+  auto report =
+      RotateMasterKey(*store_, ring, kNewKey, WaitForRefresh, [&](const std::string& s) { steps.push_back(s); });
   ASSERT_TRUE(report.has_value()) << report.error().message;
   EXPECT_EQ(report->key_id, SecretCipher::IdOf(kNewKey));
   EXPECT_EQ(report->resealed, 2);
@@ -88,7 +89,8 @@ TEST_P(StoreConformance, AnInterruptedRotationFinishesWhenRunAgainAndBlocksAnyOt
   ASSERT_TRUE(NewWebhook(account_).has_value());
   SecretCipher ring(kOldKey);
   struct Interrupted {};
-  EXPECT_THROW((void)RotateMasterKey(*store_, ring, kNewKey, [] {}, [](const std::string&) { throw Interrupted{}; }),
+  EXPECT_THROW((void)RotateMasterKey(
+                   *store_, ring, kNewKey, [] {}, [](const std::string&) { throw Interrupted{}; }),
                Interrupted);
 
   SecretCipher third(kOldKey);

@@ -218,8 +218,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url, boo
   // locks for as long as the server keeps the session: a shard's lease row, key-share-locked by a paused worker's
   // outcome batch, could then never move to another worker. The server ends such a session after this long; hookd's
   // transactions go from statement to statement without waiting on anything else.
-  if (auto st = connection->Set("idle_in_transaction_session_timeout",
-                                std::to_string(kIdleInTransactionTimeoutMs) + "ms");
+  if (auto st =
+          connection->Set("idle_in_transaction_session_timeout", std::to_string(kIdleInTransactionTimeoutMs) + "ms");
       !st) {
     return Fail(st.error());
   }

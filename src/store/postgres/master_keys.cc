@@ -15,7 +15,8 @@ Result<StoredMasterKeys> PostgresStore::ReadMasterKeys(const std::string& first_
     if (!rows) return Fail(rows.error());
     StoredMasterKeys stored;
     if (check->Count() > 0) stored.check = check->Text(0, 0);
-    for (int i = 0; i < rows->Count(); ++i) stored.wrapped.push_back({rows->Text(i, 0), rows->Text(i, 1), rows->Text(i, 2)});
+    for (int i = 0; i < rows->Count(); ++i)
+      stored.wrapped.push_back({rows->Text(i, 0), rows->Text(i, 1), rows->Text(i, 2)});
     return stored;
   });
 }

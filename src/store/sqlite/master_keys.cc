@@ -15,7 +15,8 @@ Result<StoredMasterKeys> ReadStoredKeys(Database& db) {
   if (check.Step()) stored.check = check.Text(0);
   auto q = db.Prepare("SELECT id, sealed_by, sealed_key FROM master_keys ORDER BY id, sealed_by");
   while (q.Step()) stored.wrapped.push_back({q.Text(0), q.Text(1), q.Text(2)});
-  if (check.Failed() || q.Failed()) return Fail(Error::Unavailable("reading the master keys failed: " + db.LastError()));
+  if (check.Failed() || q.Failed())
+    return Fail(Error::Unavailable("reading the master keys failed: " + db.LastError()));
   return stored;
 }
 
