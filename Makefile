@@ -59,7 +59,10 @@ unit: test-deps build
 # and runs a second time through PgBouncer in transaction mode (scripts/pgbouncer.sh). The two PostgreSQL passes,
 # each with its own server, run side by side: they mostly wait.
 PG_PASS = HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd HOOKD_TEST_BACKEND=postgres
-integration: test-deps build
+sdks/typescript/node_modules/.package-lock.json: sdks/typescript/package-lock.json
+	cd sdks/typescript && npm ci --no-audit --no-fund
+
+integration: test-deps build sdks/typescript/node_modules/.package-lock.json
 	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd $(PYTHON) -m pytest -q tests/integration
 	scripts/concurrently.sh "$(PG_PASS) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration" \
 	  "$(PG_PASS) HOOKD_TEST_POOLER=pgbouncer $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration"
@@ -80,9 +83,12 @@ ui-test: test-deps build tests/ui/node_modules/.package-lock.json
 tests/openapi/node_modules/.package-lock.json: tests/openapi/package-lock.json
 	cd tests/openapi && npm ci --no-audit --no-fund
 
-# The OpenAPI document (src/api/openapi.json) against Redocly's recommended rules, every warning an error.
+# The OpenAPI document (src/api/openapi.json) against Redocly's recommended rules, every warning an error; then the
+# TypeScript types openapi-typescript generates from it with its defaults, under tsc --strict, against a program
+# that uses every operation (tests/openapi/typecheck.py).
 openapi-lint: test-deps tests/openapi/node_modules/.package-lock.json
 	cd tests/openapi && npx --no-install redocly lint --config redocly.yaml ../../src/api/openapi.json
+	cd tests/openapi && $(PYTHON) typecheck.py
 
 # The Debian package (debian/, built with dpkg-buildpackage and debhelper) into build/deb/.
 deb: test-deps build

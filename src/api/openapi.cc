@@ -26,6 +26,9 @@ std::vector<std::string> OpenApiMismatches(const std::vector<Router::Route>& rou
   std::vector<std::string> mismatches;
   for (const Router::Route& route : routes) {
     const std::string name = AsciiLower(route.method) + " " + route.pattern;
+    // The root only redirects to the web UI: an operation without a 2XX answer stops the common client
+    // generators (openapi-typescript among them), so the document leaves it out.
+    if (name == "get /") continue;
     if (documented.erase(name) == 0) mismatches.push_back(name + ": not in the document");
   }
   for (const std::string& name : documented) mismatches.push_back(name + ": no such route");

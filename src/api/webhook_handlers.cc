@@ -10,6 +10,7 @@
 #include "common/time_util.h"
 #include "crypto/signing.h"
 #include "delivery/request_builder.h"
+#include "domain/event_examples.h"
 
 namespace hookd {
 namespace {
@@ -23,14 +24,16 @@ bool VerifyRequested(const HttpRequest& request) {
   return !(v && (*v == "false" || *v == "0"));
 }
 
-Event SampleEvent(const Webhook& webhook, const std::string& type, const std::string& message, int64_t now_ms) {
+// A test send or a reachability check carries the type's catalog example (domain/event_examples.h), as the event
+// catalog shows it, so a receiver's own test runs its real handler on realistic data; a custom type's is `{}`.
+Event SampleEvent(const Webhook& webhook, const std::string& type, int64_t now_ms) {
   Event e;
   e.id = NewId("evt_");
   e.account_id = webhook.account_id;
   e.type = type;
   e.environment = webhook.environment;
   e.created_at_ms = now_ms;
-  e.data_json = SerializeJson(json::object{{"webhook_id", webhook.id}, {"message", message}});
+  e.data_json = ExamplePayload(type);
   return e;
 }
 
@@ -59,9 +62,8 @@ Result<Webhook> Api::LoadWebhook(const HttpRequest& request, const PathParams& p
 
 // The reachability check of SPEC §3: a signed webhook.ping; any HTTP response counts.
 Status Api::CheckReachable(const Webhook& w) {
-  auto ping =
-      SendSignedEvent(w, SampleEvent(w, "webhook.ping", "hookd is checking that this URL is reachable", clock_.NowMs()),
-                      std::min(config_.attempt_timeout_ms, kPingTimeoutMs));
+  auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", clock_.NowMs()),
+                              std::min(config_.attempt_timeout_ms, kPingTimeoutMs));
   if (!ping) return Fail(ping.error());
   if (!ping->status) {
     // The detail names only the reason (the web UI words it); the message also says how an API client skips it.
@@ -170,9 +172,7 @@ HttpResponse Api::TestWebhook(const HttpRequest& request, const PathParams& para
       return ErrorResponse(Error::Invalid("event_type", "is not in the event catalog", "unknown_event_type"));
     }
   }
-  auto sent =
-      SendSignedEvent(*webhook, SampleEvent(*webhook, type, "This is a test event sent by hookd", clock_.NowMs()),
-                      config_.attempt_timeout_ms);
+  auto sent = SendSignedEvent(*webhook, SampleEvent(*webhook, type, clock_.NowMs()), config_.attempt_timeout_ms);
   if (!sent) return ErrorResponse(sent.error());
   json::object out{{"success", sent->Success()},
                    {"response_time_ms", sent->elapsed_ms},

@@ -1,9 +1,10 @@
 """Delivery contract (SPEC §4) against real receivers: headers and signatures, payload formats, retries on the
 schedule, dead-lettering, timeouts, Retry-After, 410, the SSRF guard, subscriptions and environments."""
 import json
+import subprocess
 import time
 
-from harness import SLOW, Hookd, verify_seed_signature, verify_standard_webhooks, wait_until
+from harness import HOOKD_BIN, SLOW, Hookd, verify_seed_signature, verify_standard_webhooks, wait_until
 
 
 def test_signed_delivery_verifies_with_both_schemes(hookd, key, receiver):
@@ -216,8 +217,17 @@ def test_test_endpoint_sends_now_and_reports(hookd, key, receiver):
     assert r.json["response_body"] == '{"ok":true}' and r.json["response_time_ms"] >= 0 and r.json["error"] is None
     got = ok.received("webhook.test")
     assert len(got) == 1 and verify_standard_webhooks(w_ok["secret"], got[0]["headers"], got[0]["body"])
+    # A test send carries its type's example from the catalog, so the receiver's handler runs on realistic data.
+    catalog = json.loads(subprocess.run([HOOKD_BIN, "catalog"], capture_output=True, text=True, check=True).stdout)
+    examples = {e["type"]: e["example"] for category in catalog["categories"] for e in category["events"]}
+    assert json.loads(got[0]["body"])["data"] == examples["webhook.test"]
     r = hookd.request("POST", f"/api/v1/webhooks/{w_ok['id']}/test", key, {"event_type": "task.completed"})
     assert r.json["success"] is True and len(ok.received("task.completed")) == 1
+    assert json.loads(ok.received("task.completed")[0]["body"])["data"] == examples["task.completed"]
+    # So does the reachability check of a new webhook.
+    assert hookd.request("POST", "/api/v1/webhooks", key, {"url": ok.url, "events": ["*"]}).status == 201
+    pings = [q for q in ok.requests if q["headers"].get("x-webhook-event") == "webhook.ping"]
+    assert len(pings) == 1 and json.loads(pings[0]["body"])["data"] == examples["webhook.ping"]
     r = hookd.request("POST", f"/api/v1/webhooks/{w_bad['id']}/test", key)
     assert r.status == 200 and r.json["success"] is False and r.json["response_status"] == 500
     r = hookd.request("POST", f"/api/v1/webhooks/{w_ok['id']}/test", key, {"event_type": "nope.nothing"})

@@ -1,0 +1,3 @@
+module hookd.dev/client
+
+go 1.19
