@@ -3,13 +3,15 @@ terminated, the server unreachable at start, and a schema newer than the binary.
 HOOKD_TEST_BACKEND=postgres (make integration runs the suite on both backends)."""
 import base64
 import os
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 
 import pytest
 
-from harness import BACKEND, POOLER, free_port, Hookd, hookd_command, PostgresServer, SLOW, wait_until
+from harness import BACKEND, POOLER, ROOT, free_port, Hookd, hookd_command, PostgresServer, SLOW, wait_until
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="PostgreSQL backend only")
 
@@ -142,3 +144,29 @@ def test_processes_with_another_master_key_are_refused(tmp_path):
         same_key = f.read().strip()
     second = Hookd(tmp_path / "c", ["--database", url, "--master-key", same_key]).start()
     assert second.stop() == 0
+
+
+def test_through_pgbouncer_in_session_mode_nothing_needs_saying(tmp_path, make_hookd, receiver):
+    """Session mode gives each client connection its own server session, so hookd runs unchanged behind it: named
+    statements, LISTEN and the maintenance lock all work (transaction mode is the other pass of the whole suite)."""
+    server = PostgresServer.shared()
+    bouncer_dir = tempfile.mkdtemp(prefix="hookd-pgbouncer-")  # PgBouncer runs as postgres, outside tmp_path's 0700
+    os.chmod(bouncer_dir, 0o755)
+    port = free_port()
+    url = subprocess.check_output([os.path.join(ROOT, "scripts/pgbouncer.sh"), "start", str(bouncer_dir),
+                                   str(server.port), str(port), "session"]).decode().strip()
+    try:
+        database = server.direct_url(server.database_for(str(tmp_path / "session")))
+        through = url.rsplit("/", 1)[0] + "/" + database.rsplit("/", 1)[1]
+        h = make_hookd("--database", through, "--retry-schedule", "200ms", "--lease-duration", "4s",
+                       "--attempt-timeout", "2s")
+        _, key = h.create_account()
+        rx = receiver().fail_first(1)
+        h.create_webhook(key, rx.url)
+        accepted = [h.emit(key, data={"n": n})["id"] for n in range(20)]
+        wait_until(lambda: {r["headers"]["webhook-id"] for r in rx.received()} >= set(accepted), timeout=30 * SLOW,
+                   message="every event delivered through the session pooler")
+        assert "prepared statement" not in h.log()
+    finally:
+        subprocess.run([os.path.join(ROOT, "scripts/pgbouncer.sh"), "stop", str(bouncer_dir)])
+        shutil.rmtree(bouncer_dir, ignore_errors=True)
