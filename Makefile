@@ -62,7 +62,11 @@ PG_PASS = HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd HOOKD_TEST_BACKEND=postgres
 sdks/typescript/node_modules/.package-lock.json: sdks/typescript/package-lock.json
 	cd sdks/typescript && npm ci --no-audit --no-fund
 
-integration: test-deps build sdks/typescript/node_modules/.package-lock.json
+docs/examples/express/node_modules/.package-lock.json: docs/examples/express/package-lock.json
+	cd docs/examples/express && npm ci --no-audit --no-fund
+
+EXAMPLE_DEPS = sdks/typescript/node_modules/.package-lock.json docs/examples/express/node_modules/.package-lock.json
+integration: test-deps build $(EXAMPLE_DEPS)
 	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd $(PYTHON) -m pytest -q tests/integration
 	scripts/concurrently.sh "$(PG_PASS) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration" \
 	  "$(PG_PASS) HOOKD_TEST_POOLER=pgbouncer $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration"
@@ -70,7 +74,7 @@ integration: test-deps build sdks/typescript/node_modules/.package-lock.json
 unit-asan: asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure
 
-integration-asan: asan
+integration-asan: asan $(EXAMPLE_DEPS)
 	HOOKD_BIN=$(CURDIR)/$(ASAN_BUILD)/hookd HOOKD_SANITIZED=1 $(PYTHON) -m pytest -q tests/integration
 
 tests/ui/node_modules/.package-lock.json: tests/ui/package-lock.json

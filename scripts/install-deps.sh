@@ -14,13 +14,15 @@ build_packages=(
 # installs it into a debootstrap tree and checks its unit with systemd-analyze.
 # podman, buildah, runc: the container test builds the image (buildah) and runs it (podman with runc).
 # nginx-light: the TLS proxy example of deploy/nginx/ runs in front of hookd in test_tls_proxy.py.
-# golang-go, php-cli, ruby, ruby-webrick: the receivers in docs/examples/, which the tests run against real deliveries.
+# golang-go, php-cli, ruby, ruby-webrick, python3-flask, python3-django, ruby-sinatra: the receivers in
+# docs/examples/, which the tests run against real deliveries.
 # python3-jsonschema: the integration tests check every JSON body they receive against the OpenAPI document.
 # pgbouncer: the PostgreSQL integration suite runs once through it in transaction mode (scripts/pgbouncer.sh).
 # clang-format-19: make format-check (part of make test) holds the C++ sources to .clang-format.
 test_packages=(
   libgtest-dev python3 python3-pytest python3-aiosmtpd chromium openssl postgresql-15 prometheus
-  golang-go php-cli ruby ruby-webrick python3-jsonschema python3-yaml clang-format-19 nginx-light
+  golang-go php-cli ruby ruby-webrick python3-flask python3-django ruby-sinatra python3-jsonschema python3-yaml
+  clang-format-19 nginx-light
   debhelper dpkg-dev debootstrap systemd podman buildah runc pgbouncer
 )
 

@@ -51,6 +51,12 @@ func verify(key []byte, h http.Header, body []byte) bool {
 	return false
 }
 
+// handle is the application's work (answer fast: queue anything slow); an error has hookd deliver it again later.
+func handle(msgID, eventType string, body []byte) error {
+	fmt.Printf("accepted %s %s\n", msgID, eventType)
+	return nil
+}
+
 func main() {
 	if len(os.Args) != 3 {
 		log.Fatal("usage: receiver PORT SECRET")
@@ -59,7 +65,8 @@ func main() {
 	if err != nil {
 		log.Fatal("the secret is not whsec_ followed by base64")
 	}
-	var seen sync.Map // webhook-ids already handled; a real application keeps them in its database
+	seen := map[string]bool{} // webhook-ids whose work is done; a real application keeps them in its database
+	var mu sync.Mutex
 
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -69,12 +76,22 @@ func main() {
 			return
 		}
 		msgID := r.Header.Get("webhook-id")
-		if _, repeated := seen.LoadOrStore(msgID, true); repeated {
+		// The id is recorded only once its work is done (or durably queued): a delivery whose work failed is
+		// answered 500 and comes again. One delivery at a time here; a real application records the id in the same
+		// database transaction as its work, under a unique key.
+		mu.Lock()
+		defer mu.Unlock()
+		if seen[msgID] {
 			fmt.Printf("duplicate %s: already handled\n", msgID)
-		} else {
-			// Answer fast: queue the work and process it after the response.
-			fmt.Printf("accepted %s %s\n", msgID, r.Header.Get("x-webhook-event"))
+			w.WriteHeader(http.StatusNoContent)
+			return
 		}
+		if err := handle(msgID, r.Header.Get("x-webhook-event"), body); err != nil {
+			fmt.Printf("failed %s: %v\n", msgID, err)
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		seen[msgID] = true
 		w.WriteHeader(http.StatusNoContent)
 	})
 	fmt.Printf("listening on 127.0.0.1:%s\n", os.Args[1])

@@ -34,7 +34,12 @@ if (!port || !secret) {
   console.error("usage: node receiver.mjs PORT SECRET");
   process.exit(2);
 }
-const seen = new Set(); // webhook-ids already handled; a real application keeps them in its database
+const seen = new Set(); // webhook-ids whose work is done; a real application keeps them in its database
+
+// The application's work (answer fast: queue anything slow). Throw to have hookd deliver it again later.
+function handle(id, eventType, body) {
+  console.log(`accepted ${id} ${eventType}`);
+}
 
 createServer((req, res) => {
   const chunks = [];
@@ -49,11 +54,20 @@ createServer((req, res) => {
     const id = req.headers["webhook-id"];
     if (seen.has(id)) {
       console.log(`duplicate ${id}: already handled`);
-    } else {
-      seen.add(id);
-      // Answer fast: queue the work and process it after the response.
-      console.log(`accepted ${id} ${req.headers["x-webhook-event"] ?? ""}`);
+      res.writeHead(204).end();
+      return;
     }
+    // The id is recorded only once its work is done (or durably queued): a delivery whose work failed is answered
+    // 500 and comes again. A real application records the id in the same database transaction as its work, under a
+    // unique key, so that two deliveries of one id at the same moment cannot both do it.
+    try {
+      handle(id, req.headers["x-webhook-event"] ?? "", body);
+    } catch (e) {
+      console.log(`failed ${id}: ${e}`);
+      res.writeHead(500).end();
+      return;
+    }
+    seen.add(id);
     res.writeHead(204).end();
   });
 }).listen(Number(port), "127.0.0.1", () => console.log(`listening on 127.0.0.1:${port}`));

@@ -32,16 +32,10 @@ function verify(string $secret, string $msgId, string $timestamp, string $signat
     return false;
 }
 
-// Records the webhook-id; false if it was handled before. A real application keeps them in its database.
-function firstTime(string $msgId): bool
+// The application's work (answer fast: queue anything slow). Throw to have hookd deliver it again later.
+function handle(string $msgId, string $eventType, string $body): void
 {
-    $dir = getenv('SEEN_DIR') ?: sys_get_temp_dir();
-    $handle = @fopen($dir . '/' . hash('sha256', $msgId), 'x');  // 'x' creates atomically, or fails if it exists
-    if ($handle === false) {
-        return false;
-    }
-    fclose($handle);
-    return true;
+    say("accepted $msgId $eventType");
 }
 
 function say(string $line): void
@@ -57,10 +51,24 @@ if (!verify(getenv('WEBHOOK_SECRET') ?: '', $msgId, $_SERVER['HTTP_WEBHOOK_TIMES
     http_response_code(400);
     return;
 }
-if (firstTime($msgId)) {
-    // Answer fast: queue the work and process it after the response.
-    say("accepted $msgId " . ($_SERVER['HTTP_X_WEBHOOK_EVENT'] ?? ''));
-} else {
+// The id is recorded only once its work is done (or durably queued): a delivery whose work failed is answered 500
+// and comes again. A lock per id keeps two deliveries of it from working at once; a real application records the
+// id in the same database transaction as its work, under a unique key.
+$record = (getenv('SEEN_DIR') ?: sys_get_temp_dir()) . '/hookd-' . hash('sha256', $msgId);
+$lock = fopen($record . '.lock', 'c');
+flock($lock, LOCK_EX);
+if (file_exists($record)) {
     say("duplicate $msgId: already handled");
+    http_response_code(204);
+} else {
+    try {
+        handle($msgId, $_SERVER['HTTP_X_WEBHOOK_EVENT'] ?? '', $body);
+        touch($record);
+        http_response_code(204);
+    } catch (Throwable $e) {
+        say("failed $msgId: " . $e->getMessage());
+        http_response_code(500);
+    }
 }
-http_response_code(204);
+flock($lock, LOCK_UN);
+fclose($lock);

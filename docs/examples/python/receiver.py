@@ -42,9 +42,14 @@ def verify(secret, headers, body):
     return False
 
 
+def handle(msg_id, event_type, body):
+    """The application's work (answer fast: queue anything slow). Raise to have hookd deliver it again later."""
+    print(f"accepted {msg_id} {event_type}", flush=True)
+
+
 class Receiver(http.server.BaseHTTPRequestHandler):
     secret = ""
-    seen = set()  # webhook-ids already handled; a real application keeps them in its database
+    seen = set()  # webhook-ids whose work is done; a real application keeps them in its database
     seen_lock = threading.Lock()
 
     def do_POST(self):
@@ -54,14 +59,21 @@ class Receiver(http.server.BaseHTTPRequestHandler):
             self.answer(400)
             return
         msg_id = self.headers["webhook-id"]
+        # The id is recorded only once its work is done (or durably queued): a delivery whose work failed is
+        # answered 500 and comes again. One delivery of an id at a time; a real application records the id in the
+        # same database transaction as its work, under a unique key.
         with self.seen_lock:
-            first = msg_id not in self.seen
+            if msg_id in self.seen:
+                print(f"duplicate {msg_id}: already handled", flush=True)
+                self.answer(204)
+                return
+            try:
+                handle(msg_id, self.headers.get("x-webhook-event", ""), body)
+            except Exception as e:
+                print(f"failed {msg_id}: {e}", flush=True)
+                self.answer(500)
+                return
             self.seen.add(msg_id)
-        if first:
-            # Answer fast: queue the work and process it after the response.
-            print(f"accepted {msg_id} {self.headers.get('x-webhook-event', '')}", flush=True)
-        else:
-            print(f"duplicate {msg_id}: already handled", flush=True)
         self.answer(204)
 
     def answer(self, status):

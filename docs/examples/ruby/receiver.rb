@@ -28,10 +28,15 @@ def verify(key, msg_id, timestamp, signatures, body)
   end
 end
 
+# The application's work (answer fast: queue anything slow). Raise to have hookd deliver it again later.
+def handle(msg_id, event_type, _body)
+  puts "accepted #{msg_id} #{event_type}"
+end
+
 abort 'usage: receiver.rb PORT SECRET' unless ARGV.length == 2
 port = Integer(ARGV[0])
 key = Base64.strict_decode64(ARGV[1].delete_prefix('whsec_'))
-seen = Set.new # webhook-ids already handled; a real application keeps them in its database
+seen = Set.new # webhook-ids whose work is done; a real application keeps them in its database
 seen_lock = Mutex.new
 $stdout.sync = true
 
@@ -46,13 +51,23 @@ server.mount_proc '/' do |request, response|
     response.status = 400
     next
   end
-  if seen_lock.synchronize { seen.add?(msg_id) }
-    # Answer fast: queue the work and process it after the response.
-    puts "accepted #{msg_id} #{request['x-webhook-event']}"
-  else
-    puts "duplicate #{msg_id}: already handled"
+  # The id is recorded only once its work is done (or durably queued): a delivery whose work failed is answered 500
+  # and comes again. One delivery at a time here; a real application records the id in the same database
+  # transaction as its work, under a unique key.
+  response.status = seen_lock.synchronize do
+    if seen.include?(msg_id)
+      puts "duplicate #{msg_id}: already handled"
+      next 204
+    end
+    begin
+      handle(msg_id, request['x-webhook-event'], body)
+    rescue StandardError => e
+      puts "failed #{msg_id}: #{e.message}"
+      next 500
+    end
+    seen.add(msg_id)
+    204
   end
-  response.status = 204
 end
 trap('TERM') { server.shutdown }
 trap('INT') { server.shutdown }
