@@ -63,6 +63,10 @@ bool IsWebOrigin(std::string_view s) {
              std::string_view::npos;
 }
 
+bool IsPostgresUrl(const std::string& v) {
+  return v.starts_with("postgres://") || v.starts_with("postgresql://");
+}
+
 std::optional<bool> ParseBool(const std::string& s) {
   if (s == "true" || s == "1" || s == "yes" || s == "on") return true;
   if (s == "false" || s == "0" || s == "no" || s == "off") return false;
@@ -140,7 +144,7 @@ const std::vector<Setting>& Settings() {
        StringSetter(&Config::data_dir)},
       {"database", "sqlite:PATH or postgres://... (default sqlite:<data-dir>/hookd.db)", false,
        [](Config& c, const std::string& v) -> std::optional<std::string> {
-         if (v.rfind("sqlite:", 0) != 0 && v.rfind("postgres://", 0) != 0 && v.rfind("postgresql://", 0) != 0) {
+         if (!v.starts_with("sqlite:") && !IsPostgresUrl(v)) {
            return "must start with sqlite: or postgres://";
          }
          c.database = v;
@@ -162,7 +166,7 @@ const std::vector<Setting>& Settings() {
        "used for LISTEN, migrations and maintenance",
        false,
        [](Config& c, const std::string& v) -> std::optional<std::string> {
-         if (v.rfind("postgres://", 0) != 0 && v.rfind("postgresql://", 0) != 0) return "must start with postgres://";
+         if (!IsPostgresUrl(v)) return "must start with postgres://";
          c.database_direct_url = v;
          return std::nullopt;
        }},

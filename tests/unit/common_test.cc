@@ -282,6 +282,25 @@ TEST(Config, RejectsBadInputNamingTheFlag) {
   EXPECT_NE(env.error().message.find("HOOKD_ATTEMPT_TIMEOUT"), std::string::npos);
 }
 
+TEST(Config, TransactionPoolingNeedsADirectUrl) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--database-pool-mode", "statement"},
+           {"--database-pool-mode", "transaction"},
+           {"--database-direct-url", "mysql://db/hookd"},
+           {"--database-pool-mode", "transaction", "--database-direct-url", "sqlite:/tmp/x.db"}}) {
+    EXPECT_FALSE(ParseConfig(args, FakeEnv({})).has_value()) << args[1];
+  }
+  auto pooled = ParseConfig({"--database", "postgres://pooler:6543/hookd", "--database-pool-mode", "transaction",
+                             "--database-direct-url", "postgresql://db:5432/hookd"},
+                            FakeEnv({}));
+  ASSERT_TRUE(pooled.has_value()) << pooled.error().message;
+  EXPECT_TRUE(pooled->database_transaction_pooling);
+  EXPECT_EQ(pooled->database_direct_url, "postgresql://db:5432/hookd");
+  auto session = ParseConfig({"--database-pool-mode", "session"}, FakeEnv({}));
+  ASSERT_TRUE(session.has_value());
+  EXPECT_FALSE(session->database_transaction_pooling);
+}
+
 TEST(Config, ALeaseMustOutlastAnAttempt) {
   auto c = ParseConfig({"--attempt-timeout", "10s"}, FakeEnv({}));
   ASSERT_TRUE(c.has_value());
