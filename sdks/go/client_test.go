@@ -181,3 +181,21 @@ func TestBusyAnswersAreRetriedAfterRetryAfterWithTheSameKey(t *testing.T) {
 		t.Fatalf("want unavailable with Retry-After 1s, got %v", err)
 	}
 }
+
+func TestTheClientIsVersionedWithTheServer(t *testing.T) {
+	base, _, _ := server(t)
+	resp, err := http.Get(base + "/api/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var document struct {
+		Info struct{ Version string } `json:"info"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&document); err != nil {
+		t.Fatal(err)
+	}
+	if document.Info.Version != Version {
+		t.Fatalf("the client is %s, the server %s", Version, document.Info.Version)
+	}
+}

@@ -1,19 +1,35 @@
-// `hookd catalog`: the built-in event types by category, each with its example `data` (what `hookd trigger` sends),
-// as JSON, or with --markdown as the event catalog section of docs/integration-guide.md (a test holds the guide to
-// it, so the two never drift).
+// `hookd catalog`: the built-in event types by category, each with its example `data` (what `hookd trigger` and a
+// test send deliver) and the JSON Schema of its data, as JSON, or with --markdown as the generated part of
+// docs/events.md (a test holds the page to it, so the two never drift).
 #include <iostream>
 
 #include "cli/commands.h"
 #include "common/json.h"
 #include "domain/catalog.h"
 #include "domain/event_examples.h"
+#include "domain/event_schemas.h"
 
 namespace hookd {
 namespace {
 
-// `v` as JSON: nested values below `flat_depth` on one line each (`{"a": 1, "b": 2}`), the rest indented by two.
-void AppendIndented(std::string& out, const json::value& v, int depth, int flat_depth) {
-  const bool flat = depth >= flat_depth;
+// True for a value printed on one line: a scalar, or an object or array of scalars and arrays of scalars.
+bool Shallow(const json::value& v, int levels = 2) {
+  if (const json::object* o = v.if_object()) {
+    for (const auto& member : *o) {
+      if (levels == 0 || !Shallow(member.value(), levels - 1)) return false;
+    }
+  } else if (const json::array* a = v.if_array()) {
+    for (const json::value& item : *a) {
+      if (levels == 0 || !Shallow(item, levels - 1)) return false;
+    }
+  }
+  return true;
+}
+
+// `v` as JSON, two spaces per level; a value from depth `flat_depth` on, or a shallow one when `flat_shallow`, on
+// one line (`{"a": 1, "b": 2}`).
+void AppendIndented(std::string& out, const json::value& v, int depth, int flat_depth, bool flat_shallow = false) {
+  const bool flat = depth >= flat_depth || (flat_shallow && Shallow(v));
   const std::string pad = flat ? "" : std::string(static_cast<size_t>(depth + 1) * 2, ' ');
   const std::string close = flat ? "" : std::string(static_cast<size_t>(depth) * 2, ' ');
   const char* separator = flat ? ", " : ",\n";
@@ -25,7 +41,7 @@ void AppendIndented(std::string& out, const json::value& v, int depth, int flat_
       out += pad;
       AppendJsonQuoted(out, it->key());
       out += ": ";
-      AppendIndented(out, it->value(), depth + 1, flat_depth);
+      AppendIndented(out, it->value(), depth + 1, flat_depth, flat_shallow);
       out += std::next(it) == o->end() ? open_break : separator;
     }
     out += close + "}";
@@ -34,7 +50,7 @@ void AppendIndented(std::string& out, const json::value& v, int depth, int flat_
     out += open_break;
     for (size_t i = 0; i < a->size(); ++i) {
       out += pad;
-      AppendIndented(out, (*a)[i], depth + 1, flat_depth);
+      AppendIndented(out, (*a)[i], depth + 1, flat_depth, flat_shallow);
       out += i + 1 == a->size() ? open_break : separator;
     }
     out += close + "]";
@@ -53,7 +69,9 @@ std::string Markdown(const std::vector<EventType>& types) {
     }
     out += "\n`" + t.type + "` — " + t.description + "\n\n```json\n";
     AppendIndented(out, ParseJsonOrNull(ExamplePayload(t.type)), 0, 1);
-    out += "\n```\n";
+    out += "\n```\n\n<details><summary>JSON Schema of <code>" + t.type + "</code></summary>\n\n```json\n";
+    AppendIndented(out, EventSchema(t.type), 0, 1000, true);
+    out += "\n```\n\n</details>\n";
   }
   return out;
 }
@@ -64,8 +82,11 @@ std::string Json(const std::vector<EventType>& types) {
     if (categories.empty() || categories.back().at("name").as_string() != t.category) {
       categories.push_back(json::object{{"name", t.category}, {"events", json::array{}}});
     }
-    categories.back().as_object()["events"].as_array().push_back(json::object{
-        {"type", t.type}, {"description", t.description}, {"example", ParseJsonOrNull(ExamplePayload(t.type))}});
+    categories.back().as_object()["events"].as_array().push_back(
+        json::object{{"type", t.type},
+                     {"description", t.description},
+                     {"example", ParseJsonOrNull(ExamplePayload(t.type))},
+                     {"schema", EventSchema(t.type)}});
   }
   std::string out;
   AppendIndented(out, json::object{{"categories", std::move(categories)}}, 0, 1000);

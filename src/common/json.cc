@@ -289,4 +289,15 @@ json::value ParseJsonOrNull(std::string_view text) {
   return ec ? json::value(nullptr) : v;
 }
 
+void MergeJsonObject(json::object& into, const json::object& extra) {
+  for (const auto& [key, value] : extra) {
+    auto it = into.find(key);
+    if (it != into.end() && it->value().is_object() && value.is_object()) {
+      MergeJsonObject(it->value().as_object(), value.as_object());
+    } else {
+      into[key] = value;
+    }
+  }
+}
+
 }  // namespace hookd

@@ -30,4 +30,7 @@ void AppendJson(std::string& out, const json::value& v);
 // Parses any JSON value (for stored raw JSON). Returns null on failure.
 [[nodiscard]] json::value ParseJsonOrNull(std::string_view text);
 
+// Merges `extra` into `into`: objects member by member, any other value replaced.
+void MergeJsonObject(json::object& into, const json::object& extra);
+
 }  // namespace hookd

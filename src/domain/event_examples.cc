@@ -91,18 +91,6 @@ const std::map<std::string_view, const char*>& Actions() {
   return actions;
 }
 
-// Merges `extra` into `into`: objects member by member, anything else replaced.
-void Merge(json::object& into, const json::object& extra) {
-  for (const auto& [key, value] : extra) {
-    auto it = into.find(key);
-    if (it != into.end() && it->value().is_object() && value.is_object()) {
-      Merge(it->value().as_object(), value.as_object());
-    } else {
-      into[key] = value;
-    }
-  }
-}
-
 }  // namespace
 
 std::string ExamplePayload(std::string_view type) {
@@ -111,7 +99,7 @@ std::string ExamplePayload(std::string_view type) {
   if (!catalog.IsBuiltIn(type) || resource == Resources().end()) return "{}";
   json::object data = json::parse(resource->second).as_object();
   if (auto action = Actions().find(type); action != Actions().end()) {
-    Merge(data, json::parse(action->second).as_object());
+    MergeJsonObject(data, json::parse(action->second).as_object());
   }
   return SerializeJson(data);
 }

@@ -1,7 +1,8 @@
 """Every receiver in docs/examples/<language>/ (started as `run.sh PORT SECRET`) against real deliveries from a real
 hookd: a delivery verifies and is answered 2xx; the same request with a tampered body, signed with another secret,
-10 minutes old, or without its headers is answered 400; a repeated webhook-id is handled once; during a secret
-rotation a receiver that still has the old secret accepts the deliveries."""
+10 minutes old, or without its headers is answered 400; a repeated webhook-id is handled once; a delivery whose work
+failed (FAIL_FIRST=1 makes the first work fail) is answered 5xx and handled when it comes again, not skipped as a
+duplicate; during a secret rotation a receiver that still has the old secret accepts the deliveries."""
 import base64
 import glob
 import hashlib
@@ -38,7 +39,7 @@ def sign(secret, msg_id, timestamp, body):
 
 def start(example, port, secret):
     proc = subprocess.Popen([os.path.join(example, "run.sh"), str(port), secret], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, env=dict(os.environ, FAIL_FIRST="1"))
     wait_until(lambda: post(port, {}, b"{}") == 400 if proc.poll() is None else True, timeout=60,
                message=f"{os.path.basename(example)} listening")
     assert proc.poll() is None, proc.stdout.read()
@@ -55,7 +56,9 @@ def test_example_receiver_verifies_real_deliveries(hookd, key, example):
         wait_until(lambda: [d for d in hookd.deliveries(key) if d["status"] == "succeeded"],
                    message="the real delivery accepted")
         delivery = hookd.deliveries(key)[0]
-        attempt = hookd.request("GET", f"/api/v1/deliveries/{delivery['id']}", key).json["attempts"][0]
+        attempts = hookd.request("GET", f"/api/v1/deliveries/{delivery['id']}", key).json["attempts"]
+        assert [a["response_status"] // 100 for a in attempts] == [5, 2], attempts  # the work failed, then was done
+        attempt = attempts[-1]
         headers = json.loads(attempt["request_headers"]) if isinstance(attempt["request_headers"], str) \
             else attempt["request_headers"]
         body = attempt["request_body"].encode()
@@ -90,4 +93,6 @@ def test_example_receiver_verifies_real_deliveries(hookd, key, example):
         proc.wait(timeout=10)
     output = proc.stdout.read()
     assert output.count("duplicate") >= 1, output
+    assert f"failed {event['id']}" in output
+    assert output.index(f"failed {event['id']}") < output.index(f"accepted {event['id']}"), output
 

@@ -156,6 +156,12 @@ test('the PRD tasks in a real browser', async (t) => {
     await page.getByText('Test delivered.').waitFor();
     assert.match(await page.locator('.notice.ok').textContent(), /Status 200/);
     assert.ok(received.some((r) => r.headers['x-webhook-event'] === 'webhook.test'));
+    // Any subscribed type, with that type's example data.
+    await page.selectOption('#test-event', 'task.completed');
+    await page.click('text=Send test event');
+    await until(async () => received.some((r) => r.headers['x-webhook-event'] === 'task.completed'), 'a task.completed test');
+    const sent = JSON.parse(received.find((r) => r.headers['x-webhook-event'] === 'task.completed').body);
+    assert.equal(sent.data.task.status, 'done');
   });
 
   await t.test('trigger events and see deliveries appear', async () => {

@@ -2,9 +2,12 @@
 // buckets.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/json.h"
 #include "domain/catalog.h"
 #include "domain/event_examples.h"
+#include "domain/event_schemas.h"
 #include "domain/payload.h"
 #include "domain/retry_policy.h"
 #include "domain/subscription.h"
@@ -157,6 +160,27 @@ TEST(EventExamples, EveryBuiltInTypeHasAnObjectAboutItsResource) {
   EXPECT_EQ(completed.at("task").at("status"), "done");                  // the action's fields win over the resource's
   EXPECT_EQ(completed.at("task").at("title"), "Write the launch post");  // and the resource's stay
   EXPECT_EQ(ExamplePayload("invoice.unknown_action"), "{}");             // only catalog types
+}
+
+TEST(EventSchemas, EveryBuiltInTypeHasOneAndTheActionNarrowsTheResource) {
+  for (const EventType& t : EventCatalog().All()) {
+    const json::value schema = EventSchema(t.type);
+    ASSERT_TRUE(schema.is_object()) << t.type;
+    EXPECT_EQ(schema.at("title").as_string(), t.type);
+    EXPECT_EQ(schema.at("description").as_string(), t.description);
+    EXPECT_FALSE(schema.at("required").as_array().empty()) << t.type;
+  }
+  const json::value completed = EventSchema("task.completed");
+  const json::value& task = completed.at("properties").at("task");
+  EXPECT_EQ(task.at("properties").at("status").at("const"), "done");  // the action's narrowing wins
+  EXPECT_EQ(task.at("properties").at("id").at("pattern"), "^tsk_[A-Za-z0-9_]+$");
+  EXPECT_EQ(task.at("properties").at("completed_at").at("format"), "date-time");  // and what it adds is required
+  EXPECT_NE(std::find(task.at("required").as_array().begin(), task.at("required").as_array().end(),
+                      json::value("completed_at")),
+            task.at("required").as_array().end());
+  EXPECT_EQ(EventSchema("task.created").at("properties").at("task").at("properties").at("status").at("enum"),
+            (json::array{"open", "done"}));
+  EXPECT_TRUE(EventSchema("invoice.unknown_action").is_null());  // only catalog types
 }
 
 }  // namespace

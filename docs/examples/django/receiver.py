@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import sys
 import threading
 import time
@@ -28,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 TOLERANCE_S = 5 * 60
+fail_next = os.environ.get("FAIL_FIRST") == "1"  # the first work fails: watch the retry handle it
 SECRET = sys.argv[2] if len(sys.argv) == 3 else ""
 handled = set()  # webhook-ids whose work is done; a real application keeps them in its database
 handled_lock = threading.Lock()
@@ -48,6 +50,10 @@ def verify(headers, body):
 
 def handle(event):
     """The application's work: here, a line. Raise to have hookd deliver it again later."""
+    global fail_next
+    if fail_next:
+        fail_next = False
+        raise RuntimeError("the work failed (FAIL_FIRST)")
     print(f"accepted {event['id']} {event['type']}", flush=True)
 
 

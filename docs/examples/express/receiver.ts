@@ -14,7 +14,7 @@ import { Webhook, WebhookVerificationError } from "standardwebhooks";
 interface HookdEvent {
   id: string;
   type: string;
-  timestamp: string;
+  created: string;
   data: Record<string, unknown>;
 }
 
@@ -24,10 +24,15 @@ if (!port || !secret) {
   process.exit(2);
 }
 const verifier = new Webhook(secret);
+let failNext = process.env.FAIL_FIRST === "1"; // the first work fails: watch the retry handle it
 const handled = new Set<string>(); // webhook-ids whose work is done; a real application keeps them in its database
 
 // The application's work: here, a line. Throw to have hookd deliver it again later.
 async function handle(event: HookdEvent): Promise<void> {
+  if (failNext) {
+    failNext = false;
+    throw new Error("the work failed (FAIL_FIRST)");
+  }
   console.log(`accepted ${event.id} ${event.type}`);
 }
 

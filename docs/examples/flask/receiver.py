@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import sys
 import threading
 import time
@@ -20,6 +21,7 @@ import time
 from flask import Flask, request
 
 TOLERANCE_S = 5 * 60
+fail_next = os.environ.get("FAIL_FIRST") == "1"  # the first work fails: watch the retry handle it
 app = Flask(__name__)
 secret = ""
 handled = set()  # webhook-ids whose work is done; a real application keeps them in its database
@@ -41,6 +43,10 @@ def verify(headers, body):
 
 def handle(event):
     """The application's work: here, a line. Raise to have hookd deliver it again later."""
+    global fail_next
+    if fail_next:
+        fail_next = False
+        raise RuntimeError("the work failed (FAIL_FIRST)")
     print(f"accepted {event['id']} {event['type']}", flush=True)
 
 

@@ -12,6 +12,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -20,10 +21,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 const tolerance = 5 * time.Minute
+
+// The first work fails when FAIL_FIRST=1: watch the retry handle it.
+var failNext atomic.Bool
 
 // verify reports whether the request carries a valid, recent Standard Webhooks signature.
 func verify(key []byte, h http.Header, body []byte) bool {
@@ -53,6 +58,9 @@ func verify(key []byte, h http.Header, body []byte) bool {
 
 // handle is the application's work (answer fast: queue anything slow); an error has hookd deliver it again later.
 func handle(msgID, eventType string, body []byte) error {
+	if failNext.CompareAndSwap(true, false) {
+		return errors.New("the work failed (FAIL_FIRST)")
+	}
 	fmt.Printf("accepted %s %s\n", msgID, eventType)
 	return nil
 }
@@ -65,6 +73,7 @@ func main() {
 	if err != nil {
 		log.Fatal("the secret is not whsec_ followed by base64")
 	}
+	failNext.Store(os.Getenv("FAIL_FIRST") == "1")
 	seen := map[string]bool{} // webhook-ids whose work is done; a real application keeps them in its database
 	var mu sync.Mutex
 

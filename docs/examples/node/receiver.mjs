@@ -10,6 +10,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 
 const TOLERANCE_S = 5 * 60;
+let failNext = process.env.FAIL_FIRST === "1"; // the first work fails: watch the retry handle it
 
 export function verify(secret, headers, body) {
   const id = headers["webhook-id"];
@@ -38,6 +39,10 @@ const seen = new Set(); // webhook-ids whose work is done; a real application ke
 
 // The application's work (answer fast: queue anything slow). Throw to have hookd deliver it again later.
 function handle(id, eventType, body) {
+  if (failNext) {
+    failNext = false;
+    throw new Error("the work failed (FAIL_FIRST)");
+  }
   console.log(`accepted ${id} ${eventType}`);
 }
 

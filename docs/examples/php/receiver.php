@@ -35,6 +35,10 @@ function verify(string $secret, string $msgId, string $timestamp, string $signat
 // The application's work (answer fast: queue anything slow). Throw to have hookd deliver it again later.
 function handle(string $msgId, string $eventType, string $body): void
 {
+    // With FAIL_FIRST=1 the first work fails (the marker directory is made once), to watch the retry handle it.
+    if (getenv('FAIL_FIRST') === '1' && @mkdir((getenv('SEEN_DIR') ?: sys_get_temp_dir()) . '/failed-first')) {
+        throw new RuntimeException('the work failed (FAIL_FIRST)');
+    }
     say("accepted $msgId $eventType");
 }
 

@@ -12,11 +12,13 @@ import base64
 import hashlib
 import hmac
 import http.server
+import os
 import sys
 import threading
 import time
 
 TOLERANCE_S = 5 * 60
+fail_next = os.environ.get("FAIL_FIRST") == "1"  # the first work fails: watch the retry handle it
 
 
 def verify(secret, headers, body):
@@ -44,6 +46,10 @@ def verify(secret, headers, body):
 
 def handle(msg_id, event_type, body):
     """The application's work (answer fast: queue anything slow). Raise to have hookd deliver it again later."""
+    global fail_next
+    if fail_next:
+        fail_next = False
+        raise RuntimeError("the work failed (FAIL_FIRST)")
     print(f"accepted {msg_id} {event_type}", flush=True)
 
 

@@ -14,6 +14,7 @@ require 'set'
 require 'webrick'
 
 TOLERANCE_S = 5 * 60
+$fail_next = ENV['FAIL_FIRST'] == '1' # the first work fails: watch the retry handle it
 
 # True when the request carries a valid, recent Standard Webhooks signature.
 def verify(key, msg_id, timestamp, signatures, body)
@@ -30,6 +31,10 @@ end
 
 # The application's work (answer fast: queue anything slow). Raise to have hookd deliver it again later.
 def handle(msg_id, event_type, _body)
+  if $fail_next
+    $fail_next = false
+    raise 'the work failed (FAIL_FIRST)'
+  end
   puts "accepted #{msg_id} #{event_type}"
 end
 

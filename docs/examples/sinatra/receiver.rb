@@ -15,6 +15,7 @@ require "webrick"
 
 class Receiver < Sinatra::Base
   TOLERANCE_S = 5 * 60
+  @fail_next = ENV["FAIL_FIRST"] == "1" # the first work fails: watch the retry handle it
   HANDLED = {} # webhook-ids whose work is done; a real application keeps them in its database
   LOCK = Mutex.new
 
@@ -37,6 +38,10 @@ class Receiver < Sinatra::Base
 
   # The application's work: here, a line. Raise to have hookd deliver it again later.
   def self.handle(event)
+    if @fail_next
+      @fail_next = false
+      raise "the work failed (FAIL_FIRST)"
+    end
     puts "accepted #{event["id"]} #{event["type"]}"
     $stdout.flush
   end

@@ -11,11 +11,16 @@ async function renderWebhookDetail(id) {
   const secretBox = secretControl(id, newSecret, 'This is the signing secret of the new webhook; you can reveal it here again at any time.');
 
   const testResult = h('div', { role: 'status' });
+  // A test sends `webhook.test`, or any subscribed type with that type's example data.
+  const subscribed = state.catalog.categories.flatMap((c) => c.events.map((e) => e.type))
+    .filter((t) => t !== 'webhook.test' && w.events.some((p) => p === '*' || p === t || (p.endsWith('.*') && t.startsWith(p.slice(0, -1)))));
+  const testType = h('select', { id: 'test-event', 'aria-label': 'Test event type' },
+    ['webhook.test', ...subscribed].map((t) => h('option', { value: t }, t)));
   const testButton = h('button', { type: 'button', onclick: async () => {
     testButton.disabled = true;
     testResult.replaceChildren(h('p', { class: 'subtle' }, 'Sending a test event…'));
     try {
-      const r = await api('POST', `/webhooks/${id}/test`, {});
+      const r = await api('POST', `/webhooks/${id}/test`, { event_type: testType.value });
       testResult.replaceChildren(h('div', { class: `notice ${r.success ? 'ok' : 'error'}` },
         h('strong', {}, r.success ? 'Test delivered. ' : 'Test failed. '),
         r.response_status !== null ? `Status ${r.response_status}` : `Error: ${r.error}`, ` · ${r.response_time_ms} ms`),
@@ -55,7 +60,7 @@ async function renderWebhookDetail(id) {
     h('div', { class: 'title' }, h('h1', {}, title === w.url ? urlText(w.url) : title),
       title !== w.url ? h('div', { class: 'subtle mono url-line' }, urlText(w.url)) : null),
     h('div', { class: 'row' }, badges,
-      canChange() ? [h('a', { class: 'button', href: `#/webhooks/${id}/edit` }, 'Edit'), testButton, deleteButton] : null));
+      canChange() ? [h('a', { class: 'button', href: `#/webhooks/${id}/edit` }, 'Edit'), testType, testButton, deleteButton] : null));
 
   const info = h('div', { class: 'panel' }, reason,
     h('dl', { class: 'kv' },
