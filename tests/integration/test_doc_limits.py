@@ -120,3 +120,22 @@ def test_response_capture_and_secret_overlap(server, receiver):
     while time.time() < deadline and not rx.received("task.created"):
         time.sleep(0.05)
     assert len(rx.received("task.created")[0]["headers"]["webhook-signature"].split(" ")) == 2
+
+
+def test_each_client_library_has_a_class_for_each_status_the_sending_guide_lists():
+    """The error table's statuses, against the status-to-class map of each library: the same classes in all three,
+    and every status the server answers a library's calls with has its own (a library never sends a method or a
+    media type the server refuses, so 405 and 415 are left to the general class; 500 is the "any other 5xx")."""
+    with open(os.path.join(ROOT, SENDING), encoding="utf-8") as f:
+        text = f.read()
+    table = text[text.index("<!-- error codes: begin -->"):text.index("<!-- error codes: end -->")]
+    documented = {int(s) for s in re.findall(r"^\| (\d{3}) \|", table, re.M)}
+    maps = {
+        "sdks/python/hookd_client/errors.py": r"_BY_STATUS = \{(.*?)\}",
+        "sdks/typescript/src/errors.ts": r"const byStatus[^=]*= \{(.*?)\};",
+        "sdks/go/errors.go": r"var kindByStatus = map\[int\]Kind\{(.*?)\}",
+    }
+    for path, pattern in maps.items():
+        with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+            statuses = {int(s) for s in re.findall(r"(\d{3}):", re.search(pattern, f.read(), re.S).group(1))}
+        assert statuses == documented - {405, 415, 500}, path

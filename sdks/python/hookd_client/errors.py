@@ -20,11 +20,12 @@ class BadRequest(HookdError):
 
 
 class Unauthorized(HookdError):
-    """401: the API key or admin token is missing, unknown or revoked."""
+    """401: the credential is missing, unknown or revoked, or may not call this route (an account's key on an admin
+    route)."""
 
 
 class Forbidden(HookdError):
-    """403: the credential may not do this (a read-only portal session, an account key on an admin route)."""
+    """403: the credential may not do this (a read-only portal session)."""
 
 
 class NotFound(HookdError):
