@@ -74,10 +74,11 @@ struct Server {
     api = std::make_unique<Api>(config, config.admin_token, *store,
                                 ApiPorts{*engine, *engine, *engine, catalog, metrics, SystemTime()});
 
-    auto account = store->CreateAccount(Account{"acc_01HZZZZZZZZZZZZZZZZZZZZZZZ", "Fuzz", "ops@fuzz.test", 1, 1});
+    auto account =
+        store->CreateAccount(Account{"acc_01HZZZZZZZZZZZZZZZZZZZZZZZ", "Fuzz", "ops@fuzz.test", 1, 1}, Actor{});
     fuzz::Check(account.has_value(), "account");
     ApiKey key{"key_01HZZZZZZZZZZZZZZZZZZZZZZZ", account->id, "fuzz", "hk_fuzz000", 1, std::nullopt};
-    fuzz::Check(store->CreateApiKey(key, Sha256Hex(kApiKey)).has_value(), "api key");
+    fuzz::Check(store->CreateApiKey(key, Sha256Hex(kApiKey), Actor{}).has_value(), "api key");
   }
 
   ~Server() {

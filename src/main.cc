@@ -21,6 +21,7 @@ void PrintUsage() {
             << "  hookd restore --from FILE                   check a backup and install it (hookd stopped)\n"
             << "  hookd rotate-master-key --new-key-file F    seal every secret under a new master key, live\n"
             << "  hookd rotate-master-key --finish            forget the old key once every process has the new one\n"
+            << "  hookd audit verify                          recompute the audit chains; name the first bad record\n"
             << "  hookd version                               print the version\n\n"
             << "Run 'hookd serve --help' for configuration flags.\n";
 }
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   if (command == "backup") return hookd::RunBackup(rest);
   if (command == "restore") return hookd::RunRestore(rest);
   if (command == "rotate-master-key") return hookd::RunRotateMasterKey(rest);
+  if (command == "audit") return hookd::RunAudit(rest);
   if (command == "version" || command == "--version") {
     std::cout << "hookd " << hookd::kVersion << "\n";
     return 0;

@@ -18,14 +18,14 @@ Result<std::string> AccountIdParam(const PathParams& params) {
 
 }  // namespace
 
-HttpResponse Api::CreateAccount(const HttpRequest& request, const PathParams&, const Principal&) {
+HttpResponse Api::CreateAccount(const HttpRequest& request, const PathParams&, const Principal& principal) {
   auto body = ReadJsonBody(request);
   if (!body) return ErrorResponse(body.error());
   Account account;
   account.id = NewId("acc_");
   account.created_at_ms = account.updated_at_ms = clock_.NowMs();
   if (auto st = ApplyAccountFields(*body, true, account); !st) return ErrorResponse(st.error());
-  auto created = store_.CreateAccount(account);
+  auto created = store_.CreateAccount(account, ActorOf(request, principal));
   if (!created) return ErrorResponse(created.error());
   return JsonResponse(201, AccountJson(*created));
 }
@@ -46,7 +46,7 @@ HttpResponse Api::GetAccount(const HttpRequest&, const PathParams& params, const
   return JsonResponse(200, AccountJson(*account));
 }
 
-HttpResponse Api::PatchAccount(const HttpRequest& request, const PathParams& params, const Principal&) {
+HttpResponse Api::PatchAccount(const HttpRequest& request, const PathParams& params, const Principal& principal) {
   auto id = AccountIdParam(params);
   if (!id) return ErrorResponse(id.error());
   auto body = ReadJsonBody(request);
@@ -55,15 +55,15 @@ HttpResponse Api::PatchAccount(const HttpRequest& request, const PathParams& par
   if (!account) return ErrorResponse(account.error());
   if (auto st = ApplyAccountFields(*body, false, *account); !st) return ErrorResponse(st.error());
   account->updated_at_ms = clock_.NowMs();
-  auto updated = store_.UpdateAccount(*account);
+  auto updated = store_.UpdateAccount(*account, ActorOf(request, principal));
   if (!updated) return ErrorResponse(updated.error());
   return JsonResponse(200, AccountJson(*updated));
 }
 
-HttpResponse Api::DeleteAccount(const HttpRequest&, const PathParams& params, const Principal&) {
+HttpResponse Api::DeleteAccount(const HttpRequest& request, const PathParams& params, const Principal& principal) {
   auto id = AccountIdParam(params);
   if (!id) return ErrorResponse(id.error());
-  if (auto st = store_.DeleteAccount(*id); !st) return ErrorResponse(st.error());
+  if (auto st = store_.DeleteAccount(*id, ActorOf(request, principal)); !st) return ErrorResponse(st.error());
   credentials_.Clear();  // its keys are gone
   return EmptyResponse(204);
 }
@@ -84,7 +84,7 @@ HttpResponse Api::PatchOwnAccount(const HttpRequest& request, const PathParams&,
   return PatchAccount(request, PathParams{{"id", *account_id}}, principal);
 }
 
-HttpResponse Api::CreateApiKey(const HttpRequest& request, const PathParams& params, const Principal&) {
+HttpResponse Api::CreateApiKey(const HttpRequest& request, const PathParams& params, const Principal& principal) {
   auto id = AccountIdParam(params);
   if (!id) return ErrorResponse(id.error());
   auto body = ReadJsonBody(request, true);
@@ -101,7 +101,7 @@ HttpResponse Api::CreateApiKey(const HttpRequest& request, const PathParams& par
   }
   const std::string secret = std::string(kApiKeyPrefix) + HexEncode(RandomBytes(24));
   key.prefix = secret.substr(0, 10);
-  auto created = store_.CreateApiKey(key, Sha256Hex(secret));
+  auto created = store_.CreateApiKey(key, Sha256Hex(secret), ActorOf(request, principal));
   if (!created) return ErrorResponse(created.error());
   json::object out = ApiKeyJson(*created);
   out["key"] = secret;  // shown once; only its hash is stored
@@ -119,12 +119,12 @@ HttpResponse Api::ListApiKeys(const HttpRequest&, const PathParams& params, cons
   return JsonResponse(200, json::object{{"data", std::move(data)}, {"next_cursor", nullptr}});
 }
 
-HttpResponse Api::RevokeApiKey(const HttpRequest&, const PathParams& params, const Principal&) {
+HttpResponse Api::RevokeApiKey(const HttpRequest& request, const PathParams& params, const Principal& principal) {
   auto id = AccountIdParam(params);
   if (!id) return ErrorResponse(id.error());
   const std::string& key_id = params.at("key_id");
   if (!IsWellFormedId(key_id, "key_")) return ErrorResponse(Error::NotFound("API key not found"));
-  if (auto st = store_.RevokeApiKey(*id, key_id); !st) return ErrorResponse(st.error());
+  if (auto st = store_.RevokeApiKey(*id, key_id, ActorOf(request, principal)); !st) return ErrorResponse(st.error());
   credentials_.Clear();  // the revoked key must stop working now
   return EmptyResponse(204);
 }

@@ -122,6 +122,8 @@ void Api::RegisterRoutes() {
   Register("GET", "/api/v1/stats", A::kAccount, &Api::AccountStats,
            "Delivery statistics (?since=24h): per event type, per webhook and over time");
 
+  Register("GET", "/api/v1/audit-log", A::kAccount, &Api::ListAuditLog,
+           "The audit trail: who changed what, newest first");
   Register("POST", "/api/v1/portal-sessions", A::kPlatform, &Api::CreatePortalSession,
            "Open a portal session: a link that signs a browser into the web UI for one account");
   Register("GET", "/api/v1/portal-sessions/current", A::kAccount, &Api::GetCurrentPortalSession,
@@ -161,7 +163,7 @@ void Api::Dispatch(const HttpRequest& request, Result<Principal> principal, Resp
   // its id, never the secret).
   auto route = std::make_shared<const RouteTarget*>(nullptr);
   Respond finish = [this, route, started = std::chrono::steady_clock::now(), method = request.method,
-                    credential = principal ? principal->credential : std::string("-"),
+                    request_id = request.request_id, credential = principal ? principal->credential : std::string("-"),
                     limited = rate_limiter_.Enabled(), limit, respond = std::move(respond)](HttpResponse response) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const RouteTarget* target = *route;
@@ -170,7 +172,9 @@ void Api::Dispatch(const HttpRequest& request, Result<Principal> principal, Resp
                         {"route", target ? target->pattern : "unmatched"},
                         {"status", std::to_string(response.status)},
                         {"duration_ms", FormatMilliseconds(seconds)},
-                        {"credential", credential}});
+                        {"credential", credential},
+                        {"request_id", request_id}});
+    if (!request_id.empty()) response.headers.emplace_back("X-Request-Id", request_id);
     if (response.status == 503) response.headers.emplace_back("Retry-After", kUnavailableRetryAfterSeconds);
     if (limited) {
       response.headers.emplace_back("X-RateLimit-Limit", std::to_string(limit.limit));
@@ -204,6 +208,16 @@ void Api::Dispatch(const HttpRequest& request, Result<Principal> principal, Resp
   // Synchronous handlers read the store: never on the network thread.
   (*offload)([this, &request, handler = target.handler, params = std::move(match->params), caller = std::move(caller),
               finish = std::move(finish)] { finish((this->*handler)(request, params, caller)); });
+}
+
+Actor Api::ActorOf(const HttpRequest& request, const Principal& principal) const {
+  Actor actor;
+  actor.type = principal.admin ? ActorType::kAdmin : principal.portal ? ActorType::kPortalSession : ActorType::kApiKey;
+  if (!principal.admin) actor.id = principal.credential;
+  actor.at_ms = clock_.NowMs();
+  actor.ip = request.remote_address;
+  actor.request_id = request.request_id;
+  return actor;
 }
 
 std::optional<Result<Principal>> Api::AuthenticateWithoutBlocking(const HttpRequest& request) {

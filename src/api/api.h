@@ -147,6 +147,8 @@ class Api {
   HttpResponse RetryWebhookDeliveries(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse ReplayWebhook(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse AccountStats(const HttpRequest&, const PathParams&, const Principal&);
+  // audit_handlers.cc
+  HttpResponse ListAuditLog(const HttpRequest&, const PathParams&, const Principal&);
   // portal_handlers.cc
   HttpResponse CreatePortalSession(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse GetCurrentPortalSession(const HttpRequest&, const PathParams&, const Principal&);
@@ -156,6 +158,8 @@ class Api {
   HttpResponse WebhookStats(const HttpRequest&, const PathParams&, const Principal&);
 
   // Shared pieces of the handlers.
+  // Who is making a change, now, from where: what the audit record of the change names.
+  [[nodiscard]] Actor ActorOf(const HttpRequest& request, const Principal& principal) const;
   [[nodiscard]] Result<Webhook> LoadWebhook(const HttpRequest& request, const PathParams& params,
                                             const Principal& principal);
   [[nodiscard]] HttpResponse RenderDeliveries(const std::string& account_id, DeliveryFilter filter,

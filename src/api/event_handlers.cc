@@ -137,7 +137,7 @@ HttpResponse Api::ListEventTypes(const HttpRequest&, const PathParams&, const Pr
   return JsonResponse(200, json::object{{"data", std::move(data)}, {"next_cursor", nullptr}});
 }
 
-HttpResponse Api::CreateEventType(const HttpRequest& request, const PathParams&, const Principal&) {
+HttpResponse Api::CreateEventType(const HttpRequest& request, const PathParams&, const Principal& principal) {
   auto body = ReadJsonBody(request);
   if (!body) return ErrorResponse(body.error());
   EventType t;
@@ -162,18 +162,18 @@ HttpResponse Api::CreateEventType(const HttpRequest& request, const PathParams&,
   if (catalog_.IsBuiltIn(t.type)) {
     return ErrorResponse(Error::Conflict("already_exists", "'" + t.type + "' is a built-in event type"));
   }
-  if (auto st = store_.CreateCustomEventType(t); !st) return ErrorResponse(st.error());
+  if (auto st = store_.CreateCustomEventType(t, ActorOf(request, principal)); !st) return ErrorResponse(st.error());
   ReloadEventTypes();
   t.custom = true;
   return JsonResponse(201, EventTypeJson(t));
 }
 
-HttpResponse Api::DeleteEventType(const HttpRequest&, const PathParams& params, const Principal&) {
+HttpResponse Api::DeleteEventType(const HttpRequest& request, const PathParams& params, const Principal& principal) {
   const std::string& type = params.at("type");
   if (catalog_.IsBuiltIn(type)) {
     return ErrorResponse(Error::Conflict("built_in", "built-in event types cannot be deleted"));
   }
-  if (auto st = store_.DeleteCustomEventType(type); !st) return ErrorResponse(st.error());
+  if (auto st = store_.DeleteCustomEventType(type, ActorOf(request, principal)); !st) return ErrorResponse(st.error());
   ReloadEventTypes();
   return EmptyResponse(204);
 }

@@ -140,6 +140,7 @@ HttpRequest ToHttpRequest(RequestParser& parser, std::string remote_address) {
     request.headers.emplace_back(std::move(name), std::string(field.value()));
   }
   request.body = std::move(message.body());
+  request.request_id = RequestIdFor(request.Header("x-request-id"));
   return request;
 }
 

@@ -1,8 +1,11 @@
 // The error envelope of SPEC §3: {"error": {"code", "message", "details": [{"field", "message"}]}}.
 #include "api/http_types.h"
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
+#include <cctype>
 
+#include "common/ids.h"
 #include "common/json.h"
 #include "common/text.h"
 #include "common/utf8.h"
@@ -77,6 +80,13 @@ bool ParseTarget(std::string_view target, HttpRequest& into) {
   into.path = url->path();
   for (auto param : url->params()) into.query[param.key] = param.value;
   return true;
+}
+
+std::string RequestIdFor(std::string_view given) {
+  const bool usable = !given.empty() && given.size() <= 128 && std::all_of(given.begin(), given.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+  return usable ? std::string(given) : NewId("req_");
 }
 
 }  // namespace hookd

@@ -21,6 +21,9 @@ struct HttpRequest {
   HeaderList headers;                        // names lowercased
   std::string body;
   std::string remote_address;
+  // The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a new "req_…": answered in X-Request-Id,
+  // logged, and kept in the audit records the request writes.
+  std::string request_id;
   bool malformed_target = false;
 
   // The value of a header (name in lowercase), or "".
@@ -53,6 +56,9 @@ inline constexpr const char* kUnavailableRetryAfterSeconds = "1";
 // The request body as a JSON object. Content types other than JSON (and curl's default form type, which the
 // seeds' examples send) are 415. An empty body is {} when `optional`, else 400.
 [[nodiscard]] Result<json::object> ReadJsonBody(const HttpRequest& request, bool optional = false);
+
+// The request id for a caller's X-Request-Id value (see HttpRequest::request_id).
+[[nodiscard]] std::string RequestIdFor(std::string_view given);
 
 // Parses a request target ("/path?a=1&b=2") into path and query; false when it is not a valid origin-form.
 [[nodiscard]] bool ParseTarget(std::string_view target, HttpRequest& into);

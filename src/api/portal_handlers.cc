@@ -76,7 +76,7 @@ HttpResponse Api::CreatePortalSession(const HttpRequest& request, const PathPara
   session.created_at_ms = clock_.NowMs();
   session.expires_at_ms = session.created_at_ms + ttl_ms;
   const std::string token = std::string(kPortalTokenPrefix) + HexEncode(RandomBytes(32));
-  auto created = store_.CreatePortalSession(session, Sha256Hex(token));
+  auto created = store_.CreatePortalSession(session, Sha256Hex(token), ActorOf(request, principal));
   if (!created) return ErrorResponse(created.error());
   json::object out = PortalSessionJson(*created);
   out["token"] = token;  // shown once; only its hash is stored
@@ -96,7 +96,8 @@ HttpResponse Api::RevokePortalSession(const HttpRequest& request, const PathPara
                                       const Principal& principal) {
   auto target = ResolvePath(request, params, principal, "ps_", "portal session");
   if (!target) return ErrorResponse(target.error());
-  if (auto st = store_.RevokePortalSession(target->account_id, target->id); !st) return ErrorResponse(st.error());
+  if (auto st = store_.RevokePortalSession(target->account_id, target->id, ActorOf(request, principal)); !st)
+    return ErrorResponse(st.error());
   credentials_.Clear();  // the token stops working at once (other processes hear of it from the store)
   return EmptyResponse(204);
 }

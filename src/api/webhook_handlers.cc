@@ -91,7 +91,7 @@ HttpResponse Api::CreateWebhook(const HttpRequest& request, const PathParams&, c
   if (VerifyRequested(request)) {
     if (auto st = CheckReachable(w); !st) return ErrorResponse(st.error());
   }
-  auto created = store_.CreateWebhook(w, config_.max_webhooks_per_account);
+  auto created = store_.CreateWebhook(w, config_.max_webhooks_per_account, ActorOf(request, principal));
   if (!created) return ErrorResponse(created.error());
   return JsonResponse(201, WebhookJson(*created, true));
 }
@@ -145,7 +145,7 @@ HttpResponse Api::PatchWebhook(const HttpRequest& request, const PathParams& par
     if (auto st = CheckReachable(w); !st) return ErrorResponse(st.error());
   }
   w.updated_at_ms = clock_.NowMs();
-  auto updated = store_.UpdateWebhook(w, /*sets_activity=*/body->contains("active"));
+  auto updated = store_.UpdateWebhook(w, /*sets_activity=*/body->contains("active"), ActorOf(request, principal));
   if (!updated) return ErrorResponse(updated.error());
   work_.OnWebhookChanged(w.id);
   return JsonResponse(200, WebhookJson(*updated, false));
@@ -154,7 +154,9 @@ HttpResponse Api::PatchWebhook(const HttpRequest& request, const PathParams& par
 HttpResponse Api::DeleteWebhook(const HttpRequest& request, const PathParams& params, const Principal& principal) {
   auto webhook = LoadWebhook(request, params, principal);
   if (!webhook) return ErrorResponse(webhook.error());
-  if (auto st = store_.DeleteWebhook(webhook->account_id, webhook->id); !st) return ErrorResponse(st.error());
+  if (auto st = store_.DeleteWebhook(webhook->account_id, webhook->id, ActorOf(request, principal)); !st) {
+    return ErrorResponse(st.error());
+  }
   work_.OnWebhookChanged(webhook->id);
   return EmptyResponse(204);
 }
@@ -186,6 +188,12 @@ HttpResponse Api::TestWebhook(const HttpRequest& request, const PathParams& para
 HttpResponse Api::GetWebhookSecret(const HttpRequest& request, const PathParams& params, const Principal& principal) {
   auto webhook = LoadWebhook(request, params, principal);
   if (!webhook) return ErrorResponse(webhook.error());
+  // Who read a secret, and when, is part of the trail.
+  if (auto st = store_.RecordAudit(MakeAuditRecord(ActorOf(request, principal), webhook->account_id,
+                                                   "webhook.secret_revealed", "webhook", webhook->id));
+      !st) {
+    return ErrorResponse(st.error());
+  }
   return JsonResponse(200, json::object{{"secret", webhook->secret}});
 }
 
@@ -208,7 +216,7 @@ HttpResponse Api::RotateWebhookSecret(const HttpRequest& request, const PathPara
   w.previous_secret_expires_at_ms = now + kRotationGraceMs;
   w.secret = next;
   w.updated_at_ms = now;
-  auto updated = store_.UpdateWebhook(w, /*sets_activity=*/false);
+  auto updated = store_.UpdateWebhook(w, /*sets_activity=*/false, ActorOf(request, principal));
   if (!updated) return ErrorResponse(updated.error());
   work_.OnWebhookChanged(w.id);
   return JsonResponse(200,

@@ -27,14 +27,16 @@ int RunAccountCreate(const std::vector<std::string>& args) {
   if (!opened) return 1;
   Store& store = *opened->store;
   const int64_t now = SystemTime().NowMs();
+  // The operator, at the machine: recorded as the admin.
+  const Actor operator_actor{ActorType::kAdmin, "", now, "", ""};
   Account account{NewId("acc_"), name, email, now, now};
-  if (auto created = store.CreateAccount(account); !created) {
+  if (auto created = store.CreateAccount(account, operator_actor); !created) {
     std::cerr << "hookd: " << created.error().message << "\n";
     return 1;
   }
   const std::string secret = "hk_" + HexEncode(RandomBytes(24));
   ApiKey key{NewId("key_"), account.id, "default", secret.substr(0, 10), now, std::nullopt};
-  if (auto created = store.CreateApiKey(key, Sha256Hex(secret)); !created) {
+  if (auto created = store.CreateApiKey(key, Sha256Hex(secret), operator_actor); !created) {
     std::cerr << "hookd: " << created.error().message << "\n";
     return 1;
   }

@@ -12,10 +12,12 @@
 
 #include "common/result.h"
 #include "crypto/secret_cipher.h"
+#include "domain/audit.h"
 #include "domain/delivery_stats.h"
 #include "domain/header_list.h"
 #include "domain/model.h"
 #include "domain/stats_rollup.h"
+#include "store/audit_chain.h"
 #include "store/row_values.h"
 #include "store/store.h"
 
@@ -39,6 +41,10 @@
 #define HOOKD_STATS_CELL_COLUMNS "webhook_id, event_type, start_ms, pending, failed, succeeded, dead, attempts, latency"
 // A stored delivery's place and state in the rollup, read before a change to it is counted.
 #define HOOKD_DELIVERY_STATS_COLUMNS "account_id, webhook_id, event_type, created_at, status, attempt_count, latency_ms"
+#define HOOKD_AUDIT_COLUMNS                                                                                  \
+  "id, account_id, seq, at, actor_type, actor_id, ip, request_id, action, target_type, target_id, changes, " \
+  "prev_hash, hash"
+#define HOOKD_AUDIT_HEAD_COLUMNS "account_id, seq, hash, purged_seq, purged_hash"
 // A delivery to resume, from deliveries `d` joined with their events `e`.
 #define HOOKD_DUE_COLUMNS \
   "d.id, d.webhook_id, d.event_id, d.attempt_count, COALESCE(d.next_attempt_at, d.created_at), e.created_at"
@@ -219,6 +225,51 @@ void AddWebhookFields(Params& out, const Webhook& w, const SecretCipher& cipher)
   }
   out.Text(ToString(w.circuit));
   out.Int(w.updated_at_ms);
+}
+
+template <class Row>
+AuditRecord AuditRecordFromRow(const Row& r) {
+  AuditRecord a;
+  a.id = r.Text(0);
+  a.account_id = r.Text(1);
+  a.seq = r.Int(2);
+  a.actor.at_ms = r.Int(3);
+  a.actor.type = ParseActorType(r.Text(4)).value_or(ActorType::kSystem);
+  a.actor.id = r.Text(5);
+  a.actor.ip = r.Text(6);
+  a.actor.request_id = r.Text(7);
+  a.action = r.Text(8);
+  a.target_type = r.Text(9);
+  a.target_id = r.Text(10);
+  const json::value changes = ParseJsonOrNull(r.Text(11));
+  if (changes.is_object()) a.changes = changes.as_object();
+  a.prev_hash = r.Text(12);
+  a.hash = r.Text(13);
+  return a;
+}
+
+// An audit record's stored fields in HOOKD_AUDIT_COLUMNS order (parameters 1 to 14).
+template <class Params>
+void AddAuditFields(Params& out, const AuditRecord& a) {
+  out.Text(a.id);
+  out.Text(a.account_id);
+  out.Int(a.seq);
+  out.Int(a.actor.at_ms);
+  out.Text(ToString(a.actor.type));
+  out.Text(a.actor.id);
+  out.Text(a.actor.ip);
+  out.Text(a.actor.request_id);
+  out.Text(a.action);
+  out.Text(a.target_type);
+  out.Text(a.target_id);
+  out.Text(SerializeJson(a.changes));
+  out.Text(a.prev_hash);
+  out.Text(a.hash);
+}
+
+template <class Row>
+AuditHead AuditHeadFromRow(const Row& r) {
+  return AuditHead{r.Text(0), r.Int(1), r.Text(2), r.Int(3), r.Text(4)};
 }
 
 }  // namespace hookd

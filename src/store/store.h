@@ -18,10 +18,12 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "common/result.h"
+#include "domain/audit.h"
 #include "domain/catalog.h"
 #include "domain/delivery_stats.h"
 #include "domain/model.h"
 #include "domain/subscription.h"
+#include "store/audit_chain.h"
 #include "store/engine_store.h"
 #include "store/master_keys.h"
 
@@ -60,6 +62,15 @@ struct DeliveryFilter {
   std::string webhook_id;
   std::string event_type;
   std::optional<DeliveryStatus> status;
+  std::optional<int64_t> since_ms;
+  std::optional<int64_t> until_ms;
+};
+
+struct AuditFilter {
+  std::string account_id;  // empty = every account's records (the admin's view)
+  std::string target_id;
+  std::string action;
+  std::string actor_id;
   std::optional<int64_t> since_ms;
   std::optional<int64_t> until_ms;
 };
@@ -114,30 +125,35 @@ class WorkDistribution;
 
 class Store : public EngineStore {
  public:
-  // Accounts and API keys (admin).
-  [[nodiscard]] virtual Result<Account> CreateAccount(const Account& account) = 0;
+  // Accounts and API keys (admin). Every change below that takes an Actor writes its audit record (domain/audit.h)
+  // in its own transaction, naming `by`.
+  [[nodiscard]] virtual Result<Account> CreateAccount(const Account& account, const Actor& by) = 0;
   [[nodiscard]] virtual Result<Account> GetAccount(const std::string& id) = 0;
   [[nodiscard]] virtual Result<Page<Account>> ListAccounts(const PageRequest& page) = 0;
-  [[nodiscard]] virtual Result<Account> UpdateAccount(const Account& account) = 0;
-  [[nodiscard]] virtual Status DeleteAccount(const std::string& id) = 0;
-  [[nodiscard]] virtual Result<ApiKey> CreateApiKey(const ApiKey& key, const std::string& key_hash) = 0;
+  [[nodiscard]] virtual Result<Account> UpdateAccount(const Account& account, const Actor& by) = 0;
+  [[nodiscard]] virtual Status DeleteAccount(const std::string& id, const Actor& by) = 0;
+  [[nodiscard]] virtual Result<ApiKey> CreateApiKey(const ApiKey& key, const std::string& key_hash,
+                                                    const Actor& by) = 0;
   [[nodiscard]] virtual Result<std::vector<ApiKey>> ListApiKeys(const std::string& account_id) = 0;
-  [[nodiscard]] virtual Status RevokeApiKey(const std::string& account_id, const std::string& key_id) = 0;
+  [[nodiscard]] virtual Status RevokeApiKey(const std::string& account_id, const std::string& key_id,
+                                            const Actor& by) = 0;
   // The key whose SHA-256 hash is `key_hash`, or nullopt.
   [[nodiscard]] virtual Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) = 0;
 
   // Portal sessions (SPEC §3). Creating one also forgets the account's sessions that expired over a day ago.
   [[nodiscard]] virtual Result<PortalSession> CreatePortalSession(const PortalSession& session,
-                                                                  const std::string& token_hash) = 0;
+                                                                  const std::string& token_hash, const Actor& by) = 0;
   // Revoked sessions are deleted: their tokens then read as unknown. NotFound for another account's session.
-  [[nodiscard]] virtual Status RevokePortalSession(const std::string& account_id, const std::string& session_id) = 0;
+  [[nodiscard]] virtual Status RevokePortalSession(const std::string& account_id, const std::string& session_id,
+                                                   const Actor& by) = 0;
   // The session whose token's SHA-256 hash is `token_hash`, expired or not, or nullopt.
   [[nodiscard]] virtual Result<std::optional<PortalSession>> FindPortalSessionByHash(const std::string& token_hash) = 0;
 
-  // Webhooks. Reads return secrets decrypted.
+  // Webhooks. Reads return secrets decrypted. Each change writes its audit record (domain/audit.h) in its own
+  // transaction, naming `by`.
   // Refused with 409 too_many_webhooks when the account already has `max_per_account` webhooks (checked in the
   // same transaction as the insert, so concurrent creates cannot pass it).
-  [[nodiscard]] virtual Result<Webhook> CreateWebhook(const Webhook& webhook, int max_per_account) = 0;
+  [[nodiscard]] virtual Result<Webhook> CreateWebhook(const Webhook& webhook, int max_per_account, const Actor& by) = 0;
   [[nodiscard]] virtual Result<Webhook> GetWebhook(const std::string& account_id, const std::string& id) = 0;
   [[nodiscard]] virtual Result<Page<Webhook>> ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
                                                            const PageRequest& page) = 0;
@@ -145,8 +161,9 @@ class Store : public EngineStore {
   // `circuit`), which the delivery engine also changes, are written only with `sets_activity`: an update that does
   // not mean to change them never writes back a stale copy (a PATCH of the name must not re-enable a webhook the
   // engine disabled meanwhile).
-  [[nodiscard]] virtual Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity) = 0;
-  [[nodiscard]] virtual Status DeleteWebhook(const std::string& account_id, const std::string& id) = 0;
+  // The record compares the webhook as stored before, read in the same transaction, with what it becomes.
+  [[nodiscard]] virtual Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity, const Actor& by) = 0;
+  [[nodiscard]] virtual Status DeleteWebhook(const std::string& account_id, const std::string& id, const Actor& by) = 0;
 
   // Events: stores the events and one delivery per matching webhook (domain/subscription.h), all durable together,
   // without blocking; `done` gets the result once it is durable (or failed), on a store thread, and must not block.
@@ -204,10 +221,19 @@ class Store : public EngineStore {
   // How many webhooks (of every account) are healthy, failing and disabled, in that order (for /metrics).
   [[nodiscard]] virtual Result<std::array<int64_t, 3>> CountWebhooksByStatus() = 0;
 
+  // The audit trail (SPEC §9, store/audit_chain.h). A change's record is written by the change itself; this writes
+  // the record of an action that changes nothing else (a secret revealed), appended to its account's chain.
+  [[nodiscard]] virtual Status RecordAudit(AuditRecord record) = 0;
+  // Newest first; the cursor is a record's id.
+  [[nodiscard]] virtual Result<Page<AuditRecord>> ListAuditRecords(const AuditFilter& filter,
+                                                                   const PageRequest& page) = 0;
+  // Hands `verifier` every chain's head, then every record, each chain in order, then ends it.
+  [[nodiscard]] virtual Status VerifyAuditChains(AuditChainVerifier& verifier) = 0;
+
   // Custom event types (admin).
   [[nodiscard]] virtual Result<std::vector<EventType>> ListCustomEventTypes() = 0;
-  [[nodiscard]] virtual Status CreateCustomEventType(const EventType& type) = 0;
-  [[nodiscard]] virtual Status DeleteCustomEventType(const std::string& type) = 0;
+  [[nodiscard]] virtual Status CreateCustomEventType(const EventType& type, const Actor& by) = 0;
+  [[nodiscard]] virtual Status DeleteCustomEventType(const std::string& type, const Actor& by) = 0;
 
   // Master keys (store/master_keys.h). The stored check value (`first_check` becomes it when none is stored yet)
   // and the keys stored sealed under one another.

@@ -121,19 +121,19 @@ class ApiHandleTest : public ::testing::Test {
   std::string NewAccount(const std::string& name, const std::string& key) {
     const int64_t now = ports_.clock.NowMs();
     Account account{NewId("acc_"), name, name + "@example.test", now, now};
-    EXPECT_TRUE(store_->CreateAccount(account).has_value());
+    EXPECT_TRUE(store_->CreateAccount(account, Actor{}).has_value());
     ApiKey k{NewId("key_"), account.id, "default", key.substr(0, 10), now, std::nullopt};
-    EXPECT_TRUE(store_->CreateApiKey(k, Sha256Hex(key)).has_value());
+    EXPECT_TRUE(store_->CreateApiKey(k, Sha256Hex(key), Actor{}).has_value());
     return account.id;
   }
   void AddPortalSession(const std::string& account, const std::string& token, PortalAccess access) {
     const int64_t now = ports_.clock.NowMs();
     PortalSession session{NewId("ps_"), account, access, "", now, now + 3'600'000};
-    EXPECT_TRUE(store_->CreatePortalSession(session, Sha256Hex(token)).has_value());
+    EXPECT_TRUE(store_->CreatePortalSession(session, Sha256Hex(token), Actor{}).has_value());
   }
   std::string NewWebhook(const std::string& account) {
     const Webhook w = testing::SampleWebhook(account, ports_.clock.NowMs());
-    EXPECT_TRUE(store_->CreateWebhook(w, 2'000).has_value());
+    EXPECT_TRUE(store_->CreateWebhook(w, 2'000, Actor{}).has_value());
     return w.id;
   }
 
@@ -305,7 +305,7 @@ TEST_F(ApiHandleTest, AReplayToEveryWebhookReachesEachMatchingOneHoweverManyPage
   for (int i = 0; i < 1'001; ++i) matching.insert(NewWebhook(account_a_));
   Webhook staging = testing::SampleWebhook(account_a_, ports_.clock.NowMs());
   staging.environment = "staging";  // another environment: not replayed to
-  ASSERT_TRUE(store_->CreateWebhook(staging, 2'000).has_value());
+  ASSERT_TRUE(store_->CreateWebhook(staging, 2'000, Actor{}).has_value());
   const HttpResponse emitted = Call("POST", "/api/v1/events", kKeyA, R"({"type":"task.completed","data":{}})");
   ASSERT_EQ(emitted.status, 202) << emitted.body;
   const std::string event(json::parse(emitted.body).as_object()["id"].as_string());

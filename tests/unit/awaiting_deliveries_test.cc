@@ -28,7 +28,7 @@ class AwaitingDeliveriesTest : public ::testing::Test {
   void SetUp() override {
     Reopen();
     Account account{NewId("acct_"), "acme", "ops@acme.test", NowMs(), NowMs()};
-    ASSERT_TRUE(store_->CreateAccount(account).has_value());
+    ASSERT_TRUE(store_->CreateAccount(account, Actor{}).has_value());
     account_id_ = account.id;
     for (int i = 0; i < 2; ++i) {
       Webhook w;
@@ -37,7 +37,7 @@ class AwaitingDeliveriesTest : public ::testing::Test {
       w.url = "https://example.test/hook" + std::to_string(i);
       w.events = {"task.completed"};
       w.secret = "whsec_dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0dGVzdA==";
-      ASSERT_TRUE(store_->CreateWebhook(w, 100).has_value());
+      ASSERT_TRUE(store_->CreateWebhook(w, 100, Actor{}).has_value());
       webhook_ids_.push_back(w.id);
     }
   }
@@ -225,7 +225,7 @@ TEST_F(AwaitingDeliveriesTest, ARestartWritesTheRowsOfAcceptedDeliveriesWithTheI
 
 TEST_F(AwaitingDeliveriesTest, AnOutcomeAfterItsWebhookWasDeletedWritesNoRow) {
   const AcceptedEvent accepted = Accept();
-  ASSERT_TRUE(store_->DeleteWebhook(account_id_, accepted.deliveries[0].webhook_id).has_value());
+  ASSERT_TRUE(store_->DeleteWebhook(account_id_, accepted.deliveries[0].webhook_id, Actor{}).has_value());
   Record(accepted.deliveries[0], true);
   EXPECT_EQ(RawCount("SELECT COUNT(*) FROM deliveries WHERE webhook_id IN (SELECT id FROM webhooks)"), 1);
   EXPECT_EQ(DeliveryRows(), 1);
@@ -238,7 +238,7 @@ TEST_F(AwaitingDeliveriesTest, AnOutcomeAfterItsWebhookWasDeletedWritesNoRow) {
 // Accepts, outcomes, reads and failing jobs (each one undoes its group and reruns it job by job) all at once:
 // afterwards, and again after a restart, every accepted delivery has exactly one row, with its outcome if it had one.
 TEST_F(AwaitingDeliveriesTest, UnderConcurrentAcceptsOutcomesReadsAndUndoneJobsEveryDeliveryKeepsOneRow) {
-  ASSERT_TRUE(store_->CreateCustomEventType(EventType{"custom.taken", "Custom", "", true}).has_value());
+  ASSERT_TRUE(store_->CreateCustomEventType(EventType{"custom.taken", "Custom", "", true}, Actor{}).has_value());
   std::mutex mu;
   std::vector<Delivery> accepted, recorded;
   std::atomic<bool> stop{false};
@@ -278,7 +278,7 @@ TEST_F(AwaitingDeliveriesTest, UnderConcurrentAcceptsOutcomesReadsAndUndoneJobsE
     }
   });
   threads.emplace_back([&] {  // a job that fails makes its group roll back and run again
-    while (!stop) EXPECT_FALSE(store_->CreateCustomEventType(EventType{"custom.taken", "Custom", "", true}));
+    while (!stop) EXPECT_FALSE(store_->CreateCustomEventType(EventType{"custom.taken", "Custom", "", true}, Actor{}));
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   stop = true;

@@ -80,8 +80,8 @@ class PostgresPartitions : public ::testing::Test {
 
   void AccountWithWebhook() {
     account_ = NewId("acc_");
-    ASSERT_TRUE(store_->CreateAccount(Account{account_, "acme", "", 1, 1}).has_value());
-    ASSERT_TRUE(store_->CreateWebhook(hookd::testing::SampleWebhook(account_, 1), 10).has_value());
+    ASSERT_TRUE(store_->CreateAccount(Account{account_, "acme", "", 1, 1}, Actor{}).has_value());
+    ASSERT_TRUE(store_->CreateWebhook(hookd::testing::SampleWebhook(account_, 1), 10, Actor{}).has_value());
   }
 
   std::string url_;

@@ -178,9 +178,9 @@ TEST_F(ShardLeasesTest, AnOutcomeUnderAStaleEpochIsRefusedAndChangesNothing) {
   auto store = PostgresStore::Open(url_, std::string(32, 'k'), 2);
   ASSERT_TRUE(store.has_value()) << store.error().message;
   const std::string account = NewId("acc_");
-  ASSERT_TRUE((*store)->CreateAccount(Account{account, "acme", "", 1, 1}).has_value());
+  ASSERT_TRUE((*store)->CreateAccount(Account{account, "acme", "", 1, 1}, Actor{}).has_value());
   const Webhook w = hookd::testing::SampleWebhook(account, 1);
-  ASSERT_TRUE((*store)->CreateWebhook(w, 10).has_value());
+  ASSERT_TRUE((*store)->CreateWebhook(w, 10, Actor{}).has_value());
   NewEvent e;
   e.event = Event{NewId("evt_"), account, "task.completed", "production", "{}", "", 1};
   std::promise<Result<std::vector<AcceptedEvent>>> accepted;

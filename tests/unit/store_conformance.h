@@ -52,10 +52,8 @@ inline const StoreBackend kSqlite{
     [](const std::string& location) {
       auto db = sqlite::Database::Open(location, false);
       ASSERT_TRUE(db.has_value());
-      ASSERT_TRUE((*db)
-                      ->Exec("DROP TABLE delivery_stats; DROP TABLE hookd_settings; DROP TABLE master_keys; "
-                             "DELETE FROM schema_migrations WHERE version >= 4")
-                      .has_value());
+      ASSERT_TRUE(
+          (*db)->Exec("DROP TABLE delivery_stats; DELETE FROM schema_migrations WHERE version = 4").has_value());
     }};
 
 inline const StoreBackend kPostgres{
@@ -86,12 +84,18 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
 
   std::string NewAccount(const std::string& name) {
     Account account{NewId("acc_"), name, "ops@" + name + ".test", NowMs(), NowMs()};
-    EXPECT_TRUE(store_->CreateAccount(account).has_value());
+    EXPECT_TRUE(store_->CreateAccount(account, Actor{}).has_value());
     return account.id;
   }
 
   Result<Webhook> NewWebhook(const std::string& account, std::vector<std::string> events = {"*"},
                              const std::string& environment = "production", bool active = true, int cap = 100) {
+    return store_->CreateWebhook(UnsavedWebhook(account, std::move(events), environment, active), cap, Actor{});
+  }
+
+  // A webhook of `account`, not yet stored.
+  static Webhook UnsavedWebhook(const std::string& account, std::vector<std::string> events = {"*"},
+                                const std::string& environment = "production", bool active = true) {
     Webhook w;
     w.id = NewId("wh_");
     w.account_id = account;
@@ -102,7 +106,7 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
     w.status = active ? WebhookStatus::kHealthy : WebhookStatus::kDisabled;
     w.secret = kSecret;
     w.created_at_ms = w.updated_at_ms = NowMs();
-    return store_->CreateWebhook(w, cap);
+    return w;
   }
 
   Result<std::vector<AcceptedEvent>> Accept(std::vector<NewEvent> events) {

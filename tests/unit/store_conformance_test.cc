@@ -220,7 +220,7 @@ TEST_P(StoreConformance, AnUpdateOfSettingsNeverWritesBackTheHealthTheEngineChan
   ASSERT_TRUE(recorded.get_future().get().has_value());
 
   stale.name = "renamed";
-  auto renamed = store_->UpdateWebhook(stale, /*sets_activity=*/false);
+  auto renamed = store_->UpdateWebhook(stale, /*sets_activity=*/false, Actor{});
   ASSERT_TRUE(renamed.has_value()) << renamed.error().message;
   EXPECT_EQ(renamed->name, "renamed");
   EXPECT_FALSE(renamed->active);
@@ -228,7 +228,7 @@ TEST_P(StoreConformance, AnUpdateOfSettingsNeverWritesBackTheHealthTheEngineChan
   EXPECT_EQ(renamed->disabled_reason, "the endpoint answered 410 Gone");
 
   stale.active = true;  // a request that does mean to turn it on again
-  auto enabled = store_->UpdateWebhook(stale, /*sets_activity=*/true);
+  auto enabled = store_->UpdateWebhook(stale, /*sets_activity=*/true, Actor{});
   ASSERT_TRUE(enabled.has_value());
   EXPECT_TRUE(enabled->active);
   EXPECT_EQ(enabled->status, WebhookStatus::kHealthy);
@@ -251,28 +251,32 @@ TEST_P(StoreConformance, AccountsPageAndKeysAreFoundByHashUntilRevokedOrTheirAcc
   auto account = store_->GetAccount(second);
   ASSERT_TRUE(account.has_value());
   account->email = "billing@beta.test";
-  auto updated = store_->UpdateAccount(*account);
+  auto updated = store_->UpdateAccount(*account, Actor{});
   ASSERT_TRUE(updated.has_value());
   EXPECT_EQ(store_->GetAccount(second)->email, "billing@beta.test");
-  EXPECT_EQ(store_->UpdateAccount(Account{"acc_missing", "x", "", 1, 1}).error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(store_->UpdateAccount(Account{"acc_missing", "x", "", 1, 1}, Actor{}).error().kind, ErrorKind::kNotFound);
 
   ApiKey key{NewId("key_"), second, "ci", "hk_1234", NowMs(), std::nullopt};
-  ASSERT_TRUE(store_->CreateApiKey(key, "hash-1").has_value());
-  EXPECT_EQ(store_->CreateApiKey(ApiKey{NewId("key_"), "acc_missing", "", "hk_", NowMs(), {}}, "hash-2").error().kind,
+  ASSERT_TRUE(store_->CreateApiKey(key, "hash-1", Actor{}).has_value());
+  EXPECT_EQ(store_->CreateApiKey(ApiKey{NewId("key_"), "acc_missing", "", "hk_", NowMs(), {}}, "hash-2", Actor{})
+                .error()
+                .kind,
             ErrorKind::kNotFound);
   auto found = store_->FindApiKeyByHash("hash-1");
   ASSERT_TRUE(found.has_value() && found->has_value());
   EXPECT_EQ((*found)->account_id, second);
   EXPECT_EQ(store_->ListApiKeys(second)->size(), 1u);
-  EXPECT_EQ(store_->RevokeApiKey(account_, key.id).error().kind, ErrorKind::kNotFound);  // another account's key
-  ASSERT_TRUE(store_->RevokeApiKey(second, key.id).has_value());
+  EXPECT_EQ(store_->RevokeApiKey(account_, key.id, Actor{}).error().kind,
+            ErrorKind::kNotFound);  // another account's key
+  ASSERT_TRUE(store_->RevokeApiKey(second, key.id, Actor{}).has_value());
   EXPECT_FALSE(store_->FindApiKeyByHash("hash-1")->has_value());
 
-  ASSERT_TRUE(store_->CreateApiKey(ApiKey{NewId("key_"), third, "", "hk_", NowMs(), {}}, "hash-3").has_value());
-  ASSERT_TRUE(store_->DeleteAccount(third).has_value());
+  ASSERT_TRUE(
+      store_->CreateApiKey(ApiKey{NewId("key_"), third, "", "hk_", NowMs(), {}}, "hash-3", Actor{}).has_value());
+  ASSERT_TRUE(store_->DeleteAccount(third, Actor{}).has_value());
   EXPECT_EQ(store_->GetAccount(third).error().kind, ErrorKind::kNotFound);
   EXPECT_FALSE(store_->FindApiKeyByHash("hash-3")->has_value());
-  EXPECT_EQ(store_->DeleteAccount(third).error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(store_->DeleteAccount(third, Actor{}).error().kind, ErrorKind::kNotFound);
 }
 
 TEST_P(StoreConformance, PortalSessionsAreFoundByHashUntilRevokedAndLongExpiredOnesAreForgotten) {
@@ -280,10 +284,10 @@ TEST_P(StoreConformance, PortalSessionsAreFoundByHashUntilRevokedAndLongExpiredO
   const int64_t now = NowMs();
   const PortalSession read{NewId("ps_"), second,         PortalAccess::kRead, "https://app.beta.test/settings",
                            now,          now + 3'600'000};
-  ASSERT_TRUE(store_->CreatePortalSession(read, "portal-hash-1").has_value());
+  ASSERT_TRUE(store_->CreatePortalSession(read, "portal-hash-1", Actor{}).has_value());
   EXPECT_EQ(store_
                 ->CreatePortalSession(PortalSession{NewId("ps_"), "acc_missing", PortalAccess::kManage, "", now, now},
-                                      "portal-hash-2")
+                                      "portal-hash-2", Actor{})
                 .error()
                 .kind,
             ErrorKind::kNotFound);
@@ -293,30 +297,32 @@ TEST_P(StoreConformance, PortalSessionsAreFoundByHashUntilRevokedAndLongExpiredO
   EXPECT_EQ((*found)->access, PortalAccess::kRead);
   EXPECT_EQ((*found)->return_url, "https://app.beta.test/settings");
   EXPECT_EQ((*found)->expires_at_ms, now + 3'600'000);
-  EXPECT_EQ(store_->RevokePortalSession(account_, read.id).error().kind, ErrorKind::kNotFound);  // another account's
-  ASSERT_TRUE(store_->RevokePortalSession(second, read.id).has_value());
+  EXPECT_EQ(store_->RevokePortalSession(account_, read.id, Actor{}).error().kind,
+            ErrorKind::kNotFound);  // another account's
+  ASSERT_TRUE(store_->RevokePortalSession(second, read.id, Actor{}).has_value());
   EXPECT_FALSE(store_->FindPortalSessionByHash("portal-hash-1")->has_value());
-  EXPECT_EQ(store_->RevokePortalSession(second, read.id).error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(store_->RevokePortalSession(second, read.id, Actor{}).error().kind, ErrorKind::kNotFound);
 
   // Expired a moment ago: still found (it reads as expired); expired over a day ago: gone with the next creation.
-  ASSERT_TRUE(
-      store_
-          ->CreatePortalSession(
-              PortalSession{NewId("ps_"), second, PortalAccess::kManage, "", now - 7'200'000, now - 1}, "portal-recent")
-          .has_value());
+  ASSERT_TRUE(store_
+                  ->CreatePortalSession(
+                      PortalSession{NewId("ps_"), second, PortalAccess::kManage, "", now - 7'200'000, now - 1},
+                      "portal-recent", Actor{})
+                  .has_value());
   ASSERT_TRUE(store_
                   ->CreatePortalSession(
                       PortalSession{NewId("ps_"), second, PortalAccess::kManage, "",
                                     now - 3 * kExpiredPortalSessionKeepMs, now - 2 * kExpiredPortalSessionKeepMs},
-                      "portal-old")
+                      "portal-old", Actor{})
                   .has_value());
-  ASSERT_TRUE(store_
-                  ->CreatePortalSession(
-                      PortalSession{NewId("ps_"), second, PortalAccess::kManage, "", now, now + 60'000}, "portal-new")
-                  .has_value());
+  ASSERT_TRUE(
+      store_
+          ->CreatePortalSession(PortalSession{NewId("ps_"), second, PortalAccess::kManage, "", now, now + 60'000},
+                                "portal-new", Actor{})
+          .has_value());
   EXPECT_TRUE(store_->FindPortalSessionByHash("portal-recent")->has_value());
   EXPECT_FALSE(store_->FindPortalSessionByHash("portal-old")->has_value());
-  ASSERT_TRUE(store_->DeleteAccount(second).has_value());
+  ASSERT_TRUE(store_->DeleteAccount(second, Actor{}).has_value());
   EXPECT_FALSE(store_->FindPortalSessionByHash("portal-new")->has_value());
 }
 
@@ -566,23 +572,23 @@ TEST_P(StoreConformance, DeletingAWebhookTakesItsLogAndCustomTypesAreUnique) {
   auto accepted = Accept({Event(account_)});
   ASSERT_TRUE(accepted.has_value());
   ASSERT_TRUE(Record((*accepted)[0].deliveries.at(0), DeliveryStatus::kSucceeded).has_value());
-  EXPECT_EQ(store_->DeleteWebhook(NewAccount("other"), w->id).error().kind, ErrorKind::kNotFound);
-  ASSERT_TRUE(store_->DeleteWebhook(account_, w->id).has_value());
+  EXPECT_EQ(store_->DeleteWebhook(NewAccount("other"), w->id, Actor{}).error().kind, ErrorKind::kNotFound);
+  ASSERT_TRUE(store_->DeleteWebhook(account_, w->id, Actor{}).has_value());
   EXPECT_EQ(store_->GetWebhook(account_, w->id).error().kind, ErrorKind::kNotFound);
   EXPECT_TRUE(store_->ListDeliveriesOfEvent((*accepted)[0].event.id)->empty());
   auto after = Accept({Event(account_)});
   ASSERT_TRUE(after.has_value());
   EXPECT_EQ((*after)[0].delivery_count, 0);  // the deleted webhook is no longer matched
 
-  ASSERT_TRUE(store_->CreateCustomEventType(EventType{"invoice.paid", "Invoice", "paid", true}).has_value());
-  EXPECT_EQ(store_->CreateCustomEventType(EventType{"invoice.paid", "Invoice", "", true}).error().code,
+  ASSERT_TRUE(store_->CreateCustomEventType(EventType{"invoice.paid", "Invoice", "paid", true}, Actor{}).has_value());
+  EXPECT_EQ(store_->CreateCustomEventType(EventType{"invoice.paid", "Invoice", "", true}, Actor{}).error().code,
             "already_exists");
   auto types = store_->ListCustomEventTypes();
   ASSERT_TRUE(types.has_value());
   ASSERT_EQ(types->size(), 1u);
   EXPECT_EQ((*types)[0].category, "Invoice");
-  ASSERT_TRUE(store_->DeleteCustomEventType("invoice.paid").has_value());
-  EXPECT_EQ(store_->DeleteCustomEventType("invoice.paid").error().kind, ErrorKind::kNotFound);
+  ASSERT_TRUE(store_->DeleteCustomEventType("invoice.paid", Actor{}).has_value());
+  EXPECT_EQ(store_->DeleteCustomEventType("invoice.paid", Actor{}).error().kind, ErrorKind::kNotFound);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values(kSqlite, kPostgres),

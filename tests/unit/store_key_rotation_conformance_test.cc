@@ -38,7 +38,7 @@ TEST_P(StoreConformance, AMasterKeyRotatesUnderALiveProcessAndFinishingShutsTheO
   Webhook rotating = *NewWebhook(account_);
   rotating.previous_secret = "whsec_cHJldmlvdXNzZWNyZXRvZnRoaXN3ZWJob29rMDE=";
   rotating.previous_secret_expires_at_ms = NowMs() + 86'400'000;
-  ASSERT_TRUE(store_->UpdateWebhook(rotating, false).has_value());
+  ASSERT_TRUE(store_->UpdateWebhook(rotating, false, Actor{}).has_value());
   // Another process on the same store, started with the old key, serving throughout.
   auto other = GetParam().reopen(location_, kOldKey);
   ASSERT_TRUE(other.has_value()) << other.error().message;
@@ -60,7 +60,7 @@ TEST_P(StoreConformance, AMasterKeyRotatesUnderALiveProcessAndFinishingShutsTheO
   EXPECT_EQ(read->previous_secret, rotating.previous_secret);
   Webhook later = *plain;
   later.id = NewId("wh_");
-  ASSERT_TRUE((*other)->CreateWebhook(later, 100).has_value());
+  ASSERT_TRUE((*other)->CreateWebhook(later, 100, Actor{}).has_value());
   ExpectAllSealedUnder(*store_, kNewKey);
 
   // Until the rotation is finished a process may start with either key, but with no other.
@@ -123,7 +123,7 @@ TEST_P(StoreConformance, ResealingIsCompareAndSet) {
   // The secret is rotated through the API meanwhile: the stale re-seal must not write it back.
   Webhook changed = *w;
   changed.secret = "whsec_bmV3c2VjcmV0YWZ0ZXJ0aGVyb3RhdGlvbmJlZ2FuMDE=";
-  ASSERT_TRUE(store_->UpdateWebhook(changed, false).has_value());
+  ASSERT_TRUE(store_->UpdateWebhook(changed, false, Actor{}).has_value());
   SecretCipher cipher(kOldKey);
   auto written = store_->ResealSecrets(was, {was.webhook_id, cipher.Encrypt(kSecret), ""});
   ASSERT_TRUE(written.has_value());

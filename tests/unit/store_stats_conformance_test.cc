@@ -155,7 +155,7 @@ TEST_P(StoreStats, StatsAddUpToTheDeliveryLogThroughEveryChange) {
   // A replay makes new deliveries; deleting a webhook takes its log and its statistics.
   ASSERT_TRUE(store_->CreateDeliveries((*accepted)[0].event, {a->id}).has_value());
   ExpectStatsMatchTheLog();
-  ASSERT_TRUE(store_->DeleteWebhook(account_, a->id).has_value());
+  ASSERT_TRUE(store_->DeleteWebhook(account_, a->id, Actor{}).has_value());
   ExpectStatsMatchTheLog();
   EXPECT_EQ(HourStats(a->id).overall.total, 0);
   EXPECT_EQ(HourStats(b->id).overall.total, HourStats().overall.total);

@@ -71,7 +71,7 @@ Result<std::vector<EventType>> PostgresStore::ListCustomEventTypes() {
   return out;
 }
 
-Status PostgresStore::CreateCustomEventType(const EventType& type) {
+Status PostgresStore::CreateCustomEventType(const EventType& type, const Actor& by) {
   return WriteAndAnnounce(pool_, {ChangeKind::kEventTypes, ""}, [&](Connection& c) -> Status {
     auto r = c.Exec(
         "INSERT INTO event_types(type, category, description, created_at) VALUES ($1, $2, $3, $4) "
@@ -79,14 +79,19 @@ Status PostgresStore::CreateCustomEventType(const EventType& type) {
         Params().Add(type.type).Add(type.category).Add(type.description).Add(clock_.NowMs()));
     if (!r) return Fail(r.error());
     if (r->Affected() == 0) return Fail(EventTypeExists());
-    return Ok();
+    return AppendAudit(
+        c, CreatedRecord(by, "", "event_type.created", "event_type", type.type, AuditedEventTypeFields(type)));
   });
 }
 
-Status PostgresStore::DeleteCustomEventType(const std::string& type) {
-  return WriteAndAnnounce(pool_, {ChangeKind::kEventTypes, ""}, [&](Connection& c) {
-    return NotFoundUnlessChanged(c.Exec("DELETE FROM event_types WHERE type = $1", Params().Add(type)),
-                                 "custom event type");
+Status PostgresStore::DeleteCustomEventType(const std::string& type, const Actor& by) {
+  return WriteAndAnnounce(pool_, {ChangeKind::kEventTypes, ""}, [&](Connection& c) -> Status {
+    if (auto st = NotFoundUnlessChanged(c.Exec("DELETE FROM event_types WHERE type = $1", Params().Add(type)),
+                                        "custom event type");
+        !st) {
+      return st;
+    }
+    return AppendAudit(c, DeletedRecord(by, "", "event_type.deleted", "event_type", type, {}));
   });
 }
 

@@ -270,6 +270,36 @@ CREATE TABLE master_keys (
   PRIMARY KEY (id, sealed_by)
 );
 )sql",
+      // The audit trail (SPEC §9, store/audit_chain.h): one chain of records per account, and each chain's head.
+      // Records name accounts and targets by id only: they outlive what they describe.
+      R"sql(
+CREATE TABLE audit_log (
+  id text PRIMARY KEY,
+  account_id text NOT NULL,
+  seq bigint NOT NULL,
+  at bigint NOT NULL,
+  actor_type text NOT NULL,
+  actor_id text NOT NULL,
+  ip text NOT NULL,
+  request_id text NOT NULL,
+  action text NOT NULL,
+  target_type text NOT NULL,
+  target_id text NOT NULL,
+  changes text NOT NULL,
+  prev_hash text NOT NULL,
+  hash text NOT NULL,
+  UNIQUE (account_id, seq)
+);
+CREATE INDEX audit_log_account ON audit_log(account_id, id);
+CREATE INDEX audit_log_target ON audit_log(target_id, id);
+CREATE TABLE audit_heads (
+  account_id text PRIMARY KEY,
+  seq bigint NOT NULL,
+  hash text NOT NULL,
+  purged_seq bigint NOT NULL DEFAULT 0,
+  purged_hash text NOT NULL
+);
+)sql",
   };
   return migrations;
 }

@@ -38,26 +38,27 @@ class PostgresStore final : public Store {
                                                      const DatabasePooling& pooling = {});
   ~PostgresStore() override;
 
-  Result<Account> CreateAccount(const Account& account) override;
+  Result<Account> CreateAccount(const Account& account, const Actor& by) override;
   Result<Account> GetAccount(const std::string& id) override;
   Result<Page<Account>> ListAccounts(const PageRequest& page) override;
-  Result<Account> UpdateAccount(const Account& account) override;
-  Status DeleteAccount(const std::string& id) override;
-  Result<ApiKey> CreateApiKey(const ApiKey& key, const std::string& key_hash) override;
+  Result<Account> UpdateAccount(const Account& account, const Actor& by) override;
+  Status DeleteAccount(const std::string& id, const Actor& by) override;
+  Result<ApiKey> CreateApiKey(const ApiKey& key, const std::string& key_hash, const Actor& by) override;
   Result<std::vector<ApiKey>> ListApiKeys(const std::string& account_id) override;
-  Status RevokeApiKey(const std::string& account_id, const std::string& key_id) override;
+  Status RevokeApiKey(const std::string& account_id, const std::string& key_id, const Actor& by) override;
   Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) override;
-  Result<PortalSession> CreatePortalSession(const PortalSession& session, const std::string& token_hash) override;
-  Status RevokePortalSession(const std::string& account_id, const std::string& session_id) override;
+  Result<PortalSession> CreatePortalSession(const PortalSession& session, const std::string& token_hash,
+                                            const Actor& by) override;
+  Status RevokePortalSession(const std::string& account_id, const std::string& session_id, const Actor& by) override;
   Result<std::optional<PortalSession>> FindPortalSessionByHash(const std::string& token_hash) override;
 
-  Result<Webhook> CreateWebhook(const Webhook& webhook, int max_per_account) override;
+  Result<Webhook> CreateWebhook(const Webhook& webhook, int max_per_account, const Actor& by) override;
   Result<Webhook> GetWebhook(const std::string& account_id, const std::string& id) override;
   Result<Webhook> GetWebhookById(const std::string& id) override;
   Result<Page<Webhook>> ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
                                      const PageRequest& page) override;
-  Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity) override;
-  Status DeleteWebhook(const std::string& account_id, const std::string& id) override;
+  Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity, const Actor& by) override;
+  Status DeleteWebhook(const std::string& account_id, const std::string& id, const Actor& by) override;
 
   void AcceptEventsAsync(std::vector<NewEvent> events,
                          std::function<void(Result<std::vector<AcceptedEvent>>)> done) override;
@@ -89,9 +90,13 @@ class PostgresStore final : public Store {
   Result<DeliveryStats> Stats(const StatsQuery& query) override;
   Result<std::array<int64_t, 3>> CountWebhooksByStatus() override;
 
+  Status RecordAudit(AuditRecord record) override;
+  Result<Page<AuditRecord>> ListAuditRecords(const AuditFilter& filter, const PageRequest& page) override;
+  Status VerifyAuditChains(AuditChainVerifier& verifier) override;
+
   Result<std::vector<EventType>> ListCustomEventTypes() override;
-  Status CreateCustomEventType(const EventType& type) override;
-  Status DeleteCustomEventType(const std::string& type) override;
+  Status CreateCustomEventType(const EventType& type, const Actor& by) override;
+  Status DeleteCustomEventType(const std::string& type, const Actor& by) override;
 
   Result<StoredMasterKeys> ReadMasterKeys(const std::string& first_check) override;
   Status AddWrappedKeys(const std::vector<WrappedKey>& wrapped) override;
@@ -108,10 +113,10 @@ class PostgresStore final : public Store {
                                                                  const Clock& clock) override;
 
  private:
-  // Deletes the account's API key or portal session with `delete_sql` (a literal) and has every process drop its
-  // cached credentials.
+  // Deletes the account's API key or portal session with `delete_sql` (a literal), writes `record`, and has every
+  // process drop its cached credentials.
   Status RevokeCredential(const char* delete_sql, const std::string& id, const std::string& account_id,
-                          const char* what);
+                          const char* what, AuditRecord record);
   // One caller's events, waiting for the accept writer.
   struct AcceptJob {
     std::vector<NewEvent> events;
@@ -142,6 +147,9 @@ class PostgresStore final : public Store {
   Result<const std::vector<MatchCache::Target>*> MatchTargets(Connection& conn, const std::string& account_id);
 
   Params& AddWebhookParams(Params& p, const Webhook& w) const;
+  // Appends `record` to its account's chain in the change's transaction, holding the chain's head row so that
+  // processes appending to one chain take turns.
+  static Status AppendAudit(Connection& c, AuditRecord record);
 
   SecretCipher cipher_;
   const Clock& clock_;

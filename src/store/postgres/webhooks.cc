@@ -16,7 +16,7 @@ Params& PostgresStore::AddWebhookParams(Params& p, const Webhook& w) const {
   return p;
 }
 
-Result<Webhook> PostgresStore::CreateWebhook(const Webhook& w, int max_per_account) {
+Result<Webhook> PostgresStore::CreateWebhook(const Webhook& w, int max_per_account, const Actor& by) {
   Status st = pool_.With([&](Connection& c) {
     return c.Transaction([&](Connection& c) -> Status {
       // The account's row lock serialises its concurrent creates, so the cap holds.
@@ -34,6 +34,7 @@ Result<Webhook> PostgresStore::CreateWebhook(const Webhook& w, int max_per_accou
                       "$21, $20, $22)",
                       p);
       if (!r) return Fail(r.error());
+      if (auto st = AppendAudit(c, WebhookCreatedRecord(by, w)); !st) return st;
       return NotifyChange(c, {ChangeKind::kWebhook, w.id});
     });
   });
@@ -87,34 +88,41 @@ Result<Page<Webhook>> PostgresStore::ListWebhooks(const std::string& account_id,
   return MakePage(std::move(out), page.limit);
 }
 
-Result<Webhook> PostgresStore::UpdateWebhook(const Webhook& w, bool sets_activity) {
+Result<Webhook> PostgresStore::UpdateWebhook(const Webhook& w, bool sets_activity, const Actor& by) {
   Params p;
   AddWebhookParams(p, w).Add(sets_activity);
-  auto st = WriteAndAnnounce(pool_, {ChangeKind::kWebhook, w.id}, [&](Connection& c) {
-    return NotFoundUnlessChanged(
-        c.Exec("UPDATE webhooks SET url = $3, name = $4, description = $5, events = $6, environment = $8, "
-               "rate_limit = $9, ordered = $10, payload_format = $11, headers = $12, metadata = $13, secret_enc = $14, "
-               "previous_secret_enc = $15, previous_secret_expires_at = $16, updated_at = $20, "
-               "active = CASE WHEN $21 THEN $7 ELSE active END, status = CASE WHEN $21 THEN $17 ELSE status END, "
-               "disabled_reason = CASE WHEN $21 THEN $18 ELSE disabled_reason END, "
-               "circuit = CASE WHEN $21 THEN $19 ELSE circuit END WHERE id = $1 AND account_id = $2",
-               p),
-        "webhook");
+  auto st = WriteAndAnnounce(pool_, {ChangeKind::kWebhook, w.id}, [&](Connection& c) -> Status {
+    auto before = FirstRow<Webhook>(
+        c.Exec("SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1 AND account_id = $2 FOR UPDATE",
+               Params().Add(w.id).Add(w.account_id)),
+        "webhook", [this](const Row& row) { return WebhookFromRow(row, cipher_); });
+    if (!before) return Fail(before.error());
+    auto updated = c.Exec(
+        "UPDATE webhooks SET url = $3, name = $4, description = $5, events = $6, environment = $8, "
+        "rate_limit = $9, ordered = $10, payload_format = $11, headers = $12, metadata = $13, secret_enc = $14, "
+        "previous_secret_enc = $15, previous_secret_expires_at = $16, updated_at = $20, "
+        "active = CASE WHEN $21 THEN $7 ELSE active END, status = CASE WHEN $21 THEN $17 ELSE status END, "
+        "disabled_reason = CASE WHEN $21 THEN $18 ELSE disabled_reason END, "
+        "circuit = CASE WHEN $21 THEN $19 ELSE circuit END WHERE id = $1 AND account_id = $2",
+        p);
+    if (!updated) return Fail(updated.error());
+    auto record = WebhookChangeRecord(by, *before, WebhookAsUpdated(*before, w, sets_activity));
+    return record ? AppendAudit(c, std::move(*record)) : Ok();
   });
   if (!st) return Fail(st.error());
   backend_->WebhooksChanged();
   return GetWebhook(w.account_id, w.id);
 }
 
-Status PostgresStore::DeleteWebhook(const std::string& account_id, const std::string& id) {
+Status PostgresStore::DeleteWebhook(const std::string& account_id, const std::string& id, const Actor& by) {
   Status st = pool_.With([&](Connection& c) {
     return c.Transaction([&](Connection& c) -> Status {
-      if (auto st = NotFoundUnlessChanged(
-              c.Exec("DELETE FROM webhooks WHERE id = $1 AND account_id = $2", Params().Add(id).Add(account_id)),
-              "webhook");
-          !st) {
-        return st;
-      }
+      auto before = FirstRow<Webhook>(
+          c.Exec("DELETE FROM webhooks WHERE id = $1 AND account_id = $2 RETURNING " HOOKD_WEBHOOK_COLUMNS,
+                 Params().Add(id).Add(account_id)),
+          "webhook", [this](const Row& row) { return WebhookFromRow(row, cipher_); });
+      if (!before) return Fail(before.error());
+      if (auto st = AppendAudit(c, WebhookDeletedRecord(by, *before)); !st) return st;
       // The webhook's log goes with it: nothing can address it any more.
       auto a = c.Exec("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = $1)",
                       Params().Add(id));

@@ -62,25 +62,30 @@ Result<std::vector<EventType>> SqliteStore::ListCustomEventTypes() {
   });
 }
 
-Status SqliteStore::CreateCustomEventType(const EventType& type) {
+Status SqliteStore::CreateCustomEventType(const EventType& type, const Actor& by) {
   return writer_->Run([&](Database& db) -> Status {
     auto exists = db.Prepare("SELECT 1 FROM event_types WHERE type = ?");
     exists.Bind(1, type.type);
     if (exists.Step()) return Fail(EventTypeExists());
-    return db.Prepare("INSERT INTO event_types(type, category, description, created_at) VALUES (?,?,?,?)")
-        .Bind(1, type.type)
-        .Bind(2, type.category)
-        .Bind(3, type.description)
-        .Bind(4, clock_.NowMs())
-        .Run();
+    if (auto r = db.Prepare("INSERT INTO event_types(type, category, description, created_at) VALUES (?,?,?,?)")
+                     .Bind(1, type.type)
+                     .Bind(2, type.category)
+                     .Bind(3, type.description)
+                     .Bind(4, clock_.NowMs())
+                     .Run();
+        !r) {
+      return r;
+    }
+    return AppendAudit(
+        db, CreatedRecord(by, "", "event_type.created", "event_type", type.type, AuditedEventTypeFields(type)));
   });
 }
 
-Status SqliteStore::DeleteCustomEventType(const std::string& type) {
+Status SqliteStore::DeleteCustomEventType(const std::string& type, const Actor& by) {
   return writer_->Run([&](Database& db) -> Status {
     if (auto r = db.Prepare("DELETE FROM event_types WHERE type = ?").Bind(1, type).Run(); !r) return r;
     if (db.Changes() == 0) return Fail(Error::NotFound("custom event type not found"));
-    return Ok();
+    return AppendAudit(db, DeletedRecord(by, "", "event_type.deleted", "event_type", type, {}));
   });
 }
 

@@ -2,6 +2,7 @@
 // add a new one.
 #include "store/sqlite/migrations.h"
 
+#include <set>
 #include <vector>
 
 #include "common/time_util.h"
@@ -170,6 +171,36 @@ CREATE TABLE master_keys (
   PRIMARY KEY (id, sealed_by)
 );
 )sql",
+      // The audit trail (SPEC §9, store/audit_chain.h): one chain of records per account, and each chain's head.
+      // Records name accounts and targets by id only: they outlive what they describe.
+      R"sql(
+CREATE TABLE audit_log (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  actor_type TEXT NOT NULL,
+  actor_id TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target_type TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  changes TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  UNIQUE (account_id, seq)
+);
+CREATE INDEX audit_log_account ON audit_log(account_id, id);
+CREATE INDEX audit_log_target ON audit_log(target_id, id);
+CREATE TABLE audit_heads (
+  account_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  purged_seq INTEGER NOT NULL DEFAULT 0,
+  purged_hash TEXT NOT NULL
+);
+)sql",
   };
   return migrations;
 }
@@ -186,17 +217,20 @@ Status ApplyMigrations(Database& db, int64_t now_ms) {
       !st) {
     return st;
   }
-  int current = 0;
+  // Every version not yet applied, in order (as on PostgreSQL), not only those above the highest applied.
+  std::set<int> applied;
   {
-    auto q = db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-    if (q.Step()) current = static_cast<int>(q.Int(0));
+    auto q = db.Prepare("SELECT version FROM schema_migrations");
+    while (q.Step()) applied.insert(static_cast<int>(q.Int(0)));
   }
+  const int current = applied.empty() ? 0 : *applied.rbegin();
   if (current > LatestSchemaVersion()) {
     return Fail(Error::Unavailable("database schema version " + std::to_string(current) +
                                    " is newer than this hookd supports (" + std::to_string(LatestSchemaVersion()) +
                                    ")"));
   }
-  for (int version = current + 1; version <= LatestSchemaVersion(); ++version) {
+  for (int version = 1; version <= LatestSchemaVersion(); ++version) {
+    if (applied.contains(version)) continue;
     if (auto st = db.Exec("BEGIN IMMEDIATE"); !st) return st;
     auto st = db.Exec(Migrations()[static_cast<size_t>(version - 1)]);
     if (st && version == kStatsRollupVersion) st = BackfillStats(db);

@@ -53,26 +53,27 @@ class SqliteStore final : public Store {
                                                    Metrics* metrics = nullptr, const Clock& clock = SystemTime());
   ~SqliteStore() override;
 
-  Result<Account> CreateAccount(const Account& account) override;
+  Result<Account> CreateAccount(const Account& account, const Actor& by) override;
   Result<Account> GetAccount(const std::string& id) override;
   Result<Page<Account>> ListAccounts(const PageRequest& page) override;
-  Result<Account> UpdateAccount(const Account& account) override;
-  Status DeleteAccount(const std::string& id) override;
-  Result<ApiKey> CreateApiKey(const ApiKey& key, const std::string& key_hash) override;
+  Result<Account> UpdateAccount(const Account& account, const Actor& by) override;
+  Status DeleteAccount(const std::string& id, const Actor& by) override;
+  Result<ApiKey> CreateApiKey(const ApiKey& key, const std::string& key_hash, const Actor& by) override;
   Result<std::vector<ApiKey>> ListApiKeys(const std::string& account_id) override;
-  Status RevokeApiKey(const std::string& account_id, const std::string& key_id) override;
+  Status RevokeApiKey(const std::string& account_id, const std::string& key_id, const Actor& by) override;
   Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) override;
-  Result<PortalSession> CreatePortalSession(const PortalSession& session, const std::string& token_hash) override;
-  Status RevokePortalSession(const std::string& account_id, const std::string& session_id) override;
+  Result<PortalSession> CreatePortalSession(const PortalSession& session, const std::string& token_hash,
+                                            const Actor& by) override;
+  Status RevokePortalSession(const std::string& account_id, const std::string& session_id, const Actor& by) override;
   Result<std::optional<PortalSession>> FindPortalSessionByHash(const std::string& token_hash) override;
 
-  Result<Webhook> CreateWebhook(const Webhook& webhook, int max_per_account) override;
+  Result<Webhook> CreateWebhook(const Webhook& webhook, int max_per_account, const Actor& by) override;
   Result<Webhook> GetWebhook(const std::string& account_id, const std::string& id) override;
   Result<Webhook> GetWebhookById(const std::string& id) override;
   Result<Page<Webhook>> ListWebhooks(const std::string& account_id, const WebhookFilter& filter,
                                      const PageRequest& page) override;
-  Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity) override;
-  Status DeleteWebhook(const std::string& account_id, const std::string& id) override;
+  Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity, const Actor& by) override;
+  Status DeleteWebhook(const std::string& account_id, const std::string& id, const Actor& by) override;
 
   void AcceptEventsAsync(std::vector<NewEvent> events,
                          std::function<void(Result<std::vector<AcceptedEvent>>)> done) override;
@@ -104,9 +105,13 @@ class SqliteStore final : public Store {
   Result<DeliveryStats> Stats(const StatsQuery& query) override;
   Result<std::array<int64_t, 3>> CountWebhooksByStatus() override;
 
+  Status RecordAudit(AuditRecord record) override;
+  Result<Page<AuditRecord>> ListAuditRecords(const AuditFilter& filter, const PageRequest& page) override;
+  Status VerifyAuditChains(AuditChainVerifier& verifier) override;
+
   Result<std::vector<EventType>> ListCustomEventTypes() override;
-  Status CreateCustomEventType(const EventType& type) override;
-  Status DeleteCustomEventType(const std::string& type) override;
+  Status CreateCustomEventType(const EventType& type, const Actor& by) override;
+  Status DeleteCustomEventType(const std::string& type, const Actor& by) override;
 
   Result<StoredMasterKeys> ReadMasterKeys(const std::string& first_check) override;
   Status AddWrappedKeys(const std::vector<WrappedKey>& wrapped) override;
@@ -139,6 +144,8 @@ class SqliteStore final : public Store {
   static Status RequireAccount(Database& db, const std::string& account_id);
   // The webhook `sql` (a literal selecting HOOKD_WEBHOOK_COLUMNS) finds with ?1 = `a` and, unless empty, ?2 = `b`.
   Result<Webhook> ReadWebhook(Database& db, const char* sql, const std::string& a, const std::string& b);
+  // Appends `record` to its account's chain (writer thread, in the change's transaction).
+  static Status AppendAudit(Database& db, AuditRecord record);
   Status AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out, StatsDelta& stats);
   Status RecordAttempt(Database& db, const AttemptRecord& record, StatsDelta& stats);
   // Inserts one new pending delivery of `event` to `webhook_id`, due now.

@@ -14,7 +14,7 @@ Result<Webhook> SqliteStore::ReadWebhook(Database& db, const char* sql, const st
   return WebhookFromRow(q, cipher_);
 }
 
-Result<Webhook> SqliteStore::CreateWebhook(const Webhook& w, int max_per_account) {
+Result<Webhook> SqliteStore::CreateWebhook(const Webhook& w, int max_per_account, const Actor& by) {
   Status st = writer_->Run([&](Database& db) -> Status {
     if (auto st = RequireAccount(db, w.account_id); !st) return st;
     auto count = db.Prepare("SELECT COUNT(*) FROM webhooks WHERE account_id = ?");
@@ -25,9 +25,9 @@ Result<Webhook> SqliteStore::CreateWebhook(const Webhook& w, int max_per_account
                         "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?21,?20)");
     FieldBinder fields(q);
     AddWebhookFields(fields, w, cipher_);
-    auto r = q.Bind(21, w.created_at_ms).Run();
-    if (r) ForgetMatchTargets(w.account_id);
-    return r;
+    if (auto r = q.Bind(21, w.created_at_ms).Run(); !r) return r;
+    ForgetMatchTargets(w.account_id);
+    return AppendAudit(db, WebhookCreatedRecord(by, w));
   });
   if (!st) return Fail(st.error());
   return w;
@@ -78,8 +78,11 @@ Result<Page<Webhook>> SqliteStore::ListWebhooks(const std::string& account_id, c
   return MakePage(std::move(*rows), page.limit);
 }
 
-Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w, bool sets_activity) {
+Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w, bool sets_activity, const Actor& by) {
   Status st = writer_->Run([&](Database& db) -> Status {
+    auto before = ReadWebhook(db, "SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = ?1 AND account_id = ?2",
+                              w.id, w.account_id);
+    if (!before) return Fail(before.error());
     auto q = db.Prepare(
         "UPDATE webhooks SET url=?3, name=?4, description=?5, events=?6, environment=?8, rate_limit=?9, "
         "ordered=?10, payload_format=?11, headers=?12, metadata=?13, secret_enc=?14, previous_secret_enc=?15, "
@@ -90,20 +93,23 @@ Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w, bool sets_activity)
     FieldBinder fields(q);
     AddWebhookFields(fields, w, cipher_);
     if (auto r = q.Bind(21, sets_activity).Run(); !r) return r;
-    if (db.Changes() == 0) return Fail(Error::NotFound("webhook not found"));
     ForgetMatchTargets(w.account_id);
-    return Ok();
+    auto record = WebhookChangeRecord(by, *before, WebhookAsUpdated(*before, w, sets_activity));
+    return record ? AppendAudit(db, std::move(*record)) : Ok();
   });
   if (!st) return Fail(st.error());
   return GetWebhook(w.account_id, w.id);
 }
 
-Status SqliteStore::DeleteWebhook(const std::string& account_id, const std::string& id) {
+Status SqliteStore::DeleteWebhook(const std::string& account_id, const std::string& id, const Actor& by) {
   return writer_->Run([&](Database& db) -> Status {
     if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
+    auto before = ReadWebhook(db, "SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = ?1 AND account_id = ?2",
+                              id, account_id);
+    if (!before) return Fail(before.error());
     auto r = db.Prepare("DELETE FROM webhooks WHERE id = ? AND account_id = ?").Bind(1, id).Bind(2, account_id).Run();
     if (!r) return r;
-    if (db.Changes() == 0) return Fail(Error::NotFound("webhook not found"));
+    if (auto st = AppendAudit(db, WebhookDeletedRecord(by, *before)); !st) return st;
     // The webhook's log goes with it: nothing can address it any more.
     if (auto a =
             db.Prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = ?)")
