@@ -4,6 +4,7 @@
 #include <map>
 
 #include "common/time_util.h"
+#include "domain/webhook_rules.h"
 
 namespace hookd {
 namespace {
@@ -43,27 +44,12 @@ json::object PortalSessionJson(const PortalSession& s) {
 }
 
 json::object WebhookJson(const Webhook& w, bool include_secret) {
-  json::array events;
-  for (const auto& e : w.events) events.emplace_back(e);
-  json::object headers;
-  for (const auto& [k, v] : w.headers) headers[k] = v;
-  json::object o{{"id", w.id},
-                 {"account_id", w.account_id},
-                 {"url", w.url},
-                 {"name", w.name},
-                 {"description", w.description},
-                 {"events", std::move(events)},
-                 {"active", w.active},
-                 {"environment", w.environment},
-                 {"rate_limit", w.rate_limit},
-                 {"ordered", w.ordered},
-                 {"payload_format", ToString(w.payload_format)},
-                 {"headers", std::move(headers)},
-                 {"metadata", ParseJsonOrNull(w.metadata_json)},
-                 {"status", ToString(w.status)},
-                 {"circuit", ToString(w.circuit)},
-                 {"created_at", FormatRfc3339(w.created_at_ms)},
-                 {"updated_at", FormatRfc3339(w.updated_at_ms)}};
+  json::object o{{"id", w.id}, {"account_id", w.account_id}};
+  for (auto& [field, value] : WebhookSettingsJson(w)) o[field] = std::move(value);
+  o["status"] = ToString(w.status);
+  o["circuit"] = ToString(w.circuit);
+  o["created_at"] = FormatRfc3339(w.created_at_ms);
+  o["updated_at"] = FormatRfc3339(w.updated_at_ms);
   o["disabled_reason"] = w.disabled_reason.empty() ? json::value(nullptr) : json::value(w.disabled_reason);
   if (include_secret) o["secret"] = w.secret;
   return o;

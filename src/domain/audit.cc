@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/time_util.h"
+#include "domain/webhook_rules.h"
 
 namespace hookd {
 namespace {
@@ -96,23 +97,9 @@ AuditRecord MakeAuditRecord(const Actor& actor, std::string account_id, std::str
 }
 
 json::object AuditedWebhookFields(const Webhook& w) {
-  json::array events(w.events.begin(), w.events.end());
-  json::object headers;
-  for (const auto& [name, value] : w.headers) headers[name] = kRedacted;  // an extra header may carry a credential
-  return json::object{
-      {"url", w.url},
-      {"name", w.name},
-      {"description", w.description},
-      {"events", std::move(events)},
-      {"active", w.active},
-      {"environment", w.environment},
-      {"rate_limit", w.rate_limit},
-      {"ordered", w.ordered},
-      {"payload_format", ToString(w.payload_format)},
-      {"headers", std::move(headers)},
-      {"metadata", ParseJsonOrNull(w.metadata_json)},
-      {"secret", kRedacted},
-  };
+  json::object fields = WebhookSettingsJson(w, kRedacted);  // an extra header may carry a credential
+  fields["secret"] = kRedacted;
+  return fields;
 }
 
 std::optional<AuditRecord> WebhookChangeRecord(const Actor& actor, const Webhook& before, const Webhook& after) {

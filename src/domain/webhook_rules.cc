@@ -82,4 +82,23 @@ std::optional<std::string> CheckCustomHeader(std::string_view name, std::string_
   return std::nullopt;
 }
 
+json::object WebhookSettingsJson(const Webhook& w, std::optional<std::string_view> header_value) {
+  json::array events(w.events.begin(), w.events.end());
+  json::object headers;
+  for (const auto& [name, value] : w.headers) headers[name] = header_value ? *header_value : std::string_view(value);
+  return json::object{
+      {"url", w.url},
+      {"name", w.name},
+      {"description", w.description},
+      {"events", std::move(events)},
+      {"active", w.active},
+      {"environment", w.environment},
+      {"rate_limit", w.rate_limit},
+      {"ordered", w.ordered},
+      {"payload_format", ToString(w.payload_format)},
+      {"headers", std::move(headers)},
+      {"metadata", ParseJsonOrNull(w.metadata_json)},
+  };
+}
+
 }  // namespace hookd

@@ -1,11 +1,14 @@
-// Validation rules for webhook fields (SPEC §3 "Webhook fields"). Each returns an error message, or nullopt when
-// the value is acceptable. Pure.
+// Webhook fields (SPEC §3 "Webhook fields"): their validation rules, each returning an error message or nullopt when
+// the value is acceptable, and the settings as JSON. Pure.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "common/json.h"
+#include "domain/model.h"
 
 namespace hookd {
 
@@ -23,5 +26,10 @@ inline constexpr size_t kMaxMetadataBytes = 16 * 1024;
 [[nodiscard]] std::optional<std::string> CheckWebhookUrl(std::string_view url, bool allow_http);
 [[nodiscard]] std::optional<std::string> CheckEnvironment(std::string_view environment);
 [[nodiscard]] std::optional<std::string> CheckCustomHeader(std::string_view name, std::string_view value);
+
+// The settings a webhook's owner chooses, as the API names them: url, name, description, events, active,
+// environment, rate_limit, ordered, payload_format, headers (values replaced by `header_value` when given) and
+// metadata.
+[[nodiscard]] json::object WebhookSettingsJson(const Webhook& w, std::optional<std::string_view> header_value = {});
 
 }  // namespace hookd
