@@ -1,6 +1,7 @@
-// Master key rotation on every backend (store/master_keys.h): while it runs, a process started with either key
-// opens every secret; another process learns the new key from the store and seals under it; every secret ends up
-// under the new key; an interrupted rotation is finished by running it again; finishing shuts the old key out.
+// Secrets under the master key on every backend: sealed at rest, and master key rotation (store/master_keys.h): while
+// it runs, a process started with either key opens every secret; another process learns the new key from the store and
+// seals under it; every secret ends up under the new key; an interrupted rotation is finished by running it again;
+// finishing shuts the old key out.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -30,6 +31,19 @@ void ExpectAllSealedUnder(Store& store, const std::string& key) {
       EXPECT_EQ(SecretCipher::SealedKeyId(s.previous), SecretCipher::IdOf(key));
     }
   }
+}
+
+TEST_P(StoreConformance, WebhookSecretsAreEncryptedAtRest) {
+  auto w = NewWebhook(account_);
+  ASSERT_TRUE(w.has_value());
+  store_->Flush();
+  auto read = store_->GetWebhook(account_, w->id);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->secret, kSecret);
+  const std::string raw = GetParam().raw_bytes(location_);
+  ASSERT_FALSE(raw.empty());
+  EXPECT_EQ(raw.find("c3RvcmVjb25mb3JtYW5jZXNlY3JldGtleTAxMjM0NTY3"), std::string::npos);
+  EXPECT_NE(raw.find(w->id), std::string::npos);  // the check reads the right bytes
 }
 
 TEST_P(StoreConformance, AMasterKeyRotatesUnderALiveProcessAndFinishingShutsTheOldKeyOut) {
