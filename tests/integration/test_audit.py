@@ -157,3 +157,14 @@ def test_accounts_keys_portal_sessions_and_event_types_are_recorded_with_their_a
                                                                          ("event_type.deleted", None)]
     assert audit(hookd, key, "?target_id=invoice.voided") == []  # the admin's chain, not the account's
     assert verify(hookd).returncode == 0
+
+
+def test_a_hostile_request_id_is_replaced_not_echoed_or_recorded(hookd, account, receiver):
+    _, key = account
+    for given in ("a" * 129, "bad id\twith spaces", "<script>", ""):
+        r = hookd.request("POST", "/api/v1/webhooks?verify=false", key, {"url": receiver().url, "events": ["*"]},
+                          headers={"X-Request-Id": given} if given else None)
+        answered = {k.lower(): v for k, v in r.headers.items()}["x-request-id"]
+        assert r.status == 201 and answered.startswith("req_") and answered != given
+        record = audit(hookd, key, f"?target_id={r.json['id']}")[0]
+        assert record["request_id"] == answered
