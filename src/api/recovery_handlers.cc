@@ -26,6 +26,15 @@ struct TimeRange {
   int64_t until_ms = 0;
 };
 
+// A bulk operation's record names what it was asked: the range (null for an open end) and any other parameters.
+json::object AskedFields(const json::object& body, json::object fields) {
+  for (const char* name : {"since", "until"}) {
+    const json::value* v = body.if_contains(name);
+    fields[name] = v ? *v : json::value(nullptr);
+  }
+  return fields;
+}
+
 Result<TimeRange> RangeOf(const json::object& body, int64_t now_ms) {
   auto since = TimeField(body, "since", now_ms);
   if (!since) return Fail(since.error());
@@ -54,7 +63,7 @@ Result<int64_t> Api::RunInPages(const std::function<Result<BulkChunk>(const std:
 HttpResponse Api::RetryDelivery(const HttpRequest& request, const PathParams& params, const Principal& principal) {
   auto target = ResolvePath(request, params, principal, "dlv_", "delivery");
   if (!target) return ErrorResponse(target.error());
-  auto delivery = store_.ReopenDelivery(target->account_id, target->id);
+  auto delivery = store_.ReopenDelivery(target->account_id, target->id, ActorOf(request, principal));
   if (!delivery) return ErrorResponse(delivery.error());
   work_.EnqueueDeliveries({*delivery});
   return JsonResponse(202, DeliveryJson(*delivery));
@@ -69,6 +78,7 @@ HttpResponse Api::ReplayEvent(const HttpRequest& request, const PathParams& para
   auto event = store_.GetEvent(account_id, target->id);
   if (!event) return ErrorResponse(event.error());
   std::vector<std::string> targets;
+  json::value asked_webhook = nullptr;
   if (auto it = body->find("webhook_id"); it != body->end() && !it->value().is_null()) {
     if (!it->value().is_string()) return ErrorResponse(Error::Invalid("webhook_id", "must be a string"));
     const std::string webhook_id(it->value().as_string());
@@ -80,6 +90,7 @@ HttpResponse Api::ReplayEvent(const HttpRequest& request, const PathParams& para
       return ErrorResponse(Error::Invalid("webhook_id", "the webhook does not subscribe to this event"));
     }
     targets.push_back(webhook_id);
+    asked_webhook = webhook_id;
   } else {
     // Every active webhook of the account that receives the event, however many pages they take.
     WebhookFilter filter;
@@ -99,12 +110,14 @@ HttpResponse Api::ReplayEvent(const HttpRequest& request, const PathParams& para
     } while (!page.cursor.empty());
   }
   // A page of webhooks at a time, each page durable before its deliveries are scheduled.
+  const AuditRecord record = CreatedRecord(ActorOf(request, principal), account_id, "event.replayed", "event",
+                                           event->id, {{"webhook_id", asked_webhook}});
   json::array data;
   for (size_t start = 0; start < targets.size(); start += kBulkPage) {
     const std::vector<std::string> chunk(
         targets.begin() + static_cast<std::ptrdiff_t>(start),
         targets.begin() + static_cast<std::ptrdiff_t>(std::min(targets.size(), start + kBulkPage)));
-    auto created = store_.CreateDeliveries(*event, chunk);
+    auto created = store_.CreateDeliveries(*event, chunk, start == 0 ? &record : nullptr);
     if (!created) return ErrorResponse(created.error());
     work_.EnqueueDeliveries(*created);
     for (const Delivery& d : *created) data.push_back(DeliveryJson(d));
@@ -134,8 +147,14 @@ HttpResponse Api::RetryWebhookDeliveries(const HttpRequest& request, const PathP
     if (!count) return ErrorResponse(count.error());
     return JsonResponse(200, json::object{{"count", *count}});
   }
+  json::array status_names;
+  for (DeliveryStatus s : statuses) status_names.push_back(json::value(ToString(s)));
+  const AuditRecord record =
+      CreatedRecord(ActorOf(request, principal), webhook->account_id, "webhook.deliveries_retried", "webhook",
+                    webhook->id, AskedFields(*body, {{"status", std::move(status_names)}}));
   auto retried = RunInPages([&](const std::string& after) {
-    return store_.ReopenDeliveries(webhook->id, statuses, range->since_ms, range->until_ms, after, kBulkPage);
+    return store_.ReopenDeliveries(webhook->id, statuses, range->since_ms, range->until_ms, after, kBulkPage,
+                                   after.empty() ? &record : nullptr);
   });
   if (!retried) return ErrorResponse(retried.error());
   return JsonResponse(202, json::object{{"retried", *retried}});
@@ -149,8 +168,11 @@ HttpResponse Api::ReplayWebhook(const HttpRequest& request, const PathParams& pa
   if (!webhook->active) return ErrorResponse(Error::Conflict("webhook_disabled", "enable the webhook first"));
   auto range = RangeOf(*body, clock_.NowMs());
   if (!range) return ErrorResponse(range.error());
+  const AuditRecord record = CreatedRecord(ActorOf(request, principal), webhook->account_id, "webhook.replayed",
+                                           "webhook", webhook->id, AskedFields(*body, {}));
   auto replayed = RunInPages([&](const std::string& after) {
-    return store_.ReplayEvents(*webhook, range->since_ms, range->until_ms, after, kBulkPage);
+    return store_.ReplayEvents(*webhook, range->since_ms, range->until_ms, after, kBulkPage,
+                               after.empty() ? &record : nullptr);
   });
   if (!replayed) return ErrorResponse(replayed.error());
   return JsonResponse(202, json::object{{"replayed", *replayed}});

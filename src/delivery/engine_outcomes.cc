@@ -152,10 +152,12 @@ void DeliveryEngine::CountCircuit(WebhookState& ws) {
 
 void DeliveryEngine::PersistHealth(WebhookState& ws) {
   CountCircuit(ws);
-  if (!LeaseOf(ws.shard)) return;  // the shard's new owner keeps its circuit
+  const ShardLease* lease = LeaseOf(ws.shard);
+  if (!lease) return;  // the shard's new owner keeps its circuit
   const CircuitState circuit = ws.health.circuit();
-  store_.UpdateWebhookHealthAsync(
-      ws.id, circuit == CircuitState::kClosed ? WebhookStatus::kHealthy : WebhookStatus::kFailing, circuit);
+  store_.UpdateWebhookHealthAsync({ws.id,
+                                   circuit == CircuitState::kClosed ? WebhookStatus::kHealthy : WebhookStatus::kFailing,
+                                   circuit, ws.shard, lease->epoch});
 }
 
 }  // namespace hookd

@@ -169,6 +169,35 @@ std::optional<AuditRecord> UpdatedRecord(const Actor& actor, std::string account
   return r;
 }
 
+AuditRecord DeliveryRetriedRecord(const Actor& actor, std::string account_id, std::string delivery_id,
+                                  DeliveryStatus was) {
+  AuditRecord r = MakeAuditRecord(actor, std::move(account_id), "delivery.retried", "delivery", std::move(delivery_id));
+  r.changes["status"] = json::object{{"before", ToString(was)}, {"after", ToString(DeliveryStatus::kPending)}};
+  return r;
+}
+
+AuditRecord AutoDisabledRecord(int64_t at_ms, std::string account_id, std::string webhook_id, WebhookStatus was,
+                               const std::string& reason) {
+  AuditRecord r = MakeAuditRecord(Actor::System(at_ms), std::move(account_id), "webhook.auto_disabled", "webhook",
+                                  std::move(webhook_id));
+  r.changes["active"] = json::object{{"before", true}, {"after", false}};
+  r.changes["status"] = json::object{{"before", ToString(was)}, {"after", ToString(WebhookStatus::kDisabled)}};
+  r.changes["disabled_reason"] = json::object{{"before", nullptr}, {"after", reason}};
+  return r;
+}
+
+std::optional<AuditRecord> CircuitChangeRecord(int64_t at_ms, std::string account_id, std::string webhook_id,
+                                               CircuitState was, CircuitState now) {
+  const char* action = nullptr;
+  if (now == CircuitState::kOpen && was == CircuitState::kClosed) action = "webhook.circuit_opened";
+  if (now == CircuitState::kClosed && was != CircuitState::kClosed) action = "webhook.circuit_closed";
+  if (!action) return std::nullopt;
+  AuditRecord r =
+      MakeAuditRecord(Actor::System(at_ms), std::move(account_id), action, "webhook", std::move(webhook_id));
+  r.changes["circuit"] = json::object{{"before", ToString(was)}, {"after", ToString(now)}};
+  return r;
+}
+
 Webhook WebhookAsUpdated(const Webhook& before, const Webhook& update, bool sets_activity) {
   Webhook after = update;
   if (!sets_activity) {

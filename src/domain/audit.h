@@ -77,7 +77,8 @@ inline constexpr std::string_view kRedacted = "[redacted]";
 [[nodiscard]] json::object AuditedEventTypeFields(const EventType& t);
 
 // The record of `action` on an object created (`after` its fields) or deleted (`before` them): every field, the
-// other side null. An empty `fields` writes no changes (a revocation names its target only).
+// other side null. An empty `fields` writes no changes (a revocation names its target only). A bulk retry or a
+// replay is recorded as created, its `fields` what it was asked (its range).
 [[nodiscard]] AuditRecord CreatedRecord(const Actor& actor, std::string account_id, std::string action,
                                         std::string type, std::string id, const json::object& fields);
 [[nodiscard]] AuditRecord DeletedRecord(const Actor& actor, std::string account_id, std::string action,
@@ -93,6 +94,19 @@ inline constexpr std::string_view kRedacted = "[redacted]";
 
 // `changes` of a created or deleted object: every field, with `before` or `after` null.
 [[nodiscard]] json::object AllFieldsChanged(const json::object& fields, bool created);
+
+// The record of a delivery reopened by hand (`delivery.retried`): its status, from `was` to pending.
+[[nodiscard]] AuditRecord DeliveryRetriedRecord(const Actor& actor, std::string account_id, std::string delivery_id,
+                                                DeliveryStatus was);
+
+// The records hookd writes itself (actor `system`): a webhook disabled by the engine (`webhook.auto_disabled`,
+// from status `was`), and its circuit changed (`webhook.circuit_opened` / `webhook.circuit_closed`; nullopt for
+// a change to or from half-open, which is neither).
+[[nodiscard]] AuditRecord AutoDisabledRecord(int64_t at_ms, std::string account_id, std::string webhook_id,
+                                             WebhookStatus was, const std::string& reason);
+[[nodiscard]] std::optional<AuditRecord> CircuitChangeRecord(int64_t at_ms, std::string account_id,
+                                                             std::string webhook_id, CircuitState was,
+                                                             CircuitState now);
 
 // The record as JSON (SPEC §9), with or without its `hash`; without it and with keys sorted at every level, the
 // canonical form the hash covers.

@@ -33,6 +33,16 @@ struct AttemptRecord {
   int64_t lease_epoch = 0;
 };
 
+// A webhook's circuit and the status it implies, fenced like an attempt's outcome: written only while the shard's
+// epoch is still `lease_epoch` (0: never fenced).
+struct HealthRecord {
+  std::string webhook_id;
+  WebhookStatus status = WebhookStatus::kHealthy;
+  CircuitState circuit = CircuitState::kClosed;
+  int shard = 0;
+  int64_t lease_epoch = 0;
+};
+
 // Called once attempt records are durable (or failed): `refused` lists the records (by index) that were not
 // written because their shard lease had passed to another worker.
 using RecordedCallback = std::function<void(Status status, std::vector<size_t> refused)>;
@@ -51,7 +61,9 @@ class EngineStore {
   // (with its webhook) is dropped silently; so is one whose lease is stale (reported in `refused`).
   virtual void RecordAttemptsAsync(std::vector<AttemptRecord> records, RecordedCallback done) = 0;
   // Persists a webhook's circuit state and the status it implies (a disabled webhook stays disabled). Async.
-  virtual void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) = 0;
+  // Disabling a webhook (AttemptRecord::disable_webhook) and opening or closing its circuit each write their audit
+  // record (domain/audit.h), by `system`, in the same transaction.
+  virtual void UpdateWebhookHealthAsync(HealthRecord health) = 0;
   // Waits until every write queued so far is durable; used on shutdown.
   virtual void Flush() = 0;
 };

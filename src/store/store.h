@@ -187,26 +187,30 @@ class Store : public EngineStore {
   // that owns every shard resumes when it starts (store/local_work_distribution.h).
   [[nodiscard]] virtual Status ForEachUnfinishedDelivery(const std::function<bool(const DueDelivery&)>& visit) = 0;
 
-  // Manual recovery. Reopens a failed or dead delivery so it is attempted now (409 if it succeeded or is pending).
-  [[nodiscard]] virtual Result<Delivery> ReopenDelivery(const std::string& account_id,
-                                                        const std::string& delivery_id) = 0;
+  // Manual recovery. A bulk operation's pages are each their own transaction; its one audit record (`record`, null
+  // for none) is written with its first page, whatever that page finds.
+  // Reopens a failed or dead delivery so it is attempted now (409 if it succeeded or is pending).
+  [[nodiscard]] virtual Result<Delivery> ReopenDelivery(const std::string& account_id, const std::string& delivery_id,
+                                                        const Actor& by) = 0;
   // Reopens up to `limit` of a webhook's deliveries with one of `statuses`, created in [since, until), with ids
-  // after `after` — one page of a bulk retry, in its own transaction.
+  // after `after` — one page of a bulk retry.
   [[nodiscard]] virtual Result<BulkChunk> ReopenDeliveries(const std::string& webhook_id,
                                                            const std::vector<DeliveryStatus>& statuses,
                                                            int64_t since_ms, int64_t until_ms, const std::string& after,
-                                                           int limit) = 0;
+                                                           int limit, const AuditRecord* record) = 0;
   // How many deliveries a bulk retry would reopen.
   [[nodiscard]] virtual Result<int64_t> CountDeliveries(const std::string& webhook_id,
                                                         const std::vector<DeliveryStatus>& statuses, int64_t since_ms,
                                                         int64_t until_ms) = 0;
   // New deliveries of one event: to `webhook_ids` (each must belong to the event's account).
   [[nodiscard]] virtual Result<std::vector<Delivery>> CreateDeliveries(const Event& event,
-                                                                       const std::vector<std::string>& webhook_ids) = 0;
+                                                                       const std::vector<std::string>& webhook_ids,
+                                                                       const AuditRecord* record) = 0;
   // One page of a webhook replay: new deliveries for the account's events in [since, until) that the webhook
   // subscribes to (type and environment), with event ids after `after`.
   [[nodiscard]] virtual Result<BulkChunk> ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms,
-                                                       const std::string& after, int limit) = 0;
+                                                       const std::string& after, int limit,
+                                                       const AuditRecord* record) = 0;
 
   // Retention: deletes up to `limit` finished deliveries (with their attempts) and events older than
   // `cutoff_ms`, in one small transaction. Returns how many rows went; 0 = nothing left to purge.

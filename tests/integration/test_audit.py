@@ -6,7 +6,7 @@ import json
 import sqlite3
 import subprocess
 
-from harness import BACKEND, PostgresServer, hookd_command
+from harness import BACKEND, PostgresServer, hookd_command, wait_until
 
 
 def audit(hookd, token, query=""):
@@ -168,3 +168,42 @@ def test_a_hostile_request_id_is_replaced_not_echoed_or_recorded(hookd, account,
         assert r.status == 201 and answered.startswith("req_") and answered != given
         record = audit(hookd, key, f"?target_id={r.json['id']}")[0]
         assert record["request_id"] == answered
+
+
+def test_recovery_and_the_engines_own_changes_are_recorded(make_hookd, receiver):
+    h = make_hookd("--retry-schedule", "100ms", "--circuit-threshold", "2", "--disable-after", "1",
+                   "--circuit-cooldown", "200ms")
+    account_id, key = h.create_account()
+    r = receiver().always(500)
+    w = h.create_webhook(key, r.url)
+    event = h.emit(key)
+    wait_until(lambda: h.request("GET", f"/api/v1/webhooks/{w['id']}", key).json["status"] == "disabled",
+               message="disabled after a dead delivery")
+    r.always(200)
+    assert h.request("PATCH", f"/api/v1/webhooks/{w['id']}", key, {"active": True}).status == 200
+    dead = h.deliveries(key)[0]
+    assert h.request("POST", f"/api/v1/deliveries/{dead['id']}/retry", key).status == 202
+    wait_until(lambda: h.deliveries(key)[0]["status"] == "succeeded")
+    assert h.request("POST", f"/api/v1/webhooks/{w['id']}/retry", key, {"since": "1h"}).json == {"retried": 0}
+    assert h.request("POST", f"/api/v1/webhooks/{w['id']}/replay", key, {"since": "1h"}).json == {"replayed": 1}
+    assert h.request("POST", f"/api/v1/events/{event['id']}/replay", key, {"webhook_id": w["id"]}).status == 202
+
+    records = list(reversed(audit(h, key)))
+    by_hookd = [(x["action"], x["target"]["id"]) for x in records if x["actor"]["type"] == "system"]
+    assert by_hookd[:2] == [("webhook.circuit_opened", w["id"]), ("webhook.auto_disabled", w["id"])], by_hookd
+    disabled = next(x for x in records if x["action"] == "webhook.auto_disabled")
+    assert disabled["ip"] is None and disabled["request_id"] is None and disabled["actor"]["id"] is None
+    assert disabled["changes"]["active"] == {"before": True, "after": False}
+    assert "consecutive" in disabled["changes"]["disabled_reason"]["after"]
+    by_key = [(x["action"], x["target"]["type"], x["target"]["id"]) for x in records
+              if x["actor"]["type"] == "api_key" and x["action"] != "webhook.created"]
+    assert by_key == [("webhook.enabled", "webhook", w["id"]), ("delivery.retried", "delivery", dead["id"]),
+                      ("webhook.deliveries_retried", "webhook", w["id"]), ("webhook.replayed", "webhook", w["id"]),
+                      ("event.replayed", "event", event["id"])]
+    retried = next(x for x in records if x["action"] == "delivery.retried")
+    assert retried["changes"] == {"status": {"before": "dead", "after": "pending"}}
+    bulk = next(x for x in records if x["action"] == "webhook.deliveries_retried")
+    assert bulk["changes"]["since"] == {"before": None, "after": "1h"}
+    assert bulk["changes"]["status"]["after"] == ["failed", "dead"]
+    assert all(x["account_id"] == account_id for x in records)
+    assert verify(h).returncode == 0

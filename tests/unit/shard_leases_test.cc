@@ -219,6 +219,16 @@ TEST_F(ShardLeasesTest, AnOutcomeUnderAStaleEpochIsRefusedAndChangesNothing) {
   ASSERT_TRUE(read.has_value());
   EXPECT_EQ(read->attempt_count, 1);
   EXPECT_EQ(read->attempts.size(), 1u);
+  // A circuit opened under the old epoch is neither written nor recorded in the audit trail.
+  (*store)->UpdateWebhookHealthAsync({w.id, WebhookStatus::kFailing, CircuitState::kOpen, ShardOf(w.id), epoch});
+  (*store)->Flush();
+  EXPECT_EQ((*store)->GetWebhookById(w.id)->circuit, CircuitState::kClosed);
+  (*store)->UpdateWebhookHealthAsync({w.id, WebhookStatus::kFailing, CircuitState::kOpen, ShardOf(w.id), epoch + 1});
+  (*store)->Flush();
+  EXPECT_EQ((*store)->GetWebhookById(w.id)->circuit, CircuitState::kOpen);
+  AuditFilter opened;
+  opened.action = "webhook.circuit_opened";
+  EXPECT_EQ((*store)->ListAuditRecords(opened, PageRequest{})->data.size(), 1u);
 }
 
 TEST(Notices, PayloadsReadBackAsSentAndASplitKeepsEachUnderTheLimit) {

@@ -1,10 +1,12 @@
 // The audit trail on every backend (store/audit_chain.h): a webhook's changes write their records in the change's
 // transaction, with the fields before and after and its secrets redacted; each account's chain links every record
 // to the one before, also when many threads (on PostgreSQL, many connections) append to one chain at once; and the
-// verifier passes an untouched chain.
+// verifier passes an untouched chain. Manual recovery records who retried what (a bulk operation once, with its
+// first page), and the engine's own changes (a webhook disabled, its circuit opened and closed) are `system`'s.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <future>
 #include <thread>
 
 #include "store_conformance.h"
@@ -66,6 +68,81 @@ TEST_P(StoreConformance, AWebhooksChangesWriteTheirAuditRecordsInTheirChain) {
   ASSERT_TRUE(store_->VerifyAuditChains(verifier).has_value());
   EXPECT_FALSE(verifier.failure().has_value()) << *verifier.failure();
   EXPECT_EQ(verifier.records(), 5);
+}
+
+std::vector<std::string> Actions(const std::vector<AuditRecord>& records) {
+  std::vector<std::string> actions;
+  for (const AuditRecord& r : records) actions.push_back(r.action);
+  return actions;
+}
+
+TEST_P(StoreConformance, RecoveryAndTheEnginesOwnChangesWriteTheirRecords) {
+  auto w = NewWebhook(account_);
+  ASSERT_TRUE(w.has_value());
+  auto accepted = Accept({Event(account_), Event(account_), Event(account_)});
+  ASSERT_TRUE(accepted.has_value());
+  std::vector<Delivery> deliveries;
+  for (const AcceptedEvent& a : *accepted) deliveries.push_back(a.deliveries.at(0));
+  ASSERT_TRUE(Record(deliveries[0], DeliveryStatus::kDead).has_value());
+  ASSERT_TRUE(Record(deliveries[1], DeliveryStatus::kDead).has_value());
+
+  // The engine opens the circuit, then disables the webhook; half-open is no change of its own.
+  store_->UpdateWebhookHealthAsync({w->id, WebhookStatus::kFailing, CircuitState::kOpen});
+  store_->UpdateWebhookHealthAsync({w->id, WebhookStatus::kFailing, CircuitState::kHalfOpen});
+  store_->Flush();
+  AttemptRecord gone;
+  gone.attempt =
+      Attempt{NewId("att_"), deliveries[2].id, 1, NowMs(), 410, 3, "", "{}", "{}", false, "{}", "", false, false};
+  gone.new_status = DeliveryStatus::kDead;
+  gone.disable_webhook = true;
+  gone.disabled_reason = "the endpoint answered 410 Gone";
+  gone.urgent = true;
+  std::promise<Status> done;
+  store_->RecordAttemptsAsync({gone}, [&](Status st, auto) { done.set_value(std::move(st)); });
+  ASSERT_TRUE(done.get_future().get().has_value());
+  store_->UpdateWebhookHealthAsync({w->id, WebhookStatus::kHealthy, CircuitState::kClosed});
+  store_->Flush();
+
+  // By hand: one delivery, then the rest in pages of one, with one record.
+  ASSERT_TRUE(store_->ReopenDelivery(account_, deliveries[0].id, KeyActor(NowMs())).has_value());
+  const AuditRecord bulk = CreatedRecord(KeyActor(NowMs()), account_, "webhook.deliveries_retried", "webhook", w->id,
+                                         {{"since", nullptr}, {"until", nullptr}});
+  std::string after;
+  int reopened = 0;
+  do {
+    auto chunk = store_->ReopenDeliveries(w->id, {DeliveryStatus::kDead}, 0, NowMs() + 1000, after, 1,
+                                          after.empty() ? &bulk : nullptr);
+    ASSERT_TRUE(chunk.has_value());
+    reopened += static_cast<int>(chunk->deliveries.size());
+    after = chunk->next_after;
+  } while (!after.empty());
+  EXPECT_EQ(reopened, 2);
+
+  std::vector<AuditRecord> records = Records(*store_, account_, w->id);
+  std::reverse(records.begin(), records.end());  // oldest first
+  EXPECT_EQ(Actions(records),
+            (std::vector<std::string>{"webhook.created", "webhook.circuit_opened", "webhook.auto_disabled",
+                                      "webhook.circuit_closed", "webhook.deliveries_retried"}));
+  for (const AuditRecord& r : records) {  // the webhook was created by Actor{}, which is hookd too
+    const bool by_key = r.action == "webhook.deliveries_retried";
+    EXPECT_EQ(r.actor.type, by_key ? ActorType::kApiKey : ActorType::kSystem) << r.action;
+    EXPECT_EQ(r.actor.ip, by_key ? "192.0.2.1" : "") << r.action;
+  }
+  EXPECT_EQ(SerializeJson(records[1].changes), R"({"circuit":{"before":"closed","after":"open"}})");
+  EXPECT_EQ(SerializeJson(records[2].changes.at("disabled_reason")),
+            R"({"before":null,"after":"the endpoint answered 410 Gone"})");
+  EXPECT_EQ(SerializeJson(records[3].changes), R"({"circuit":{"before":"half_open","after":"closed"}})");
+  EXPECT_EQ(SerializeJson(records[4].changes),
+            R"({"since":{"before":null,"after":null},"until":{"before":null,"after":null}})");
+  const std::vector<AuditRecord> retried = Records(*store_, account_, deliveries[0].id);
+  ASSERT_EQ(retried.size(), 1u);
+  EXPECT_EQ(retried[0].action, "delivery.retried");
+  EXPECT_EQ(retried[0].actor.id, "key_test");
+  EXPECT_EQ(SerializeJson(retried[0].changes), R"({"status":{"before":"dead","after":"pending"}})");
+
+  AuditChainVerifier verifier;
+  ASSERT_TRUE(store_->VerifyAuditChains(verifier).has_value());
+  EXPECT_FALSE(verifier.failure().has_value()) << *verifier.failure();
 }
 
 TEST_P(StoreConformance, AppendsRacingOnOneChainStayOneLine) {

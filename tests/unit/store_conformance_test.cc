@@ -156,7 +156,7 @@ TEST_P(StoreConformance, BulkRetryReopensEveryMatchingDeliveryOnceAcrossPages) {
   std::set<std::string> reopened;
   std::string after;
   for (int pages = 0; pages < 10; ++pages) {
-    auto chunk = store_->ReopenDeliveries(w->id, statuses, 0, NowMs() + 1000, after, 2);
+    auto chunk = store_->ReopenDeliveries(w->id, statuses, 0, NowMs() + 1000, after, 2, nullptr);
     ASSERT_TRUE(chunk.has_value());
     for (const Delivery& d : chunk->deliveries) EXPECT_TRUE(reopened.insert(d.id).second) << d.id;
     if (chunk->next_after.empty()) break;
@@ -335,7 +335,7 @@ TEST_P(StoreConformance, UnfinishedDeliveriesAreResumedAndA410DisablesTheWebhook
   EXPECT_EQ(unfinished[gone.id].webhook_id, w->id);
 
   EXPECT_EQ(store_->CountWebhooksByStatus(), (std::array<int64_t, 3>{1, 0, 0}));
-  store_->UpdateWebhookHealthAsync(w->id, WebhookStatus::kFailing, CircuitState::kOpen);
+  store_->UpdateWebhookHealthAsync({w->id, WebhookStatus::kFailing, CircuitState::kOpen});
   store_->Flush();
   EXPECT_EQ(store_->CountWebhooksByStatus(), (std::array<int64_t, 3>{0, 1, 0}));
   EXPECT_EQ(store_->GetWebhookById(w->id)->circuit, CircuitState::kOpen);
@@ -356,7 +356,7 @@ TEST_P(StoreConformance, UnfinishedDeliveriesAreResumedAndA410DisablesTheWebhook
   EXPECT_FALSE(disabled->active);
   EXPECT_EQ(disabled->status, WebhookStatus::kDisabled);
   EXPECT_EQ(disabled->disabled_reason, r.disabled_reason);
-  store_->UpdateWebhookHealthAsync(w->id, WebhookStatus::kHealthy, CircuitState::kClosed);
+  store_->UpdateWebhookHealthAsync({w->id, WebhookStatus::kHealthy, CircuitState::kClosed});
   store_->Flush();
   EXPECT_EQ(store_->GetWebhookById(w->id)->status, WebhookStatus::kDisabled);  // stays disabled
   // A disabled webhook receives nothing new.
@@ -387,16 +387,16 @@ TEST_P(StoreConformance, ManualRetryReopensOnlyWhatFailedAndReplayCreatesDeliver
   const Delivery& pending = (*accepted)[3].deliveries.at(0);
   ASSERT_TRUE(Record(done, DeliveryStatus::kSucceeded).has_value());
   ASSERT_TRUE(Record(dead, DeliveryStatus::kDead).has_value());
-  EXPECT_EQ(store_->ReopenDelivery(account_, done.id).error().code, "delivery_succeeded");
-  EXPECT_EQ(store_->ReopenDelivery(account_, pending.id).error().code, "delivery_pending");
-  EXPECT_EQ(store_->ReopenDelivery(NewAccount("other"), dead.id).error().kind, ErrorKind::kNotFound);
-  auto reopened = store_->ReopenDelivery(account_, dead.id);
+  EXPECT_EQ(store_->ReopenDelivery(account_, done.id, Actor{}).error().code, "delivery_succeeded");
+  EXPECT_EQ(store_->ReopenDelivery(account_, pending.id, Actor{}).error().code, "delivery_pending");
+  EXPECT_EQ(store_->ReopenDelivery(NewAccount("other"), dead.id, Actor{}).error().kind, ErrorKind::kNotFound);
+  auto reopened = store_->ReopenDelivery(account_, dead.id, Actor{});
   ASSERT_TRUE(reopened.has_value());
   EXPECT_EQ(reopened->status, DeliveryStatus::kPending);
   EXPECT_EQ(reopened->attempt_count, 1);
   EXPECT_FALSE(reopened->completed_at_ms.has_value());
 
-  auto created = store_->CreateDeliveries((*accepted)[0].event, {w->id});
+  auto created = store_->CreateDeliveries((*accepted)[0].event, {w->id}, nullptr);
   ASSERT_TRUE(created.has_value());
   ASSERT_EQ(created->size(), 1u);
   EXPECT_EQ(store_->ListDeliveriesOfEvent((*accepted)[0].event.id)->size(), 2u);
@@ -405,7 +405,7 @@ TEST_P(StoreConformance, ManualRetryReopensOnlyWhatFailedAndReplayCreatesDeliver
   std::string after;
   int pages = 0;
   for (; pages < 10; ++pages) {
-    auto chunk = store_->ReplayEvents(*w, 0, NowMs() + 1000, after, 2);
+    auto chunk = store_->ReplayEvents(*w, 0, NowMs() + 1000, after, 2, nullptr);
     ASSERT_TRUE(chunk.has_value());
     for (const Delivery& d : chunk->deliveries) replayed_events.push_back(d.event_id);
     if (chunk->next_after.empty()) break;

@@ -58,7 +58,7 @@ TEST_P(StoreConformance, AReopenedDeliveryIsDueNowNotCompletedAndHasNoLatency) {
     ASSERT_TRUE(done.get_future().get().has_value());
   }
   const int64_t before = NowMs();
-  auto chunk = store_->ReopenDeliveries(w->id, {DeliveryStatus::kDead}, 0, NowMs() + 1000, "", 10);
+  auto chunk = store_->ReopenDeliveries(w->id, {DeliveryStatus::kDead}, 0, NowMs() + 1000, "", 10, nullptr);
   ASSERT_TRUE(chunk.has_value());
   ASSERT_EQ(chunk->deliveries.size(), 2u);
   EXPECT_EQ(chunk->scanned, 2);
@@ -74,7 +74,7 @@ TEST_P(StoreConformance, AReopenedDeliveryIsDueNowNotCompletedAndHasNoLatency) {
     EXPECT_EQ(stored->latency_ms, d.latency_ms);  // what was returned is what was stored
     EXPECT_EQ(stored->status, d.status);
   }
-  auto again = store_->ReopenDelivery(account_, chunk->deliveries[0].id);
+  auto again = store_->ReopenDelivery(account_, chunk->deliveries[0].id, Actor{});
   ASSERT_FALSE(again.has_value());
   EXPECT_EQ(again.error().code, "delivery_pending");
 }
@@ -116,7 +116,7 @@ TEST_P(StoreConformance, ABulkRetryOnlyEverTouchesFailedAndDeadDeliveries) {
   auto count = store_->CountDeliveries(w->id, asked, 0, NowMs() + 1000);
   ASSERT_TRUE(count.has_value());
   EXPECT_EQ(*count, 1);
-  auto chunk = store_->ReopenDeliveries(w->id, asked, 0, NowMs() + 1000, "", 10);
+  auto chunk = store_->ReopenDeliveries(w->id, asked, 0, NowMs() + 1000, "", 10, nullptr);
   ASSERT_TRUE(chunk.has_value());
   ASSERT_EQ(chunk->deliveries.size(), 1u);
   EXPECT_EQ(chunk->deliveries[0].id, (*accepted)[1].deliveries.at(0).id);

@@ -141,9 +141,9 @@ TEST_P(StoreStats, StatsAddUpToTheDeliveryLogThroughEveryChange) {
   ExpectStatsMatchTheLog();
 
   // A dead delivery retried alone, the rest of b's dead and failed ones in bulk, then some of them succeed.
-  ASSERT_TRUE(store_->ReopenDelivery(account_, all[2].id).has_value());
-  auto bulk =
-      store_->ReopenDeliveries(b->id, {DeliveryStatus::kDead, DeliveryStatus::kFailed}, 0, NowMs() + 1000, "", 1000);
+  ASSERT_TRUE(store_->ReopenDelivery(account_, all[2].id, Actor{}).has_value());
+  auto bulk = store_->ReopenDeliveries(b->id, {DeliveryStatus::kDead, DeliveryStatus::kFailed}, 0, NowMs() + 1000, "",
+                                       1000, nullptr);
   ASSERT_TRUE(bulk.has_value());
   EXPECT_FALSE(bulk->deliveries.empty());
   ExpectStatsMatchTheLog();
@@ -153,7 +153,7 @@ TEST_P(StoreStats, StatsAddUpToTheDeliveryLogThroughEveryChange) {
   ExpectStatsMatchTheLog();
 
   // A replay makes new deliveries; deleting a webhook takes its log and its statistics.
-  ASSERT_TRUE(store_->CreateDeliveries((*accepted)[0].event, {a->id}).has_value());
+  ASSERT_TRUE(store_->CreateDeliveries((*accepted)[0].event, {a->id}, nullptr).has_value());
   ExpectStatsMatchTheLog();
   ASSERT_TRUE(store_->DeleteWebhook(account_, a->id, Actor{}).has_value());
   ExpectStatsMatchTheLog();

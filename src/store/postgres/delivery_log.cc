@@ -83,9 +83,39 @@ void PostgresStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, Reco
   outcome_writer_->Submit(OutcomeJob{std::move(records), std::move(done), std::nullopt, {}});
 }
 
-void PostgresStore::UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status,
-                                             CircuitState circuit) {
-  outcome_writer_->Submit(OutcomeJob{{}, nullptr, HealthUpdate{webhook_id, status, circuit}, {}});
+void PostgresStore::UpdateWebhookHealthAsync(HealthRecord health) {
+  outcome_writer_->Submit(OutcomeJob{{}, nullptr, std::move(health), {}});
+}
+
+Status PostgresStore::DisableWebhook(Connection& conn, const AttemptRecord& r) {
+  const int64_t now = clock_.NowMs();
+  auto disabled = conn.Exec(
+      "UPDATE webhooks w SET active = false, status = 'disabled', disabled_reason = $2, updated_at = $3 "
+      "FROM (SELECT id, active, status FROM webhooks WHERE id = (SELECT webhook_id FROM deliveries WHERE id = $1) "
+      "FOR UPDATE) was WHERE w.id = was.id RETURNING w.id, w.account_id, was.active, was.status",
+      Params().Add(r.attempt.delivery_id).Add(r.disabled_reason).Add(now));
+  if (!disabled) return Fail(disabled.error());
+  if (disabled->Count() == 0) return Ok();
+  const Row row(*disabled, 0);
+  if (auto st = NotifyChange(conn, {ChangeKind::kWebhook, row.Text(0)}); !st) return st;
+  if (!row.Bool(2)) return Ok();  // disabled by hand meanwhile: that change has its record
+  return AppendAudit(
+      conn, AutoDisabledRecord(now, row.Text(1), row.Text(0),
+                               ParseWebhookStatus(row.Text(3)).value_or(WebhookStatus::kHealthy), r.disabled_reason));
+}
+
+Status PostgresStore::WriteHealth(Connection& conn, const HealthRecord& health) {
+  auto written = conn.Exec(
+      "UPDATE webhooks w SET circuit = $2, status = CASE WHEN w.status = 'disabled' THEN w.status ELSE $3 END "
+      "FROM (SELECT id, circuit FROM webhooks WHERE id = $1 FOR UPDATE) was WHERE w.id = was.id "
+      "RETURNING w.account_id, was.circuit",
+      Params().Add(health.webhook_id).Add(ToString(health.circuit)).Add(ToString(health.status)));
+  if (!written) return Fail(written.error());
+  if (written->Count() == 0) return Ok();
+  const Row row(*written, 0);
+  auto record = CircuitChangeRecord(clock_.NowMs(), row.Text(0), health.webhook_id,
+                                    ParseCircuitState(row.Text(1)).value_or(CircuitState::kClosed), health.circuit);
+  return record ? AppendAudit(conn, std::move(*record)) : Ok();
 }
 
 // Every outcome of the batch: the deliveries' new state in one UPDATE (a finished delivery is left as it is: said as
@@ -107,12 +137,14 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
   {
     ArrayParam shards;
     bool fenced = false;
+    auto fence = [&](int shard, int64_t epoch) {
+      if (epoch == 0) return;
+      shards.Add(static_cast<int64_t>(shard));
+      fenced = true;
+    };
     for (OutcomeJob* job : jobs) {
-      for (const AttemptRecord& r : job->records) {
-        if (r.lease_epoch == 0) continue;
-        shards.Add(static_cast<int64_t>(r.shard));
-        fenced = true;
-      }
+      for (const AttemptRecord& r : job->records) fence(r.shard, r.lease_epoch);
+      if (job->health) fence(job->health->shard, job->health->lease_epoch);
     }
     if (fenced) {
       auto current = conn.Exec("SELECT shard, epoch FROM shard_leases WHERE shard = ANY($1::integer[]) FOR KEY SHARE",
@@ -121,7 +153,8 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
       for (int i = 0; i < current->Count(); ++i) epochs[static_cast<int>(current->Int(i, 0))] = current->Int(i, 1);
     }
   }
-  auto stale = [&](const AttemptRecord& r) { return r.lease_epoch != 0 && epochs[r.shard] != r.lease_epoch; };
+  auto stale_epoch = [&](int shard, int64_t epoch) { return epoch != 0 && epochs[shard] != epoch; };
+  auto stale = [&](const AttemptRecord& r) { return stale_epoch(r.shard, r.lease_epoch); };
   int records = 0;
   bool webhooks_changed = false;
   for (OutcomeJob* job : jobs) {
@@ -226,22 +259,11 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
   for (OutcomeJob* job : jobs) {
     for (const AttemptRecord& r : job->records) {
       if (!r.disable_webhook || stale(r)) continue;
-      auto disabled = conn.Exec(
-          "UPDATE webhooks SET active = false, status = 'disabled', disabled_reason = $2, updated_at = $3 "
-          "WHERE id = (SELECT webhook_id FROM deliveries WHERE id = $1) RETURNING id",
-          Params().Add(r.attempt.delivery_id).Add(r.disabled_reason).Add(clock_.NowMs()));
-      if (!disabled) return Fail(disabled.error());
-      if (disabled->Count() > 0) {
-        if (auto st = NotifyChange(conn, {ChangeKind::kWebhook, disabled->Text(0, 0)}); !st) return st;
-      }
+      if (auto st = DisableWebhook(conn, r); !st) return st;
       webhooks_changed = true;
     }
-    if (job->health) {
-      auto health = conn.Exec(
-          "UPDATE webhooks SET circuit = $2, status = CASE WHEN status = 'disabled' THEN status ELSE $3 END "
-          "WHERE id = $1",
-          Params().Add(job->health->webhook_id).Add(ToString(job->health->circuit)).Add(ToString(job->health->status)));
-      if (!health) return Fail(health.error());
+    if (job->health && !stale_epoch(job->health->shard, job->health->lease_epoch)) {
+      if (auto st = WriteHealth(conn, *job->health); !st) return st;
     }
   }
   // Last, so the rollup's hot rows are locked only for the commit (and always after every other row).

@@ -74,17 +74,19 @@ class PostgresStore final : public Store {
   Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) override;
   Status ForEachUnfinishedDelivery(const std::function<bool(const DueDelivery&)>& visit) override;
   void RecordAttemptsAsync(std::vector<AttemptRecord> records, RecordedCallback done) override;
-  void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) override;
+  void UpdateWebhookHealthAsync(HealthRecord health) override;
 
-  Result<Delivery> ReopenDelivery(const std::string& account_id, const std::string& delivery_id) override;
+  Result<Delivery> ReopenDelivery(const std::string& account_id, const std::string& delivery_id,
+                                  const Actor& by) override;
   Result<BulkChunk> ReopenDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
-                                     int64_t since_ms, int64_t until_ms, const std::string& after, int limit) override;
+                                     int64_t since_ms, int64_t until_ms, const std::string& after, int limit,
+                                     const AuditRecord* record) override;
   Result<int64_t> CountDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
                                   int64_t since_ms, int64_t until_ms) override;
-  Result<std::vector<Delivery>> CreateDeliveries(const Event& event,
-                                                 const std::vector<std::string>& webhook_ids) override;
+  Result<std::vector<Delivery>> CreateDeliveries(const Event& event, const std::vector<std::string>& webhook_ids,
+                                                 const AuditRecord* record) override;
   Result<BulkChunk> ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms, const std::string& after,
-                                 int limit) override;
+                                 int limit, const AuditRecord* record) override;
   Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) override;
   Result<int64_t> PurgeStatsOlderThan(int64_t minutes_before_ms, int64_t hours_before_ms, int limit) override;
   Result<DeliveryStats> Stats(const StatsQuery& query) override;
@@ -124,15 +126,10 @@ class PostgresStore final : public Store {
     std::vector<AcceptedEvent> accepted;
   };
   // One caller's attempt outcomes, or a webhook's health, waiting for the outcome writer.
-  struct HealthUpdate {
-    std::string webhook_id;
-    WebhookStatus status;
-    CircuitState circuit;
-  };
   struct OutcomeJob {
     std::vector<AttemptRecord> records;
     RecordedCallback done;
-    std::optional<HealthUpdate> health;
+    std::optional<HealthRecord> health;
     std::vector<size_t> refused;  // records not written: their shard's epoch moved on
   };
   PostgresStore(std::string url, std::string master_key, int pool_size, Metrics* metrics, const Clock& clock,
@@ -143,6 +140,9 @@ class PostgresStore final : public Store {
   // to the recovery handler (accept writer only).
   Status RecoverInDoubtDeliveries(Connection& conn);
   Status WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& jobs);
+  // Disables the webhook of `record`'s delivery (410, or too many dead deliveries), with its record.
+  Status DisableWebhook(Connection& conn, const AttemptRecord& record);
+  Status WriteHealth(Connection& conn, const HealthRecord& health);
   // The account's webhooks as event matching sees them (accept writer only).
   Result<const std::vector<MatchCache::Target>*> MatchTargets(Connection& conn, const std::string& account_id);
 

@@ -12,7 +12,8 @@
 
 namespace hookd::postgres {
 
-Result<Delivery> PostgresStore::ReopenDelivery(const std::string& account_id, const std::string& delivery_id) {
+Result<Delivery> PostgresStore::ReopenDelivery(const std::string& account_id, const std::string& delivery_id,
+                                               const Actor& by) {
   Status st = pool_.With([&](Connection& c) {
     return c.Transaction([&](Connection& c) -> Status {
       auto r =
@@ -30,6 +31,9 @@ Result<Delivery> PostgresStore::ReopenDelivery(const std::string& account_id, co
       if (!u) return Fail(u.error());
       StatsDelta stats;
       stats.Change(found.Key(), found.state, ReopenedStatsState(found.state));
+      if (auto st = AppendAudit(c, DeliveryRetriedRecord(by, account_id, delivery_id, found.state.status)); !st) {
+        return st;
+      }
       if (auto st = WriteStats(c, stats, StatsWriter::kApi); !st) return st;
       return NotifyDue(c, backend_->process_id(), {{delivery_id, found.webhook_id}});
     });
@@ -40,12 +44,16 @@ Result<Delivery> PostgresStore::ReopenDelivery(const std::string& account_id, co
 
 Result<BulkChunk> PostgresStore::ReopenDeliveries(const std::string& webhook_id,
                                                   const std::vector<DeliveryStatus>& statuses, int64_t since_ms,
-                                                  int64_t until_ms, const std::string& after, int limit) {
+                                                  int64_t until_ms, const std::string& after, int limit,
+                                                  const AuditRecord* record) {
   // One statement: the page's rows are locked, reopened (domain/delivery_rules.h: Reopen) and returned.
   const std::string reopenable = StatusArray(ReopenableStatuses(statuses));
   BulkChunk chunk;
   Status st = pool_.With([&](Connection& c) {
     return c.Transaction([&](Connection& c) -> Status {
+      if (record) {
+        if (auto st = AppendAudit(c, *record); !st) return st;
+      }
       // The rows as they were come back after the columns of the reopened ones, for the statistics.
       auto r = c.Exec(
           "WITH page AS (SELECT id AS page_id, status AS was FROM deliveries WHERE webhook_id = $1 AND id > $2 "
@@ -97,7 +105,8 @@ Result<int64_t> PostgresStore::CountDeliveries(const std::string& webhook_id,
 }
 
 Result<std::vector<Delivery>> PostgresStore::CreateDeliveries(const Event& event,
-                                                              const std::vector<std::string>& webhook_ids) {
+                                                              const std::vector<std::string>& webhook_ids,
+                                                              const AuditRecord* record) {
   const int64_t now = clock_.NowMs();
   std::vector<Delivery> created;
   for (const std::string& webhook_id : webhook_ids) created.push_back(NewDelivery(event, webhook_id, now));
@@ -109,6 +118,9 @@ Result<std::vector<Delivery>> PostgresStore::CreateDeliveries(const Event& event
           auto held = c.Exec("SELECT 1 FROM events WHERE id = $1 FOR KEY SHARE", Params().Add(event.id));
           if (!held) return Fail(held.error());
           if (held->Count() == 0) return Fail(Error::NotFound("event not found"));
+          if (record) {
+            if (auto st = AppendAudit(c, *record); !st) return st;
+          }
           return InsertDeliveries(c, backend_->process_id(), rows, now);
         });
       });
@@ -119,11 +131,14 @@ Result<std::vector<Delivery>> PostgresStore::CreateDeliveries(const Event& event
 }
 
 Result<BulkChunk> PostgresStore::ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms,
-                                              const std::string& after, int limit) {
+                                              const std::string& after, int limit, const AuditRecord* record) {
   BulkChunk chunk;
   Status st = pool_.With([&](Connection& c) {
     return c.Transaction([&](Connection& c) -> Status {
       chunk = BulkChunk{};
+      if (record) {
+        if (auto st = AppendAudit(c, *record); !st) return st;
+      }
       auto r = c.Exec("SELECT " HOOKD_EVENT_COLUMNS
                       " FROM events "
                       "WHERE account_id = $1 AND id > $2 AND created_at >= $3 AND created_at < $4 "

@@ -124,28 +124,48 @@ Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r, StatsDel
       .Bind(13, a.response_body_truncated)
       .Bind(14, a.success);
   if (auto st = ins.Run(); !st) return st;
-  if (r.disable_webhook) {
-    auto dis = db.Prepare(
-        "UPDATE webhooks SET active = 0, status = 'disabled', disabled_reason = ?2, updated_at = ?3 "
-        "WHERE id = (SELECT webhook_id FROM deliveries WHERE id = ?1)");
-    dis.Bind(1, a.delivery_id).Bind(2, r.disabled_reason).Bind(3, clock_.NowMs());
-    if (auto st = dis.Run(); !st) return st;
-    match_cache_.Clear();
-  }
+  if (r.disable_webhook) return DisableWebhook(db, r);
   return Ok();
 }
 
-void SqliteStore::UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) {
+Status SqliteStore::DisableWebhook(Database& db, const AttemptRecord& r) {
+  auto was = db.Prepare(
+      "SELECT id, account_id, active, status FROM webhooks "
+      "WHERE id = (SELECT webhook_id FROM deliveries WHERE id = ?1)");
+  was.Bind(1, r.attempt.delivery_id);
+  if (!was.Step()) return Ok();
+  const std::string id = was.Text(0);
+  const std::string account_id = was.Text(1);
+  const bool active = was.Int(2) != 0;
+  const WebhookStatus status = ParseWebhookStatus(was.Text(3)).value_or(WebhookStatus::kHealthy);
+  const int64_t now = clock_.NowMs();
+  auto dis = db.Prepare(
+      "UPDATE webhooks SET active = 0, status = 'disabled', disabled_reason = ?2, updated_at = ?3 WHERE id = ?1");
+  dis.Bind(1, id).Bind(2, r.disabled_reason).Bind(3, now);
+  if (auto st = dis.Run(); !st) return st;
+  match_cache_.Clear();
+  if (!active) return Ok();  // disabled by hand meanwhile: that change has its record
+  return AppendAudit(db, AutoDisabledRecord(now, account_id, id, status, r.disabled_reason));
+}
+
+void SqliteStore::UpdateWebhookHealthAsync(HealthRecord health) {
   writer_->Submit(
-      [webhook_id, status, circuit](Database& db) {
-        return db
-            .Prepare(
-                "UPDATE webhooks SET circuit = ?2, status = CASE WHEN status = 'disabled' THEN status ELSE ?3 END "
-                "WHERE id = ?1")
-            .Bind(1, webhook_id)
-            .Bind(2, ToString(circuit))
-            .Bind(3, ToString(status))
-            .Run();
+      [this, health = std::move(health)](Database& db) -> Status {
+        auto was = db.Prepare("SELECT account_id, circuit FROM webhooks WHERE id = ?1");
+        was.Bind(1, health.webhook_id);
+        if (!was.Step()) return Ok();
+        const std::string account_id = was.Text(0);
+        const CircuitState circuit = ParseCircuitState(was.Text(1)).value_or(CircuitState::kClosed);
+        auto st = db.Prepare(
+                        "UPDATE webhooks SET circuit = ?2, status = CASE WHEN status = 'disabled' THEN status "
+                        "ELSE ?3 END WHERE id = ?1")
+                      .Bind(1, health.webhook_id)
+                      .Bind(2, ToString(health.circuit))
+                      .Bind(3, ToString(health.status))
+                      .Run();
+        if (!st) return st;
+        auto record = CircuitChangeRecord(clock_.NowMs(), account_id, health.webhook_id, circuit, health.circuit);
+        return record ? AppendAudit(db, std::move(*record)) : Ok();
       },
       nullptr);
 }

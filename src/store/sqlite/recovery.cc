@@ -32,7 +32,8 @@ Status WriteReopened(Database& db, const std::string& id, int64_t now_ms) {
 
 }  // namespace
 
-Result<Delivery> SqliteStore::ReopenDelivery(const std::string& account_id, const std::string& delivery_id) {
+Result<Delivery> SqliteStore::ReopenDelivery(const std::string& account_id, const std::string& delivery_id,
+                                             const Actor& by) {
   Status st = writer_->Run([&](Database& db) -> Status {
     if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
     const std::optional<StoredStatsPlace> found = ReadStatsPlace(db, delivery_id);
@@ -41,6 +42,9 @@ Result<Delivery> SqliteStore::ReopenDelivery(const std::string& account_id, cons
     if (auto st = WriteReopened(db, delivery_id, clock_.NowMs()); !st) return st;
     StatsDelta stats;
     stats.Change(found->Key(), found->state, ReopenedStatsState(found->state));
+    if (auto st = AppendAudit(db, DeliveryRetriedRecord(by, account_id, delivery_id, found->state.status)); !st) {
+      return st;
+    }
     CountStats(stats);
     return Ok();
   });
@@ -50,10 +54,14 @@ Result<Delivery> SqliteStore::ReopenDelivery(const std::string& account_id, cons
 
 Result<BulkChunk> SqliteStore::ReopenDeliveries(const std::string& webhook_id,
                                                 const std::vector<DeliveryStatus>& statuses, int64_t since_ms,
-                                                int64_t until_ms, const std::string& after, int limit) {
+                                                int64_t until_ms, const std::string& after, int limit,
+                                                const AuditRecord* record) {
   BulkChunk chunk;
   Status st = writer_->Run([&](Database& db) -> Status {
     if (auto st = awaiting_.WriteAwaitingAsPending(db); !st) return st;
+    if (record) {
+      if (auto st = AppendAudit(db, *record); !st) return st;
+    }
     chunk = BulkChunk{};
     std::vector<Delivery> found;
     {
@@ -113,10 +121,14 @@ Result<Delivery> SqliteStore::InsertDelivery(Database& db, const Event& event, c
 }
 
 Result<std::vector<Delivery>> SqliteStore::CreateDeliveries(const Event& event,
-                                                            const std::vector<std::string>& webhook_ids) {
+                                                            const std::vector<std::string>& webhook_ids,
+                                                            const AuditRecord* record) {
   std::vector<Delivery> created;
   Status st = writer_->Run([&](Database& db) -> Status {
     created.clear();
+    if (record) {
+      if (auto st = AppendAudit(db, *record); !st) return st;
+    }
     const int64_t now = clock_.NowMs();
     StatsDelta stats;
     for (const std::string& webhook_id : webhook_ids) {
@@ -132,10 +144,13 @@ Result<std::vector<Delivery>> SqliteStore::CreateDeliveries(const Event& event,
 }
 
 Result<BulkChunk> SqliteStore::ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms,
-                                            const std::string& after, int limit) {
+                                            const std::string& after, int limit, const AuditRecord* record) {
   BulkChunk chunk;
   Status st = writer_->Run([&](Database& db) -> Status {
     chunk = BulkChunk{};
+    if (record) {
+      if (auto st = AppendAudit(db, *record); !st) return st;
+    }
     std::vector<Event> events;
     {
       auto q = db.Prepare("SELECT " HOOKD_EVENT_COLUMNS

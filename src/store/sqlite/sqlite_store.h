@@ -89,17 +89,19 @@ class SqliteStore final : public Store {
   Result<std::vector<Delivery>> ListDeliveriesOfEvent(const std::string& event_id) override;
   Status ForEachUnfinishedDelivery(const std::function<bool(const DueDelivery&)>& visit) override;
   void RecordAttemptsAsync(std::vector<AttemptRecord> records, RecordedCallback done) override;
-  void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) override;
+  void UpdateWebhookHealthAsync(HealthRecord health) override;
 
-  Result<Delivery> ReopenDelivery(const std::string& account_id, const std::string& delivery_id) override;
+  Result<Delivery> ReopenDelivery(const std::string& account_id, const std::string& delivery_id,
+                                  const Actor& by) override;
   Result<BulkChunk> ReopenDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
-                                     int64_t since_ms, int64_t until_ms, const std::string& after, int limit) override;
+                                     int64_t since_ms, int64_t until_ms, const std::string& after, int limit,
+                                     const AuditRecord* record) override;
   Result<int64_t> CountDeliveries(const std::string& webhook_id, const std::vector<DeliveryStatus>& statuses,
                                   int64_t since_ms, int64_t until_ms) override;
-  Result<std::vector<Delivery>> CreateDeliveries(const Event& event,
-                                                 const std::vector<std::string>& webhook_ids) override;
+  Result<std::vector<Delivery>> CreateDeliveries(const Event& event, const std::vector<std::string>& webhook_ids,
+                                                 const AuditRecord* record) override;
   Result<BulkChunk> ReplayEvents(const Webhook& webhook, int64_t since_ms, int64_t until_ms, const std::string& after,
-                                 int limit) override;
+                                 int limit, const AuditRecord* record) override;
   Result<int64_t> PurgeOlderThan(int64_t cutoff_ms, int limit) override;
   Result<int64_t> PurgeStatsOlderThan(int64_t minutes_before_ms, int64_t hours_before_ms, int limit) override;
   Result<DeliveryStats> Stats(const StatsQuery& query) override;
@@ -148,6 +150,8 @@ class SqliteStore final : public Store {
   static Status AppendAudit(Database& db, AuditRecord record);
   Status AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out, StatsDelta& stats);
   Status RecordAttempt(Database& db, const AttemptRecord& record, StatsDelta& stats);
+  // Disables the webhook of `record`'s delivery (410, or too many dead deliveries), with its record.
+  Status DisableWebhook(Database& db, const AttemptRecord& record);
   // Inserts one new pending delivery of `event` to `webhook_id`, due now.
   Result<Delivery> InsertDelivery(Database& db, const Event& event, const std::string& webhook_id, int64_t now_ms,
                                   StatsDelta& stats);

@@ -53,11 +53,11 @@ class InMemoryEngineStore final : public EngineStore {
     }
     Apply(std::move(records), done);
   }
-  void UpdateWebhookHealthAsync(const std::string& webhook_id, WebhookStatus status, CircuitState circuit) override {
-    auto it = webhooks_.find(webhook_id);
+  void UpdateWebhookHealthAsync(HealthRecord health) override {
+    auto it = webhooks_.find(health.webhook_id);
     if (it == webhooks_.end()) return;
-    it->second.circuit = circuit;
-    if (it->second.status != WebhookStatus::kDisabled) it->second.status = status;
+    it->second.circuit = health.circuit;
+    if (it->second.status != WebhookStatus::kDisabled) it->second.status = health.status;
   }
   void Flush() override { ReleaseRecords(); }
 
