@@ -89,6 +89,7 @@ json::object DeliveryJson(const Delivery& d) {
   o["last_response_status"] = d.last_response_status ? json::value(*d.last_response_status) : json::value(nullptr);
   o["last_response_time_ms"] = OptInt(d.last_response_time_ms);
   o["last_error"] = d.last_error.empty() ? json::value(nullptr) : json::value(d.last_error);
+  o["webhook_deleted"] = d.webhook_deleted;
   return o;
 }
 

@@ -101,7 +101,7 @@ int RunServe(const std::vector<std::string>& args) {
   store.OnRecoveredDeliveries([&engine](std::vector<Delivery> found) { engine.EnqueueDeliveries(found); });
   engine.Start();
 
-  RetentionJob retention(store, Retention{config->retention_ms, config->stats_retention_ms},
+  RetentionJob retention(store, Retention{config->retention_ms, config->stats_retention_ms, config->audit_retention_ms},
                          std::clamp<int64_t>(config->retention_ms / 4, 1000, kRetentionMaxIntervalMs), clock, &metrics);
   SharedInFlight in_flight(engine, **distribution, clock);
   Api api(*config, credentials.admin_token, store, ApiPorts{engine, engine, in_flight, catalog, metrics, clock});

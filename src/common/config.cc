@@ -219,6 +219,8 @@ const std::vector<Setting>& Settings() {
        DurationSetter(&Config::retention_ms, 1000)},
       {"stats-retention", "age after which pre-aggregated statistics are purged (default 90d)", false,
        DurationSetter(&Config::stats_retention_ms, 1000)},
+      {"audit-retention", "age after which audit records are purged (default 400d)", false,
+       DurationSetter(&Config::audit_retention_ms, 1000)},
       {"smtp-url", "SMTP server for alert emails: smtp://host:port or smtps://host:port", false,
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          if (!v.empty() && v.rfind("smtp://", 0) != 0 && v.rfind("smtps://", 0) != 0) {

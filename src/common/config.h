@@ -40,6 +40,7 @@ struct Config {
   int max_webhooks_per_account = 100;  // bounds what one event fans out to
   int64_t retention_ms = 30LL * 86'400'000;
   int64_t stats_retention_ms = 90LL * 86'400'000;  // hour cells; minute cells go with the delivery log
+  int64_t audit_retention_ms = 400LL * 86'400'000;
   std::string smtp_url;
   std::string smtp_from;
   std::string role = "all";       // api, worker or all (SPEC §6)

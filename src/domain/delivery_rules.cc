@@ -43,6 +43,17 @@ void Reopen(Delivery& delivery, int64_t now_ms) {
   delivery.latency_ms.reset();
 }
 
+void EndForDeletedWebhook(Delivery& delivery, int64_t now_ms) {
+  delivery.status = DeliveryStatus::kDead;
+  delivery.next_attempt_at_ms.reset();
+  delivery.completed_at_ms = now_ms;
+  delivery.last_error = std::string(kWebhookDeleted);
+}
+
+Error WebhookDeletedError() {
+  return Error::Conflict(std::string(kWebhookDeleted), "the delivery's webhook was deleted");
+}
+
 bool ReplayReaches(const Webhook& webhook, const Event& event) {
   return WebhookReceives(true, webhook.environment, webhook.events, event.environment, event.type);
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -42,6 +43,12 @@ inline constexpr int64_t kExpiredPortalSessionKeepMs = 24LL * 3600 * 1000;
 // `delivery` reopened at `now_ms`: pending and due at once, no longer completed. Its attempt count is kept, so a
 // dead delivery gets one more attempt and a failed one continues its schedule.
 void Reopen(Delivery& delivery, int64_t now_ms);
+
+// A deleted webhook's delivery log stays until retention takes it (SPEC §9): what was unfinished ends dead at
+// `now_ms`, its last error `webhook_deleted`, and nothing can reopen it (409 `webhook_deleted`).
+inline constexpr std::string_view kWebhookDeleted = "webhook_deleted";
+void EndForDeletedWebhook(Delivery& delivery, int64_t now_ms);
+[[nodiscard]] Error WebhookDeletedError();
 
 // Whether a replay of `event` reaches `webhook`: its environment and one of its patterns, whether or not the
 // webhook is active now (the replay is asked of it by name).

@@ -127,6 +127,7 @@ struct Delivery {
   std::optional<int> last_response_status;  // of the latest attempt
   std::optional<int64_t> last_response_time_ms;
   std::string last_error;
+  bool webhook_deleted = false;   // its webhook was deleted (its log is kept); set where the log is read
   std::vector<Attempt> attempts;  // filled only when one delivery is read in full
 };
 

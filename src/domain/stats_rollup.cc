@@ -59,6 +59,10 @@ DeliveryStatsState ReopenedStatsState(const DeliveryStatsState& s) {
   return {DeliveryStatus::kPending, s.attempt_count, std::nullopt};
 }
 
+DeliveryStatsState EndedForDeletedWebhookStatsState(const DeliveryStatsState& s) {
+  return {DeliveryStatus::kDead, s.attempt_count, s.latency_ms};
+}
+
 void StatsDelta::Change(const DeliveryStatsKey& key, const std::optional<DeliveryStatsState>& from,
                         const std::optional<DeliveryStatsState>& to) {
   StatsCounts& c = minutes_[Key{std::string(key.account_id), Floor(key.created_at_ms, kStatsMinuteMs),

@@ -62,6 +62,8 @@ struct DeliveryStatsState {
 [[nodiscard]] DeliveryStatsState StatsStateOf(const Delivery& d);
 // How a reopened delivery counts (domain/delivery_rules.h: Reopen): pending, its attempts kept, no latency.
 [[nodiscard]] DeliveryStatsState ReopenedStatsState(const DeliveryStatsState& s);
+// How a delivery ended because its webhook was deleted counts (domain/delivery_rules.h: EndForDeletedWebhook).
+[[nodiscard]] DeliveryStatsState EndedForDeletedWebhookStatsState(const DeliveryStatsState& s);
 
 // The changes a transaction makes to the rollup, summed per cell.
 class StatsDelta {

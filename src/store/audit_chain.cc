@@ -21,6 +21,17 @@ void SealAuditRecord(AuditRecord& r, AuditHead& head) {
   head.hash = r.hash;
 }
 
+bool AdvancePurgedMark(AuditHead& head, const std::vector<AuditLink>& oldest, int64_t cutoff_ms) {
+  bool moved = false;
+  for (const AuditLink& link : oldest) {
+    if (link.at_ms >= cutoff_ms || link.seq != head.purged_seq + 1) break;
+    head.purged_seq = link.seq;
+    head.purged_hash = link.hash;
+    moved = true;
+  }
+  return moved;
+}
+
 void AuditChainVerifier::Fail(std::string why) {
   if (!failure_) failure_ = std::move(why);
 }

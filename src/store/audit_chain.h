@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "domain/audit.h"
 
@@ -24,6 +25,18 @@ struct AuditHead {
   int64_t purged_seq = 0;
   std::string purged_hash{kChainStart};
 };
+
+// One of a chain's oldest records as retention reads it.
+struct AuditLink {
+  int64_t seq = 0;
+  int64_t at_ms = 0;
+  std::string hash;
+};
+
+// Retention of a chain whose oldest remaining records are `oldest` (in seq order, from just after head's purged
+// mark): the run of them from the start that is older than `cutoff_ms` goes, and head's purged mark moves to its
+// last record. Returns whether it moved (then every record up to head.purged_seq is to be deleted).
+bool AdvancePurgedMark(AuditHead& head, const std::vector<AuditLink>& oldest, int64_t cutoff_ms);
 
 // Makes `r` the record after `head`: its id (a new one when empty), seq, prev_hash and hash. Advances `head`.
 void SealAuditRecord(AuditRecord& r, AuditHead& head);

@@ -41,9 +41,15 @@ void RetentionJob::RunOnce(PeriodicTask& task) {
       failed = true;
       break;
     }
-    total += *purged;
-    if (metrics_) metrics_->RetentionPurged(*purged);
-    if (*purged == 0 && *cells == 0) {
+    auto audit = store_.PurgeAuditOlderThan(now - retention_.audit_ms, kBatch);
+    if (!audit) {
+      LogError("retention purge of audit records failed", {{"error", audit.error().message}});
+      failed = true;
+      break;
+    }
+    total += *purged + *audit;
+    if (metrics_) metrics_->RetentionPurged(*purged + *audit);
+    if (*purged == 0 && *cells == 0 && *audit == 0) {
       caught_up = true;
       break;
     }

@@ -1,7 +1,7 @@
-// The retention job (SPEC §5): purges events, deliveries and attempts older than the retention period, and
-// statistics cells older than theirs (minute cells with the delivery log, hour cells after --stats-retention), in
-// small batches on a background thread, pausing between batches so the group-commit writer keeps serving deliveries
-// and API requests in between. Stops promptly (between batches) when destroyed.
+// The retention job (SPEC §5): purges events, deliveries and attempts older than the retention period, statistics
+// cells older than theirs (minute cells with the delivery log, hour cells after --stats-retention) and audit records
+// after --audit-retention, in small batches on a background thread, pausing between batches so the group-commit
+// writer keeps serving deliveries and API requests in between. Stops promptly (between batches) when destroyed.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,7 @@ namespace hookd {
 struct Retention {
   int64_t delivery_log_ms = 30LL * 86'400'000;  // events, deliveries, attempts, and statistics by the minute
   int64_t stats_ms = 90LL * 86'400'000;         // statistics by the hour
+  int64_t audit_ms = 400LL * 86'400'000;        // audit records (SPEC §9), oldest first in each chain
 };
 
 class RetentionJob {

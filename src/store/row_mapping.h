@@ -40,6 +40,9 @@
 // A rollup cell as the statistics read it (domain/stats_rollup.h).
 #define HOOKD_STATS_CELL_COLUMNS "webhook_id, event_type, start_ms, pending, failed, succeeded, dead, attempts, latency"
 // A stored delivery's place and state in the rollup, read before a change to it is counted.
+// A delivery as the log shows it, from `deliveries` (unaliased): its columns, then whether its webhook was deleted.
+#define HOOKD_LOGGED_DELIVERY_COLUMNS \
+  HOOKD_DELIVERY_COLUMNS ", EXISTS (SELECT 1 FROM deleted_webhooks g WHERE g.id = deliveries.webhook_id)"
 #define HOOKD_DELIVERY_STATS_COLUMNS "account_id, webhook_id, event_type, created_at, status, attempt_count, latency_ms"
 #define HOOKD_AUDIT_COLUMNS                                                                                  \
   "id, account_id, seq, at, actor_type, actor_id, ip, request_id, action, target_type, target_id, changes, " \
@@ -97,6 +100,13 @@ Delivery DeliveryFromRow(const Row& r) {
   d.last_response_status = OptStatusCode(r, 11);
   d.last_response_time_ms = r.OptInt(12);
   d.last_error = r.Text(13);
+  return d;
+}
+
+template <class Row>
+Delivery LoggedDeliveryFromRow(const Row& r) {
+  Delivery d = DeliveryFromRow(r);
+  d.webhook_deleted = r.Bool(kDeliveryColumnCount);
   return d;
 }
 

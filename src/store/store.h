@@ -231,6 +231,9 @@ class Store : public EngineStore {
   // Newest first; the cursor is a record's id.
   [[nodiscard]] virtual Result<Page<AuditRecord>> ListAuditRecords(const AuditFilter& filter,
                                                                    const PageRequest& page) = 0;
+  // Retention of the audit trail: deletes up to about `limit` of the oldest records older than `cutoff_ms` from the
+  // start of their chains (store/audit_chain.h: AdvancePurgedMark). Returns how many went; 0 = nothing left.
+  [[nodiscard]] virtual Result<int64_t> PurgeAuditOlderThan(int64_t cutoff_ms, int limit) = 0;
   // Hands `verifier` every chain's head, then every record, each chain in order, then ends it.
   [[nodiscard]] virtual Status VerifyAuditChains(AuditChainVerifier& verifier) = 0;
 

@@ -5,6 +5,7 @@ was changed or deleted behind hookd's back."""
 import json
 import sqlite3
 import subprocess
+import time
 
 from harness import BACKEND, PostgresServer, hookd_command, wait_until
 
@@ -207,3 +208,31 @@ def test_recovery_and_the_engines_own_changes_are_recorded(make_hookd, receiver)
     assert bulk["changes"]["status"]["after"] == ["failed", "dead"]
     assert all(x["account_id"] == account_id for x in records)
     assert verify(h).returncode == 0
+
+
+def test_a_deleted_webhooks_delivery_log_stays_readable_and_marked(make_hookd, receiver):
+    h = make_hookd("--retry-schedule", "1h")
+    _, key = h.create_account()
+    r = receiver()
+    w = h.create_webhook(key, r.url)
+    h.emit(key)
+    wait_until(lambda: [d["status"] for d in h.deliveries(key)] == ["succeeded"])
+    r.always(500)
+    h.emit(key)
+    wait_until(lambda: sorted(d["status"] for d in h.deliveries(key)) == ["failed", "succeeded"])
+    assert h.request("DELETE", f"/api/v1/webhooks/{w['id']}", key).status == 204
+    assert h.request("GET", f"/api/v1/webhooks/{w['id']}", key).status == 404
+    assert w["id"] not in [x["id"] for x in h.request("GET", "/api/v1/webhooks", key).json["data"]]
+
+    log = h.request("GET", f"/api/v1/deliveries?webhook_id={w['id']}", key)
+    assert log.status == 200 and len(log.json["data"]) == 2
+    assert all(d["webhook_deleted"] for d in log.json["data"])
+    ended = next(d for d in log.json["data"] if d["last_error"] == "webhook_deleted")
+    assert ended["status"] == "dead" and ended["completed_at"] and ended["next_attempt_at"] is None
+    one = h.request("GET", f"/api/v1/deliveries/{ended['id']}", key)
+    assert one.status == 200 and one.json["webhook_deleted"] and len(one.json["attempts"]) == 1
+    retried = h.request("POST", f"/api/v1/deliveries/{ended['id']}/retry", key)
+    assert retried.status == 409 and retried.json["error"]["code"] == "webhook_deleted"
+    assert [x["action"] for x in audit(h, key, f"?target_id={w['id']}")][0] == "webhook.deleted"
+    time.sleep(0.5)
+    assert len(r.received()) == 2  # nothing more was attempted

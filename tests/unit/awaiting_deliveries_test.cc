@@ -223,16 +223,18 @@ TEST_F(AwaitingDeliveriesTest, ARestartWritesTheRowsOfAcceptedDeliveriesWithTheI
   EXPECT_EQ(store_->GetDelivery(account_id_, accepted.deliveries[0].id)->status, DeliveryStatus::kSucceeded);
 }
 
-TEST_F(AwaitingDeliveriesTest, AnOutcomeAfterItsWebhookWasDeletedWritesNoRow) {
+TEST_F(AwaitingDeliveriesTest, AnOutcomeAfterItsWebhookWasDeletedLeavesTheEndedRowAsItIs) {
   const AcceptedEvent accepted = Accept();
   ASSERT_TRUE(store_->DeleteWebhook(account_id_, accepted.deliveries[0].webhook_id, Actor{}).has_value());
   Record(accepted.deliveries[0], true);
   EXPECT_EQ(RawCount("SELECT COUNT(*) FROM deliveries WHERE webhook_id IN (SELECT id FROM webhooks)"), 1);
-  EXPECT_EQ(DeliveryRows(), 1);
-  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM attempts"), 0);  // nor an attempt that retention could never purge
+  EXPECT_EQ(DeliveryRows(), 2);  // the deleted webhook's, kept in its log, and the other webhook's
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM deliveries WHERE status = 'dead' AND last_error = 'webhook_deleted'"), 1);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM attempts"),
+            1);  // logged under its finished delivery, which retention purges
 
   Record(accepted.deliveries[1], true);  // the other webhook's delivery is logged as usual
-  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM attempts"), 1);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM attempts"), 2);
 }
 
 // Accepts, outcomes, reads and failing jobs (each one undoes its group and reruns it job by job) all at once:

@@ -234,6 +234,7 @@ TEST(Config, DefaultsMatchTheSpec) {
   EXPECT_EQ(c->api_rate_limit_per_s, 1000);
   EXPECT_EQ(c->retention_ms, 30LL * 86'400'000);
   EXPECT_EQ(c->stats_retention_ms, 90LL * 86'400'000);
+  EXPECT_EQ(c->audit_retention_ms, 400LL * 86'400'000);
 }
 
 TEST(Config, FlagsWinOverEnvironment) {

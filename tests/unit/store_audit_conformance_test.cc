@@ -3,6 +3,7 @@
 // to the one before, also when many threads (on PostgreSQL, many connections) append to one chain at once; and the
 // verifier passes an untouched chain. Manual recovery records who retried what (a bulk operation once, with its
 // first page), and the engine's own changes (a webhook disabled, its circuit opened and closed) are `system`'s.
+// Retention cuts a chain from its start only, and the rest still verifies.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -140,6 +141,58 @@ TEST_P(StoreConformance, RecoveryAndTheEnginesOwnChangesWriteTheirRecords) {
   EXPECT_EQ(retried[0].actor.id, "key_test");
   EXPECT_EQ(SerializeJson(retried[0].changes), R"({"status":{"before":"dead","after":"pending"}})");
 
+  AuditChainVerifier verifier;
+  ASSERT_TRUE(store_->VerifyAuditChains(verifier).has_value());
+  EXPECT_FALSE(verifier.failure().has_value()) << *verifier.failure();
+}
+
+TEST_P(StoreConformance, AuditRetentionCutsEachChainFromItsStartAndTheRestStillVerifies) {
+  const int64_t day = 86'400'000;
+  const int64_t old = NowMs() - 500 * day;
+  auto append = [&](int64_t at_ms, const std::string& target) {
+    ASSERT_TRUE(
+        store_->RecordAudit(MakeAuditRecord(KeyActor(at_ms), account_, "webhook.secret_revealed", "webhook", target))
+            .has_value());
+  };
+  append(old, "wh_a");
+  append(old + 1, "wh_b");
+  append(NowMs(), "wh_c");
+  append(old + 2, "wh_d");  // old, but after a newer one: the chain is only ever cut from its start
+  // The account's own record (by Actor{}, at time 0), wh_a and wh_b go; wh_d stays behind wh_c.
+  EXPECT_EQ(*store_->PurgeAuditOlderThan(NowMs() - 400 * day, 100), 3);
+  EXPECT_EQ(*store_->PurgeAuditOlderThan(NowMs() - 400 * day, 100), 0);
+  std::vector<AuditRecord> left = Records(*store_, account_);
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[1].target_id, "wh_c");
+  EXPECT_EQ(left[0].target_id, "wh_d");
+  AuditChainVerifier cut;
+  ASSERT_TRUE(store_->VerifyAuditChains(cut).has_value());
+  EXPECT_FALSE(cut.failure().has_value()) << *cut.failure();
+  EXPECT_EQ(cut.records(), 2);
+
+  const std::string other = NewAccount("other");
+  AuditFilter of_other;
+  of_other.account_id = other;
+  auto first = store_->ListAuditRecords(of_other, PageRequest{});
+  ASSERT_EQ(first->data.size(), 1u);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(store_
+                    ->RecordAudit(MakeAuditRecord(KeyActor(NowMs()), other, "webhook.secret_revealed", "webhook",
+                                                  "wh_" + std::to_string(i)))
+                    .has_value());
+  }
+  // Everything of `other` is recent: a cutoff in the future takes its chain whole, in batches.
+  int64_t purged = 0;
+  for (int64_t n; (n = *store_->PurgeAuditOlderThan(NowMs() + 1000, 2)) > 0;) purged += n;
+  EXPECT_GE(purged, 4);
+  EXPECT_TRUE(store_->ListAuditRecords(of_other, PageRequest{})->data.empty());
+  ASSERT_TRUE(store_
+                  ->RecordAudit(
+                      MakeAuditRecord(KeyActor(NowMs() + 2000), other, "webhook.secret_revealed", "webhook", "wh_next"))
+                  .has_value());
+  auto next = store_->ListAuditRecords(of_other, PageRequest{});
+  ASSERT_EQ(next->data.size(), 1u);
+  EXPECT_EQ(next->data[0].seq, 5);  // the chain goes on where it was
   AuditChainVerifier verifier;
   ASSERT_TRUE(store_->VerifyAuditChains(verifier).has_value());
   EXPECT_FALSE(verifier.failure().has_value()) << *verifier.failure();

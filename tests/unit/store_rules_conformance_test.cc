@@ -2,7 +2,7 @@
 // those where the backends once differed: a late outcome never changes a finished delivery (its attempt is still
 // logged); a reopened delivery comes back due, not completed and without a latency; a webhook of an unknown account
 // is refused as not found; an idempotency key is released after its window; a bulk retry only ever touches failed
-// and dead deliveries.
+// and dead deliveries; a deleted webhook's log stays, marked, with what was unfinished ended, until retention.
 #include <gtest/gtest.h>
 
 #include "domain/delivery_rules.h"
@@ -121,6 +121,47 @@ TEST_P(StoreConformance, ABulkRetryOnlyEverTouchesFailedAndDeadDeliveries) {
   ASSERT_EQ(chunk->deliveries.size(), 1u);
   EXPECT_EQ(chunk->deliveries[0].id, (*accepted)[1].deliveries.at(0).id);
   EXPECT_EQ(store_->GetDelivery(account_, (*accepted)[0].deliveries.at(0).id)->status, DeliveryStatus::kSucceeded);
+}
+
+TEST_P(StoreConformance, ADeletedWebhooksLogStaysMarkedWithWhatWasUnfinishedEndedUntilRetention) {
+  auto w = NewWebhook(account_);
+  ASSERT_TRUE(w.has_value());
+  auto accepted = Accept({Event(account_), Event(account_)});
+  ASSERT_TRUE(accepted.has_value());
+  const Delivery done = (*accepted)[0].deliveries.at(0);
+  const Delivery waiting = (*accepted)[1].deliveries.at(0);
+  ASSERT_TRUE(Record(done, DeliveryStatus::kSucceeded).has_value());
+  ASSERT_TRUE(Record(waiting, DeliveryStatus::kFailed).has_value());
+  EXPECT_EQ(store_->DeleteWebhook(NewAccount("other"), w->id, Actor{}).error().kind, ErrorKind::kNotFound);
+  ASSERT_TRUE(store_->DeleteWebhook(account_, w->id, Actor{}).has_value());
+  EXPECT_EQ(store_->GetWebhook(account_, w->id).error().kind, ErrorKind::kNotFound);
+  auto after = Accept({Event(account_)});
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ((*after)[0].delivery_count, 0);  // the deleted webhook is no longer matched
+
+  DeliveryFilter of_webhook;
+  of_webhook.webhook_id = w->id;
+  auto log = store_->ListDeliveries(account_, of_webhook, PageRequest{});
+  ASSERT_TRUE(log.has_value());
+  ASSERT_EQ(log->data.size(), 2u);
+  for (const Delivery& d : log->data) EXPECT_TRUE(d.webhook_deleted) << d.id;
+  auto ended = store_->GetDelivery(account_, waiting.id);
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_TRUE(ended->webhook_deleted);
+  EXPECT_EQ(ended->status, DeliveryStatus::kDead);
+  EXPECT_EQ(ended->last_error, kWebhookDeleted);
+  EXPECT_TRUE(ended->completed_at_ms.has_value());
+  EXPECT_EQ(ended->attempts.size(), 1u);
+  EXPECT_EQ(store_->GetDelivery(account_, done.id)->status, DeliveryStatus::kSucceeded);
+  EXPECT_EQ(store_->ReopenDelivery(account_, waiting.id, Actor{}).error().code, kWebhookDeleted);
+  bool resumed = false;
+  ASSERT_TRUE(store_->ForEachUnfinishedDelivery([&](const DueDelivery&) { return resumed = true; }).has_value());
+  EXPECT_FALSE(resumed);
+
+  // Retention takes the log and the webhook's memory together.
+  while (*store_->PurgeOlderThan(NowMs() + 1000, 100) > 0) {
+  }
+  EXPECT_TRUE(store_->ListDeliveries(account_, of_webhook, PageRequest{})->data.empty());
 }
 
 }  // namespace

@@ -38,6 +38,43 @@ Status PostgresStore::RecordAudit(AuditRecord record) {
       [&](Connection& c) { return c.Transaction([&](Connection& c) { return AppendAudit(c, record); }); });
 }
 
+Result<int64_t> PostgresStore::PurgeAuditOlderThan(int64_t cutoff_ms, int limit) {
+  auto accounts = pool_.With([&](Connection& c) {
+    return c.Exec("SELECT DISTINCT account_id FROM audit_log WHERE at < $1 LIMIT $2",
+                  Params().Add(cutoff_ms).Add(limit));
+  });
+  if (!accounts) return Fail(accounts.error());
+  int64_t purged = 0;
+  for (int i = 0; i < accounts->Count(); ++i) {
+    const std::string account = accounts->Text(i, 0);
+    // Each chain in its own transaction, its head held as an append holds it, so the cut and appends take turns.
+    Status st = pool_.With([&](Connection& c) {
+      return c.Transaction([&](Connection& c) -> Status {
+        auto h = c.Exec("SELECT " HOOKD_AUDIT_HEAD_COLUMNS " FROM audit_heads WHERE account_id = $1 FOR UPDATE",
+                        Params().Add(account));
+        if (!h) return Fail(h.error());
+        if (h->Count() == 0) return Ok();
+        AuditHead head = AuditHeadFromRow(Row(*h, 0));
+        auto q = c.Exec("SELECT seq, at, hash FROM audit_log WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                        Params().Add(account).Add(head.purged_seq).Add(limit));
+        if (!q) return Fail(q.error());
+        const std::vector<AuditLink> oldest =
+            AllRows(*q, [](const Row& r) { return AuditLink{r.Int(0), r.Int(1), r.Text(2)}; });
+        if (!AdvancePurgedMark(head, oldest, cutoff_ms)) return Ok();
+        auto del = c.Exec("DELETE FROM audit_log WHERE account_id = $1 AND seq <= $2",
+                          Params().Add(account).Add(head.purged_seq));
+        if (!del) return Fail(del.error());
+        purged += del->Affected();
+        auto mark = c.Exec("UPDATE audit_heads SET purged_seq = $2, purged_hash = $3 WHERE account_id = $1",
+                           Params().Add(account).Add(head.purged_seq).Add(head.purged_hash));
+        return mark ? Ok() : Fail(mark.error());
+      });
+    });
+    if (!st) return Fail(st.error());
+  }
+  return purged;
+}
+
 Result<Page<AuditRecord>> PostgresStore::ListAuditRecords(const AuditFilter& filter, const PageRequest& page) {
   auto r = pool_.With([&](Connection& c) {
     return c.Exec("SELECT " HOOKD_AUDIT_COLUMNS

@@ -14,7 +14,7 @@ namespace hookd::postgres {
 Result<Page<Delivery>> PostgresStore::ListDeliveries(const std::string& account_id, const DeliveryFilter& filter,
                                                      const PageRequest& page) {
   auto r = pool_.With([&](Connection& c) {
-    return c.Exec("SELECT " HOOKD_DELIVERY_COLUMNS
+    return c.Exec("SELECT " HOOKD_LOGGED_DELIVERY_COLUMNS
                   " FROM deliveries "
                   "WHERE account_id = $1 AND ($2 = '' OR id < $2) AND ($3 = '' OR event_type = $3) "
                   "AND ($4 = '' OR status = $4) AND ($5::bigint IS NULL OR created_at >= $5) "
@@ -32,16 +32,16 @@ Result<Page<Delivery>> PostgresStore::ListDeliveries(const std::string& account_
                       .Add(IdLowerBound("dlv_", filter.since_ms)));
   });
   if (!r) return Fail(r.error());
-  return MakePage(AllRows(*r, DeliveryFromRow<Row>), page.limit);
+  return MakePage(AllRows(*r, LoggedDeliveryFromRow<Row>), page.limit);
 }
 
 Result<Delivery> PostgresStore::GetDelivery(const std::string& account_id, const std::string& id) {
   return pool_.With([&](Connection& c) -> Result<Delivery> {
-    auto r = c.Exec("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries WHERE id = $1 AND account_id = $2",
+    auto r = c.Exec("SELECT " HOOKD_LOGGED_DELIVERY_COLUMNS " FROM deliveries WHERE id = $1 AND account_id = $2",
                     Params().Add(id).Add(account_id));
     if (!r) return Fail(r.error());
     if (r->Count() == 0) return Fail(Error::NotFound("delivery not found"));
-    Delivery d = DeliveryFromRow(Row(*r, 0));
+    Delivery d = LoggedDeliveryFromRow(Row(*r, 0));
     auto a = c.Exec("SELECT " HOOKD_ATTEMPT_COLUMNS " FROM attempts WHERE delivery_id = $1 ORDER BY number",
                     Params().Add(id));
     if (!a) return Fail(a.error());

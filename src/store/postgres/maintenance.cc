@@ -50,7 +50,13 @@ Result<int64_t> PostgresStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
         "FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
         Params().Add(IdempotencyKeysHeldSince(now)).Add(limit));
     if (!keys) return Fail(keys.error());
-    return total + deliveries->Affected() + events->Affected() + keys->Affected();
+    // A deleted webhook is remembered as long as the log it leaves.
+    auto tombs = c.Exec(
+        "DELETE FROM deleted_webhooks WHERE id IN (SELECT id FROM deleted_webhooks WHERE deleted_at < $1 LIMIT $2 "
+        "FOR UPDATE SKIP LOCKED)",
+        Params().Add(cutoff_ms).Add(limit));
+    if (!tombs) return Fail(tombs.error());
+    return total + deliveries->Affected() + events->Affected() + keys->Affected() + tombs->Affected();
   });
 }
 

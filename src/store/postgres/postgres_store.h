@@ -94,6 +94,7 @@ class PostgresStore final : public Store {
 
   Status RecordAudit(AuditRecord record) override;
   Result<Page<AuditRecord>> ListAuditRecords(const AuditFilter& filter, const PageRequest& page) override;
+  Result<int64_t> PurgeAuditOlderThan(int64_t cutoff_ms, int limit) override;
   Status VerifyAuditChains(AuditChainVerifier& verifier) override;
 
   Result<std::vector<EventType>> ListCustomEventTypes() override;

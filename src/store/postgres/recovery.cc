@@ -23,6 +23,9 @@ Result<Delivery> PostgresStore::ReopenDelivery(const std::string& account_id, co
       if (r->Count() == 0) return Fail(Error::NotFound("delivery not found"));
       const StoredStatsPlace found = StoredStatsPlaceFromRow(Row(*r, 0));
       if (auto reopenable = CheckReopenable(found.state.status); !reopenable) return reopenable;
+      auto webhook = c.Exec("SELECT 1 FROM webhooks WHERE id = $1", Params().Add(found.webhook_id));
+      if (!webhook) return Fail(webhook.error());
+      if (webhook->Count() == 0) return Fail(WebhookDeletedError());
       // Reopened (domain/delivery_rules.h: Reopen).
       auto u = c.Exec(
           "UPDATE deliveries SET status = 'pending', completed_at = NULL, next_attempt_at = $2, latency_ms = NULL "

@@ -5,6 +5,7 @@
 #include "store/postgres/notices.h"
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/statements.h"
+#include "store/postgres/stats.h"
 #include "store/row_mapping.h"
 #include "store/row_values.h"
 
@@ -123,15 +124,26 @@ Status PostgresStore::DeleteWebhook(const std::string& account_id, const std::st
           "webhook", [this](const Row& row) { return WebhookFromRow(row, cipher_); });
       if (!before) return Fail(before.error());
       if (auto st = AppendAudit(c, WebhookDeletedRecord(by, *before)); !st) return st;
-      // The webhook's log goes with it: nothing can address it any more.
-      auto a = c.Exec("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = $1)",
-                      Params().Add(id));
-      if (!a) return Fail(a.error());
-      auto d = c.Exec("DELETE FROM deliveries WHERE webhook_id = $1", Params().Add(id));
-      if (!d) return Fail(d.error());
-      // Its statistics go too, so they keep adding up to the delivery log.
-      auto s = c.Exec("DELETE FROM delivery_stats WHERE webhook_id = $1", Params().Add(id));
-      if (!s) return Fail(s.error());
+      // Its log stays, marked deleted (store/row_mapping.h: HOOKD_LOGGED_DELIVERY_COLUMNS); what was unfinished
+      // ends (domain/delivery_rules.h: EndForDeletedWebhook), each row as it was returned for the statistics.
+      const int64_t now = clock_.NowMs();
+      auto tomb = c.Exec("INSERT INTO deleted_webhooks(id, account_id, deleted_at) VALUES ($1, $2, $3)",
+                         Params().Add(id).Add(account_id).Add(now));
+      if (!tomb) return Fail(tomb.error());
+      auto ended =
+          c.Exec("WITH was AS (SELECT id AS was_id, " HOOKD_DELIVERY_STATS_COLUMNS
+                 " FROM deliveries WHERE webhook_id = $1 AND completed_at IS NULL FOR UPDATE) "
+                 "UPDATE deliveries d SET status = 'dead', next_attempt_at = NULL, completed_at = $2, last_error = $3 "
+                 "FROM was WHERE d.id = was.was_id RETURNING was.account_id, was.webhook_id, was.event_type, "
+                 "was.created_at, was.status, was.attempt_count, was.latency_ms",
+                 Params().Add(id).Add(now).Add(std::string(kWebhookDeleted)));
+      if (!ended) return Fail(ended.error());
+      StatsDelta stats;
+      for (int i = 0; i < ended->Count(); ++i) {
+        const StoredStatsPlace was = StoredStatsPlaceFromRow(Row(*ended, i));
+        stats.Change(was.Key(), was.state, EndedForDeletedWebhookStatsState(was.state));
+      }
+      if (auto st = WriteStats(c, stats, StatsWriter::kApi); !st) return st;
       return NotifyChange(c, {ChangeKind::kWebhook, id});
     });
   });

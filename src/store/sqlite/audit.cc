@@ -50,6 +50,38 @@ Result<Page<AuditRecord>> SqliteStore::ListAuditRecords(const AuditFilter& filte
   });
 }
 
+Result<int64_t> SqliteStore::PurgeAuditOlderThan(int64_t cutoff_ms, int limit) {
+  int64_t purged = 0;
+  Status st = writer_->Run([&](Database& db) -> Status {
+    purged = 0;
+    std::vector<std::string> accounts;
+    {
+      auto q = db.Prepare("SELECT DISTINCT account_id FROM audit_log WHERE at < ?1 LIMIT ?2");
+      q.Bind(1, cutoff_ms).Bind(2, limit);
+      while (q.Step()) accounts.push_back(q.Text(0));
+    }
+    for (const std::string& account : accounts) {
+      auto h = db.Prepare("SELECT " HOOKD_AUDIT_HEAD_COLUMNS " FROM audit_heads WHERE account_id = ?1");
+      if (!h.Bind(1, account).Step()) continue;
+      AuditHead head = AuditHeadFromRow(h);
+      auto q =
+          db.Prepare("SELECT seq, at, hash FROM audit_log WHERE account_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
+      q.Bind(1, account).Bind(2, head.purged_seq).Bind(3, limit);
+      const std::vector<AuditLink> oldest =
+          AllRows(q, [](Statement& r) { return AuditLink{r.Int(0), r.Int(1), r.Text(2)}; });
+      if (!AdvancePurgedMark(head, oldest, cutoff_ms)) continue;
+      auto del = db.Prepare("DELETE FROM audit_log WHERE account_id = ?1 AND seq <= ?2");
+      if (auto st = del.Bind(1, account).Bind(2, head.purged_seq).Run(); !st) return st;
+      purged += db.Changes();
+      auto mark = db.Prepare("UPDATE audit_heads SET purged_seq = ?2, purged_hash = ?3 WHERE account_id = ?1");
+      if (auto st = mark.Bind(1, account).Bind(2, head.purged_seq).Bind(3, head.purged_hash).Run(); !st) return st;
+    }
+    return Ok();
+  });
+  if (!st) return Fail(st.error());
+  return purged;
+}
+
 Status SqliteStore::VerifyAuditChains(AuditChainVerifier& verifier) {
   return WithReader([&](Database& db) -> Status {
     // One read transaction, so heads and records are one moment's.

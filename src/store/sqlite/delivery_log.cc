@@ -15,13 +15,13 @@ Result<Page<Delivery>> SqliteStore::ListDeliveries(const std::string& account_id
   return WithReader([&](Database& db) -> Result<Page<Delivery>> {
     // Two statements so each can use its own index: one webhook's log, or the whole account's.
     auto q = filter.webhook_id.empty()
-                 ? db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS
+                 ? db.Prepare("SELECT " HOOKD_LOGGED_DELIVERY_COLUMNS
                               " FROM deliveries "
                               "WHERE account_id = ?1 AND (?2 = '' OR id < ?2) AND (?3 = '' OR event_type = ?3) "
                               "AND (?4 = '' OR status = ?4) AND (?5 IS NULL OR created_at >= ?5) "
                               "AND (?6 IS NULL OR created_at < ?6) AND (?8 = '' OR webhook_id = ?8) "
                               "ORDER BY id DESC LIMIT ?7")
-                 : db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS
+                 : db.Prepare("SELECT " HOOKD_LOGGED_DELIVERY_COLUMNS
                               " FROM deliveries "
                               "WHERE webhook_id = ?8 AND account_id = ?1 AND (?2 = '' OR id < ?2) "
                               "AND (?3 = '' OR event_type = ?3) AND (?4 = '' OR status = ?4) "
@@ -35,7 +35,7 @@ Result<Page<Delivery>> SqliteStore::ListDeliveries(const std::string& account_id
         .Bind(6, filter.until_ms)
         .Bind(7, page.limit + 1)
         .Bind(8, filter.webhook_id);
-    return MakePage(AllRows(q, DeliveryFromRow<Statement>), page.limit);
+    return MakePage(AllRows(q, LoggedDeliveryFromRow<Statement>), page.limit);
   });
 }
 
@@ -44,10 +44,10 @@ Result<Delivery> SqliteStore::GetDelivery(const std::string& account_id, const s
   return WithReader([&](Database& db) -> Result<Delivery> {
     Delivery d;
     {
-      auto q = db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS " FROM deliveries WHERE id = ? AND account_id = ?");
+      auto q = db.Prepare("SELECT " HOOKD_LOGGED_DELIVERY_COLUMNS " FROM deliveries WHERE id = ? AND account_id = ?");
       q.Bind(1, id).Bind(2, account_id);
       if (!q.Step()) return Fail(Error::NotFound("delivery not found"));
-      d = DeliveryFromRow(q);
+      d = LoggedDeliveryFromRow(q);
     }
     auto a = db.Prepare("SELECT " HOOKD_ATTEMPT_COLUMNS " FROM attempts WHERE delivery_id = ? ORDER BY number");
     a.Bind(1, id);

@@ -37,7 +37,11 @@ Result<int64_t> SqliteStore::PurgeOlderThan(int64_t cutoff_ms, int limit) {
         "(SELECT 1 FROM events_awaiting_deliveries a WHERE a.event_id = e.id) ORDER BY e.id LIMIT ?2)",
         event_cutoff);
     if (!events) return Fail(events.error());
-    purged = *deliveries + *events;
+    // A deleted webhook is remembered as long as the log it leaves.
+    auto tomb = db.Prepare(
+        "DELETE FROM deleted_webhooks WHERE id IN (SELECT id FROM deleted_webhooks WHERE deleted_at < ?1 LIMIT ?2)");
+    if (auto st = tomb.Bind(1, cutoff_ms).Bind(2, limit).Run(); !st) return st;
+    purged = *deliveries + *events + db.Changes();
     return Ok();
   });
   if (!st) return Fail(st.error());

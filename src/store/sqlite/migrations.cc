@@ -201,6 +201,17 @@ CREATE TABLE audit_heads (
   purged_hash TEXT NOT NULL
 );
 )sql",
+      // Deleted webhooks (SPEC §9): their delivery log stays, marked deleted, until retention takes it. Audit records
+      // by age, for their own retention.
+      R"sql(
+CREATE TABLE deleted_webhooks (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  deleted_at INTEGER NOT NULL
+);
+CREATE INDEX deleted_webhooks_age ON deleted_webhooks(deleted_at);
+CREATE INDEX audit_log_age ON audit_log(at);
+)sql",
   };
   return migrations;
 }

@@ -39,6 +39,9 @@ Result<Delivery> SqliteStore::ReopenDelivery(const std::string& account_id, cons
     const std::optional<StoredStatsPlace> found = ReadStatsPlace(db, delivery_id);
     if (!found || found->account_id != account_id) return Fail(Error::NotFound("delivery not found"));
     if (auto reopenable = CheckReopenable(found->state.status); !reopenable) return reopenable;
+    if (!db.Prepare("SELECT 1 FROM webhooks WHERE id = ?1").Bind(1, found->webhook_id).Step()) {
+      return Fail(WebhookDeletedError());
+    }
     if (auto st = WriteReopened(db, delivery_id, clock_.NowMs()); !st) return st;
     StatsDelta stats;
     stats.Change(found->Key(), found->state, ReopenedStatsState(found->state));

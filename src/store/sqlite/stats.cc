@@ -34,17 +34,8 @@ Status WriteStats(Database& db, const StatsDelta& delta) {
   return Ok();
 }
 
-void GroupStats::Clear() {
-  delta_.Clear();
-  deleted_webhooks_.clear();
-}
-
 Status GroupStats::Write(Database& db) {
   Status st = WriteStats(db, delta_);
-  for (const std::string& id : deleted_webhooks_) {
-    if (!st) break;
-    st = db.Prepare("DELETE FROM delivery_stats WHERE webhook_id = ?1").Bind(1, id).Run();
-  }
   Clear();
   return st;
 }

@@ -17,19 +17,16 @@ namespace hookd::sqlite {
 // Adds `delta` to the rollup: one upsert per cell.
 [[nodiscard]] Status WriteStats(Database& db, const StatsDelta& delta);
 
-// What the jobs of one group-commit transaction did to the statistics, written once, just before its COMMIT: the
-// changes they counted, then the removal of deleted webhooks' cells (after, so none come back). A job adds its
-// part only once it has succeeded, so a job undone alone leaves nothing behind. Writer thread only.
+// What the jobs of one group-commit transaction did to the statistics, written once, just before its COMMIT. A job
+// adds its part only once it has succeeded, so a job undone alone leaves nothing behind. Writer thread only.
 class GroupStats {
  public:
   void Count(const StatsDelta& delta) { delta_.Merge(delta); }
-  void ForgetWebhook(std::string webhook_id) { deleted_webhooks_.push_back(std::move(webhook_id)); }
-  void Clear();
+  void Clear() { delta_.Clear(); }
   [[nodiscard]] Status Write(Database& db);  // and clears
 
  private:
   StatsDelta delta_;
-  std::vector<std::string> deleted_webhooks_;
 };
 
 // Where delivery `id` counts and how; none when it has no row.

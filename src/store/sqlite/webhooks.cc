@@ -107,20 +107,33 @@ Status SqliteStore::DeleteWebhook(const std::string& account_id, const std::stri
     auto before = ReadWebhook(db, "SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = ?1 AND account_id = ?2",
                               id, account_id);
     if (!before) return Fail(before.error());
+    const int64_t now = clock_.NowMs();
     auto r = db.Prepare("DELETE FROM webhooks WHERE id = ? AND account_id = ?").Bind(1, id).Bind(2, account_id).Run();
     if (!r) return r;
     if (auto st = AppendAudit(db, WebhookDeletedRecord(by, *before)); !st) return st;
-    // The webhook's log goes with it: nothing can address it any more.
-    if (auto a =
-            db.Prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = ?)")
-                .Bind(1, id)
-                .Run();
-        !a) {
-      return a;
+    // Its log stays, marked deleted (store/row_mapping.h: HOOKD_LOGGED_DELIVERY_COLUMNS); what was unfinished ends.
+    auto tomb = db.Prepare("INSERT INTO deleted_webhooks(id, account_id, deleted_at) VALUES (?1, ?2, ?3)");
+    if (auto st = tomb.Bind(1, id).Bind(2, account_id).Bind(3, now).Run(); !st) return st;
+    std::vector<Delivery> unfinished;
+    {
+      auto q = db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS
+                          " FROM deliveries WHERE webhook_id = ?1 AND completed_at IS NULL");
+      q.Bind(1, id);
+      unfinished = AllRows(q, DeliveryFromRow<Statement>);
     }
-    if (auto d = db.Prepare("DELETE FROM deliveries WHERE webhook_id = ?").Bind(1, id).Run(); !d) return d;
-    // Its statistics go too, at the commit, so they keep adding up to the delivery log.
-    group_stats_.ForgetWebhook(id);
+    StatsDelta stats;
+    for (Delivery& d : unfinished) {
+      const DeliveryStatsState was = StatsStateOf(d);
+      EndForDeletedWebhook(d, now);
+      auto end = db.Prepare(
+          "UPDATE deliveries SET status = ?2, next_attempt_at = NULL, completed_at = ?3, last_error = ?4 WHERE id = "
+          "?1");
+      if (auto st = end.Bind(1, d.id).Bind(2, ToString(d.status)).Bind(3, now).Bind(4, d.last_error).Run(); !st) {
+        return st;
+      }
+      stats.Change(StatsKeyOf(d), was, EndedForDeletedWebhookStatsState(was));
+    }
+    CountStats(stats);
     ForgetMatchTargets(account_id);
     return Ok();
   });
