@@ -124,6 +124,18 @@ void Api::RegisterRoutes() {
 
   Register("GET", "/api/v1/audit-log", A::kAccount, &Api::ListAuditLog,
            "The audit trail: who changed what, newest first");
+  Register("POST", "/api/v1/operational-webhooks", A::kPlatform, &Api::CreateOperationalWebhook,
+           "Register an operational webhook: the platform hears of its customers' failing and disabled endpoints");
+  Register("GET", "/api/v1/operational-webhooks", A::kPlatform, &Api::ListOperationalWebhooks,
+           "List operational webhooks");
+  Register("GET", "/api/v1/operational-webhooks/{id}", A::kPlatform, &Api::GetOperationalWebhook,
+           "Get an operational webhook");
+  Register("PATCH", "/api/v1/operational-webhooks/{id}", A::kPlatform, &Api::PatchOperationalWebhook,
+           "Update an operational webhook");
+  Register("DELETE", "/api/v1/operational-webhooks/{id}", A::kPlatform, &Api::DeleteOperationalWebhook,
+           "Delete an operational webhook");
+  Register("GET", "/api/v1/operational-webhooks/{id}/deliveries", A::kPlatform, &Api::ListOperationalDeliveries,
+           "An operational webhook's delivery log");
   Register("POST", "/api/v1/portal-sessions", A::kPlatform, &Api::CreatePortalSession,
            "Open a portal session: a link that signs a browser into the web UI for one account");
   Register("GET", "/api/v1/portal-sessions/current", A::kAccount, &Api::GetCurrentPortalSession,

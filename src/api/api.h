@@ -149,6 +149,15 @@ class Api {
   HttpResponse AccountStats(const HttpRequest&, const PathParams&, const Principal&);
   // audit_handlers.cc
   HttpResponse ListAuditLog(const HttpRequest&, const PathParams&, const Principal&);
+  // operational_handlers.cc
+  HttpResponse CreateOperationalWebhook(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse ListOperationalWebhooks(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse GetOperationalWebhook(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse PatchOperationalWebhook(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse DeleteOperationalWebhook(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse ListOperationalDeliveries(const HttpRequest&, const PathParams&, const Principal&);
+  // The operational webhook the path names, if the caller may see it (404 otherwise).
+  [[nodiscard]] Result<OperationalWebhook> LoadOperationalWebhook(const PathParams& params, const Principal& principal);
   // portal_handlers.cc
   HttpResponse CreatePortalSession(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse GetCurrentPortalSession(const HttpRequest&, const PathParams&, const Principal&);

@@ -4,6 +4,7 @@
 #include "api/json_mapping.h"
 #include "common/ids.h"
 #include "common/time_util.h"
+#include "domain/operational.h"
 #include "domain/webhook_rules.h"
 
 namespace hookd {
@@ -120,7 +121,10 @@ HttpResponse Api::GetEvent(const HttpRequest& request, const PathParams& params,
   if (!deliveries) return ErrorResponse(deliveries.error());
   json::object out = EventJson(*event);
   json::array list;
-  for (Delivery& d : *deliveries) list.push_back(DeliveryJson(WithLiveStatus(std::move(d))));
+  for (Delivery& d : *deliveries) {
+    if (d.account_id != target->account_id) continue;  // to the admin's operational webhooks: not the account's
+    list.push_back(DeliveryJson(WithLiveStatus(std::move(d))));
+  }
   out["deliveries"] = std::move(list);
   return JsonResponse(200, out);
 }
@@ -128,7 +132,10 @@ HttpResponse Api::GetEvent(const HttpRequest& request, const PathParams& params,
 // ---- catalog ----
 
 HttpResponse Api::AvailableEvents(const HttpRequest&, const PathParams&, const Principal&) {
-  return JsonResponse(200, CatalogJson(catalog_.All()));
+  // What a webhook may subscribe to: not the operational types, which only operational webhooks hear.
+  std::vector<EventType> types = catalog_.All();
+  std::erase_if(types, [](const EventType& t) { return IsOperationalType(t.type); });
+  return JsonResponse(200, CatalogJson(types));
 }
 
 HttpResponse Api::ListEventTypes(const HttpRequest&, const PathParams&, const Principal&) {

@@ -4,6 +4,7 @@
 #include "common/ids.h"
 #include "common/json.h"
 #include "common/time_util.h"
+#include "domain/operational.h"
 #include "domain/webhook_rules.h"
 
 namespace hookd {
@@ -37,6 +38,9 @@ Result<NewEvent> ReadEventFields(const json::object& body, const std::string& pr
   e.type = std::string(type->value().as_string());
   if (!catalog.Contains(e.type)) {
     return Fail(Error::Invalid(prefix + "type", "'" + e.type + "' is not in the event catalog", "unknown_event_type"));
+  }
+  if (IsOperationalType(e.type)) {
+    return Fail(Error::Invalid(prefix + "type", "'" + e.type + "' is sent by hookd to operational webhooks only"));
   }
 
   if (auto data = body.find("data"); data != body.end() && !data->value().is_null()) {

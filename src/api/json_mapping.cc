@@ -75,7 +75,7 @@ json::object AcceptedEventJson(const AcceptedEvent& a) {
 
 json::object DeliveryJson(const Delivery& d) {
   json::object o{{"id", d.id},
-                 {"account_id", d.account_id},
+                 {"account_id", d.account_id.empty() ? json::value(nullptr) : json::value(d.account_id)},
                  {"event_id", d.event_id},
                  {"event_type", d.event_type},
                  {"webhook_id", d.webhook_id},

@@ -4,6 +4,7 @@
 #include "api/json_mapping.h"
 #include "common/ids.h"
 #include "common/time_util.h"
+#include "domain/delivery_rules.h"
 #include "domain/subscription.h"
 
 namespace hookd {
@@ -86,7 +87,7 @@ HttpResponse Api::ReplayEvent(const HttpRequest& request, const PathParams& para
     auto webhook = store_.GetWebhook(account_id, webhook_id);
     if (!webhook) return ErrorResponse(webhook.error());
     if (!webhook->active) return ErrorResponse(Error::Conflict("webhook_disabled", "the webhook is disabled"));
-    if (!WebhookReceives(true, webhook->environment, webhook->events, event->environment, event->type)) {
+    if (!ReplayReaches(*webhook, *event)) {
       return ErrorResponse(Error::Invalid("webhook_id", "the webhook does not subscribe to this event"));
     }
     targets.push_back(webhook_id);
@@ -102,7 +103,7 @@ HttpResponse Api::ReplayEvent(const HttpRequest& request, const PathParams& para
       auto webhooks = store_.ListWebhooks(account_id, filter, page);
       if (!webhooks) return ErrorResponse(webhooks.error());
       for (const Webhook& w : webhooks->data) {
-        if (WebhookReceives(w.active, w.environment, w.events, event->environment, event->type)) {
+        if (ReplayReaches(w, *event)) {  // active: the filter's
           targets.push_back(w.id);
         }
       }

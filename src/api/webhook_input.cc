@@ -4,6 +4,7 @@
 
 #include "common/json.h"
 #include "crypto/signing.h"
+#include "domain/operational.h"
 #include "domain/webhook_rules.h"
 
 namespace hookd {
@@ -87,6 +88,10 @@ Status ApplyWebhookFields(const json::object& body, bool creating, const Webhook
           break;
         }
         std::string pattern(item.as_string());
+        if (IsOperationalType(pattern)) {
+          errors.Add("events", "'" + pattern + "' is sent to operational webhooks only (/operational-webhooks)");
+          break;
+        }
         if (!catalog.IsValidSubscription(pattern)) {
           errors.Add("events", "'" + pattern.substr(0, 128) +
                                    "' is not an event type of the catalog, a category.* "

@@ -98,7 +98,7 @@ int RunServe(const std::vector<std::string>& args) {
   engine_options.circuit.disable_after = config->disable_after;
   DeliveryEngine engine(store, alerter, engine_options, metrics);
   // Until the engine stops (stop_delivering below), deliveries of commits the store found again reach it.
-  store.OnRecoveredDeliveries([&engine](std::vector<Delivery> found) { engine.EnqueueDeliveries(found); });
+  store.OnNewDeliveries([&engine](std::vector<Delivery> found) { engine.EnqueueDeliveries(found); });
   engine.Start();
 
   RetentionJob retention(store, Retention{config->retention_ms, config->stats_retention_ms, config->audit_retention_ms},
@@ -133,7 +133,7 @@ int RunServe(const std::vector<std::string>& args) {
   cluster->Start();
   auto stop_delivering = [&] {
     cluster->StopListening();
-    store.OnRecoveredDeliveries(nullptr);
+    store.OnNewDeliveries(nullptr);
     engine.Stop();
     cluster.reset();  // the shards go back once no attempt runs
   };

@@ -168,6 +168,8 @@ class DeliveryEngine final : public DeliveryWork, public OutboundSender, public 
     bool disabling = false;     // an outcome that disables it is being recorded
     bool counted_open = false;  // counted in open_circuits_
     bool missing = false;       // deleted
+    // Its next success may be a recovery (Store: AttemptRecord::may_recover): since it was loaded or re-enabled.
+    bool may_recover = true;
     // Every known delivery in creation order, kept only while the webhook is ordered (or not yet loaded): an
     // unordered webhook never asks for its oldest, and a set of every pending delivery is costly under a backlog.
     std::set<std::pair<UlidKey, JobSlot>> unfinished;

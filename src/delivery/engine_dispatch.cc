@@ -60,6 +60,7 @@ void DeliveryEngine::ApplySettings(WebhookState& ws, Result<Webhook> loaded) {
   } else if (!was_active && ws.settings->active) {
     ws.health.Reset();  // re-enabled: a fresh start
     CountCircuit(ws);
+    ws.may_recover = true;
   }
 }
 

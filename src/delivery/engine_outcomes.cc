@@ -54,6 +54,10 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
     }
   }
   if (ws.health.OnAttempt(attempt.success, now)) PersistHealth(ws);
+  if (attempt.success && ws.may_recover) {
+    record.may_recover = true;  // the store tells the operational webhooks if a recovery was due
+    ws.may_recover = false;
+  }
   record.attempt = std::move(attempt);
   record.shard = ws.shard;
   record.lease_epoch = job.lease_epoch;

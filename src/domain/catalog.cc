@@ -112,6 +112,13 @@ const std::vector<Group>& BuiltInGroups() {
       {"Webhook",
        {{"webhook.test", "A test event sent from the API or UI"},
         {"webhook.ping", "A reachability check sent when a webhook is created or its URL changes"}}},
+      // Sent by hookd to operational webhooks only (domain/operational.h), never to a customer's.
+      {"Operational",
+       {{"endpoint.failing", "A customer's endpoint keeps failing: its circuit opened (at most once an hour)"},
+        {"endpoint.disabled", "A customer's endpoint was disabled by hookd (410 Gone, or too many dead deliveries)"},
+        {"endpoint.recovered", "A customer's endpoint succeeded again after failing or being re-enabled"},
+        {"endpoint.updated", "A customer's endpoint changed host or rotated its secret"},
+        {"delivery.dead", "A delivery used up its retries"}}},
   };
   return groups;
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "domain/operational.h"
 #include "domain/subscription.h"
 
 namespace hookd {
@@ -55,7 +56,8 @@ Error WebhookDeletedError() {
 }
 
 bool ReplayReaches(const Webhook& webhook, const Event& event) {
-  return WebhookReceives(true, webhook.environment, webhook.events, event.environment, event.type);
+  return !IsOperationalType(event.type) &&
+         WebhookReceives(true, webhook.environment, webhook.events, event.environment, event.type);
 }
 
 Status CheckWebhookCap(int64_t existing, int max_per_account) {

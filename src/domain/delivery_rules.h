@@ -51,7 +51,7 @@ void EndForDeletedWebhook(Delivery& delivery, int64_t now_ms);
 [[nodiscard]] Error WebhookDeletedError();
 
 // Whether a replay of `event` reaches `webhook`: its environment and one of its patterns, whether or not the
-// webhook is active now (the replay is asked of it by name).
+// webhook is active now (the replay is asked of it by name); never an operational event (domain/operational.h).
 [[nodiscard]] bool ReplayReaches(const Webhook& webhook, const Event& event);
 
 // Whether an account that has `existing` webhooks may create one more under a cap of `max_per_account`: 409

@@ -42,6 +42,9 @@ const std::map<std::string_view, const char*>& Resources() {
       {"analytics",
        R"({"report":{"id":"rpt_1209","name":"Weekly usage","url":"https://example.com/reports/rpt_1209"}})"},
       {"webhook", R"({"message":"This is a test event from hookd."})"},
+      {"endpoint", R"({"webhook_id":"wh_01JD4S5X7N2QK8","host":"hooks.customer.example"})"},
+      {"delivery",
+       R"({"webhook_id":"wh_01JD4S5X7N2QK8","delivery_id":"dlv_01JD4T0B3K9M2P","event_id":"evt_01JD4SZQ8R4V6W","event_type":"invoice.paid","attempt_count":8,"last_response_status":null,"last_error":"timeout"})"},
   };
   return resources;
 }
@@ -87,6 +90,8 @@ const std::map<std::string_view, const char*>& Actions() {
       {"device.alert", R"({"alert":{"code":"temperature_high","value":31.5,"unit":"celsius"}})"},
       {"alert.resolved", R"({"alert":{"resolved_at":"2027-01-04T22:40:00Z"}})"},
       {"webhook.ping", R"({"message":"hookd checks that this endpoint answers."})"},
+      {"endpoint.disabled", R"({"reason":"5 consecutive deliveries failed every attempt","last_response_status":503})"},
+      {"endpoint.updated", R"({"changed":["url","secret"],"previous_host":"old-hooks.customer.example"})"},
   };
   return actions;
 }

@@ -1,6 +1,7 @@
 // Event data schemas, stated in a short notation and expanded to JSON Schema. A field's notation is one of
 //   "string" "integer" "number" "date-time" "email" "uri" "ip" "currency" (an ISO 4217 code),
 //   "id:pfx" (an id that starts with `pfx_`), "a|b|c" (one of these strings), "=x" (exactly the string x),
+//   "[n]" (an array of what n says), "n?" (what n says, or null),
 // or an object whose members follow the same notation. Every field stated is required; others may be present (a
 // receiver ignores fields it does not know). A type's schema is its resource's (the first segment of its name)
 // with what its action states merged in, member by member, as the example payloads are made.
@@ -52,6 +53,10 @@ const std::map<std::string_view, const char*>& Resources() {
            "threshold":"number"}})"},
       {"analytics", R"({"report":{"id":"id:rpt","name":"string","url":"uri"}})"},
       {"webhook", R"({"message":"string"})"},
+      {"endpoint", R"({"webhook_id":"id:wh","host":"string"})"},
+      {"delivery",
+       R"({"webhook_id":"id:wh","delivery_id":"id:dlv","event_id":"id:evt","event_type":"string",
+           "attempt_count":"integer","last_response_status":"integer?","last_error":"string?"})"},
   };
   return resources;
 }
@@ -95,11 +100,19 @@ const std::map<std::string_view, const char*>& Actions() {
       {"device.offline", R"({"device":{"status":"=offline"},"last_seen_at":"date-time"})"},
       {"device.alert", R"({"alert":{"code":"string","value":"number","unit":"string"}})"},
       {"alert.resolved", R"({"alert":{"resolved_at":"date-time"}})"},
+      {"endpoint.disabled", R"({"reason":"string","last_response_status":"integer?"})"},
+      {"endpoint.updated", R"({"changed":"[url|secret]","previous_host":"string"})"},
   };
   return actions;
 }
 
 json::object Leaf(std::string_view notation) {
+  if (notation.ends_with("?")) {
+    return {{"anyOf", json::array{Leaf(notation.substr(0, notation.size() - 1)), json::object{{"type", "null"}}}}};
+  }
+  if (notation.starts_with("[") && notation.ends_with("]")) {
+    return {{"type", "array"}, {"items", Leaf(notation.substr(1, notation.size() - 2))}};
+  }
   if (notation.starts_with("=")) return {{"const", notation.substr(1)}};
   if (notation.starts_with("id:")) {
     return {{"type", "string"}, {"pattern", "^" + std::string(notation.substr(3)) + "_[A-Za-z0-9_]+$"}};

@@ -27,6 +27,9 @@ struct AttemptRecord {
   std::string disabled_reason;
   // The engine waits for it to go on with its webhook (ordered; being disabled): written at once, never held.
   bool urgent = false;
+  // The webhook's first success since it was loaded or re-enabled: the store checks whether an endpoint.recovered
+  // notice is due (domain/operational.h).
+  bool may_recover = false;
   // The shard lease the attempt ran under (SPEC §6): the outcome is written only while the shard's fencing epoch is
   // still `lease_epoch`. Epoch 0 is never fenced: the one process that owns every shard (store/work_distribution.h).
   int shard = 0;

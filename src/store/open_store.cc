@@ -6,6 +6,17 @@
 
 namespace hookd {
 
+void Store::OnNewDeliveries(std::function<void(std::vector<Delivery>)> found) {
+  MutexLock lock(&new_deliveries_mu_);
+  new_deliveries_ = std::move(found);
+}
+
+void Store::HandNewDeliveries(std::vector<Delivery> deliveries) {
+  if (deliveries.empty()) return;
+  MutexLock lock(&new_deliveries_mu_);
+  if (new_deliveries_) new_deliveries_(std::move(deliveries));
+}
+
 Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url, const std::string& master_key, int pool_size,
                                          Metrics* metrics, int64_t retention_ms, const DatabasePooling& pooling) {
   if (database_url.starts_with("sqlite:")) {

@@ -43,6 +43,8 @@
 // A delivery as the log shows it, from `deliveries` (unaliased): its columns, then whether its webhook was deleted.
 #define HOOKD_LOGGED_DELIVERY_COLUMNS \
   HOOKD_DELIVERY_COLUMNS ", EXISTS (SELECT 1 FROM deleted_webhooks g WHERE g.id = deliveries.webhook_id)"
+#define HOOKD_OPERATIONAL_WEBHOOK_COLUMNS \
+  "id, account_id, url, description, events, active, secret_enc, created_at, updated_at"
 #define HOOKD_DELIVERY_STATS_COLUMNS "account_id, webhook_id, event_type, created_at, status, attempt_count, latency_ms"
 #define HOOKD_AUDIT_COLUMNS                                                                                  \
   "id, account_id, seq, at, actor_type, actor_id, ip, request_id, action, target_type, target_id, changes, " \
@@ -280,6 +282,38 @@ void AddAuditFields(Params& out, const AuditRecord& a) {
 template <class Row>
 AuditHead AuditHeadFromRow(const Row& r) {
   return AuditHead{r.Text(0), r.Int(1), r.Text(2), r.Int(3), r.Text(4)};
+}
+
+// An operational webhook with its secret opened (domain/operational.h).
+template <class Row>
+Result<OperationalWebhook> OperationalWebhookFromRow(const Row& r, const SecretCipher& cipher) {
+  OperationalWebhook w;
+  w.id = r.Text(0);
+  w.account_id = r.Text(1);
+  w.url = r.Text(2);
+  w.description = r.Text(3);
+  w.events = r.Strings(4);
+  w.active = r.Bool(5);
+  auto secret = cipher.Decrypt(r.Text(6));
+  if (!secret) return Fail(secret.error());
+  w.secret = std::move(*secret);
+  w.created_at_ms = r.Int(7);
+  w.updated_at_ms = r.Int(8);
+  return w;
+}
+
+// An operational webhook's stored fields in HOOKD_OPERATIONAL_WEBHOOK_COLUMNS order (as AddWebhookFields).
+template <class Params>
+void AddOperationalWebhookFields(Params& out, const OperationalWebhook& w, const SecretCipher& cipher) {
+  out.Text(w.id);
+  out.Text(w.account_id);
+  out.Text(w.url);
+  out.Text(w.description);
+  out.Strings(w.events);
+  out.Bool(w.active);
+  out.Text(cipher.Encrypt(w.secret));
+  out.Int(w.created_at_ms);
+  out.Int(w.updated_at_ms);
 }
 
 }  // namespace hookd

@@ -17,11 +17,13 @@
 
 #include "common/clock.h"
 #include "common/metrics.h"
+#include "common/mutex.h"
 #include "common/result.h"
 #include "domain/audit.h"
 #include "domain/catalog.h"
 #include "domain/delivery_stats.h"
 #include "domain/model.h"
+#include "domain/operational.h"
 #include "domain/subscription.h"
 #include "store/audit_chain.h"
 #include "store/engine_store.h"
@@ -237,6 +239,19 @@ class Store : public EngineStore {
   // Hands `verifier` every chain's head, then every record, each chain in order, then ends it.
   [[nodiscard]] virtual Status VerifyAuditChains(AuditChainVerifier& verifier) = 0;
 
+  // Operational webhooks (SPEC §9, domain/operational.h); reads return the secret opened. A change that leads to a
+  // notice — a webhook disabled by hookd, its circuit opened or closed, its first success after failing or being
+  // re-enabled (AttemptRecord::may_recover), its host or secret changed, a delivery dead — stores the notice's event
+  // and a delivery to every operational webhook that hears it, in the change's own transaction, and hands those
+  // deliveries to OnNewDeliveries once they are durable. Deliveries to an operational webhook lead to no notices.
+  [[nodiscard]] virtual Result<OperationalWebhook> CreateOperationalWebhook(const OperationalWebhook& w) = 0;
+  [[nodiscard]] virtual Result<OperationalWebhook> GetOperationalWebhook(const std::string& id) = 0;
+  // Those of `account_id` ("" = the admin's), oldest first; nullopt = every one.
+  [[nodiscard]] virtual Result<std::vector<OperationalWebhook>> ListOperationalWebhooks(
+      const std::optional<std::string>& account_id) = 0;
+  [[nodiscard]] virtual Result<OperationalWebhook> UpdateOperationalWebhook(const OperationalWebhook& w) = 0;
+  [[nodiscard]] virtual Status DeleteOperationalWebhook(const std::string& id) = 0;
+
   // Custom event types (admin).
   [[nodiscard]] virtual Result<std::vector<EventType>> ListCustomEventTypes() = 0;
   [[nodiscard]] virtual Status CreateCustomEventType(const EventType& type, const Actor& by) = 0;
@@ -260,11 +275,18 @@ class Store : public EngineStore {
   [[nodiscard]] virtual Result<std::unique_ptr<WorkDistribution>> OpenWorkDistribution(const WorkerIdentity& worker,
                                                                                        const Clock& clock) = 0;
 
-  // Events whose commit reached the database although their caller was told it failed (the connection dropped
-  // during COMMIT) are found again once the database answers, and their deliveries, never attempted, are handed to
-  // `recovered` on a store thread, so they are delivered rather than left waiting for a restart. A store that cannot
-  // lose track of a commit (SQLite, in process) never calls it. nullptr unregisters.
-  virtual void OnRecoveredDeliveries(std::function<void(std::vector<Delivery>)> recovered) { (void)recovered; }
+  // Deliveries the store made itself are handed to `found` on a store thread once durable, to be scheduled: those
+  // of operational notices (above), and those of events whose commit reached the database although their caller
+  // was told it failed (the connection dropped during COMMIT; found again once the database answers), so they are
+  // delivered rather than left waiting for a restart. nullptr unregisters.
+  void OnNewDeliveries(std::function<void(std::vector<Delivery>)> found);
+
+ protected:
+  void HandNewDeliveries(std::vector<Delivery> deliveries);
+
+ private:
+  Mutex new_deliveries_mu_;
+  std::function<void(std::vector<Delivery>)> new_deliveries_ GUARDED_BY(new_deliveries_mu_);
 };
 
 // How hookd reaches PostgreSQL when a pooler stands in between (docs/operations.md). In transaction mode a

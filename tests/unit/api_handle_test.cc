@@ -188,14 +188,16 @@ std::string PathFor(const std::string& pattern, const std::string& account, cons
     if (pattern.starts_with("/api/v1/webhooks/")) id = webhook;
     if (pattern.starts_with("/api/v1/deliveries/")) id = "dlv_01HZZZZZZZZZZZZZZZZZZZZZZZ";
     if (pattern.starts_with("/api/v1/portal-sessions/")) id = "ps_01HZZZZZZZZZZZZZZZZZZZZZZZ";
+    if (pattern.starts_with("/api/v1/operational-webhooks/")) id = "ow_01HZZZZZZZZZZZZZZZZZZZZZZZ";
     path.replace(at, 4, id);
   }
   return path;
 }
 
 // Who may call a route, as SPEC §3 says: operations, the document and the UI are public; accounts, keys and custom
-// event types are the admin's; emitting events, opening or revoking portal sessions and editing the account are
-// the platform's (a key or the admin, never a portal session); everything else is an account's.
+// event types are the admin's; emitting events, opening or revoking portal sessions, editing the account and
+// operational webhooks are the platform's (a key or the admin, never a portal session); everything else is an
+// account's.
 Access SpecAccess(const std::string& method, const std::string& pattern) {
   const std::set<std::string> public_paths = {
       "/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/", "/settings/webhooks", "/ui/{file}"};
@@ -209,6 +211,7 @@ Access SpecAccess(const std::string& method, const std::string& pattern) {
     return Access::kPlatform;
   }
   if (pattern == "/api/v1/account" && method == "PATCH") return Access::kPlatform;
+  if (pattern.starts_with("/api/v1/operational-webhooks")) return Access::kPlatform;
   return Access::kAccount;
 }
 

@@ -69,6 +69,8 @@ Status PostgresStore::DeleteAccount(const std::string& id, const Actor& by) {
         c.Exec("DELETE FROM accounts WHERE id = $1 RETURNING " HOOKD_ACCOUNT_COLUMNS, Params().Add(id)), "account",
         AccountFromRow<Row>);
     if (!before) return Fail(before.error());
+    auto ops = c.Exec("DELETE FROM operational_webhooks WHERE account_id = $1", Params().Add(id));
+    if (!ops) return Fail(ops.error());
     return AppendAudit(c, DeletedRecord(by, id, "account.deleted", "account", id, AuditedAccountFields(*before)));
   });
   if (st) backend_->WebhooksChanged();

@@ -2,6 +2,7 @@
 // outcomes through the outcome writer, fenced by the shards' epochs.
 #include "common/utf8.h"
 #include "domain/delivery_rules.h"
+#include "store/postgres/notice_rows.h"
 #include "store/postgres/notices.h"
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/statements.h"
@@ -80,42 +81,49 @@ Status PostgresStore::ForEachUnfinishedDelivery(const std::function<bool(const D
 }
 
 void PostgresStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, RecordedCallback done) {
-  outcome_writer_->Submit(OutcomeJob{std::move(records), std::move(done), std::nullopt, {}});
+  outcome_writer_->Submit(OutcomeJob{std::move(records), std::move(done), std::nullopt, {}, {}});
 }
 
 void PostgresStore::UpdateWebhookHealthAsync(HealthRecord health) {
-  outcome_writer_->Submit(OutcomeJob{{}, nullptr, std::move(health), {}});
+  outcome_writer_->Submit(OutcomeJob{{}, nullptr, std::move(health), {}, {}});
 }
 
-Status PostgresStore::DisableWebhook(Connection& conn, const AttemptRecord& r) {
+Status PostgresStore::DisableWebhook(Connection& conn, const AttemptRecord& r, std::vector<Delivery>& noticed) {
   const int64_t now = clock_.NowMs();
   auto disabled = conn.Exec(
       "UPDATE webhooks w SET active = false, status = 'disabled', disabled_reason = $2, updated_at = $3 "
       "FROM (SELECT id, active, status FROM webhooks WHERE id = (SELECT webhook_id FROM deliveries WHERE id = $1) "
-      "FOR UPDATE) was WHERE w.id = was.id RETURNING w.id, w.account_id, was.active, was.status",
+      "FOR UPDATE) was WHERE w.id = was.id RETURNING w.id, w.account_id, was.active, was.status, w.url",
       Params().Add(r.attempt.delivery_id).Add(r.disabled_reason).Add(now));
   if (!disabled) return Fail(disabled.error());
   if (disabled->Count() == 0) return Ok();
   const Row row(*disabled, 0);
   if (auto st = NotifyChange(conn, {ChangeKind::kWebhook, row.Text(0)}); !st) return st;
   if (!row.Bool(2)) return Ok();  // disabled by hand meanwhile: that change has its record
-  return AppendAudit(
-      conn, AutoDisabledRecord(now, row.Text(1), row.Text(0),
-                               ParseWebhookStatus(row.Text(3)).value_or(WebhookStatus::kHealthy), r.disabled_reason));
+  const WebhookStatus was = ParseWebhookStatus(row.Text(3)).value_or(WebhookStatus::kHealthy);
+  if (auto st = AppendAudit(conn, AutoDisabledRecord(now, row.Text(1), row.Text(0), was, r.disabled_reason)); !st) {
+    return st;
+  }
+  PostgresNoticeRows rows(*this, conn, noticed);
+  return NoteDisabled(rows, row.Text(1), row.Text(0), row.Text(4), r);
 }
 
-Status PostgresStore::WriteHealth(Connection& conn, const HealthRecord& health) {
+Status PostgresStore::WriteHealth(Connection& conn, const HealthRecord& health, std::vector<Delivery>& noticed) {
   auto written = conn.Exec(
       "UPDATE webhooks w SET circuit = $2, status = CASE WHEN w.status = 'disabled' THEN w.status ELSE $3 END "
       "FROM (SELECT id, circuit FROM webhooks WHERE id = $1 FOR UPDATE) was WHERE w.id = was.id "
-      "RETURNING w.account_id, was.circuit",
+      "RETURNING w.account_id, was.circuit, w.url",
       Params().Add(health.webhook_id).Add(ToString(health.circuit)).Add(ToString(health.status)));
   if (!written) return Fail(written.error());
   if (written->Count() == 0) return Ok();
   const Row row(*written, 0);
-  auto record = CircuitChangeRecord(clock_.NowMs(), row.Text(0), health.webhook_id,
-                                    ParseCircuitState(row.Text(1)).value_or(CircuitState::kClosed), health.circuit);
-  return record ? AppendAudit(conn, std::move(*record)) : Ok();
+  const CircuitState was = ParseCircuitState(row.Text(1)).value_or(CircuitState::kClosed);
+  const int64_t now = clock_.NowMs();
+  auto record = CircuitChangeRecord(now, row.Text(0), health.webhook_id, was, health.circuit);
+  if (!record) return Ok();
+  if (auto st = AppendAudit(conn, std::move(*record)); !st) return st;
+  PostgresNoticeRows rows(*this, conn, noticed);
+  return NoteCircuit(rows, row.Text(0), health.webhook_id, row.Text(2), was, health.circuit, now);
 }
 
 // Every outcome of the batch: the deliveries' new state in one UPDATE (a finished delivery is left as it is: said as
@@ -159,6 +167,7 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
   bool webhooks_changed = false;
   for (OutcomeJob* job : jobs) {
     job->refused.clear();
+    job->noticed.clear();  // a batch undone runs again
     for (size_t i = 0; i < job->records.size(); ++i) {
       const AttemptRecord& r = job->records[i];
       if (stale(r)) {
@@ -258,12 +267,14 @@ Status PostgresStore::WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& 
   }
   for (OutcomeJob* job : jobs) {
     for (const AttemptRecord& r : job->records) {
-      if (!r.disable_webhook || stale(r)) continue;
-      if (auto st = DisableWebhook(conn, r); !st) return st;
+      if (stale(r)) continue;
+      if (auto st = NoteAttemptOutcome(conn, r, job->noticed); !st) return st;
+      if (!r.disable_webhook) continue;
+      if (auto st = DisableWebhook(conn, r, job->noticed); !st) return st;
       webhooks_changed = true;
     }
     if (job->health && !stale_epoch(job->health->shard, job->health->lease_epoch)) {
-      if (auto st = WriteHealth(conn, *job->health); !st) return st;
+      if (auto st = WriteHealth(conn, *job->health, job->noticed); !st) return st;
     }
   }
   // Last, so the rollup's hot rows are locked only for the commit (and always after every other row).

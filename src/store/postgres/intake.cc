@@ -44,11 +44,7 @@ Status PostgresStore::RecoverInDoubtDeliveries(Connection& conn) {
                      "WHERE id >= $1 AND completed_at IS NULL AND attempt_count = 0 ORDER BY id",
                      Params().Add(LowestIdAt("dlv_", since - 1000)));
   if (!r) return Fail(r.error());
-  std::vector<Delivery> found = AllRows(*r, DeliveryFromRow<Row>);
-  {
-    MutexLock lock(&recovered_mu_);
-    if (recovered_ && !found.empty()) recovered_(std::move(found));
-  }
+  HandNewDeliveries(AllRows(*r, DeliveryFromRow<Row>));
   int64_t expected = since;  // unless another doubt arose meanwhile
   in_doubt_since_ms_.compare_exchange_strong(expected, 0);
   return Ok();

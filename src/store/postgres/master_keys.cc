@@ -54,7 +54,8 @@ Status PostgresStore::ForgetWrappedKeys() {
 Result<std::vector<SealedSecrets>> PostgresStore::ListSealedSecrets(const std::string& after, int limit) {
   return pool_.With([&](Connection& c) -> Result<std::vector<SealedSecrets>> {
     auto r = c.Exec(
-        "SELECT id, secret_enc, COALESCE(previous_secret_enc, '') FROM webhooks WHERE id > $1 ORDER BY id LIMIT $2",
+        "SELECT id, secret_enc, COALESCE(previous_secret_enc, '') FROM webhooks WHERE id > $1 UNION ALL "
+        "SELECT id, secret_enc, '' FROM operational_webhooks WHERE id > $1 ORDER BY id LIMIT $2",
         Params().Add(after).Add(limit));
     if (!r) return Fail(r.error());
     std::vector<SealedSecrets> out;
@@ -65,10 +66,12 @@ Result<std::vector<SealedSecrets>> PostgresStore::ListSealedSecrets(const std::s
 
 Result<bool> PostgresStore::ResealSecrets(const SealedSecrets& was, const SealedSecrets& now) {
   return pool_.With([&](Connection& c) -> Result<bool> {
-    auto r = c.Exec(
-        "UPDATE webhooks SET secret_enc = $2, previous_secret_enc = NULLIF($3, '') "
-        "WHERE id = $1 AND secret_enc = $4 AND COALESCE(previous_secret_enc, '') = $5",
-        Params().Add(was.webhook_id).Add(now.secret).Add(now.previous).Add(was.secret).Add(was.previous));
+    auto r = c.Exec(IsOperationalWebhookId(was.webhook_id)
+                        ? "UPDATE operational_webhooks SET secret_enc = $2 WHERE id = $1 AND secret_enc = $4 AND $3 = "
+                          "'' AND $5 = ''"
+                        : "UPDATE webhooks SET secret_enc = $2, previous_secret_enc = NULLIF($3, '') "
+                          "WHERE id = $1 AND secret_enc = $4 AND COALESCE(previous_secret_enc, '') = $5",
+                    Params().Add(was.webhook_id).Add(now.secret).Add(now.previous).Add(was.secret).Add(was.previous));
     if (!r) return Fail(r.error());
     return r->Affected() > 0;
   });

@@ -301,7 +301,7 @@ CREATE TABLE audit_heads (
 );
 )sql",
       // Deleted webhooks (SPEC §9): their delivery log stays, marked deleted, until retention takes it. Audit records
-      // by age, for their own retention.
+      // by age, for their own retention. Operational webhooks and what they were last told of each endpoint.
       R"sql(
 CREATE TABLE deleted_webhooks (
   id text PRIMARY KEY,
@@ -310,6 +310,23 @@ CREATE TABLE deleted_webhooks (
 );
 CREATE INDEX deleted_webhooks_age ON deleted_webhooks(deleted_at);
 CREATE INDEX audit_log_age ON audit_log(at);
+CREATE TABLE operational_webhooks (
+  id text PRIMARY KEY,
+  account_id text NOT NULL,  -- '' for the admin's, which hear every account
+  url text NOT NULL,
+  description text NOT NULL DEFAULT '',
+  events text[] NOT NULL,
+  active boolean NOT NULL,
+  secret_enc text NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX operational_webhooks_account ON operational_webhooks(account_id, id);
+CREATE TABLE endpoint_notices (  -- per customer webhook: when endpoint.failing last went, and whether a recovery is due
+  webhook_id text PRIMARY KEY,
+  failing_sent_at bigint,
+  recovery_pending boolean NOT NULL DEFAULT false
+);
 )sql",
   };
   return migrations;

@@ -73,7 +73,8 @@ PostgresStore::PostgresStore(std::string url, std::string master_key, int pool_s
   outcome_writer_ = std::make_unique<BatchWriter<OutcomeJob>>(
       "hookd-pg-outcome", connect,
       [this](Connection& c, std::vector<OutcomeJob*>& jobs) { return WriteOutcomes(c, jobs); },
-      [](OutcomeJob& job, const Status& st) {
+      [this](OutcomeJob& job, const Status& st) {
+        if (st) HandNewDeliveries(std::move(job.noticed));
         if (job.done) job.done(st, st ? std::move(job.refused) : std::vector<size_t>{});
         if (!st && job.health) {
           LogWarn("recording a webhook's circuit failed",
@@ -93,11 +94,6 @@ PostgresStore::~PostgresStore() {
 Result<std::unique_ptr<WorkDistribution>> PostgresStore::OpenWorkDistribution(const WorkerIdentity& worker,
                                                                               const Clock& clock) {
   return std::unique_ptr<WorkDistribution>(std::make_unique<PostgresWorkDistribution>(backend_, worker, clock));
-}
-
-void PostgresStore::OnRecoveredDeliveries(std::function<void(std::vector<Delivery>)> recovered) {
-  MutexLock lock(&recovered_mu_);
-  recovered_ = std::move(recovered);
 }
 
 void PostgresStore::Flush() {

@@ -97,6 +97,15 @@ class PostgresStore final : public Store {
   Result<int64_t> PurgeAuditOlderThan(int64_t cutoff_ms, int limit) override;
   Status VerifyAuditChains(AuditChainVerifier& verifier) override;
 
+  Result<OperationalWebhook> CreateOperationalWebhook(const OperationalWebhook& w) override;
+  Result<OperationalWebhook> GetOperationalWebhook(const std::string& id) override;
+  Result<std::vector<OperationalWebhook>> ListOperationalWebhooks(
+      const std::optional<std::string>& account_id) override;
+  Result<OperationalWebhook> UpdateOperationalWebhook(const OperationalWebhook& w) override;
+  Status DeleteOperationalWebhook(const std::string& id) override;
+  // An operational notice stored in the change's transaction (store/postgres/notice_rows.h).
+  Status Notify(Connection& c, const OperationalNotice& notice, std::vector<Delivery>& created);
+
   Result<std::vector<EventType>> ListCustomEventTypes() override;
   Status CreateCustomEventType(const EventType& type, const Actor& by) override;
   Status DeleteCustomEventType(const std::string& type, const Actor& by) override;
@@ -109,7 +118,6 @@ class PostgresStore final : public Store {
   Result<bool> ResealSecrets(const SealedSecrets& was, const SealedSecrets& now) override;
 
   void Flush() override;
-  void OnRecoveredDeliveries(std::function<void(std::vector<Delivery>)> recovered) override;
 
   // Shard leases and notices on this database (store/postgres/work_distribution.h).
   Result<std::unique_ptr<WorkDistribution>> OpenWorkDistribution(const WorkerIdentity& worker,
@@ -131,7 +139,8 @@ class PostgresStore final : public Store {
     std::vector<AttemptRecord> records;
     RecordedCallback done;
     std::optional<HealthRecord> health;
-    std::vector<size_t> refused;  // records not written: their shard's epoch moved on
+    std::vector<size_t> refused;    // records not written: their shard's epoch moved on
+    std::vector<Delivery> noticed;  // deliveries of the operational notices they made
   };
   PostgresStore(std::string url, std::string master_key, int pool_size, Metrics* metrics, const Clock& clock,
                 const DatabasePooling& pooling);
@@ -141,9 +150,11 @@ class PostgresStore final : public Store {
   // to the recovery handler (accept writer only).
   Status RecoverInDoubtDeliveries(Connection& conn);
   Status WriteOutcomes(Connection& conn, std::vector<OutcomeJob*>& jobs);
-  // Disables the webhook of `record`'s delivery (410, or too many dead deliveries), with its record.
-  Status DisableWebhook(Connection& conn, const AttemptRecord& record);
-  Status WriteHealth(Connection& conn, const HealthRecord& health);
+  // Disables the webhook of `record`'s delivery (410, or too many dead deliveries), with its record and notice.
+  Status DisableWebhook(Connection& conn, const AttemptRecord& record, std::vector<Delivery>& noticed);
+  Status WriteHealth(Connection& conn, const HealthRecord& health, std::vector<Delivery>& noticed);
+  // The notices an attempt's outcome makes (store/operational_notices.h).
+  Status NoteAttemptOutcome(Connection& conn, const AttemptRecord& record, std::vector<Delivery>& noticed);
   // The account's webhooks as event matching sees them (accept writer only).
   Result<const std::vector<MatchCache::Target>*> MatchTargets(Connection& conn, const std::string& account_id);
 
@@ -160,8 +171,6 @@ class PostgresStore final : public Store {
   MatchCache match_cache_;
   // When accepts first failed because the database was unreachable (their commit may have happened); 0 = none.
   std::atomic<int64_t> in_doubt_since_ms_{0};
-  Mutex recovered_mu_;
-  std::function<void(std::vector<Delivery>)> recovered_ GUARDED_BY(recovered_mu_);
   std::unique_ptr<PeriodicTask> in_doubt_check_;  // looks every second whether recovery is due
   std::unique_ptr<PeriodicTask> key_refresh_;     // store/master_keys.h
   // Retention's partition step (maintenance.cc), run at most once a second: when it last ran, and what it left to

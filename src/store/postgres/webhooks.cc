@@ -53,6 +53,11 @@ Result<Webhook> PostgresStore::GetWebhook(const std::string& account_id, const s
 }
 
 Result<Webhook> PostgresStore::GetWebhookById(const std::string& id) {
+  if (IsOperationalWebhookId(id)) {
+    auto endpoint = GetOperationalWebhook(id);
+    if (!endpoint) return Fail(endpoint.error());
+    return OperationalDeliveryTarget(*endpoint);
+  }
   auto r = pool_.With([&](Connection& c) {
     return c.Exec("SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1", Params().Add(id));
   });
@@ -92,7 +97,9 @@ Result<Page<Webhook>> PostgresStore::ListWebhooks(const std::string& account_id,
 Result<Webhook> PostgresStore::UpdateWebhook(const Webhook& w, bool sets_activity, const Actor& by) {
   Params p;
   AddWebhookParams(p, w).Add(sets_activity);
+  std::vector<Delivery> noticed;
   auto st = WriteAndAnnounce(pool_, {ChangeKind::kWebhook, w.id}, [&](Connection& c) -> Status {
+    noticed.clear();
     auto before = FirstRow<Webhook>(
         c.Exec("SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1 AND account_id = $2 FOR UPDATE",
                Params().Add(w.id).Add(w.account_id)),
@@ -108,9 +115,14 @@ Result<Webhook> PostgresStore::UpdateWebhook(const Webhook& w, bool sets_activit
         p);
     if (!updated) return Fail(updated.error());
     auto record = WebhookChangeRecord(by, *before, WebhookAsUpdated(*before, w, sets_activity));
-    return record ? AppendAudit(c, std::move(*record)) : Ok();
+    if (record) {
+      if (auto st = AppendAudit(c, std::move(*record)); !st) return st;
+    }
+    auto notice = EndpointUpdatedNotice(*before, w);
+    return notice ? Notify(c, *notice, noticed) : Ok();
   });
   if (!st) return Fail(st.error());
+  HandNewDeliveries(std::move(noticed));
   backend_->WebhooksChanged();
   return GetWebhook(w.account_id, w.id);
 }

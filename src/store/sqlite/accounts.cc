@@ -89,6 +89,8 @@ Status SqliteStore::DeleteAccount(const std::string& id, const Actor& by) {
     auto before = ReadAccount(db, id);
     if (!before) return Fail(before.error());
     if (auto r = db.Prepare("DELETE FROM accounts WHERE id = ?").Bind(1, id).Run(); !r) return r;
+    auto ops = db.Prepare("DELETE FROM operational_webhooks WHERE account_id = ?1");
+    if (auto r = ops.Bind(1, id).Run(); !r) return r;
     ForgetMatchTargets(id);
     return AppendAudit(db, DeletedRecord(by, id, "account.deleted", "account", id, AuditedAccountFields(*before)));
   });

@@ -4,6 +4,7 @@
 
 #include "store/row_mapping.h"
 #include "store/row_values.h"
+#include "store/sqlite/notice_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/stats.h"
 
@@ -85,20 +86,26 @@ void SqliteStore::RecordAttemptsAsync(std::vector<AttemptRecord> records, Record
   // may commit ahead of those held.
   const bool urgent = std::ranges::any_of(records, &AttemptRecord::urgent);
   auto shared = std::make_shared<std::vector<AttemptRecord>>(std::move(records));
+  auto noticed = std::make_shared<std::vector<Delivery>>();
   writer_->Submit(
-      [this, shared](Database& db) -> Status {
+      [this, shared, noticed](Database& db) -> Status {
+        noticed->clear();  // a job undone with its group runs again
         StatsDelta stats;
         for (const AttemptRecord& r : *shared) {
-          if (auto st = RecordAttempt(db, r, stats); !st) return st;
+          if (auto st = RecordAttempt(db, r, stats, *noticed); !st) return st;
         }
         CountStats(stats);
         return Ok();
       },
-      [done = std::move(done)](Status st) { done(std::move(st), {}); },
+      [this, noticed, done = std::move(done)](Status st) {
+        if (st) HandNewDeliveries(std::move(*noticed));
+        done(std::move(st), {});
+      },
       urgent ? GroupCommitWriter::Timing::kIndependent : GroupCommitWriter::Timing::kBulk);
 }
 
-Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r, StatsDelta& stats) {
+Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r, StatsDelta& stats,
+                                  std::vector<Delivery>& noticed) {
   const Attempt& a = r.attempt;
   auto has_row = awaiting_.WriteOutcome(db, OutcomeOf(r), stats);
   if (!has_row) return Fail(has_row.error());
@@ -124,13 +131,14 @@ Status SqliteStore::RecordAttempt(Database& db, const AttemptRecord& r, StatsDel
       .Bind(13, a.response_body_truncated)
       .Bind(14, a.success);
   if (auto st = ins.Run(); !st) return st;
-  if (r.disable_webhook) return DisableWebhook(db, r);
+  if (auto st = NoteAttemptOutcome(db, r, noticed); !st) return st;
+  if (r.disable_webhook) return DisableWebhook(db, r, noticed);
   return Ok();
 }
 
-Status SqliteStore::DisableWebhook(Database& db, const AttemptRecord& r) {
+Status SqliteStore::DisableWebhook(Database& db, const AttemptRecord& r, std::vector<Delivery>& noticed) {
   auto was = db.Prepare(
-      "SELECT id, account_id, active, status FROM webhooks "
+      "SELECT id, account_id, active, status, url FROM webhooks "
       "WHERE id = (SELECT webhook_id FROM deliveries WHERE id = ?1)");
   was.Bind(1, r.attempt.delivery_id);
   if (!was.Step()) return Ok();
@@ -138,6 +146,7 @@ Status SqliteStore::DisableWebhook(Database& db, const AttemptRecord& r) {
   const std::string account_id = was.Text(1);
   const bool active = was.Int(2) != 0;
   const WebhookStatus status = ParseWebhookStatus(was.Text(3)).value_or(WebhookStatus::kHealthy);
+  const std::string url = was.Text(4);
   const int64_t now = clock_.NowMs();
   auto dis = db.Prepare(
       "UPDATE webhooks SET active = 0, status = 'disabled', disabled_reason = ?2, updated_at = ?3 WHERE id = ?1");
@@ -145,17 +154,22 @@ Status SqliteStore::DisableWebhook(Database& db, const AttemptRecord& r) {
   if (auto st = dis.Run(); !st) return st;
   match_cache_.Clear();
   if (!active) return Ok();  // disabled by hand meanwhile: that change has its record
-  return AppendAudit(db, AutoDisabledRecord(now, account_id, id, status, r.disabled_reason));
+  if (auto st = AppendAudit(db, AutoDisabledRecord(now, account_id, id, status, r.disabled_reason)); !st) return st;
+  SqliteNoticeRows rows(*this, db, noticed);
+  return NoteDisabled(rows, account_id, id, url, r);
 }
 
 void SqliteStore::UpdateWebhookHealthAsync(HealthRecord health) {
+  auto noticed = std::make_shared<std::vector<Delivery>>();
   writer_->Submit(
-      [this, health = std::move(health)](Database& db) -> Status {
-        auto was = db.Prepare("SELECT account_id, circuit FROM webhooks WHERE id = ?1");
+      [this, noticed, health = std::move(health)](Database& db) -> Status {
+        noticed->clear();
+        auto was = db.Prepare("SELECT account_id, circuit, url FROM webhooks WHERE id = ?1");
         was.Bind(1, health.webhook_id);
         if (!was.Step()) return Ok();
         const std::string account_id = was.Text(0);
         const CircuitState circuit = ParseCircuitState(was.Text(1)).value_or(CircuitState::kClosed);
+        const std::string url = was.Text(2);
         auto st = db.Prepare(
                         "UPDATE webhooks SET circuit = ?2, status = CASE WHEN status = 'disabled' THEN status "
                         "ELSE ?3 END WHERE id = ?1")
@@ -165,9 +179,14 @@ void SqliteStore::UpdateWebhookHealthAsync(HealthRecord health) {
                       .Run();
         if (!st) return st;
         auto record = CircuitChangeRecord(clock_.NowMs(), account_id, health.webhook_id, circuit, health.circuit);
-        return record ? AppendAudit(db, std::move(*record)) : Ok();
+        if (!record) return Ok();
+        if (auto st = AppendAudit(db, std::move(*record)); !st) return st;
+        SqliteNoticeRows rows(*this, db, *noticed);
+        return NoteCircuit(rows, account_id, health.webhook_id, url, circuit, health.circuit, clock_.NowMs());
       },
-      nullptr);
+      [this, noticed](const Status& st) {
+        if (st) HandNewDeliveries(std::move(*noticed));
+      });
 }
 
 }  // namespace hookd::sqlite

@@ -202,7 +202,7 @@ CREATE TABLE audit_heads (
 );
 )sql",
       // Deleted webhooks (SPEC §9): their delivery log stays, marked deleted, until retention takes it. Audit records
-      // by age, for their own retention.
+      // by age, for their own retention. Operational webhooks and what they were last told of each endpoint.
       R"sql(
 CREATE TABLE deleted_webhooks (
   id TEXT PRIMARY KEY,
@@ -211,6 +211,23 @@ CREATE TABLE deleted_webhooks (
 );
 CREATE INDEX deleted_webhooks_age ON deleted_webhooks(deleted_at);
 CREATE INDEX audit_log_age ON audit_log(at);
+CREATE TABLE operational_webhooks (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,  -- '' for the admin's, which hear every account
+  url TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  events TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  secret_enc TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX operational_webhooks_account ON operational_webhooks(account_id, id);
+CREATE TABLE endpoint_notices (  -- per customer webhook: when endpoint.failing last went, and whether a recovery is due
+  webhook_id TEXT PRIMARY KEY,
+  failing_sent_at INTEGER,
+  recovery_pending INTEGER NOT NULL DEFAULT 0
+);
 )sql",
   };
   return migrations;

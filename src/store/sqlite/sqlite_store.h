@@ -112,6 +112,16 @@ class SqliteStore final : public Store {
   Result<int64_t> PurgeAuditOlderThan(int64_t cutoff_ms, int limit) override;
   Status VerifyAuditChains(AuditChainVerifier& verifier) override;
 
+  Result<OperationalWebhook> CreateOperationalWebhook(const OperationalWebhook& w) override;
+  Result<OperationalWebhook> GetOperationalWebhook(const std::string& id) override;
+  Result<std::vector<OperationalWebhook>> ListOperationalWebhooks(
+      const std::optional<std::string>& account_id) override;
+  Result<OperationalWebhook> UpdateOperationalWebhook(const OperationalWebhook& w) override;
+  Status DeleteOperationalWebhook(const std::string& id) override;
+
+  // An operational notice stored in the writer's transaction `db` (store/sqlite/notice_rows.h).
+  Status Notify(Database& db, const OperationalNotice& notice, std::vector<Delivery>& created);
+
   Result<std::vector<EventType>> ListCustomEventTypes() override;
   Status CreateCustomEventType(const EventType& type, const Actor& by) override;
   Status DeleteCustomEventType(const std::string& type, const Actor& by) override;
@@ -150,9 +160,13 @@ class SqliteStore final : public Store {
   // Appends `record` to its account's chain (writer thread, in the change's transaction).
   static Status AppendAudit(Database& db, AuditRecord record);
   Status AcceptOne(Database& db, NewEvent& input, int64_t now_ms, AcceptedEvent& out, StatsDelta& stats);
-  Status RecordAttempt(Database& db, const AttemptRecord& record, StatsDelta& stats);
-  // Disables the webhook of `record`'s delivery (410, or too many dead deliveries), with its record.
-  Status DisableWebhook(Database& db, const AttemptRecord& record);
+  Status RecordAttempt(Database& db, const AttemptRecord& record, StatsDelta& stats, std::vector<Delivery>& noticed);
+  // Disables the webhook of `record`'s delivery (410, or too many dead deliveries), with its record and notice.
+  Status DisableWebhook(Database& db, const AttemptRecord& record, std::vector<Delivery>& noticed);
+  Result<OperationalWebhook> ReadOperationalWebhook(Database& db, const std::string& id);
+  // Notices of operational webhooks (store/operational_notices.h), each appending the deliveries it made to
+  // `created`: one notice stored; and those an attempt's outcome makes.
+  Status NoteAttemptOutcome(Database& db, const AttemptRecord& r, std::vector<Delivery>& created);
   // Inserts one new pending delivery of `event` to `webhook_id`, due now.
   Result<Delivery> InsertDelivery(Database& db, const Event& event, const std::string& webhook_id, int64_t now_ms,
                                   StatsDelta& stats);

@@ -41,7 +41,12 @@ Result<Webhook> SqliteStore::GetWebhook(const std::string& account_id, const std
 }
 
 Result<Webhook> SqliteStore::GetWebhookById(const std::string& id) {
-  return WithReader([&](Database& db) {
+  return WithReader([&](Database& db) -> Result<Webhook> {
+    if (IsOperationalWebhookId(id)) {
+      auto endpoint = ReadOperationalWebhook(db, id);
+      if (!endpoint) return Fail(endpoint.error());
+      return OperationalDeliveryTarget(*endpoint);
+    }
     return ReadWebhook(db, "SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = ?1", id, "");
   });
 }
@@ -79,7 +84,9 @@ Result<Page<Webhook>> SqliteStore::ListWebhooks(const std::string& account_id, c
 }
 
 Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w, bool sets_activity, const Actor& by) {
+  std::vector<Delivery> noticed;
   Status st = writer_->Run([&](Database& db) -> Status {
+    noticed.clear();
     auto before = ReadWebhook(db, "SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = ?1 AND account_id = ?2",
                               w.id, w.account_id);
     if (!before) return Fail(before.error());
@@ -95,9 +102,14 @@ Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w, bool sets_activity,
     if (auto r = q.Bind(21, sets_activity).Run(); !r) return r;
     ForgetMatchTargets(w.account_id);
     auto record = WebhookChangeRecord(by, *before, WebhookAsUpdated(*before, w, sets_activity));
-    return record ? AppendAudit(db, std::move(*record)) : Ok();
+    if (record) {
+      if (auto st = AppendAudit(db, std::move(*record)); !st) return st;
+    }
+    auto notice = EndpointUpdatedNotice(*before, w);
+    return notice ? Notify(db, *notice, noticed) : Ok();
   });
   if (!st) return Fail(st.error());
+  HandNewDeliveries(std::move(noticed));
   return GetWebhook(w.account_id, w.id);
 }
 
