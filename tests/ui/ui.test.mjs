@@ -243,6 +243,25 @@ test('the PRD tasks in a real browser', async (t) => {
     await shot('11-webhook-edit');
   });
 
+  await t.test('the webhook\'s history and the Activity page say who changed what', async () => {
+    await page.goto(base + `/settings/webhooks#/webhooks/${webhookId}`);
+    const history = page.getByRole('region', { name: 'History' });
+    await history.getByText('Webhook created').waitFor();
+    const text = await history.textContent();
+    for (const what of ['Signing secret rotated', 'Signing secret revealed', 'Webhook disabled', 'Webhook enabled']) {
+      assert.ok(text.includes(what), `${what} in ${text}`);
+    }
+    assert.match(text, /API key key_/);
+    assert.ok(!text.includes('whsec_'), 'no secret in the history');
+    await shot('12-webhook-history');
+    await page.click('nav >> text=Activity');
+    const all = page.getByRole('region', { name: 'Every change, newest first' });
+    await all.getByText('Webhook created').waitFor();
+    assert.ok(await all.locator(`a[href="#/webhooks/${webhookId}"]`).count() > 0);
+    await all.getByText('Delivery retried').first().waitFor();  // a delivery's record, on the account's page
+    await shot('13-activity');
+  });
+
   await t.test('delete with confirmation', async () => {
     await page.goto(base + `/settings/webhooks#/webhooks/${webhookId}`);
     await page.getByRole('button', { name: 'Delete' }).click();
@@ -293,6 +312,12 @@ test('portal links sign a browser in without an API key', async (t) => {
     await p.getByRole('link', { name: '+ Add webhook' }).waitFor();
     await p.getByRole('switch').first().waitFor();
     await shot('20-portal-manage', p);
+    await p.getByRole('switch').first().click();  // recorded as the portal link's change
+    await until(async () => (await call('GET', `/webhooks/${webhook.id}`)).json.active === false, 'switched off');
+    await p.getByRole('switch').first().click();
+    await until(async () => (await call('GET', `/webhooks/${webhook.id}`)).json.active === true, 'switched on');
+    await p.click('nav >> text=Activity');
+    await p.getByText(`Portal link ${link.id}`).first().waitFor();
     await p.context().close();
   });
 

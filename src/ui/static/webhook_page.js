@@ -1,5 +1,5 @@
-// hookd web UI: a webhook's page — test send, switch, charts and the delivery log with its filters, retries,
-// replays and bulk retry.
+// hookd web UI: a webhook's page — test send, switch, charts, the delivery log with its filters, retries, replays
+// and bulk retry, and its history (activity.js).
 // ---- webhook detail: test, delivery log ----
 
 async function renderWebhookDetail(id) {
@@ -30,7 +30,7 @@ async function renderWebhookDetail(id) {
   } }, 'Send test event');
 
   const deleteButton = h('button', { type: 'button', class: 'danger', onclick: async () => {
-    if (!await confirmDialog('Delete this webhook?', `${w.url} will stop receiving events, and its delivery log is deleted. This cannot be undone.`, 'Delete webhook', true)) return;
+    if (!await confirmDialog('Delete this webhook?', `${w.url} will stop receiving events. Its delivery log is kept until the server's retention ends. This cannot be undone.`, 'Delete webhook', true)) return;
     try { await api('DELETE', `/webhooks/${id}`); toast('Webhook deleted'); location.hash = '#/webhooks'; } catch (err) { toast(err.message, 'error'); }
   } }, 'Delete');
 
@@ -74,8 +74,10 @@ async function renderWebhookDetail(id) {
     testResult);
 
   const log = deliveryLog(w, refresh);
-  app.replaceChildren(...layout('webhooks', head, info, charts, log.element));
+  const history = activityPanel('History', `target_id=${id}`);
+  app.replaceChildren(...layout('webhooks', head, info, charts, log.element, history.element));
   log.load();
+  history.load();
   refresh();
 }
 
