@@ -91,16 +91,7 @@ TEST_P(StoreConformance, RecoveryAndTheEnginesOwnChangesWriteTheirRecords) {
   store_->UpdateWebhookHealthAsync({w->id, WebhookStatus::kFailing, CircuitState::kOpen});
   store_->UpdateWebhookHealthAsync({w->id, WebhookStatus::kFailing, CircuitState::kHalfOpen});
   store_->Flush();
-  AttemptRecord gone;
-  gone.attempt =
-      Attempt{NewId("att_"), deliveries[2].id, 1, NowMs(), 410, 3, "", "{}", "{}", false, "{}", "", false, false};
-  gone.new_status = DeliveryStatus::kDead;
-  gone.disable_webhook = true;
-  gone.disabled_reason = "the endpoint answered 410 Gone";
-  gone.urgent = true;
-  std::promise<Status> done;
-  store_->RecordAttemptsAsync({gone}, [&](Status st, auto) { done.set_value(std::move(st)); });
-  ASSERT_TRUE(done.get_future().get().has_value());
+  ASSERT_TRUE(RecordGone(deliveries[2]).has_value());
   store_->UpdateWebhookHealthAsync({w->id, WebhookStatus::kHealthy, CircuitState::kClosed});
   store_->Flush();
 

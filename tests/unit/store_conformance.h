@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <functional>
+#include <future>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -124,6 +125,21 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
   // Records attempt `number` of `d`, which leaves it `status` (after `latency_ms`, when it succeeded).
   Status Record(const Delivery& d, DeliveryStatus status, int number = 1, std::optional<int64_t> latency_ms = {}) {
     return testing::RecordNow(*store_, d, status, NowMs(), number, latency_ms);
+  }
+
+  // The reason a 410 disables a webhook with (the engine's words).
+  static constexpr const char* kGoneReason = "the endpoint answered 410 Gone";
+  // Records a 410 answer to the first attempt of `d`: dead, and its webhook disabled.
+  Status RecordGone(const Delivery& d) {
+    AttemptRecord gone;
+    gone.attempt = Attempt{NewId("att_"), d.id, 1, NowMs(), 410, 3, "", "{}", "{}", false, "{}", "", false, false};
+    gone.new_status = DeliveryStatus::kDead;
+    gone.disable_webhook = true;
+    gone.disabled_reason = kGoneReason;
+    gone.urgent = true;
+    std::promise<Status> done;
+    store_->RecordAttemptsAsync({gone}, [&](Status st, auto) { done.set_value(std::move(st)); });
+    return done.get_future().get();
   }
 
   testing::TestDir dir_{"hookd-conformance-"};

@@ -192,19 +192,7 @@ TEST_P(StoreConformance, AnUpdateOfSettingsNeverWritesBackTheHealthTheEngineChan
   Webhook stale = *w;  // the API's copy, read before the engine disables the webhook
   auto accepted = Accept({Event(account_)});
   ASSERT_TRUE(accepted.has_value());
-  AttemptRecord gone;
-  gone.attempt.id = NewId("att_");
-  gone.attempt.delivery_id = (*accepted)[0].deliveries.at(0).id;
-  gone.attempt.number = 1;
-  gone.attempt.started_at_ms = NowMs();
-  gone.attempt.response_status = 410;
-  gone.new_status = DeliveryStatus::kDead;
-  gone.disable_webhook = true;
-  gone.disabled_reason = "the endpoint answered 410 Gone";
-  gone.urgent = true;
-  std::promise<Status> recorded;
-  store_->RecordAttemptsAsync({gone}, [&](Status st, auto) { recorded.set_value(std::move(st)); });
-  ASSERT_TRUE(recorded.get_future().get().has_value());
+  ASSERT_TRUE(RecordGone((*accepted)[0].deliveries.at(0)).has_value());
 
   stale.name = "renamed";
   auto renamed = store_->UpdateWebhook(stale, /*sets_activity=*/false, Actor{});
@@ -212,7 +200,7 @@ TEST_P(StoreConformance, AnUpdateOfSettingsNeverWritesBackTheHealthTheEngineChan
   EXPECT_EQ(renamed->name, "renamed");
   EXPECT_FALSE(renamed->active);
   EXPECT_EQ(renamed->status, WebhookStatus::kDisabled);
-  EXPECT_EQ(renamed->disabled_reason, "the endpoint answered 410 Gone");
+  EXPECT_EQ(renamed->disabled_reason, kGoneReason);
 
   stale.active = true;  // a request that does mean to turn it on again
   auto enabled = store_->UpdateWebhook(stale, /*sets_activity=*/true, Actor{});
@@ -341,21 +329,13 @@ TEST_P(StoreConformance, UnfinishedDeliveriesAreResumedAndA410DisablesTheWebhook
   EXPECT_EQ(store_->GetWebhookById(w->id)->circuit, CircuitState::kOpen);
   EXPECT_EQ(store_->GetWebhookById(w->id)->status, WebhookStatus::kFailing);
 
-  AttemptRecord r;
-  r.attempt = Attempt{NewId("att_"), gone.id, 1, NowMs(), 410, 3, "", "{}", "{}", false, "{}", "", false, false};
-  r.new_status = DeliveryStatus::kDead;
-  r.disable_webhook = true;
-  r.disabled_reason = "the endpoint answered 410 Gone";
-  r.urgent = true;
-  std::promise<Status> done;
-  store_->RecordAttemptsAsync({r}, [&](Status st, auto) { done.set_value(std::move(st)); });
-  ASSERT_TRUE(done.get_future().get().has_value());
+  ASSERT_TRUE(RecordGone(gone).has_value());
   auto disabled = store_->GetWebhookById(w->id);
   ASSERT_TRUE(disabled.has_value());
   EXPECT_EQ(store_->CountWebhooksByStatus(), (std::array<int64_t, 3>{0, 0, 1}));  // healthy, failing, disabled
   EXPECT_FALSE(disabled->active);
   EXPECT_EQ(disabled->status, WebhookStatus::kDisabled);
-  EXPECT_EQ(disabled->disabled_reason, r.disabled_reason);
+  EXPECT_EQ(disabled->disabled_reason, kGoneReason);
   store_->UpdateWebhookHealthAsync({w->id, WebhookStatus::kHealthy, CircuitState::kClosed});
   store_->Flush();
   EXPECT_EQ(store_->GetWebhookById(w->id)->status, WebhookStatus::kDisabled);  // stays disabled

@@ -83,16 +83,7 @@ TEST_P(StoreConformance, ChangesToAnEndpointNotifyTheOperationalWebhooksThatHear
 
   auto accepted = Accept({Event(account_), Event(account_)});
   ASSERT_TRUE(accepted.has_value());
-  AttemptRecord gone;
-  gone.attempt = Attempt{NewId("att_"), (*accepted)[0].deliveries.at(0).id, 1, NowMs(), 410, 3, "", "{}", "{}",
-                         false, "{}", "", false, false};
-  gone.new_status = DeliveryStatus::kDead;
-  gone.disable_webhook = true;
-  gone.disabled_reason = "the endpoint answered 410 Gone";
-  gone.urgent = true;
-  std::promise<Status> done;
-  store_->RecordAttemptsAsync({gone}, [&](Status st, auto) { done.set_value(std::move(st)); });
-  ASSERT_TRUE(done.get_future().get().has_value());
+  ASSERT_TRUE(RecordGone((*accepted)[0].deliveries.at(0)).has_value());
   EXPECT_EQ(notices.Take(), Sorted(Pairs{{"delivery.dead", admins.id},
                                    {"delivery.dead", mine.id},
                                    {"endpoint.disabled", admins.id}}));
