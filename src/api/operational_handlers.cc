@@ -54,9 +54,10 @@ Status ApplyOperationalFields(const json::object& body, bool creating, bool allo
     w.events.clear();
     for (const json::value& e : events->as_array()) {
       if (!e.is_string() || (e.as_string() != "*" && !IsOperationalType(std::string_view(e.as_string())))) {
-        return Fail(Error::Invalid("events", "entries must be operational event types (endpoint.failing, "
-                                             "endpoint.disabled, endpoint.recovered, endpoint.updated, "
-                                             "delivery.dead) or \"*\""));
+        return Fail(Error::Invalid("events",
+                                   "entries must be operational event types (endpoint.failing, "
+                                   "endpoint.disabled, endpoint.recovered, endpoint.updated, "
+                                   "delivery.dead) or \"*\""));
       }
       w.events.emplace_back(e.as_string());
     }
@@ -144,6 +145,7 @@ HttpResponse Api::PatchOperationalWebhook(const HttpRequest& request, const Path
   w->updated_at_ms = clock_.NowMs();
   auto updated = store_.UpdateOperationalWebhook(*w);
   if (!updated) return ErrorResponse(updated.error());
+  work_.OnWebhookChanged(w->id);
   return JsonResponse(200, OperationalWebhookJson(*updated, false));
 }
 
@@ -151,6 +153,7 @@ HttpResponse Api::DeleteOperationalWebhook(const HttpRequest&, const PathParams&
   auto w = LoadOperationalWebhook(params, principal);
   if (!w) return ErrorResponse(w.error());
   if (auto st = store_.DeleteOperationalWebhook(w->id); !st) return ErrorResponse(st.error());
+  work_.OnWebhookChanged(w->id);
   return EmptyResponse(204);
 }
 

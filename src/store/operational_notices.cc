@@ -49,7 +49,8 @@ Status NoteOutcome(NoticeRows& rows, const AttemptRecord& record, const Delivery
   if (record.new_status == DeliveryStatus::kDead) {
     return rows.Notify(DeliveryDeadNotice(stored, record.attempt.response_status, record.attempt.error));
   }
-  if (record.may_recover && record.attempt.success) return NoteRecovered(rows, stored.account_id, stored.webhook_id, url);
+  if (record.may_recover && record.attempt.success)
+    return NoteRecovered(rows, stored.account_id, stored.webhook_id, url);
   return Ok();
 }
 

@@ -85,6 +85,11 @@ def test_an_accounts_own_endpoint_hears_its_url_host_and_secret_changes_only(mak
     assert moved["data"]["previous_host"] == "127.0.0.1" and port not in json.dumps(moved["data"])
 
     oid = mine.json["id"]
+    moved_ops = receiver()  # a new URL takes effect at once for the next notice
+    assert h.request("PATCH", f"/api/v1/operational-webhooks/{oid}", key, {"url": moved_ops.url}).status == 200
+    h.request("POST", f"/api/v1/webhooks/{w['id']}/secret/rotate", key)
+    wait_until(lambda: notices(moved_ops, mine.json["secret"], "endpoint.updated"), message="notice at the new URL")
+    assert len(ops.received()) == 2
     assert h.request("GET", f"/api/v1/operational-webhooks/{oid}", other_key).status == 404
     assert [o["id"] for o in h.request("GET", "/api/v1/operational-webhooks", key).json["data"]] == [oid]
     assert h.request("GET", "/api/v1/operational-webhooks", other_key).json["data"] == []

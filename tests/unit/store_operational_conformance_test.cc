@@ -65,7 +65,8 @@ TEST_P(StoreConformance, ChangesToAnEndpointNotifyTheOperationalWebhooksThatHear
   const OperationalWebhook admins = Endpoint("", {"*"});
   const OperationalWebhook mine = Endpoint(account_, {"endpoint.failing", "delivery.dead"});
   const OperationalWebhook theirs = Endpoint(NewAccount("other"), {"*"});
-  for (const OperationalWebhook& w : {admins, mine, theirs}) ASSERT_TRUE(store_->CreateOperationalWebhook(w).has_value());
+  for (const OperationalWebhook& w : {admins, mine, theirs})
+    ASSERT_TRUE(store_->CreateOperationalWebhook(w).has_value());
   EXPECT_EQ(store_->ListOperationalWebhooks(std::string())->size(), 1u);
   EXPECT_EQ(store_->ListOperationalWebhooks(std::nullopt)->size(), 3u);
   EXPECT_EQ(store_->GetWebhookById(mine.id)->secret, mine.secret);
@@ -84,9 +85,8 @@ TEST_P(StoreConformance, ChangesToAnEndpointNotifyTheOperationalWebhooksThatHear
   auto accepted = Accept({Event(account_), Event(account_)});
   ASSERT_TRUE(accepted.has_value());
   ASSERT_TRUE(RecordGone((*accepted)[0].deliveries.at(0)).has_value());
-  EXPECT_EQ(notices.Take(), Sorted(Pairs{{"delivery.dead", admins.id},
-                                   {"delivery.dead", mine.id},
-                                   {"endpoint.disabled", admins.id}}));
+  EXPECT_EQ(notices.Take(),
+            Sorted(Pairs{{"delivery.dead", admins.id}, {"delivery.dead", mine.id}, {"endpoint.disabled", admins.id}}));
   auto event = store_->GetEventById(notices.all().back().event_id);
   ASSERT_TRUE(event.has_value());
   EXPECT_EQ(event->account_id, account_);
@@ -102,8 +102,20 @@ TEST_P(StoreConformance, ChangesToAnEndpointNotifyTheOperationalWebhooksThatHear
   ASSERT_TRUE(store_->UpdateWebhook(enabled, true, Actor{}).has_value());
   for (int i = 0; i < 2; ++i) {
     AttemptRecord ok;
-    ok.attempt = Attempt{NewId("att_"), (*accepted)[1].deliveries.at(0).id, i + 1, NowMs(), 200, 3, "", "{}", "{}",
-                         false, "{}", "", false, true};
+    ok.attempt = Attempt{NewId("att_"),
+                         (*accepted)[1].deliveries.at(0).id,
+                         i + 1,
+                         NowMs(),
+                         200,
+                         3,
+                         "",
+                         "{}",
+                         "{}",
+                         false,
+                         "{}",
+                         "",
+                         false,
+                         true};
     ok.new_status = DeliveryStatus::kSucceeded;
     ok.may_recover = true;
     std::promise<Status> recorded;

@@ -2,6 +2,7 @@
 // an event with a delivery to each endpoint that hears it, in the change's own transaction, and announced to the
 // workers holding the endpoints' shards as any new delivery is.
 #include "store/postgres/notice_rows.h"
+#include "store/postgres/notices.h"
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/statements.h"
 #include "store/row_mapping.h"
@@ -61,24 +62,24 @@ Result<std::vector<OperationalWebhook>> PostgresStore::ListOperationalWebhooks(
   return out;
 }
 
+// A change is announced as a webhook's, so every worker sends to the endpoint as it now is.
 Result<OperationalWebhook> PostgresStore::UpdateOperationalWebhook(const OperationalWebhook& w) {
-  auto r = pool_.With([&](Connection& c) {
-    return c.Exec(
-        "UPDATE operational_webhooks SET url = $3, description = $4, events = $5, active = $6, secret_enc = $7, "
-        "updated_at = $9 WHERE id = $1 AND account_id = $2 AND $8::bigint IS NOT NULL",
-        OperationalParams(w, cipher_));
+  Status st = WriteAndAnnounce(pool_, {ChangeKind::kWebhook, w.id}, [&](Connection& c) -> Status {
+    return NotFoundUnlessChanged(
+        c.Exec("UPDATE operational_webhooks SET url = $3, description = $4, events = $5, active = $6, "
+               "secret_enc = $7, updated_at = $9 WHERE id = $1 AND account_id = $2 AND $8::bigint IS NOT NULL",
+               OperationalParams(w, cipher_)),
+        "operational webhook");
   });
-  if (!r) return Fail(r.error());
-  if (r->Affected() == 0) return Fail(Error::NotFound("operational webhook not found"));
+  if (!st) return Fail(st.error());
   return w;
 }
 
 Status PostgresStore::DeleteOperationalWebhook(const std::string& id) {
-  auto r = pool_.With(
-      [&](Connection& c) { return c.Exec("DELETE FROM operational_webhooks WHERE id = $1", Params().Add(id)); });
-  if (!r) return Fail(r.error());
-  if (r->Affected() == 0) return Fail(Error::NotFound("operational webhook not found"));
-  return Ok();
+  return WriteAndAnnounce(pool_, {ChangeKind::kWebhook, id}, [&](Connection& c) -> Status {
+    return NotFoundUnlessChanged(c.Exec("DELETE FROM operational_webhooks WHERE id = $1", Params().Add(id)),
+                                 "operational webhook");
+  });
 }
 
 Status PostgresStore::Notify(Connection& c, const OperationalNotice& notice, std::vector<Delivery>& created) {
@@ -119,9 +120,8 @@ Status PostgresStore::Notify(Connection& c, const OperationalNotice& notice, std
 }
 
 Result<NoticeState> PostgresNoticeRows::ReadState(const std::string& webhook_id) {
-  auto r = conn_.Exec(
-      "SELECT failing_sent_at, recovery_pending FROM endpoint_notices WHERE webhook_id = $1 FOR UPDATE",
-      Params().Add(webhook_id));
+  auto r = conn_.Exec("SELECT failing_sent_at, recovery_pending FROM endpoint_notices WHERE webhook_id = $1 FOR UPDATE",
+                      Params().Add(webhook_id));
   if (!r) return Fail(r.error());
   if (r->Count() == 0) return NoticeState{};
   const Row row(*r, 0);

@@ -131,15 +131,16 @@ Status SqliteNoticeRows::MarkRecoveryDue(const std::string& webhook_id) {
 }
 
 Result<bool> SqliteNoticeRows::TakeRecoveryDue(const std::string& webhook_id) {
-  auto q = db_.Prepare(
-      "UPDATE endpoint_notices SET recovery_pending = 0 WHERE webhook_id = ?1 AND recovery_pending = 1");
+  auto q =
+      db_.Prepare("UPDATE endpoint_notices SET recovery_pending = 0 WHERE webhook_id = ?1 AND recovery_pending = 1");
   if (auto st = q.Bind(1, webhook_id).Run(); !st) return Fail(st.error());
   return db_.Changes() > 0;
 }
 
 Status SqliteStore::NoteAttemptOutcome(Database& db, const AttemptRecord& r, std::vector<Delivery>& created) {
   if (!OutcomeMayNotify(r)) return Ok();
-  auto q = db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS ", (SELECT url FROM webhooks w WHERE w.id = d.webhook_id) "
+  auto q = db.Prepare("SELECT " HOOKD_DELIVERY_COLUMNS
+                      ", (SELECT url FROM webhooks w WHERE w.id = d.webhook_id) "
                       "FROM deliveries d WHERE d.id = ?1");
   if (!q.Bind(1, r.attempt.delivery_id).Step()) return Ok();
   SqliteNoticeRows rows(*this, db, created);
