@@ -74,8 +74,13 @@ integration: test-deps build $(EXAMPLE_DEPS)
 unit-asan: asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure
 
-integration-asan: asan $(EXAMPLE_DEPS)
-	HOOKD_BIN=$(CURDIR)/$(ASAN_BUILD)/hookd HOOKD_SANITIZED=1 $(PYTHON) -m pytest -q tests/integration
+# The sanitized pass leaves out the files that check documents, example receivers and client libraries against
+# hookd (the plain passes run them): they reach no code of hookd's the rest of the suite does not.
+ASAN_SKIP = --ignore=tests/integration/test_docs.py --ignore=tests/integration/test_doc_limits.py \
+  --ignore=tests/integration/test_examples.py --ignore=tests/integration/test_sdks.py \
+  --ignore=tests/integration/test_sdk_python.py
+integration-asan: asan
+	HOOKD_BIN=$(CURDIR)/$(ASAN_BUILD)/hookd HOOKD_SANITIZED=1 $(PYTHON) -m pytest -q $(ASAN_SKIP) tests/integration
 
 tests/ui/node_modules/.package-lock.json: tests/ui/package-lock.json
 	cd tests/ui && npm ci --no-audit --no-fund
