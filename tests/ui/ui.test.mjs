@@ -262,6 +262,17 @@ test('the PRD tasks in a real browser', async (t) => {
     await shot('13-activity');
   });
 
+  await t.test('the account\'s operational webhooks and the notices they were sent', async () => {
+    const ops = (await call('POST', '/operational-webhooks', { url: receiverUrl, events: ['endpoint.updated'] })).json;
+    await call('POST', `/webhooks/${webhookId}/secret/rotate`, {});
+    await until(async () => (await call('GET', `/operational-webhooks/${ops.id}/deliveries`)).json.data
+      .some((d) => d.status === 'succeeded'), 'a notice delivered');
+    await page.click('nav >> text=Operational');
+    await page.getByRole('region', { name: receiverUrl }).getByText('endpoint.updated').first().waitFor();
+    await shot('14-operational');
+    assert.equal((await call('DELETE', `/operational-webhooks/${ops.id}`)).status, 204);
+  });
+
   await t.test('delete with confirmation', async () => {
     await page.goto(base + `/settings/webhooks#/webhooks/${webhookId}`);
     await page.getByRole('button', { name: 'Delete' }).click();
@@ -318,6 +329,7 @@ test('portal links sign a browser in without an API key', async (t) => {
     await until(async () => (await call('GET', `/webhooks/${webhook.id}`)).json.active === true, 'switched on');
     await p.click('nav >> text=Activity');
     await p.getByText(`Portal link ${link.id}`).first().waitFor();
+    assert.equal(await p.getByRole('link', { name: 'Operational' }).count(), 0);  // the platform's, not its customer's
     await p.context().close();
   });
 

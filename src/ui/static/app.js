@@ -1,5 +1,5 @@
 // hookd web UI: a small single-page app over the REST API (/api/v1). Routes live in the URL hash (#/webhooks,
-// #/webhooks/new, #/webhooks/<id>, #/webhooks/<id>/edit, #/dashboard, #/activity). The API key, or the token of a portal
+// #/webhooks/new, #/webhooks/<id>, #/webhooks/<id>/edit, #/dashboard, #/activity, #/operational). The API key, or the token of a portal
 // link (#portal=hkp_…, SPEC §3), is kept in sessionStorage (cleared on sign-out or when the tab closes); a portal
 // token leaves the address bar and the history as soon as it is read. DOM is built with h(), which only ever sets
 // text, so data from the API can never become markup.
@@ -199,7 +199,7 @@ function layout(active, ...content) {
   return [
     h('header', { class: 'top' }, h('a', { class: 'brand', href: '#/webhooks' }, 'hookd'),
       h('nav', { 'aria-label': 'Main' }, link('#/webhooks', 'Webhooks', 'webhooks'), link('#/dashboard', 'Dashboard', 'dashboard'),
-        link('#/activity', 'Activity', 'activity')),
+        link('#/activity', 'Activity', 'activity'), viaPortal() ? null : link('#/operational', 'Operational', 'operational')),
       h('span', { class: 'who' }, state.account ? state.account.name : ''),
       back ? h('a', { class: 'back', href: back }, '← Back') : null,
       h('button', { class: 'small', type: 'button', onclick: () => signOut() }, 'Sign out')),
@@ -225,6 +225,7 @@ const routes = [
   [/^#\/webhooks\/(wh_[0-9A-Z]+)$/, (m) => renderWebhookDetail(m[1])],
   [/^#\/dashboard$/, () => renderDashboard()],
   [/^#\/activity$/, () => renderActivity()],
+  [/^#\/operational$/, () => renderOperational()],
   [/^(#\/webhooks)?$/, () => renderWebhookList()],
 ];
 
@@ -244,5 +245,5 @@ async function render() {
 
 window.addEventListener('hashchange', render);
 // Once every script of the page has run (they are deferred, in order): the views live in webhooks.js,
-// webhook_page.js, dashboard.js and activity.js.
+// webhook_page.js, dashboard.js, activity.js and operational.js.
 document.addEventListener('DOMContentLoaded', render);
