@@ -49,15 +49,15 @@ Status ApplyOperationalFields(const json::object& body, bool creating, bool allo
   if (const json::value* events = body.if_contains("events"); events || creating) {
     if (!events || !events->is_array() || events->as_array().empty() ||
         events->as_array().size() > OperationalTypes().size()) {
-      return Fail(Error::Invalid("events", "must list 1 to 5 operational event types, or [\"*\"]"));
+      return Fail(Error::Invalid("events", "must list 1 to 7 operational event types, or [\"*\"]"));
     }
     w.events.clear();
     for (const json::value& e : events->as_array()) {
       if (!e.is_string() || (e.as_string() != "*" && !IsOperationalType(std::string_view(e.as_string())))) {
         return Fail(Error::Invalid("events",
                                    "entries must be operational event types (endpoint.failing, "
-                                   "endpoint.disabled, endpoint.recovered, endpoint.updated, "
-                                   "delivery.dead) or \"*\""));
+                                   "endpoint.disabled, endpoint.recovered, endpoint.circuit_opened, "
+                                   "endpoint.circuit_closed, endpoint.updated, delivery.dead) or \"*\""));
       }
       w.events.emplace_back(e.as_string());
     }

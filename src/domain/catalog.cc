@@ -117,6 +117,8 @@ const std::vector<Group>& BuiltInGroups() {
        {{"endpoint.failing", "A customer's endpoint keeps failing: its circuit opened (at most once an hour)"},
         {"endpoint.disabled", "A customer's endpoint was disabled by hookd (410 Gone, or too many dead deliveries)"},
         {"endpoint.recovered", "A customer's endpoint succeeded again after failing or being re-enabled"},
+        {"endpoint.circuit_opened", "A customer's endpoint's circuit opened: attempts to it wait out a cooldown"},
+        {"endpoint.circuit_closed", "A customer's endpoint's circuit closed again after a successful probe"},
         {"endpoint.updated", "A customer's endpoint changed host or rotated its secret"},
         {"delivery.dead", "A delivery used up its retries"}}},
   };

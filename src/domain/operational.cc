@@ -22,8 +22,9 @@ OperationalNotice Notice(std::string_view type, const std::string& account_id, c
 }  // namespace
 
 const std::vector<std::string_view>& OperationalTypes() {
-  static const std::vector<std::string_view> types = {kEndpointFailing, kEndpointDisabled, kEndpointRecovered,
-                                                      kEndpointUpdated, kDeliveryDead};
+  static const std::vector<std::string_view> types = {
+      kEndpointFailing,       kEndpointDisabled, kEndpointRecovered, kEndpointCircuitOpened,
+      kEndpointCircuitClosed, kEndpointUpdated,  kDeliveryDead};
   return types;
 }
 
@@ -58,6 +59,11 @@ OperationalNotice EndpointDisabledNotice(const std::string& account_id, const st
 OperationalNotice EndpointRecoveredNotice(const std::string& account_id, const std::string& webhook_id,
                                           const std::string& url) {
   return Notice(kEndpointRecovered, account_id, webhook_id, url);
+}
+
+OperationalNotice CircuitNotice(std::string_view type, const std::string& account_id, const std::string& webhook_id,
+                                const std::string& url) {
+  return Notice(type, account_id, webhook_id, url);
 }
 
 std::optional<OperationalNotice> EndpointUpdatedNotice(const Webhook& before, const Webhook& after) {

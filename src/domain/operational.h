@@ -33,6 +33,8 @@ inline constexpr std::string_view kOperationalCategory = "Operational";
 inline constexpr std::string_view kEndpointFailing = "endpoint.failing";
 inline constexpr std::string_view kEndpointDisabled = "endpoint.disabled";
 inline constexpr std::string_view kEndpointRecovered = "endpoint.recovered";
+inline constexpr std::string_view kEndpointCircuitOpened = "endpoint.circuit_opened";
+inline constexpr std::string_view kEndpointCircuitClosed = "endpoint.circuit_closed";
 inline constexpr std::string_view kEndpointUpdated = "endpoint.updated";
 inline constexpr std::string_view kDeliveryDead = "delivery.dead";
 
@@ -62,6 +64,9 @@ struct OperationalNotice {
                                                        std::optional<int> last_response_status);
 [[nodiscard]] OperationalNotice EndpointRecoveredNotice(const std::string& account_id, const std::string& webhook_id,
                                                         const std::string& url);
+// Every opening and closing of the circuit (endpoint.failing and endpoint.recovered are the once-per-episode ones).
+[[nodiscard]] OperationalNotice CircuitNotice(std::string_view type, const std::string& account_id,
+                                              const std::string& webhook_id, const std::string& url);
 // endpoint.updated when the URL's host changed or the secret was rotated (`changed` names which); nullopt else.
 [[nodiscard]] std::optional<OperationalNotice> EndpointUpdatedNotice(const Webhook& before, const Webhook& after);
 [[nodiscard]] OperationalNotice DeliveryDeadNotice(const Delivery& delivery, std::optional<int> last_response_status,

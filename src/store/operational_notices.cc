@@ -17,6 +17,7 @@ Status NoteCircuit(NoticeRows& rows, const std::string& account_id, const std::s
                    const std::string& url, CircuitState was, CircuitState now, int64_t at_ms) {
   if (IsOperationalWebhookId(webhook_id)) return Ok();
   if (now == CircuitState::kOpen && was == CircuitState::kClosed) {
+    if (auto st = rows.Notify(CircuitNotice(kEndpointCircuitOpened, account_id, webhook_id, url)); !st) return st;
     auto state = rows.ReadState(webhook_id);
     if (!state) return Fail(state.error());
     if (!FailingNoticeDue(state->failing_sent_ms, at_ms)) return Ok();
@@ -24,6 +25,7 @@ Status NoteCircuit(NoticeRows& rows, const std::string& account_id, const std::s
     return rows.MarkFailingSent(webhook_id, at_ms);
   }
   if (now == CircuitState::kClosed && was != CircuitState::kClosed) {
+    if (auto st = rows.Notify(CircuitNotice(kEndpointCircuitClosed, account_id, webhook_id, url)); !st) return st;
     return NoteRecovered(rows, account_id, webhook_id, url);
   }
   return Ok();

@@ -1,8 +1,9 @@
 // When a change to a customer's endpoint makes an operational notice (SPEC §9, domain/operational.h), as both stores
-// apply it inside the change's transaction: endpoint.failing when the circuit opens (once per window), then a
-// recovery is due; endpoint.disabled when hookd disables it, then a recovery is due; endpoint.recovered at the
-// circuit's closing or the first success when one is due; delivery.dead when a delivery dies. A store supplies the
-// row operations (NoticeRows); the rules live here once.
+// apply it inside the change's transaction: endpoint.circuit_opened and endpoint.circuit_closed at each change of
+// its circuit; endpoint.failing when the circuit opens (once per window), then a recovery is due; endpoint.disabled
+// when hookd disables it, then a recovery is due; endpoint.recovered at the circuit's closing or the first success when
+// one is due; delivery.dead when a delivery dies. A store supplies the row operations (NoticeRows); the rules live here
+// once.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
-// Operational notices on every backend (store/operational_notices.h): a circuit's opening, a webhook disabled, a
-// recovery and a dead delivery each store one event with a delivery to every operational webhook that hears it —
-// the account's own and the admin's, never another account's — in the change's transaction, and hand those
+// Operational notices on every backend (store/operational_notices.h): a circuit's opening and closing, a webhook
+// disabled, a recovery and a dead delivery each store one event with a delivery to every operational webhook that hears
+// it — the account's own and the admin's, never another account's — in the change's transaction, and hand those
 // deliveries over once durable; endpoint.failing waits out its window; an operational webhook's own deliveries make
 // no notices; and its secret is one the master key's rotation re-seals.
 #include <gtest/gtest.h>
@@ -75,12 +75,15 @@ TEST_P(StoreConformance, ChangesToAnEndpointNotifyTheOperationalWebhooksThatHear
   ASSERT_TRUE(w.has_value());
 
   store_->UpdateWebhookHealthAsync({w->id, WebhookStatus::kFailing, CircuitState::kOpen});
-  EXPECT_EQ(notices.Take(), Sorted(Pairs{{"endpoint.failing", admins.id}, {"endpoint.failing", mine.id}}));
+  EXPECT_EQ(notices.Take(), Sorted(Pairs{{"endpoint.circuit_opened", admins.id},
+                                         {"endpoint.failing", admins.id},
+                                         {"endpoint.failing", mine.id}}));
   store_->UpdateWebhookHealthAsync({w->id, WebhookStatus::kHealthy, CircuitState::kClosed});
-  EXPECT_EQ(notices.Take(), Sorted(Pairs{{"endpoint.recovered", admins.id}}));
+  EXPECT_EQ(notices.Take(), Sorted(Pairs{{"endpoint.circuit_closed", admins.id}, {"endpoint.recovered", admins.id}}));
   store_->UpdateWebhookHealthAsync({w->id, WebhookStatus::kFailing, CircuitState::kOpen});  // within the hour
   store_->UpdateWebhookHealthAsync({w->id, WebhookStatus::kHealthy, CircuitState::kClosed});
-  EXPECT_EQ(notices.Take(), Pairs{});
+  EXPECT_EQ(notices.Take(), Sorted(Pairs{{"endpoint.circuit_closed", admins.id},  // but never failing or recovered
+                                         {"endpoint.circuit_opened", admins.id}}));
 
   auto accepted = Accept({Event(account_), Event(account_)});
   ASSERT_TRUE(accepted.has_value());
@@ -132,7 +135,7 @@ TEST_P(StoreConformance, ChangesToAnEndpointNotifyTheOperationalWebhooksThatHear
   EXPECT_EQ(notices.Take(), Pairs{});
   DeliveryFilter of_admins;
   of_admins.webhook_id = admins.id;
-  EXPECT_EQ(store_->ListDeliveries("", of_admins, PageRequest{})->data.size(), 5u);
+  EXPECT_EQ(store_->ListDeliveries("", of_admins, PageRequest{})->data.size(), 9u);
 
   // The master key's rotation finds its secret.
   auto sealed = store_->ListSealedSecrets("", 100);
