@@ -87,7 +87,7 @@ tests/ui/node_modules/.package-lock.json: tests/ui/package-lock.json
 
 # Browser tests: headless Chromium (Debian's) driven by playwright-core; screenshots land in test-output/ui/.
 ui-test: test-deps build tests/ui/node_modules/.package-lock.json
-	cd tests/ui && HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test --test-concurrency=1 ui.test.mjs
+	cd tests/ui && HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test --test-concurrency=1 ui.test.mjs ui_details.test.mjs
 
 tests/openapi/node_modules/.package-lock.json: tests/openapi/package-lock.json
 	cd tests/openapi && npm ci --no-audit --no-fund
