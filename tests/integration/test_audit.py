@@ -236,3 +236,19 @@ def test_a_deleted_webhooks_delivery_log_stays_readable_and_marked(make_hookd, r
     assert [x["action"] for x in audit(h, key, f"?target_id={w['id']}")][0] == "webhook.deleted"
     time.sleep(0.5)
     assert len(r.received()) == 2  # nothing more was attempted
+
+
+def test_audit_retention_purges_old_records_and_the_rest_still_verifies(make_hookd, receiver):
+    # --retention 4s makes the retention job run every second; audit records go after --audit-retention.
+    h = make_hookd("--retention", "4s", "--audit-retention", "2s")
+    _, key = h.create_account()
+    w = h.create_webhook(key, receiver().url)
+    h.request("PATCH", f"/api/v1/webhooks/{w['id']}", key, {"name": "old"})
+    assert len(audit(h, key)) == 4  # account, its key, webhook created, updated
+    wait_until(lambda: audit(h, key) == [], timeout=15, message="old records purged")
+    h.request("PATCH", f"/api/v1/webhooks/{w['id']}", key, {"name": "new"})
+    fresh = audit(h, key)
+    assert [r["action"] for r in fresh] == ["webhook.updated"] and fresh[0]["prev_hash"] != "0" * 64
+    ok = verify(h)
+    assert ok.returncode == 0 and "intact" in ok.stdout, ok.stdout + ok.stderr
+    assert h.request("GET", "/api/v1/audit-log?limit=1", h.admin_token).status == 200
