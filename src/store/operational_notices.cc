@@ -11,8 +11,6 @@ Status NoteRecovered(NoticeRows& rows, const std::string& account_id, const std:
   return *due ? rows.Notify(EndpointRecoveredNotice(account_id, webhook_id, url)) : Ok();
 }
 
-}  // namespace
-
 Status NoteCircuit(NoticeRows& rows, const std::string& account_id, const std::string& webhook_id,
                    const std::string& url, CircuitState was, CircuitState now, int64_t at_ms) {
   if (IsOperationalWebhookId(webhook_id)) return Ok();
@@ -38,6 +36,35 @@ Status NoteDisabled(NoticeRows& rows, const std::string& account_id, const std::
       EndpointDisabledNotice(account_id, webhook_id, url, record.disabled_reason, record.attempt.response_status);
   if (auto st = rows.Notify(notice); !st) return st;
   return rows.MarkRecoveryDue(webhook_id);
+}
+
+}  // namespace
+
+Status RecordWebhookUpdate(NoticeRows& rows, const Actor& by, const Webhook& before, const Webhook& written,
+                           bool sets_activity) {
+  if (auto record = WebhookChangeRecord(by, before, WebhookAsUpdated(before, written, sets_activity))) {
+    if (auto st = rows.AppendAudit(std::move(*record)); !st) return st;
+  }
+  auto notice = EndpointUpdatedNotice(before, written);
+  return notice ? rows.Notify(*notice) : Ok();
+}
+
+Status RecordCircuitChange(NoticeRows& rows, const std::string& account_id, const std::string& webhook_id,
+                           const std::string& url, CircuitState was, CircuitState now, int64_t at_ms) {
+  auto record = CircuitChangeRecord(at_ms, account_id, webhook_id, was, now);
+  if (!record) return Ok();
+  if (auto st = rows.AppendAudit(std::move(*record)); !st) return st;
+  return NoteCircuit(rows, account_id, webhook_id, url, was, now, at_ms);
+}
+
+Status RecordEngineDisable(NoticeRows& rows, const std::string& account_id, const std::string& webhook_id,
+                           const std::string& url, bool was_active, WebhookStatus was, const AttemptRecord& record,
+                           int64_t at_ms) {
+  if (!was_active) return Ok();
+  if (auto st = rows.AppendAudit(AutoDisabledRecord(at_ms, account_id, webhook_id, was, record.disabled_reason)); !st) {
+    return st;
+  }
+  return NoteDisabled(rows, account_id, webhook_id, url, record);
 }
 
 bool OutcomeMayNotify(const AttemptRecord& record) {

@@ -99,13 +99,9 @@ Status PostgresStore::DisableWebhook(Connection& conn, const AttemptRecord& r, s
   if (disabled->Count() == 0) return Ok();
   const Row row(*disabled, 0);
   if (auto st = NotifyChange(conn, {ChangeKind::kWebhook, row.Text(0)}); !st) return st;
-  if (!row.Bool(2)) return Ok();  // disabled by hand meanwhile: that change has its record
-  const WebhookStatus was = ParseWebhookStatus(row.Text(3)).value_or(WebhookStatus::kHealthy);
-  if (auto st = AppendAudit(conn, AutoDisabledRecord(now, row.Text(1), row.Text(0), was, r.disabled_reason)); !st) {
-    return st;
-  }
   PostgresNoticeRows rows(*this, conn, noticed);
-  return NoteDisabled(rows, row.Text(1), row.Text(0), row.Text(4), r);
+  return RecordEngineDisable(rows, row.Text(1), row.Text(0), row.Text(4), row.Bool(2),
+                             ParseWebhookStatus(row.Text(3)).value_or(WebhookStatus::kHealthy), r, now);
 }
 
 Status PostgresStore::WriteHealth(Connection& conn, const HealthRecord& health, std::vector<Delivery>& noticed) {
@@ -117,13 +113,10 @@ Status PostgresStore::WriteHealth(Connection& conn, const HealthRecord& health, 
   if (!written) return Fail(written.error());
   if (written->Count() == 0) return Ok();
   const Row row(*written, 0);
-  const CircuitState was = ParseCircuitState(row.Text(1)).value_or(CircuitState::kClosed);
-  const int64_t now = clock_.NowMs();
-  auto record = CircuitChangeRecord(now, row.Text(0), health.webhook_id, was, health.circuit);
-  if (!record) return Ok();
-  if (auto st = AppendAudit(conn, std::move(*record)); !st) return st;
   PostgresNoticeRows rows(*this, conn, noticed);
-  return NoteCircuit(rows, row.Text(0), health.webhook_id, row.Text(2), was, health.circuit, now);
+  return RecordCircuitChange(rows, row.Text(0), health.webhook_id, row.Text(2),
+                             ParseCircuitState(row.Text(1)).value_or(CircuitState::kClosed), health.circuit,
+                             clock_.NowMs());
 }
 
 // Every outcome of the batch: the deliveries' new state in one UPDATE (a finished delivery is left as it is: said as

@@ -1,4 +1,4 @@
-// PostgreSQL: the rows of operational notices (store/operational_notices.h) in the change's transaction.
+// PostgreSQL: the rows of a change's records and notices (store/operational_notices.h) in its transaction.
 #pragma once
 
 #include <string>
@@ -16,6 +16,7 @@ class PostgresNoticeRows final : public NoticeRows {
   PostgresNoticeRows(PostgresStore& store, Connection& conn, std::vector<Delivery>& created)
       : store_(store), conn_(conn), created_(created) {}
 
+  Status AppendAudit(AuditRecord record) override { return store_.AppendAudit(conn_, std::move(record)); }
   Status Notify(const OperationalNotice& notice) override { return store_.Notify(conn_, notice, created_); }
   Result<NoticeState> ReadState(const std::string& webhook_id) override;
   Status MarkFailingSent(const std::string& webhook_id, int64_t at_ms) override;

@@ -26,6 +26,8 @@
 
 namespace hookd::postgres {
 
+class PostgresNoticeRows;
+
 class PostgresStore final : public Store {
  public:
   // Connects to `url`, applies migrations, makes the time partitions for a delivery log kept `retention_ms`
@@ -124,6 +126,7 @@ class PostgresStore final : public Store {
                                                                  const Clock& clock) override;
 
  private:
+  friend class PostgresNoticeRows;  // appends a change's audit record in the change's transaction
   // Deletes the account's API key or portal session with `delete_sql` (a literal), writes `record`, and has every
   // process drop its cached credentials.
   Status RevokeCredential(const char* delete_sql, const std::string& id, const std::string& account_id,

@@ -2,6 +2,7 @@
 // webhook again).
 #include "domain/delivery_rules.h"
 #include "domain/sharding.h"
+#include "store/postgres/notice_rows.h"
 #include "store/postgres/notices.h"
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/statements.h"
@@ -114,12 +115,8 @@ Result<Webhook> PostgresStore::UpdateWebhook(const Webhook& w, bool sets_activit
         "circuit = CASE WHEN $21 THEN $19 ELSE circuit END WHERE id = $1 AND account_id = $2",
         p);
     if (!updated) return Fail(updated.error());
-    auto record = WebhookChangeRecord(by, *before, WebhookAsUpdated(*before, w, sets_activity));
-    if (record) {
-      if (auto st = AppendAudit(c, std::move(*record)); !st) return st;
-    }
-    auto notice = EndpointUpdatedNotice(*before, w);
-    return notice ? Notify(c, *notice, noticed) : Ok();
+    PostgresNoticeRows rows(*this, c, noticed);
+    return RecordWebhookUpdate(rows, by, *before, w, sets_activity);
   });
   if (!st) return Fail(st.error());
   HandNewDeliveries(std::move(noticed));

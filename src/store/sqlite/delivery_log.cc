@@ -153,10 +153,8 @@ Status SqliteStore::DisableWebhook(Database& db, const AttemptRecord& r, std::ve
   dis.Bind(1, id).Bind(2, r.disabled_reason).Bind(3, now);
   if (auto st = dis.Run(); !st) return st;
   match_cache_.Clear();
-  if (!active) return Ok();  // disabled by hand meanwhile: that change has its record
-  if (auto st = AppendAudit(db, AutoDisabledRecord(now, account_id, id, status, r.disabled_reason)); !st) return st;
   SqliteNoticeRows rows(*this, db, noticed);
-  return NoteDisabled(rows, account_id, id, url, r);
+  return RecordEngineDisable(rows, account_id, id, url, active, status, r, now);
 }
 
 void SqliteStore::UpdateWebhookHealthAsync(HealthRecord health) {
@@ -178,11 +176,8 @@ void SqliteStore::UpdateWebhookHealthAsync(HealthRecord health) {
                       .Bind(3, ToString(health.status))
                       .Run();
         if (!st) return st;
-        auto record = CircuitChangeRecord(clock_.NowMs(), account_id, health.webhook_id, circuit, health.circuit);
-        if (!record) return Ok();
-        if (auto st = AppendAudit(db, std::move(*record)); !st) return st;
         SqliteNoticeRows rows(*this, db, *noticed);
-        return NoteCircuit(rows, account_id, health.webhook_id, url, circuit, health.circuit, clock_.NowMs());
+        return RecordCircuitChange(rows, account_id, health.webhook_id, url, circuit, health.circuit, clock_.NowMs());
       },
       [this, noticed](const Status& st) {
         if (st) HandNewDeliveries(std::move(*noticed));

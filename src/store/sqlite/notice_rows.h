@@ -1,4 +1,5 @@
-// SQLite: the rows of operational notices (store/operational_notices.h) in the writer's transaction. Writer thread.
+// SQLite: the rows of a change's records and notices (store/operational_notices.h) in the writer's transaction.
+// Writer thread.
 #pragma once
 
 #include <string>
@@ -16,6 +17,7 @@ class SqliteNoticeRows final : public NoticeRows {
   SqliteNoticeRows(SqliteStore& store, Database& db, std::vector<Delivery>& created)
       : store_(store), db_(db), created_(created) {}
 
+  Status AppendAudit(AuditRecord record) override { return store_.AppendAudit(db_, std::move(record)); }
   Status Notify(const OperationalNotice& notice) override { return store_.Notify(db_, notice, created_); }
   Result<NoticeState> ReadState(const std::string& webhook_id) override;
   Status MarkFailingSent(const std::string& webhook_id, int64_t at_ms) override;

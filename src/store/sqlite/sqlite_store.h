@@ -45,6 +45,8 @@ inline constexpr const char* kInsertAttemptSql =
 // deliveries are attempted again after the restart, as an attempt in flight at the crash is.
 inline constexpr std::chrono::milliseconds kOutcomeBatchDelay{4};
 
+class SqliteNoticeRows;
+
 class SqliteStore final : public Store {
  public:
   // Opens `path`, applies migrations and starts the writer. Tests may hold outcomes longer, to see them held.
@@ -139,6 +141,7 @@ class SqliteStore final : public Store {
                                                                  const Clock& clock) override;
 
  private:
+  friend class SqliteNoticeRows;  // appends a change's audit record in the change's transaction
   SqliteStore(std::string path, std::string master_key, std::unique_ptr<Database> write_db,
               std::chrono::milliseconds outcome_batch_delay, Metrics* metrics, const Clock& clock);
 

@@ -2,6 +2,7 @@
 #include "domain/delivery_rules.h"
 #include "store/row_mapping.h"
 #include "store/row_values.h"
+#include "store/sqlite/notice_rows.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace hookd::sqlite {
@@ -101,12 +102,8 @@ Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w, bool sets_activity,
     AddWebhookFields(fields, w, cipher_);
     if (auto r = q.Bind(21, sets_activity).Run(); !r) return r;
     ForgetMatchTargets(w.account_id);
-    auto record = WebhookChangeRecord(by, *before, WebhookAsUpdated(*before, w, sets_activity));
-    if (record) {
-      if (auto st = AppendAudit(db, std::move(*record)); !st) return st;
-    }
-    auto notice = EndpointUpdatedNotice(*before, w);
-    return notice ? Notify(db, *notice, noticed) : Ok();
+    SqliteNoticeRows rows(*this, db, noticed);
+    return RecordWebhookUpdate(rows, by, *before, w, sets_activity);
   });
   if (!st) return Fail(st.error());
   HandNewDeliveries(std::move(noticed));
