@@ -118,6 +118,9 @@ HttpResponse Api::CreateOperationalWebhook(const HttpRequest& request, const Pat
 
 HttpResponse Api::ListOperationalWebhooks(const HttpRequest& request, const PathParams&, const Principal& principal) {
   std::optional<std::string> owner = principal.account_id;
+  if (!principal.admin && request.Query("account_id")) {
+    return ErrorResponse(Error::BadRequest("account_id is for the admin token"));
+  }
   if (principal.admin) {
     const std::string* account = request.Query("account_id");
     owner = account ? std::optional<std::string>(*account) : std::nullopt;

@@ -109,6 +109,8 @@ def test_bad_operational_webhooks_are_refused_and_their_types_are_hookds_alone(h
         assert r.status == 422 and r.json["error"]["code"] == "validation_failed", (body, r.json)
     assert hookd.request("GET", "/api/v1/operational-webhooks/ow_nope", key).status == 404
     assert hookd.request("GET", "/api/v1/operational-webhooks", key).json == {"data": []}
+    assert hookd.request("GET", "/api/v1/operational-webhooks?account_id=acc_x", key).status == 400
+    assert hookd.request("PATCH", "/api/v1/operational-webhooks/ow_nope", key, {"active": False}).status == 404
     sent = hookd.request("POST", "/api/v1/events", key, {"type": "endpoint.disabled", "data": {}})
     assert sent.status == 422, sent.json
     subscribed = hookd.request("POST", "/api/v1/webhooks?verify=false", key,
