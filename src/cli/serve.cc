@@ -17,6 +17,7 @@
 #include "cli/service_notify.h"
 #include "cluster/cluster_node.h"
 #include "cluster/shared_in_flight.h"
+#include "common/egress_proxy.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "delivery/alerter.h"
@@ -93,6 +94,7 @@ int RunServe(const std::vector<std::string>& args) {
   engine_options.attempt_timeout_ms = config->attempt_timeout_ms;
   engine_options.allow_http = config->allow_http;
   engine_options.allow_private_networks = config->allow_private_networks;
+  if (!config->egress_proxy.empty()) engine_options.egress_proxy = ParseEgressProxy(config->egress_proxy);
   engine_options.circuit.threshold = config->circuit_threshold;
   engine_options.circuit.cooldown_ms = config->circuit_cooldown_ms;
   engine_options.circuit.disable_after = config->disable_after;

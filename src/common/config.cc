@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "common/egress_proxy.h"
 #include "common/time_util.h"
 
 namespace hookd {
@@ -196,6 +197,16 @@ const std::vector<Setting>& Settings() {
       {"allow-http", "accept http:// webhook URLs (default false)", true, BoolSetter(&Config::allow_http)},
       {"allow-private-networks", "allow delivering to loopback/private/link-local addresses (default false)", true,
        BoolSetter(&Config::allow_private_networks)},
+      {"egress-proxy",
+       "http://[user:password@]host:port of an HTTP proxy every delivery leaves through, tunnelled with CONNECT to "
+       "the address hookd checked (default: direct)",
+       false,
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         std::string why;
+         if (!v.empty() && !ParseEgressProxy(v, &why)) return why;
+         c.egress_proxy = v;
+         return std::nullopt;
+       }},
       {"circuit-threshold", "consecutive failed attempts that open a webhook's circuit (default 5)", false,
        IntSetter(&Config::circuit_threshold, 1, 1'000'000)},
       {"circuit-cooldown", "first open period of a circuit; doubles up to 10m (default 30s)", false,

@@ -31,6 +31,7 @@ struct Config {
   int64_t attempt_timeout_ms = 30'000;
   int max_endpoint_rate = 100;
   bool allow_http = false;
+  std::string egress_proxy;  // http://[user:password@]host:port, checked by ParseEgressProxy; "" = direct
   bool allow_private_networks = false;
   int circuit_threshold = 5;
   int64_t circuit_cooldown_ms = 30'000;

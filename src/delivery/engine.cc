@@ -19,10 +19,10 @@ namespace hookd {
 
 DeliveryEngine::DeliveryEngine(EngineStore& store, DisabledWebhookSink& disabled, EngineOptions options,
                                Metrics& metrics)
-    : DeliveryEngine(
-          store, disabled, options, metrics,
-          std::make_unique<HttpClient>(HttpClientOptions{options.allow_http, options.allow_private_networks, 4096}),
-          SystemTime(), std::make_unique<WorkerThread>("hookd-loader")) {}
+    : DeliveryEngine(store, disabled, options, metrics,
+                     std::make_unique<HttpClient>(HttpClientOptions{options.allow_http, options.allow_private_networks,
+                                                                    4096, options.egress_proxy}),
+                     SystemTime(), std::make_unique<WorkerThread>("hookd-loader")) {}
 
 DeliveryEngine::DeliveryEngine(EngineStore& store, DisabledWebhookSink& disabled, EngineOptions options,
                                Metrics& metrics, std::unique_ptr<Transport> transport, const Clock& clock,

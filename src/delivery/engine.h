@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/egress_proxy.h"
 #include "common/ids.h"
 #include "common/metrics.h"
 #include "common/mutex.h"
@@ -67,6 +68,7 @@ struct EngineOptions {
   int64_t attempt_timeout_ms = 30'000;
   bool allow_http = false;
   bool allow_private_networks = false;
+  std::optional<EgressProxy> egress_proxy;  // --egress-proxy: every attempt leaves through it
   CircuitSettings circuit;
   // Concurrency caps: a receiver is served best by a few busy keep-alive connections, so these stay modest.
   size_t max_in_flight = 1024;         // all webhooks together

@@ -1,5 +1,6 @@
 // Each request is a coroutine on the client's io_context: take an idle connection to the URL's origin (or resolve,
-// SSRF-check every address, connect and do the TLS handshake), write the request head and body in one send, read
+// SSRF-check every address, connect — or open a CONNECT tunnel to a checked address through the egress proxy — and
+// do the TLS handshake), write the request head and body in one send, read
 // the response through a parser whose body keeps the first 10 KiB and stops there, and give the connection back
 // when the response allows keep-alive. A reused connection that the peer closed while it sat idle fails before
 // any response byte arrives; the request is then sent once more on a fresh connection (libcurl does the same, but
@@ -24,6 +25,7 @@
 
 #include "common/text.h"
 #include "common/thread_checker.h"
+#include "crypto/encoding.h"
 #include "delivery/delivery_target.h"
 #include "delivery/response_reader.h"
 #include "delivery/ssrf_guard.h"
@@ -70,6 +72,18 @@ std::string ExchangeErrorName(const beast::error_code& ec) {
   return "network_error";
 }
 
+// The CONNECT request asking the egress proxy for a tunnel to `endpoint` (an address the SSRF guard let through).
+std::string ConnectRequestHead(const EgressProxy& proxy, const tcp::endpoint& endpoint) {
+  const std::string address = endpoint.address().to_string();
+  std::string authority = endpoint.address().is_v6() ? "[" + address + "]" : address;
+  authority += ":" + std::to_string(endpoint.port());
+  std::string head = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
+  if (proxy.has_credentials) {
+    head += "Proxy-Authorization: Basic " + Base64Encode(proxy.user + ":" + proxy.password) + "\r\n";
+  }
+  return head + "\r\n";
+}
+
 // One kept-alive connection, plain or TLS.
 struct Connection {
   std::unique_ptr<TcpStream> plain;
@@ -95,6 +109,12 @@ struct HttpClient::Impl {
                                    std::optional<ResponseParser>& parser);
   Task<std::unique_ptr<Connection>> Connect(const DeliveryTarget& target, Clock::time_point deadline,
                                             OutboundResponse& response);
+  // A host's addresses (a literal address is its own); the error when the name does not resolve by `deadline`.
+  Task<std::pair<beast::error_code, std::vector<tcp::endpoint>>> Resolve(const std::string& host, uint16_t port,
+                                                                         Clock::time_point deadline);
+  // Connects `stream` to the egress proxy and opens a tunnel to the first of `allowed` it agrees to reach.
+  Task<bool> Tunnel(TcpStream& stream, const std::vector<tcp::endpoint>& allowed, const DeliveryTarget& target,
+                    Clock::time_point deadline, OutboundResponse& response);
   // The parsed URL, from a cache: every attempt to a webhook sends to the same URL, so it is parsed once. Null when
   // the URL does not parse.
   std::shared_ptr<const DeliveryTarget> TargetFor(const std::string& url);
@@ -232,28 +252,75 @@ Task<beast::error_code> HttpClient::Impl::Exchange(Connection& conn, const Deliv
   }
 }
 
+Task<std::pair<beast::error_code, std::vector<tcp::endpoint>>> HttpClient::Impl::Resolve(const std::string& host,
+                                                                                         uint16_t port,
+                                                                                         Clock::time_point deadline) {
+  std::vector<tcp::endpoint> endpoints;
+  beast::error_code ec;
+  const asio::ip::address literal = asio::ip::make_address(host, ec);
+  if (!ec) {
+    endpoints.emplace_back(literal, port);
+    co_return std::pair{beast::error_code{}, std::move(endpoints)};
+  }
+  asio::ip::basic_resolver<tcp, Executor> resolver(io.get_executor());
+  asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor> give_up(io.get_executor(), deadline);
+  give_up.async_wait([&resolver](const beast::error_code& timer_ec) {
+    if (!timer_ec) resolver.cancel();
+  });
+  auto [resolve_ec, results] = co_await resolver.async_resolve(host, std::to_string(port), kNoThrow);
+  give_up.cancel();
+  for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+  co_return std::pair{resolve_ec, std::move(endpoints)};
+}
+
+Task<bool> HttpClient::Impl::Tunnel(TcpStream& stream, const std::vector<tcp::endpoint>& allowed,
+                                    const DeliveryTarget& target, Clock::time_point deadline,
+                                    OutboundResponse& response) {
+  const EgressProxy& proxy = *options.egress_proxy;
+  auto [resolve_ec, proxies] = co_await Resolve(proxy.host, proxy.port, deadline);
+  if (resolve_ec || proxies.empty()) {
+    response.error = "proxy_unreachable";
+    response.error_detail = "cannot resolve the egress proxy " + proxy.host + ": " + resolve_ec.message();
+    co_return false;
+  }
+  for (const tcp::endpoint& endpoint : allowed) {  // the proxy is asked for checked addresses only
+    stream.close();
+    auto [connect_ec, connected] = co_await stream.async_connect(proxies, kNoThrow);
+    if (connect_ec) {
+      response.error = connect_ec == beast::error::timeout ? "timeout" : "proxy_unreachable";
+      response.error_detail = "cannot connect to the egress proxy " + proxy.host + ": " + connect_ec.message();
+      co_return false;
+    }
+    const std::string head = ConnectRequestHead(proxy, endpoint);
+    auto [write_ec, written] = co_await asio::async_write(stream, asio::buffer(head), kNoThrow);
+    beast::flat_buffer buffer;
+    http::response_parser<http::empty_body> answer;
+    answer.skip(true);  // a CONNECT response has no body: the tunnel follows the head
+    beast::error_code read_ec = write_ec;
+    if (!read_ec) std::tie(read_ec, std::ignore) = co_await http::async_read_header(stream, buffer, answer, kNoThrow);
+    if (read_ec) {
+      response.error = read_ec == beast::error::timeout ? "timeout" : "proxy_unreachable";
+      response.error_detail = "the egress proxy " + proxy.host + " did not answer CONNECT: " + read_ec.message();
+      continue;
+    }
+    const int status = answer.get().result_int();
+    if (status / 100 == 2 && buffer.size() == 0) co_return true;
+    response.error = "proxy_refused";
+    response.error_detail = "the egress proxy answered " + std::to_string(status) + " to CONNECT " +
+                            endpoint.address().to_string() + " for " + target.host;
+  }
+  co_return false;
+}
+
 Task<std::unique_ptr<Connection>> HttpClient::Impl::Connect(const DeliveryTarget& target, Clock::time_point deadline,
                                                             OutboundResponse& response) {
-  std::vector<tcp::endpoint> candidates;
   beast::error_code ec;
-  const asio::ip::address literal = asio::ip::make_address(target.host, ec);
-  const bool is_literal = !ec;
-  if (is_literal) {
-    candidates.emplace_back(literal, target.port);
-  } else {
-    asio::ip::basic_resolver<tcp, Executor> resolver(io.get_executor());
-    asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor> give_up(io.get_executor(), deadline);
-    give_up.async_wait([&resolver](const beast::error_code& timer_ec) {
-      if (!timer_ec) resolver.cancel();
-    });
-    auto [resolve_ec, results] = co_await resolver.async_resolve(target.host, std::to_string(target.port), kNoThrow);
-    give_up.cancel();
-    if (resolve_ec) {
-      response.error = Clock::now() >= deadline ? "timeout" : "dns";
-      response.error_detail = "cannot resolve " + target.host + ": " + resolve_ec.message();
-      co_return nullptr;
-    }
-    for (const auto& entry : results) candidates.push_back(entry.endpoint());
+  const bool is_literal = (asio::ip::make_address(target.host, ec), !ec);
+  auto [resolve_ec, candidates] = co_await Resolve(target.host, target.port, deadline);
+  if (resolve_ec) {
+    response.error = Clock::now() >= deadline ? "timeout" : "dns";
+    response.error_detail = "cannot resolve " + target.host + ": " + resolve_ec.message();
+    co_return nullptr;
   }
   std::vector<tcp::endpoint> allowed;
   for (const tcp::endpoint& endpoint : candidates) {
@@ -267,11 +334,15 @@ Task<std::unique_ptr<Connection>> HttpClient::Impl::Connect(const DeliveryTarget
   auto conn = std::make_unique<Connection>();
   TcpStream stream(io.get_executor());
   stream.expires_at(deadline);
-  auto [connect_ec, connected] = co_await stream.async_connect(allowed, kNoThrow);
-  if (connect_ec) {
-    response.error = ConnectErrorName(connect_ec);
-    response.error_detail = "cannot connect to " + target.host + ": " + connect_ec.message();
-    co_return nullptr;
+  if (options.egress_proxy) {
+    if (!co_await Tunnel(stream, allowed, target, deadline, response)) co_return nullptr;
+  } else {
+    auto [connect_ec, connected] = co_await stream.async_connect(allowed, kNoThrow);
+    if (connect_ec) {
+      response.error = ConnectErrorName(connect_ec);
+      response.error_detail = "cannot connect to " + target.host + ": " + connect_ec.message();
+      co_return nullptr;
+    }
   }
   stream.socket().set_option(tcp::no_delay(true), ec);
   if (!target.tls) {

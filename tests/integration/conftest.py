@@ -1,5 +1,9 @@
 """Fixtures: a hookd on a temp dir that may deliver to loopback over http (the receivers live there), an account
-with an API key, and receivers that are closed after each test."""
+with an API key, receivers that are closed after each test, and an HTTPS receiver whose self-signed certificate
+names `localhost`."""
+import ssl
+import subprocess
+
 import pytest
 
 from harness import Hookd, Receiver
@@ -88,3 +92,23 @@ def smtp():
     sink = SmtpSink()
     yield sink
     sink.close()
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for the name `localhost` only (no IP address in it)."""
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def tls_receiver(certificate):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    r = Receiver(tls=context)
+    yield r
+    r.close()

@@ -311,7 +311,8 @@ class Receiver:
                 with receiver.lock:
                     receiver.requests.append(
                         {"time": time.time(), "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                         "body": body, "client_port": self.client_address[1]})
+                         "body": body, "client_host": self.client_address[0],
+                         "client_port": self.client_address[1]})
                     hang = receiver.hang_seconds
                     reset = receiver.reset_remaining > 0
                     if reset:

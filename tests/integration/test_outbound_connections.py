@@ -1,33 +1,9 @@
 """The outbound client's connections (SPEC §4, §7): HTTPS deliveries verify the receiver's certificate and host
 name, kept-alive connections are reused, and one the receiver closed while it sat idle is replaced without
 costing the delivery a failed attempt."""
-import ssl
-import subprocess
 import time
 
-import pytest
-
 from harness import SLOW, Receiver, verify_standard_webhooks, wait_until
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
-    """A self-signed certificate for the name `localhost` only (no IP address in it)."""
-    d = tmp_path_factory.mktemp("tls")
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
-    return cert, key
-
-
-@pytest.fixture
-def tls_receiver(certificate):
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*certificate)
-    r = Receiver(tls=context)
-    yield r
-    r.close()
 
 
 def first_attempt(h, key):

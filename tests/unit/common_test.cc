@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/config.h"
+#include "common/egress_proxy.h"
 #include "common/ids.h"
 #include "common/json.h"
 #include "common/metrics.h"
@@ -281,6 +282,31 @@ TEST(Config, RejectsBadInputNamingTheFlag) {
   auto env = ParseConfig({}, FakeEnv({{"HOOKD_ATTEMPT_TIMEOUT", "forever"}}));
   ASSERT_FALSE(env.has_value());
   EXPECT_NE(env.error().message.find("HOOKD_ATTEMPT_TIMEOUT"), std::string::npos);
+}
+
+TEST(EgressProxy, ReadsHostPortAndCredentials) {
+  auto plain = ParseEgressProxy("http://proxy.internal:3128");
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->host, "proxy.internal");
+  EXPECT_EQ(plain->port, 3128);
+  EXPECT_FALSE(plain->has_credentials);
+  auto v6 = ParseEgressProxy("http://u%40x:p%3Aw@[fd00::1]:8080/");
+  ASSERT_TRUE(v6.has_value());
+  EXPECT_EQ(v6->host, "fd00::1");
+  EXPECT_EQ(v6->user, "u@x");
+  EXPECT_EQ(v6->password, "p:w");
+  EXPECT_TRUE(v6->has_credentials);
+  for (const char* bad :
+       {"https://proxy:3128", "socks5://proxy:1080", "http://proxy", "http://proxy:0", "http://proxy:99999",
+        "http://proxy:3128/path", "http://proxy:3128?x=1", "proxy:3128", "http://:3128"}) {
+    std::string why;
+    EXPECT_FALSE(ParseEgressProxy(bad, &why).has_value()) << bad;
+    EXPECT_FALSE(why.empty()) << bad;
+  }
+  EXPECT_FALSE(ParseConfig({"--egress-proxy", "socks5://proxy:1080"}, FakeEnv({})).has_value());
+  auto c = ParseConfig({"--egress-proxy", "http://proxy.internal:3128"}, FakeEnv({}));
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->egress_proxy, "http://proxy.internal:3128");
 }
 
 TEST(Config, TransactionPoolingNeedsADirectUrl) {
