@@ -17,13 +17,14 @@ build_packages=(
 # golang-go, php-cli, ruby, ruby-webrick, python3-flask, python3-django, ruby-sinatra: the receivers in
 # docs/examples/, which the tests run against real deliveries.
 # python3-jsonschema: the integration tests check every JSON body they receive against the OpenAPI document.
+# python3-nacl: libsodium, with which the tests verify Ed25519 (v1a) signatures as the guide's example does.
 # tinyproxy: the egress proxy deliveries leave through in test_egress_proxy.py.
 # pgbouncer: the PostgreSQL integration suite runs once through it in transaction mode (scripts/pgbouncer.sh).
 # clang-format-19: make format-check (part of make test) holds the C++ sources to .clang-format.
 test_packages=(
   libgtest-dev python3 python3-pytest python3-aiosmtpd chromium openssl postgresql-15 prometheus
   golang-go php-cli ruby ruby-webrick python3-flask python3-django ruby-sinatra python3-jsonschema python3-yaml
-  clang-format-19 nginx-light tinyproxy
+  clang-format-19 nginx-light tinyproxy python3-nacl
   debhelper dpkg-dev debootstrap systemd podman buildah runc pgbouncer
 )
 

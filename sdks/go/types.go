@@ -15,6 +15,9 @@ type Webhook struct {
 	RateLimit      int               `json:"rate_limit"`
 	Ordered        bool              `json:"ordered"`
 	PayloadFormat  string            `json:"payload_format"`
+	Signing        string            `json:"signing"`              // "hmac-sha256" or "ed25519"
+	KeyID          string            `json:"key_id,omitempty"`     // ed25519 only
+	PublicKey      string            `json:"public_key,omitempty"` // ed25519 only: whpk_…
 	Headers        map[string]string `json:"headers"`
 	Metadata       json.RawMessage   `json:"metadata"`
 	Status         string            `json:"status"`
@@ -35,6 +38,7 @@ type WebhookFields struct {
 	RateLimit     *int              `json:"rate_limit,omitempty"`
 	Ordered       *bool             `json:"ordered,omitempty"`
 	PayloadFormat *string           `json:"payload_format,omitempty"`
+	Signing       *string           `json:"signing,omitempty"`
 	Headers       map[string]string `json:"headers,omitempty"`
 	Metadata      map[string]any    `json:"metadata,omitempty"`
 	AccountID     string            `json:"account_id,omitempty"`

@@ -71,6 +71,8 @@ void Api::RegisterRoutes() {
   Register("GET", "/", A::kPublic, &Api::RedirectToUi, "Redirects to the web UI");
   Register("GET", "/settings/webhooks", A::kPublic, &Api::UiIndex, "The web UI");
   Register("GET", "/ui/{file}", A::kPublic, &Api::UiFile, "The web UI's assets");
+  Register("GET", "/.well-known/hookd/{account_id}/jwks.json", A::kPublic, &Api::AccountJwks,
+           "An account's Ed25519 public keys (JWKS) for verifying v1a signatures");
   Register("GET", "/api/v1/server-info", A::kAccount, &Api::ServerInfo,
            "This server's rules: HTTP allowed, rate cap, retry schedule");
 

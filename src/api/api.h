@@ -126,6 +126,7 @@ class Api {
   HttpResponse DeleteWebhook(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse TestWebhook(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse GetWebhookSecret(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse AccountJwks(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse RotateWebhookSecret(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse ListWebhookDeliveries(const HttpRequest&, const PathParams&, const Principal&);
   // Catalog and event types.

@@ -2,8 +2,11 @@
 #include "api/json_mapping.h"
 
 #include <map>
+#include <set>
 
+#include "common/signing_scheme.h"
 #include "common/time_util.h"
+#include "crypto/ed25519.h"
 #include "domain/webhook_rules.h"
 
 namespace hookd {
@@ -51,8 +54,41 @@ json::object WebhookJson(const Webhook& w, bool include_secret) {
   o["created_at"] = FormatRfc3339(w.created_at_ms);
   o["updated_at"] = FormatRfc3339(w.updated_at_ms);
   o["disabled_reason"] = w.disabled_reason.empty() ? json::value(nullptr) : json::value(w.disabled_reason);
-  if (include_secret) o["secret"] = w.secret;
+  if (const Ed25519Key key(w.secret); key.valid()) {
+    o["key_id"] = key.key_id();
+    o["public_key"] = Ed25519PublicKeyText(key.public_key());
+  } else if (include_secret) {
+    o["secret"] = w.secret;
+  }
   return o;
+}
+
+json::object SigningKeyJson(const Webhook& w) {
+  if (const Ed25519Key key(w.secret); key.valid()) {
+    return {
+        {"signing", kSigningEd25519}, {"key_id", key.key_id()}, {"public_key", Ed25519PublicKeyText(key.public_key())}};
+  }
+  return {{"secret", w.secret}};
+}
+
+json::object JwksJson(const std::vector<Webhook>& webhooks, int64_t now_ms) {
+  json::array keys;
+  std::set<std::string> listed;
+  for (const Webhook& w : webhooks) {
+    const bool rotating = !w.previous_secret.empty() && w.previous_secret_expires_at_ms > now_ms;
+    for (const std::string* secret : {&w.secret, rotating ? &w.previous_secret : nullptr}) {
+      if (!secret) continue;
+      const Ed25519Key key(*secret);
+      if (!key.valid() || !listed.insert(key.key_id()).second) continue;
+      keys.push_back(json::object{{"kty", "OKP"},
+                                  {"crv", "Ed25519"},
+                                  {"x", Base64UrlEncode(key.public_key())},
+                                  {"kid", key.key_id()},
+                                  {"use", "sig"},
+                                  {"alg", "EdDSA"}});
+    }
+  }
+  return {{"keys", std::move(keys)}};
 }
 
 json::object EventJson(const Event& e) {

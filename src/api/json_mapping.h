@@ -12,7 +12,14 @@ namespace hookd {
 [[nodiscard]] json::object AccountJson(const Account& account);
 [[nodiscard]] json::object ApiKeyJson(const ApiKey& key);
 [[nodiscard]] json::object PortalSessionJson(const PortalSession& session);
+// An ed25519 webhook shows its key_id and public_key, never its key; an HMAC one its secret when asked.
 [[nodiscard]] json::object WebhookJson(const Webhook& webhook, bool include_secret);
+// What the reveal and rotate endpoints answer: the HMAC secret, or an ed25519 webhook's `signing`, public key and
+// key id.
+[[nodiscard]] json::object SigningKeyJson(const Webhook& webhook);
+// The account's JWKS (RFC 7517): the public key of every ed25519 webhook, and of a key being rotated out while it
+// still signs.
+[[nodiscard]] json::object JwksJson(const std::vector<Webhook>& webhooks, int64_t now_ms);
 [[nodiscard]] json::object EventJson(const Event& event);
 [[nodiscard]] json::object AcceptedEventJson(const AcceptedEvent& accepted);
 [[nodiscard]] json::object DeliveryJson(const Delivery& delivery);

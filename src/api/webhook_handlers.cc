@@ -1,21 +1,24 @@
 // Webhooks: CRUD, test sends, secret reveal and rotation, the per-webhook delivery log, and the reachability
 // check (a signed webhook.ping) on create and on URL change.
 #include <algorithm>
+#include <iterator>
 
 #include "api/api.h"
 #include "api/json_mapping.h"
 #include "api/webhook_input.h"
 #include "common/ids.h"
 #include "common/json.h"
+#include "common/signing_scheme.h"
 #include "common/time_util.h"
+#include "crypto/ed25519.h"
 #include "crypto/signing.h"
 #include "delivery/request_builder.h"
 #include "domain/event_examples.h"
+#include "domain/webhook_rules.h"
 
 namespace hookd {
 namespace {
 
-constexpr int64_t kRotationGraceMs = 24LL * 3600 * 1000;
 constexpr int kMaxOutboundWaits = 8;        // of the 32 worker threads
 constexpr int64_t kPingTimeoutMs = 10'000;  // a reachability check need not wait a whole attempt timeout
 
@@ -85,7 +88,7 @@ HttpResponse Api::CreateWebhook(const HttpRequest& request, const PathParams&, c
   w.account_id = *account_id;
   w.secret = GenerateWebhookSecret();
   w.created_at_ms = w.updated_at_ms = clock_.NowMs();
-  const WebhookInputRules rules{config_.allow_http, config_.max_endpoint_rate};
+  const WebhookInputRules rules{config_.allow_http, config_.max_endpoint_rate, clock_.NowMs()};
   if (auto st = ApplyWebhookFields(*body, true, rules, catalog_, w); !st) return ErrorResponse(st.error());
   if (!w.active) w.status = WebhookStatus::kDisabled;
   if (VerifyRequested(request)) {
@@ -130,7 +133,7 @@ HttpResponse Api::PatchWebhook(const HttpRequest& request, const PathParams& par
   auto webhook = LoadWebhook(request, params, principal);
   if (!webhook) return ErrorResponse(webhook.error());
   Webhook w = *webhook;
-  const WebhookInputRules rules{config_.allow_http, config_.max_endpoint_rate};
+  const WebhookInputRules rules{config_.allow_http, config_.max_endpoint_rate, clock_.NowMs()};
   if (auto st = ApplyWebhookFields(*body, false, rules, catalog_, w); !st) return ErrorResponse(st.error());
   if (w.active && !webhook->active) {
     // Re-enabled: a fresh start for its health.
@@ -194,7 +197,7 @@ HttpResponse Api::GetWebhookSecret(const HttpRequest& request, const PathParams&
       !st) {
     return ErrorResponse(st.error());
   }
-  return JsonResponse(200, json::object{{"secret", webhook->secret}});
+  return JsonResponse(200, SigningKeyJson(*webhook));
 }
 
 HttpResponse Api::RotateWebhookSecret(const HttpRequest& request, const PathParams& params,
@@ -204,24 +207,25 @@ HttpResponse Api::RotateWebhookSecret(const HttpRequest& request, const PathPara
   auto webhook = LoadWebhook(request, params, principal);
   if (!webhook) return ErrorResponse(webhook.error());
   Webhook w = *webhook;
-  std::string next = GenerateWebhookSecret();
+  const bool ed25519 = SigningSchemeOf(w.secret) == kSigningEd25519;
+  std::string next = ed25519 ? GenerateEd25519Secret() : GenerateWebhookSecret();
   if (auto it = body->find("secret"); it != body->end() && !it->value().is_null()) {
+    if (ed25519)
+      return ErrorResponse(Error::Invalid("secret", "an ed25519 webhook's key is made by hookd; omit secret"));
     if (!it->value().is_string() || !IsValidWebhookSecret(std::string(it->value().as_string()))) {
       return ErrorResponse(Error::Invalid("secret", "must be whsec_ followed by base64 of 24 to 64 bytes"));
     }
     next = std::string(it->value().as_string());
   }
   const int64_t now = clock_.NowMs();
-  w.previous_secret = w.secret;
-  w.previous_secret_expires_at_ms = now + kRotationGraceMs;
-  w.secret = next;
+  RotateSecret(w, std::move(next), now);
   w.updated_at_ms = now;
   auto updated = store_.UpdateWebhook(w, /*sets_activity=*/false, ActorOf(request, principal));
   if (!updated) return ErrorResponse(updated.error());
   work_.OnWebhookChanged(w.id);
-  return JsonResponse(200,
-                      json::object{{"secret", updated->secret},
-                                   {"previous_secret_expires_at", FormatRfc3339(w.previous_secret_expires_at_ms)}});
+  json::object out = SigningKeyJson(*updated);
+  out["previous_secret_expires_at"] = FormatRfc3339(w.previous_secret_expires_at_ms);
+  return JsonResponse(200, out);
 }
 
 HttpResponse Api::ListWebhookDeliveries(const HttpRequest& request, const PathParams& params,
@@ -232,6 +236,26 @@ HttpResponse Api::ListWebhookDeliveries(const HttpRequest& request, const PathPa
   filter.webhook_id = webhook->id;
   if (const std::string* event = request.Query("event")) filter.event_type = *event;
   return RenderDeliveries(webhook->account_id, std::move(filter), request);
+}
+
+// The account's public keys (SPEC §10), for receivers of ed25519 webhooks; no credential, as a JWKS must be.
+// Cacheable for five minutes: a rotation's new key signs beside the old one for a day, so a receiver that
+// refreshes on an unknown key id never misses.
+HttpResponse Api::AccountJwks(const HttpRequest&, const PathParams& params, const Principal&) {
+  const std::string& account_id = params.at("account_id");
+  if (auto account = store_.GetAccount(account_id); !account) return ErrorResponse(account.error());
+  std::vector<Webhook> webhooks;
+  PageRequest page{100, ""};
+  for (;;) {
+    auto listed = store_.ListWebhooks(account_id, WebhookFilter{}, page);
+    if (!listed) return ErrorResponse(listed.error());
+    std::move(listed->data.begin(), listed->data.end(), std::back_inserter(webhooks));
+    if (!listed->next_cursor) break;
+    page.cursor = *listed->next_cursor;
+  }
+  HttpResponse response = JsonResponse(200, JwksJson(webhooks, clock_.NowMs()));
+  response.headers.emplace_back("Cache-Control", "public, max-age=300");
+  return response;
 }
 
 }  // namespace hookd

@@ -3,6 +3,8 @@
 #include "api/webhook_input.h"
 
 #include "common/json.h"
+#include "common/signing_scheme.h"
+#include "crypto/ed25519.h"
 #include "crypto/signing.h"
 #include "domain/operational.h"
 #include "domain/webhook_rules.h"
@@ -193,6 +195,23 @@ Status ApplyWebhookFields(const json::object& body, bool creating, const Webhook
         errors.Add("secret", "must be whsec_ followed by base64 of 24 to 64 bytes");
       } else {
         w.secret = std::string(v->as_string());
+      }
+    }
+  }
+
+  if (const json::value* v = Field(body, "signing")) {
+    const std::string_view scheme = v->is_string() ? std::string_view(v->as_string()) : std::string_view();
+    if (scheme != kSigningHmacSha256 && scheme != kSigningEd25519) {
+      errors.Add("signing", "must be hmac-sha256 or ed25519");
+    } else if (scheme == kSigningEd25519 && creating && Field(body, "secret") && !Field(body, "secret")->is_null()) {
+      errors.Add("secret", "an ed25519 webhook's key is made by hookd; omit secret");
+    } else if (scheme != SigningSchemeOf(w.secret)) {
+      // A new key of the other scheme; on a change, the old one signs alongside for the rotation's grace period.
+      std::string next = scheme == kSigningEd25519 ? GenerateEd25519Secret() : GenerateWebhookSecret();
+      if (creating) {
+        w.secret = std::move(next);
+      } else {
+        RotateSecret(w, std::move(next), rules.now_ms);
       }
     }
   }

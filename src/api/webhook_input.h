@@ -12,6 +12,7 @@ namespace hookd {
 struct WebhookInputRules {
   bool allow_http = false;
   int max_endpoint_rate = 100;
+  int64_t now_ms = 0;  // when the change is made: a change of `signing` rotates the secret from then
 };
 
 // Applies the fields present in `body` to `webhook`. On create, `url` and `events` are required.

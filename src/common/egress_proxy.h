@@ -15,7 +15,7 @@ namespace hookd {
 struct EgressProxy {
   std::string host;  // name or address, without IPv6 brackets
   uint16_t port = 0;
-  std::string user;  // from the URL's user info (percent-decoded); with `password` they become a Basic
+  std::string user;      // from the URL's user info (percent-decoded); with `password` they become a Basic
   std::string password;  // Proxy-Authorization. Never logged.
   bool has_credentials = false;
 };

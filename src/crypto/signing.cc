@@ -10,16 +10,16 @@
 #include <memory>
 #include <stdexcept>
 
+#include "common/signing_scheme.h"
+#include "crypto/ed25519.h"
 #include "crypto/encoding.h"
 
 namespace hookd {
 namespace {
 
-constexpr std::string_view kSecretPrefix = "whsec_";
-
 std::optional<std::string> SecretKeyBytes(std::string_view secret) {
-  if (secret.substr(0, kSecretPrefix.size()) != kSecretPrefix) return std::nullopt;
-  return Base64Decode(secret.substr(kSecretPrefix.size()));
+  if (secret.substr(0, kHmacSecretPrefix.size()) != kHmacSecretPrefix) return std::nullopt;
+  return Base64Decode(secret.substr(kHmacSecretPrefix.size()));
 }
 
 }  // namespace
@@ -58,17 +58,32 @@ std::string HmacSha256Key::Mac(std::initializer_list<std::string_view> parts) {
 }
 
 StandardWebhooksSigner::StandardWebhooksSigner(std::string_view secret) {
-  if (auto key = SecretKeyBytes(secret)) key_ = std::make_unique<HmacSha256Key>(*key);
+  if (auto key = SecretKeyBytes(secret)) {
+    key_ = std::make_unique<HmacSha256Key>(*key);
+  } else if (IsEd25519Secret(secret)) {
+    ed25519_ = std::make_unique<Ed25519Key>(secret);
+  }
 }
+
+StandardWebhooksSigner::~StandardWebhooksSigner() = default;
+StandardWebhooksSigner::StandardWebhooksSigner(StandardWebhooksSigner&&) noexcept = default;
 
 std::optional<std::string> StandardWebhooksSigner::Sign(std::string_view msg_id, int64_t timestamp_s,
                                                         std::string_view body) {
-  if (!key_) return std::nullopt;
   const std::string timestamp = std::to_string(timestamp_s);
-  return "v1," + Base64Encode(key_->Mac({msg_id, ".", timestamp, ".", body}));
+  if (key_) return "v1," + Base64Encode(key_->Mac({msg_id, ".", timestamp, ".", body}));
+  if (!ed25519_) return std::nullopt;
+  std::string message;
+  message.reserve(msg_id.size() + timestamp.size() + body.size() + 2);
+  message.append(msg_id).append(".").append(timestamp).append(".").append(body);
+  return "v1a," + Base64Encode(ed25519_->Sign(message));
 }
 
 std::string Sha256Hex(std::string_view data) {
+  return HexEncode(Sha256(data));
+}
+
+std::string Sha256(std::string_view data) {
   static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> sha256(EVP_MD_fetch(nullptr, "SHA256", nullptr),
                                                                       &EVP_MD_free);  // fetched once
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -76,11 +91,11 @@ std::string Sha256Hex(std::string_view data) {
   if (!sha256 || EVP_Digest(data.data(), data.size(), out, &len, sha256.get(), nullptr) != 1) {
     throw std::runtime_error("SHA-256 failed");
   }
-  return HexEncode(std::string_view(reinterpret_cast<char*>(out), len));
+  return std::string(reinterpret_cast<char*>(out), len);
 }
 
 std::string GenerateWebhookSecret() {
-  return std::string(kSecretPrefix) + Base64Encode(RandomBytes(32));
+  return std::string(kHmacSecretPrefix) + Base64Encode(RandomBytes(32));
 }
 
 bool IsValidWebhookSecret(std::string_view secret) {

@@ -18,6 +18,8 @@
 
 namespace hookd {
 
+class Ed25519Key;
+
 [[nodiscard]] std::string HmacSha256(std::string_view key, std::string_view message);
 
 // HMAC-SHA256 under one key, keyed once: each message then skips the key schedule and most of OpenSSL's
@@ -37,19 +39,26 @@ class HmacSha256Key {
   EVP_MAC_CTX* ctx_ = nullptr;
 };
 
-// A Standard Webhooks secret, decoded and keyed once, for signing many messages.
+// A Standard Webhooks secret, decoded and keyed once, for signing many messages: a whsec_ secret signs with
+// HMAC-SHA256 ("v1,"), a whsk_ key with Ed25519 ("v1a,", crypto/ed25519.h).
 class StandardWebhooksSigner {
  public:
   explicit StandardWebhooksSigner(std::string_view secret);
-  // False when the secret is not a valid whsec_ secret; Sign then returns nullopt.
-  [[nodiscard]] bool valid() const { return key_ != nullptr; }
-  // "v1,<base64>".
+  ~StandardWebhooksSigner();
+  StandardWebhooksSigner(StandardWebhooksSigner&&) noexcept;
+  // False when the secret is neither; Sign then returns nullopt.
+  [[nodiscard]] bool valid() const { return key_ != nullptr || ed25519_ != nullptr; }
+  // "v1,<base64>" or "v1a,<base64>".
   [[nodiscard]] std::optional<std::string> Sign(std::string_view msg_id, int64_t timestamp_s, std::string_view body);
+  // The Ed25519 key when the secret is one, else null.
+  [[nodiscard]] const Ed25519Key* ed25519() const { return ed25519_.get(); }
 
  private:
   std::unique_ptr<HmacSha256Key> key_;
+  std::unique_ptr<Ed25519Key> ed25519_;
 };
 
+[[nodiscard]] std::string Sha256(std::string_view data);  // the 32-byte digest
 [[nodiscard]] std::string Sha256Hex(std::string_view data);
 
 // "whsec_" + base64 of 32 random bytes.

@@ -3,6 +3,7 @@
 
 #include "common/json.h"
 #include "common/version.h"
+#include "crypto/ed25519.h"
 #include "crypto/encoding.h"
 #include "crypto/signing.h"
 #include "domain/payload.h"
@@ -31,7 +32,11 @@ OutboundRequest BuildDeliveryRequest(const Webhook& webhook, DeliverySigningKeys
   req.headers.emplace_back("webhook-id", event.id);
   req.headers.emplace_back("webhook-timestamp", std::to_string(timestamp_s));
   req.headers.emplace_back("webhook-signature", std::move(signature));
-  req.headers.emplace_back("X-Webhook-Signature", HexEncode(keys.seed.Mac({req.body})));
+  if (const Ed25519Key* key = keys.current.ed25519()) {
+    req.headers.emplace_back("webhook-key-id", key->key_id());  // the receiver holds no secret for a seed signature
+  } else {
+    req.headers.emplace_back("X-Webhook-Signature", HexEncode(keys.seed.Mac({req.body})));
+  }
   req.headers.emplace_back("X-Webhook-Id", webhook.id);
   req.headers.emplace_back("X-Webhook-Event", event.type);
   req.headers.emplace_back("X-Webhook-Attempt", std::to_string(attempt_number));

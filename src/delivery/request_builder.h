@@ -1,7 +1,7 @@
-// Builds the exact HTTP request of one delivery attempt (SPEC §4): body by payload format, Standard Webhooks
-// headers and signature (both signatures during a rotation's grace period), the seed-compatible
-// X-Webhook-Signature, X-Webhook-* metadata headers and the webhook's own headers. Pure, but for the HMAC
-// state of the signing keys it is given.
+// Builds the exact HTTP request of one delivery attempt (SPEC §4, §10): body by payload format, Standard Webhooks
+// headers and signature (HMAC "v1" or Ed25519 "v1a" with webhook-key-id; both signatures during a rotation's grace
+// period), the seed-compatible X-Webhook-Signature (HMAC keys only), X-Webhook-* metadata headers and the webhook's own
+// headers. Pure, but for the HMAC state of the signing keys it is given.
 #pragma once
 
 #include <cstdint>

@@ -4,6 +4,8 @@
 #include <boost/url/parse.hpp>
 #include <cctype>
 
+#include "common/signing_scheme.h"
+
 namespace hookd {
 
 std::optional<uint16_t> ParsePort(std::string_view digits) {
@@ -82,6 +84,12 @@ std::optional<std::string> CheckCustomHeader(std::string_view name, std::string_
   return std::nullopt;
 }
 
+void RotateSecret(Webhook& w, std::string next, int64_t now_ms) {
+  w.previous_secret = std::move(w.secret);
+  w.previous_secret_expires_at_ms = now_ms + kSecretRotationGraceMs;
+  w.secret = std::move(next);
+}
+
 json::object WebhookSettingsJson(const Webhook& w, std::optional<std::string_view> header_value) {
   json::array events(w.events.begin(), w.events.end());
   json::object headers;
@@ -96,6 +104,7 @@ json::object WebhookSettingsJson(const Webhook& w, std::optional<std::string_vie
       {"rate_limit", w.rate_limit},
       {"ordered", w.ordered},
       {"payload_format", ToString(w.payload_format)},
+      {"signing", SigningSchemeOf(w.secret)},
       {"headers", std::move(headers)},
       {"metadata", ParseJsonOrNull(w.metadata_json)},
   };

@@ -27,9 +27,14 @@ inline constexpr size_t kMaxMetadataBytes = 16 * 1024;
 [[nodiscard]] std::optional<std::string> CheckEnvironment(std::string_view environment);
 [[nodiscard]] std::optional<std::string> CheckCustomHeader(std::string_view name, std::string_view value);
 
+// How long a rotated-out secret keeps signing beside the new one.
+inline constexpr int64_t kSecretRotationGraceMs = 24LL * 3600 * 1000;
+// Makes `next` the webhook's secret; the current one signs alongside until the grace period ends.
+void RotateSecret(Webhook& w, std::string next, int64_t now_ms);
+
 // The settings a webhook's owner chooses, as the API names them: url, name, description, events, active,
-// environment, rate_limit, ordered, payload_format, headers (values replaced by `header_value` when given) and
-// metadata.
+// environment, rate_limit, ordered, payload_format, signing, headers (values replaced by `header_value` when given)
+// and metadata.
 [[nodiscard]] json::object WebhookSettingsJson(const Webhook& w, std::optional<std::string_view> header_value = {});
 
 }  // namespace hookd

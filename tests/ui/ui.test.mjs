@@ -144,6 +144,20 @@ test('the PRD tasks in a real browser', async (t) => {
     await shot('11-webhook-edit');
   });
 
+  await t.test('switch to Ed25519: the page shows the key id and where the public keys are published', async () => {
+    await page.getByLabel('Signatures').selectOption('ed25519');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('#key-id').waitFor();
+    const webhook = (await call('GET', `/webhooks/${webhookId}`)).json;
+    assert.equal(webhook.signing, 'ed25519');
+    assert.equal(await page.locator('#key-id').textContent(), webhook.key_id);
+    assert.equal(await page.locator('#public-key').textContent(), webhook.public_key);
+    const published = await page.getByRole('link', { name: /jwks\.json$/ }).getAttribute('href');
+    const jwks = await (await fetch(published)).json();
+    assert.ok(jwks.keys.some((k) => k.kid === webhook.key_id));
+    await shot('11b-webhook-ed25519');
+  });
+
   await t.test('the webhook\'s history and the Activity page say who changed what', async () => {
     await page.goto(base + `/settings/webhooks#/webhooks/${webhookId}`);
     const history = page.getByRole('region', { name: 'History' });

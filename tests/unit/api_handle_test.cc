@@ -182,6 +182,7 @@ std::string PathFor(const std::string& pattern, const std::string& account, cons
   for (const auto& [param, value] : values) {
     if (auto at = path.find(param); at != std::string::npos) path.replace(at, param.size(), value);
   }
+  if (auto at = path.find("{account_id}"); at != std::string::npos) path.replace(at, 12, account);
   if (auto at = path.find("{id}"); at != std::string::npos) {
     std::string id = "evt_01HZZZZZZZZZZZZZZZZZZZZZZZ";
     if (pattern.starts_with("/api/v1/accounts/")) id = account;
@@ -199,8 +200,10 @@ std::string PathFor(const std::string& pattern, const std::string& account, cons
 // operational webhooks are the platform's (a key or the admin, never a portal session); everything else is an
 // account's.
 Access SpecAccess(const std::string& method, const std::string& pattern) {
-  const std::set<std::string> public_paths = {
-      "/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/", "/settings/webhooks", "/ui/{file}"};
+  const std::set<std::string> public_paths = {"/healthz",   "/readyz",
+                                              "/metrics",   "/api/v1/openapi.json",
+                                              "/",          "/settings/webhooks",
+                                              "/ui/{file}", "/.well-known/hookd/{account_id}/jwks.json"};
   if (public_paths.contains(pattern)) return Access::kPublic;
   if (pattern.starts_with("/api/v1/accounts")) return Access::kAdmin;
   if (pattern.starts_with("/api/v1/event-types") && method != "GET") return Access::kAdmin;

@@ -2,6 +2,7 @@
 // at-rest cipher.
 #include <gtest/gtest.h>
 
+#include "crypto/ed25519.h"
 #include "crypto/encoding.h"
 #include "crypto/secret_cipher.h"
 #include "crypto/signing.h"
@@ -124,4 +125,32 @@ TEST(SecretCipher, AKeyRingOpensUnderEveryHeldKeyAndSealsUnderTheCurrentOne) {
 }
 
 }  // namespace
+// RFC 8032 §7.1, test 1, and the key's RFC 7638 thumbprint from RFC 8037 Appendix A.3.
+TEST(Ed25519, SignsAndNamesKeysAsTheRfcsDo) {
+  const std::string seed = *Base64Decode("nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=");
+  const Ed25519Key key("whsk_" + Base64Encode(seed));
+  ASSERT_TRUE(key.valid());
+  EXPECT_EQ(HexEncode(key.public_key()), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  EXPECT_EQ(HexEncode(key.Sign("")),
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0"
+            "595bbe24655141438e7a100b");
+  EXPECT_EQ(key.key_id(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+  EXPECT_EQ(Ed25519PublicKeyText(key.public_key()), "whpk_" + Base64Encode(key.public_key()));
+}
+
+TEST(Ed25519, AStandardWebhooksSignerSignsV1aWithAnEd25519Key) {
+  const std::string secret = GenerateEd25519Secret();
+  EXPECT_TRUE(IsEd25519Secret(secret));
+  EXPECT_FALSE(IsEd25519Secret("whsk_" + Base64Encode(std::string(31, 'k'))));
+  EXPECT_FALSE(IsValidWebhookSecret(secret));
+  StandardWebhooksSigner signer(secret);
+  ASSERT_TRUE(signer.valid() && signer.ed25519());
+  const std::string signature = *signer.Sign("msg_1", 1700000000, "{}");
+  ASSERT_EQ(signature.rfind("v1a,", 0), 0u);
+  EXPECT_EQ(*Base64Decode(signature.substr(4)), signer.ed25519()->Sign("msg_1.1700000000.{}"));
+  EXPECT_EQ(SigningSchemeOf(secret), kSigningEd25519);
+  EXPECT_EQ(SigningSchemeOf(GenerateWebhookSecret()), kSigningHmacSha256);
+  EXPECT_FALSE(Ed25519Key("whsec_" + Base64Encode(std::string(32, 'k'))).valid());
+}
+
 }  // namespace hookd

@@ -7,6 +7,9 @@
 #include <chrono>
 #include <thread>
 
+#include "common/signing_scheme.h"
+#include "crypto/ed25519.h"
+#include "domain/webhook_rules.h"
 #include "store/master_keys.h"
 #include "store_conformance.h"
 
@@ -44,6 +47,29 @@ TEST_P(StoreConformance, WebhookSecretsAreEncryptedAtRest) {
   ASSERT_FALSE(raw.empty());
   EXPECT_EQ(raw.find("c3RvcmVjb25mb3JtYW5jZXNlY3JldGtleTAxMjM0NTY3"), std::string::npos);
   EXPECT_NE(raw.find(w->id), std::string::npos);  // the check reads the right bytes
+}
+
+// An ed25519 webhook's key (SPEC §10) is a secret like any other: sealed, and kept beside its successor through a
+// rotation, so both sign and the JWKS lists both.
+TEST_P(StoreConformance, AnEd25519KeyIsSealedAndRotatesLikeASecret) {
+  Webhook unsaved = UnsavedWebhook(account_);
+  unsaved.secret = GenerateEd25519Secret();
+  auto w = store_->CreateWebhook(unsaved, 100, Actor{});
+  ASSERT_TRUE(w.has_value());
+  Webhook next = *w;
+  RotateSecret(next, GenerateEd25519Secret(), 1'000);
+  ASSERT_TRUE(store_->UpdateWebhook(next, false, Actor{}).has_value());
+  store_->Flush();
+  auto read = store_->GetWebhook(account_, w->id);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->secret, next.secret);
+  EXPECT_EQ(read->previous_secret, unsaved.secret);
+  EXPECT_EQ(read->previous_secret_expires_at_ms, 1'000 + kSecretRotationGraceMs);
+  EXPECT_EQ(SigningSchemeOf(read->secret), kSigningEd25519);
+  const std::string raw = GetParam().raw_bytes(location_);
+  for (const std::string& secret : {unsaved.secret, next.secret}) {
+    EXPECT_EQ(raw.find(secret.substr(5, 24)), std::string::npos);
+  }
 }
 
 TEST_P(StoreConformance, AMasterKeyRotatesUnderALiveProcessAndFinishingShutsTheOldKeyOut) {

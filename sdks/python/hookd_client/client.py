@@ -99,8 +99,8 @@ class Hookd:
 
     def create_webhook(self, url, events, *, verify=True, **fields):
         """A new webhook (its `secret` is in the answer). hookd checks the URL answers first unless `verify` is
-        false. `fields`: name, description, active, environment, rate_limit, ordered, payload_format, headers,
-        metadata, secret."""
+        false. `fields`: name, description, active, environment, rate_limit, ordered, payload_format, signing,
+        headers, metadata, secret."""
         query = "" if verify else "?verify=false"
         return self._t.call("POST", f"{API}/webhooks{query}", self._body({"url": url, "events": events, **fields}))
 

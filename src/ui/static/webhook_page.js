@@ -8,7 +8,7 @@ async function renderWebhookDetail(id) {
   const newSecret = store.getItem(`hookd.newSecret.${id}`);
   store.removeItem(`hookd.newSecret.${id}`);
 
-  const secretBox = secretControl(id, newSecret, 'This is the signing secret of the new webhook; you can reveal it here again at any time.');
+  const secretBox = secretControl(w, newSecret, 'This is the signing secret of the new webhook; you can reveal it here again at any time.');
 
   const testResult = h('div', { role: 'status' });
   // A test sends `webhook.test`, or any subscribed type with that type's example data.
@@ -70,7 +70,7 @@ async function renderWebhookDetail(id) {
       h('dt', {}, 'Rate limit'), h('dd', {}, `${w.rate_limit}/s`),
       h('dt', {}, 'Ordered'), h('dd', {}, w.ordered ? 'yes' : 'no'),
       h('dt', {}, 'Payload'), h('dd', {}, w.payload_format),
-      h('dt', {}, 'Signing secret'), h('dd', {}, secretBox)),
+      h('dt', {}, w.signing === 'ed25519' ? 'Signing key' : 'Signing secret'), h('dd', {}, secretBox)),
     testResult);
 
   const log = deliveryLog(w, refresh);

@@ -145,7 +145,7 @@ function headerEditor(headers) {
 
 async function renderWebhookForm(id) {
   let w = { url: '', name: '', description: '', events: [], environment: 'production', rate_limit: state.server.max_endpoint_rate,
-    ordered: false, payload_format: 'standard', headers: {}, active: true };
+    ordered: false, payload_format: 'standard', signing: 'hmac-sha256', headers: {}, active: true };
   if (id) {
     try { w = await api('GET', `/webhooks/${id}`); } catch (err) { app.replaceChildren(...layout('webhooks', h('div', { class: 'notice error' }, err.message))); return; }
   }
@@ -175,7 +175,7 @@ async function renderWebhookForm(id) {
     const body = {
       url: fields.url.value.trim(), name: fields.name.value, description: fields.description.value,
       events: events.value(), environment: fields.environment.value.trim(), rate_limit: Number(fields.rate_limit.value),
-      ordered: fields.ordered.checked, payload_format: fields.payload_format.value, headers: headers.value(),
+      ordered: fields.ordered.checked, payload_format: fields.payload_format.value, signing: fields.signing.value, headers: headers.value(),
       active: fields.active.checked,
     };
     submit.disabled = true;
@@ -183,7 +183,7 @@ async function renderWebhookForm(id) {
       const query = verify ? '' : '?verify=false';
       const saved = id ? await api('PATCH', `/webhooks/${id}${query}`, body) : await api('POST', `/webhooks${query}`, body);
       toast(id ? 'Webhook saved' : 'Webhook created');
-      if (!id) store.setItem(`hookd.newSecret.${saved.id}`, saved.secret);
+      if (!id && saved.secret) store.setItem(`hookd.newSecret.${saved.id}`, saved.secret);
       location.hash = `#/webhooks/${saved.id}`;
     } catch (err) {
       submit.disabled = false;
@@ -224,13 +224,18 @@ async function renderWebhookForm(id) {
       field('payload_format', 'Payload format', h('select', {},
         [['standard', 'Standard — {id, type, created, data}'], ['event-data', 'Event + data — {event, timestamp, data}'], ['event-payload', 'Event + payload — {event, payload}']]
           .map(([v, l]) => h('option', { value: v, selected: w.payload_format === v }, l))))),
+    field('signing', 'Signatures', h('select', {},
+      [['hmac-sha256', 'HMAC-SHA256 — a shared secret (Standard Webhooks v1)'], ['ed25519', 'Ed25519 — a public key, no shared secret (v1a)']]
+        .map(([v, l]) => h('option', { value: v, selected: w.signing === v }, l))),
+      id ? 'Changing it makes a new key; the current one keeps signing alongside it for 24 hours.'
+        : 'With Ed25519 the endpoint verifies with this account\'s published public keys.'),
     h('div', { class: 'field', 'data-field': 'headers' }, h('label', {}, 'Custom headers'), headers.element,
       (errors.headers = h('div', { class: 'field-error', id: 'err-headers' }))),
     h('div', { class: 'field' }, h('label', { class: 'check' }, (fields.ordered = h('input', { type: 'checkbox', checked: w.ordered })),
       'Ordered: deliver one at a time, in the order events happened')),
     h('div', { class: 'field' }, h('label', { class: 'check' }, (fields.active = h('input', { type: 'checkbox', checked: w.active })),
       'Active: deliver events to this endpoint')),
-    id ? h('div', { class: 'field' }, h('label', {}, 'Signing secret'), secretControl(id, null),
+    id ? h('div', { class: 'field' }, h('label', {}, w.signing === 'ed25519' ? 'Signing key' : 'Signing secret'), secretControl(w, null),
       h('div', { class: 'help' }, 'Verify the webhook-signature header with it (Standard Webhooks).'))
       : h('p', { class: 'help' }, 'A signing secret is generated when you create the webhook; it is shown right after.'),
     h('div', { class: 'row' }, submit, h('a', { class: 'button', href: id ? `#/webhooks/${id}` : '#/webhooks' }, 'Cancel')));
@@ -239,9 +244,35 @@ async function renderWebhookForm(id) {
   fields.url.focus();
 }
 
-// ---- the signing secret: hidden until asked for, with copy and regenerate (rotate) ----
+// ---- the signing secret: hidden until asked for, with copy and regenerate (rotate); an Ed25519 webhook's public
+// key and where its account publishes the keys ----
 
-function secretControl(id, shownSecret, note) {
+function publicKeyControl(w) {
+  const box = h('div', {});
+  const jwks = `${location.origin}/.well-known/hookd/${w.account_id}/jwks.json`;
+  function show(k, text) {
+    box.replaceChildren(h('dl', { class: 'kv' },
+      h('dt', {}, 'Key id'), h('dd', {}, h('code', { id: 'key-id' }, k.key_id)),
+      h('dt', {}, 'Public key'), h('dd', {}, h('div', { class: 'secret' }, h('code', { id: 'public-key' }, k.public_key),
+        h('button', { type: 'button', class: 'small', onclick: () => copy(k.public_key) }, 'Copy'))),
+      h('dt', {}, 'Published at'), h('dd', {}, h('a', { href: jwks, target: '_blank', rel: 'noopener' }, jwks))),
+    text ? h('p', { class: 'help' }, text) : null,
+    !canChange() ? null : h('button', { type: 'button', class: 'small', onclick: async () => {
+      if (!await confirmDialog('Make a new signing key?', 'A new key signs every delivery from now on. The current one keeps signing alongside it, and stays published, for 24 hours.', 'Make a new key')) return;
+      try {
+        const r = await api('POST', `/webhooks/${w.id}/secret/rotate`);
+        show(r, `The previous key also signs until ${fmtTime(r.previous_secret_expires_at)}.`);
+        toast('Signing key replaced');
+      } catch (err) { toast(err.message, 'error'); }
+    } }, 'Make a new key'));
+  }
+  show(w);
+  return box;
+}
+
+function secretControl(w, shownSecret, note) {
+  if (w.signing === 'ed25519') return publicKeyControl(w);
+  const id = w.id;
   const box = h('div', {});
   function show(secret, text) {
     box.replaceChildren(h('div', { class: 'secret' }, h('code', { id: 'secret-value' }, secret),
