@@ -95,6 +95,8 @@ void Api::RegisterRoutes() {
   Register("PATCH", "/api/v1/webhooks/{id}", A::kAccount, &Api::PatchWebhook, "Update a webhook");
   Register("DELETE", "/api/v1/webhooks/{id}", A::kAccount, &Api::DeleteWebhook, "Delete a webhook");
   Register("POST", "/api/v1/webhooks/{id}/test", A::kAccount, &Api::TestWebhook, "Send a signed test event now");
+  Register("POST", "/api/v1/webhooks/{id}/verify", A::kAccount, &Api::VerifyWebhook,
+           "Repeat the ownership handshake; the webhook is verified when its endpoint echoes the challenge");
   Register("GET", "/api/v1/webhooks/{id}/secret", A::kAccount, &Api::GetWebhookSecret, "Reveal the signing secret");
   Register("POST", "/api/v1/webhooks/{id}/secret/rotate", A::kAccount, &Api::RotateWebhookSecret,
            "Rotate the signing secret (the previous one signs alongside for 24 h)");

@@ -19,6 +19,7 @@
 #include "common/config.h"
 #include "common/metrics.h"
 #include "delivery/delivery_work.h"
+#include "delivery/handshake.h"
 #include "delivery/in_flight_lookup.h"
 #include "delivery/outbound_sender.h"
 #include "domain/catalog.h"
@@ -126,6 +127,7 @@ class Api {
   HttpResponse DeleteWebhook(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse TestWebhook(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse GetWebhookSecret(const HttpRequest&, const PathParams&, const Principal&);
+  HttpResponse VerifyWebhook(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse AccountJwks(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse RotateWebhookSecret(const HttpRequest&, const PathParams&, const Principal&);
   HttpResponse ListWebhookDeliveries(const HttpRequest&, const PathParams&, const Principal&);
@@ -180,6 +182,12 @@ class Api {
   // kMaxOutboundWaits handlers wait at once, so slow endpoints cannot occupy every worker thread.
   [[nodiscard]] Result<OutboundResponse> SendSignedEvent(const Webhook& webhook, const Event& event,
                                                          int64_t timeout_ms);
+  // Sends `request` now and waits for the answer, within the same limit.
+  [[nodiscard]] Result<OutboundResponse> SendNowLimited(OutboundRequest request);
+  // The ownership handshake (SPEC §10, delivery/handshake.h) with the webhook's URL as it is in `webhook`.
+  [[nodiscard]] Result<HandshakeOutcome> SendHandshake(const Webhook& webhook);
+  // After the stored webhook's handshake: records it verified when the endpoint echoed; else it stays as stored.
+  [[nodiscard]] Result<Webhook> ApplyHandshake(const Webhook& stored, const HandshakeOutcome& outcome, const Actor& by);
   [[nodiscard]] Delivery WithLiveStatus(Delivery delivery) const;
   // Pings a webhook's URL (SPEC §3's reachability check): 422 endpoint_unreachable when no response arrives.
   [[nodiscard]] Status CheckReachable(const Webhook& webhook);

@@ -7,6 +7,7 @@
 #include "common/signing_scheme.h"
 #include "common/time_util.h"
 #include "crypto/ed25519.h"
+#include "crypto/encoding.h"
 #include "domain/webhook_rules.h"
 
 namespace hookd {
@@ -54,6 +55,7 @@ json::object WebhookJson(const Webhook& w, bool include_secret) {
   o["created_at"] = FormatRfc3339(w.created_at_ms);
   o["updated_at"] = FormatRfc3339(w.updated_at_ms);
   o["disabled_reason"] = w.disabled_reason.empty() ? json::value(nullptr) : json::value(w.disabled_reason);
+  o["verified"] = w.verified;
   if (const Ed25519Key key(w.secret); key.valid()) {
     o["key_id"] = key.key_id();
     o["public_key"] = Ed25519PublicKeyText(key.public_key());

@@ -22,6 +22,14 @@ namespace {
 constexpr int kMaxOutboundWaits = 8;        // of the 32 worker threads
 constexpr int64_t kPingTimeoutMs = 10'000;  // a reachability check need not wait a whole attempt timeout
 
+// The detail names only the reason (the web UI words it); the message also says how an API client skips it.
+Error UnreachableError(const std::string& reason) {
+  return Error{ErrorKind::kValidation,
+               "endpoint_unreachable",
+               "url is not reachable (" + reason + "); pass ?verify=false to skip the check",
+               {FieldError{"url", "did not answer: " + reason}}};
+}
+
 bool VerifyRequested(const HttpRequest& request) {
   const std::string* v = request.Query("verify");
   return !(v && (*v == "false" || *v == "0"));
@@ -43,6 +51,10 @@ Event SampleEvent(const Webhook& webhook, const std::string& type, int64_t now_m
 }  // namespace
 
 Result<OutboundResponse> Api::SendSignedEvent(const Webhook& webhook, const Event& event, int64_t timeout_ms) {
+  return SendNowLimited(BuildDeliveryRequest(webhook, event, 1, clock_.NowMs(), timeout_ms));
+}
+
+Result<OutboundResponse> Api::SendNowLimited(OutboundRequest request) {
   struct WaitSlot {
     std::atomic<int>& count;
     ~WaitSlot() { count.fetch_sub(1); }
@@ -53,7 +65,6 @@ Result<OutboundResponse> Api::SendSignedEvent(const Webhook& webhook, const Even
                       "too many test sends and reachability checks are in progress; retry in a few seconds",
                       {}});
   }
-  OutboundRequest request = BuildDeliveryRequest(webhook, event, 1, clock_.NowMs(), timeout_ms);
   return sender_.SendNow(std::move(request)).get();
 }
 
@@ -68,13 +79,7 @@ Status Api::CheckReachable(const Webhook& w) {
   auto ping = SendSignedEvent(w, SampleEvent(w, "webhook.ping", clock_.NowMs()),
                               std::min(config_.attempt_timeout_ms, kPingTimeoutMs));
   if (!ping) return Fail(ping.error());
-  if (!ping->status) {
-    // The detail names only the reason (the web UI words it); the message also says how an API client skips it.
-    return Fail(Error{ErrorKind::kValidation,
-                      "endpoint_unreachable",
-                      "url is not reachable (" + ping->error + "); pass ?verify=false to skip the check",
-                      {FieldError{"url", "did not answer: " + ping->error}}});
-  }
+  if (!ping->status) return Fail(UnreachableError(ping->error));
   return Ok();
 }
 
@@ -89,12 +94,23 @@ HttpResponse Api::CreateWebhook(const HttpRequest& request, const PathParams&, c
   w.secret = GenerateWebhookSecret();
   w.created_at_ms = w.updated_at_ms = clock_.NowMs();
   const WebhookInputRules rules{config_.allow_http, config_.max_endpoint_rate, clock_.NowMs()};
+  // A customer's own link asks for proof that the endpoint's owner agreed, unless told otherwise (SPEC §10).
+  if (principal.portal) w.verification = WebhookVerification::kHandshake;
   if (auto st = ApplyWebhookFields(*body, true, rules, catalog_, w); !st) return ErrorResponse(st.error());
   if (!w.active) w.status = WebhookStatus::kDisabled;
-  if (VerifyRequested(request)) {
+  std::optional<HandshakeOutcome> handshake;
+  if (w.verification == WebhookVerification::kHandshake) {  // the handshake is also the reachability check
+    auto outcome = SendHandshake(w);
+    if (!outcome) return ErrorResponse(outcome.error());
+    if (!outcome->answered && VerifyRequested(request)) return ErrorResponse(UnreachableError(outcome->error));
+    handshake = std::move(*outcome);
+  } else if (VerifyRequested(request)) {
     if (auto st = CheckReachable(w); !st) return ErrorResponse(st.error());
   }
-  auto created = store_.CreateWebhook(w, config_.max_webhooks_per_account, ActorOf(request, principal));
+  const Actor by = ActorOf(request, principal);
+  auto created = store_.CreateWebhook(w, config_.max_webhooks_per_account, by);
+  if (!created) return ErrorResponse(created.error());
+  if (handshake) created = ApplyHandshake(*created, *handshake, by);
   if (!created) return ErrorResponse(created.error());
   return JsonResponse(201, WebhookJson(*created, true));
 }
@@ -144,11 +160,22 @@ HttpResponse Api::PatchWebhook(const HttpRequest& request, const PathParams& par
     w.status = WebhookStatus::kDisabled;
     w.disabled_reason = "turned off by a user";
   }
-  if (w.url != webhook->url && VerifyRequested(request)) {
+  std::optional<HandshakeOutcome> handshake;
+  if (NeedsHandshake(*webhook, w)) {  // the handshake is also the reachability check of a new URL
+    auto outcome = SendHandshake(w);
+    if (!outcome) return ErrorResponse(outcome.error());
+    if (!outcome->answered && w.url != webhook->url && VerifyRequested(request)) {
+      return ErrorResponse(UnreachableError(outcome->error));
+    }
+    handshake = std::move(*outcome);
+  } else if (w.url != webhook->url && VerifyRequested(request)) {
     if (auto st = CheckReachable(w); !st) return ErrorResponse(st.error());
   }
   w.updated_at_ms = clock_.NowMs();
-  auto updated = store_.UpdateWebhook(w, /*sets_activity=*/body->contains("active"), ActorOf(request, principal));
+  const Actor by = ActorOf(request, principal);
+  auto updated = store_.UpdateWebhook(w, /*sets_activity=*/body->contains("active"), by);
+  if (!updated) return ErrorResponse(updated.error());
+  if (handshake) updated = ApplyHandshake(*updated, *handshake, by);
   if (!updated) return ErrorResponse(updated.error());
   work_.OnWebhookChanged(w.id);
   return JsonResponse(200, WebhookJson(*updated, false));

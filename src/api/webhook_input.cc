@@ -199,6 +199,15 @@ Status ApplyWebhookFields(const json::object& body, bool creating, const Webhook
     }
   }
 
+  if (const json::value* v = Field(body, "verification")) {
+    auto verification = v->is_string() ? ParseWebhookVerification(std::string(v->as_string())) : std::nullopt;
+    if (!verification) {
+      errors.Add("verification", "must be none or handshake");
+    } else {
+      w.verification = *verification;
+    }
+  }
+
   if (const json::value* v = Field(body, "signing")) {
     const std::string_view scheme = v->is_string() ? std::string_view(v->as_string()) : std::string_view();
     if (scheme != kSigningHmacSha256 && scheme != kSigningEd25519) {

@@ -15,8 +15,7 @@ inline constexpr std::string_view kSigningEd25519 = "ed25519";
 
 // The `signing` value of a webhook with this secret.
 [[nodiscard]] inline std::string_view SigningSchemeOf(std::string_view secret) {
-  return secret.substr(0, kEd25519SecretPrefix.size()) == kEd25519SecretPrefix ? kSigningEd25519
-                                                                                 : kSigningHmacSha256;
+  return secret.substr(0, kEd25519SecretPrefix.size()) == kEd25519SecretPrefix ? kSigningEd25519 : kSigningHmacSha256;
 }
 
 }  // namespace hookd

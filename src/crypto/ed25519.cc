@@ -57,16 +57,6 @@ std::string Ed25519Key::Sign(std::string_view message) const {
   return std::string(reinterpret_cast<char*>(signature), len);
 }
 
-std::string Base64UrlEncode(std::string_view bytes) {
-  std::string text = Base64Encode(bytes);
-  while (!text.empty() && text.back() == '=') text.pop_back();
-  for (char& c : text) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return text;
-}
-
 std::string Ed25519KeyId(std::string_view public_key) {
   // RFC 7638: the required members in lexicographic order, no whitespace.
   const std::string jwk = R"({"crv":"Ed25519","kty":"OKP","x":")" + Base64UrlEncode(public_key) + "\"}";

@@ -39,8 +39,6 @@ class Ed25519Key {
   std::string key_id_;
 };
 
-// Unpadded base64url (RFC 4648 §5), as JOSE writes keys.
-[[nodiscard]] std::string Base64UrlEncode(std::string_view bytes);
 // The RFC 7638 thumbprint of an Ed25519 public key's JWK: base64url(SHA-256 of {"crv":"Ed25519","kty":"OKP","x":…}).
 [[nodiscard]] std::string Ed25519KeyId(std::string_view public_key);
 // "whpk_" + base64 of the public key: what the Standard Webhooks libraries take to verify.

@@ -176,6 +176,8 @@ class DeliveryEngine final : public DeliveryWork, public OutboundSender, public 
     // unordered webhook never asks for its oldest, and a set of every pending delivery is costly under a backlog.
     std::set<std::pair<UlidKey, JobSlot>> unfinished;
     bool tracks_order = true;
+    // Once its endpoint is verified, the deliveries held until then (up to this one) go out in creation order.
+    UlidKey release_in_order_through = 0;
     std::deque<std::pair<JobSlot, uint64_t>> ready;  // (slot, generation) as they became due; stale ones skipped
     int in_flight = 0;                               // attempts in flight and jobs loading their event
     TokenBucket bucket;

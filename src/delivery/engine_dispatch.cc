@@ -9,6 +9,7 @@
 #include "delivery/engine.h"
 #include "delivery/request_builder.h"
 #include "domain/header_list.h"
+#include "domain/webhook_rules.h"
 
 namespace hookd {
 namespace {
@@ -47,11 +48,21 @@ void DeliveryEngine::ApplySettings(WebhookState& ws, Result<Webhook> loaded) {
   }
   const bool first_load = ws.settings == nullptr;
   const bool was_active = ws.settings && ws.settings->active;
+  const bool was_held = ws.settings && AwaitsVerification(*ws.settings);
   ws.settings = std::make_shared<const Webhook>(std::move(*loaded));
   ws.signing_keys = std::make_unique<DeliverySigningKeys>(*ws.settings);
   ws.loaded = true;
   ws.missing = false;
-  TrackOrder(ws, ws.settings->ordered);
+  const bool held = AwaitsVerification(*ws.settings);
+  if (was_held && !held) {
+    // Verified: what was held goes out one at a time in the order it was created, then as the webhook says.
+    ForEachJobOf(ws, [&](JobSlot slot) {
+      ws.release_in_order_through = std::max(ws.release_in_order_through, slots_[slot].order);
+    });
+  } else if (held) {
+    ws.release_in_order_through = 0;
+  }
+  TrackOrder(ws, ws.settings->ordered || held || ws.release_in_order_through != 0);
   if (first_load) {
     if (ws.settings->circuit != CircuitState::kClosed && ws.settings->active) {
       ws.health.RestoreOpen(clock_.NowMs());
@@ -83,6 +94,7 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
     return ForgetIfGone(ws);
   }
   if (!ws.settings || !ws.settings->active || ws.disabling) return;  // parked until the webhook changes
+  if (AwaitsVerification(*ws.settings)) return;                      // held until its endpoint is verified
   const ShardLease* lease = LeaseOf(ws.shard);
   if (!lease) return;  // given up: its deliveries were forgotten
   if (lease->expires_steady_ms - clock_.SteadyMs() <= options_.attempt_timeout_ms) {
@@ -94,6 +106,12 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
     return;
   }
   const Webhook& w = *ws.settings;
+  if (ws.release_in_order_through != 0 &&
+      (ws.unfinished.empty() || ws.unfinished.begin()->first > ws.release_in_order_through)) {
+    ws.release_in_order_through = 0;  // what was held has gone out
+    TrackOrder(ws, w.ordered);
+  }
+  const bool ordered = w.ordered || ws.release_in_order_through != 0;
   const double rate = std::max(1, w.rate_limit);
   const double burst = std::max(1.0, rate / 20);  // at most 50 ms worth at once
   if (!ws.bucket_started) {
@@ -102,13 +120,13 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
     ws.bucket_started = true;
   }
   for (;;) {
-    const JobSlot next = NextReady(ws, w.ordered);
+    const JobSlot next = NextReady(ws, ordered);
     if (next == kNoJob) return;  // for an ordered webhook: the oldest is not due yet, the rest wait behind it
     if (!MayStartMore()) {
       MarkRunnable(ws);
       return;
     }
-    if (ws.in_flight >= options_.max_in_flight_per_webhook || (w.ordered && ws.in_flight > 0)) return;
+    if (ws.in_flight >= options_.max_in_flight_per_webhook || (ordered && ws.in_flight > 0)) return;
     const CircuitState before = ws.health.circuit();
     if (!ws.health.MayAttempt(now, ws.in_flight)) {
       if (ws.health.circuit() == CircuitState::kOpen && ws.in_flight == 0) WakeWebhookAt(ws, ws.health.open_until_ms());
@@ -116,7 +134,7 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
     }
     if (ws.health.circuit() != before) PersistHealth(ws);
     if (!slots_[next].event) {  // read first; its token is taken when it is sent, so a slow read never bunches sends
-      if (!w.ordered) ws.ready.pop_front();  // NextReady returned the front
+      if (!ordered) ws.ready.pop_front();  // NextReady returned the front
       LoadEvent(next, ws);
       if (ws.health.circuit() == CircuitState::kHalfOpen) return;
       continue;
@@ -128,7 +146,7 @@ void DeliveryEngine::Dispatch(WebhookState& ws, int64_t now) {
       WakeWebhookAt(ws, send_ms + std::max<int64_t>(1, ws.bucket.MsUntilToken(rate)));
       return;
     }
-    if (!w.ordered) ws.ready.pop_front();  // NextReady returned the front
+    if (!ordered) ws.ready.pop_front();  // NextReady returned the front
     SendAttempt(next, ws, send_ms);
     if (ws.health.circuit() == CircuitState::kHalfOpen) return;  // one probe at a time
   }

@@ -63,7 +63,7 @@ void DeliveryEngine::OnAttemptDone(JobSlot slot, Attempt attempt, OutboundRespon
   record.lease_epoch = job.lease_epoch;
   // Not held for a bulk write: an ordered webhook's next delivery starts only once this is recorded, and a webhook
   // being disabled is parked only then.
-  record.urgent = (ws.settings && ws.settings->ordered) || record.disable_webhook;
+  record.urgent = (ws.settings && ws.settings->ordered) || ws.release_in_order_through != 0 || record.disable_webhook;
   // A webhook being disabled starts nothing more, even before the disable is durable.
   if (record.disable_webhook) ws.disabling = true;
 

@@ -16,20 +16,28 @@ DeliverySigningKeys::DeliverySigningKeys(const Webhook& webhook) : current(webho
 
 OutboundRequest BuildDeliveryRequest(const Webhook& webhook, DeliverySigningKeys& keys, const Event& event,
                                      int attempt_number, int64_t now_ms, int64_t timeout_ms) {
+  return BuildSignedRequest(webhook, keys, event.id, event.type,
+                            BuildPayload(webhook.payload_format, event, webhook.id), attempt_number, now_ms,
+                            timeout_ms);
+}
+
+OutboundRequest BuildSignedRequest(const Webhook& webhook, DeliverySigningKeys& keys, const std::string& message_id,
+                                   const std::string& event_type, std::string body, int attempt_number, int64_t now_ms,
+                                   int64_t timeout_ms) {
   OutboundRequest req;
   req.url = webhook.url;
   req.timeout_ms = timeout_ms;
-  req.body = BuildPayload(webhook.payload_format, event, webhook.id);
+  req.body = std::move(body);
   const int64_t timestamp_s = now_ms / 1000;
-  std::string signature = keys.current.Sign(event.id, timestamp_s, req.body).value_or("");
+  std::string signature = keys.current.Sign(message_id, timestamp_s, req.body).value_or("");
   if (keys.previous && webhook.previous_secret_expires_at_ms > now_ms) {
-    if (auto previous = keys.previous->Sign(event.id, timestamp_s, req.body)) signature += " " + *previous;
+    if (auto previous = keys.previous->Sign(message_id, timestamp_s, req.body)) signature += " " + *previous;
   }
   // Built in place: a braced list would copy every string once more (its elements are const).
   req.headers.reserve(9 + webhook.headers.size());
   req.headers.emplace_back("Content-Type", "application/json");
   req.headers.emplace_back("User-Agent", std::string("hookd/") + kVersion);
-  req.headers.emplace_back("webhook-id", event.id);
+  req.headers.emplace_back("webhook-id", message_id);
   req.headers.emplace_back("webhook-timestamp", std::to_string(timestamp_s));
   req.headers.emplace_back("webhook-signature", std::move(signature));
   if (const Ed25519Key* key = keys.current.ed25519()) {
@@ -38,7 +46,7 @@ OutboundRequest BuildDeliveryRequest(const Webhook& webhook, DeliverySigningKeys
     req.headers.emplace_back("X-Webhook-Signature", HexEncode(keys.seed.Mac({req.body})));
   }
   req.headers.emplace_back("X-Webhook-Id", webhook.id);
-  req.headers.emplace_back("X-Webhook-Event", event.type);
+  req.headers.emplace_back("X-Webhook-Event", event_type);
   req.headers.emplace_back("X-Webhook-Attempt", std::to_string(attempt_number));
   req.headers.insert(req.headers.end(), webhook.headers.begin(), webhook.headers.end());
   return req;

@@ -24,6 +24,12 @@ struct DeliverySigningKeys {
   HmacSha256Key seed;                              // X-Webhook-Signature: keyed by the whole secret string
 };
 
+// A request to the webhook signed as a delivery is, for `body` as given (the handshake's, say): Standard Webhooks
+// headers with `message_id`, and the X-Webhook-* metadata with `event_type` and `attempt_number`.
+[[nodiscard]] OutboundRequest BuildSignedRequest(const Webhook& webhook, DeliverySigningKeys& keys,
+                                                 const std::string& message_id, const std::string& event_type,
+                                                 std::string body, int attempt_number, int64_t now_ms,
+                                                 int64_t timeout_ms);
 [[nodiscard]] OutboundRequest BuildDeliveryRequest(const Webhook& webhook, DeliverySigningKeys& keys,
                                                    const Event& event, int attempt_number, int64_t now_ms,
                                                    int64_t timeout_ms);

@@ -129,6 +129,19 @@ AuditRecord WebhookDeletedRecord(const Actor& actor, const Webhook& w) {
   return DeletedRecord(actor, w.account_id, "webhook.deleted", "webhook", w.id, AuditedWebhookFields(w));
 }
 
+AuditRecord WebhookVerifiedRecord(const Actor& actor, const Webhook& w) {
+  AuditRecord record = MakeAuditRecord(actor, w.account_id, "webhook.verified", "webhook", w.id);
+  record.changes["verified"] = json::object{{"before", false}, {"after", true}};
+  return record;
+}
+
+Result<bool> VerificationApplies(const Webhook& stored, const std::string& url) {
+  if (stored.url != url) {
+    return Fail(Error::Conflict("url_changed", "the webhook's URL changed during the handshake"));
+  }
+  return !stored.verified;
+}
+
 json::object AuditedAccountFields(const Account& a) {
   return {{"name", a.name}, {"email", a.email}};
 }

@@ -69,6 +69,11 @@ inline constexpr std::string_view kRedacted = "[redacted]";
 // The records of a webhook created or deleted: every field a record shows, with `before` or `after` null.
 [[nodiscard]] AuditRecord WebhookCreatedRecord(const Actor& actor, const Webhook& w);
 [[nodiscard]] AuditRecord WebhookDeletedRecord(const Actor& actor, const Webhook& w);
+// The endpoint answered the ownership handshake at `w.url` (SPEC §10).
+[[nodiscard]] AuditRecord WebhookVerifiedRecord(const Actor& actor, const Webhook& w);
+// Whether marking `stored` verified after a handshake to `url` writes anything: true to write, false when it
+// already is verified; 409 url_changed when the webhook's URL is no longer the one the handshake went to.
+[[nodiscard]] Result<bool> VerificationApplies(const Webhook& stored, const std::string& url);
 
 // The other objects a record describes, as {"field": value} (an API key by its name and prefix, never the key).
 [[nodiscard]] json::object AuditedAccountFields(const Account& a);

@@ -13,6 +13,16 @@ std::optional<PortalAccess> ParsePortalAccess(std::string_view s) {
   return std::nullopt;
 }
 
+const char* ToString(WebhookVerification v) {
+  return v == WebhookVerification::kHandshake ? "handshake" : "none";
+}
+
+std::optional<WebhookVerification> ParseWebhookVerification(std::string_view s) {
+  if (s == "none") return WebhookVerification::kNone;
+  if (s == "handshake") return WebhookVerification::kHandshake;
+  return std::nullopt;
+}
+
 const char* ToString(PayloadFormat f) {
   switch (f) {
     case PayloadFormat::kStandard:

@@ -43,6 +43,11 @@ struct PortalSession {
   int64_t expires_at_ms = 0;
 };
 
+// Whether a webhook proves its endpoint's owner agreed to receive before anything is sent to it (SPEC §10).
+enum class WebhookVerification { kNone, kHandshake };
+[[nodiscard]] const char* ToString(WebhookVerification v);
+[[nodiscard]] std::optional<WebhookVerification> ParseWebhookVerification(std::string_view s);
+
 enum class PayloadFormat { kStandard, kEventData, kEventPayload };
 [[nodiscard]] const char* ToString(PayloadFormat f);
 [[nodiscard]] std::optional<PayloadFormat> ParsePayloadFormat(std::string_view s);
@@ -79,6 +84,8 @@ struct Webhook {
   CircuitState circuit = CircuitState::kClosed;
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
+  WebhookVerification verification = WebhookVerification::kNone;
+  bool verified = false;  // the endpoint echoed a handshake's challenge at its current URL
 };
 
 struct Event {

@@ -105,6 +105,7 @@ json::object WebhookSettingsJson(const Webhook& w, std::optional<std::string_vie
       {"ordered", w.ordered},
       {"payload_format", ToString(w.payload_format)},
       {"signing", SigningSchemeOf(w.secret)},
+      {"verification", ToString(w.verification)},
       {"headers", std::move(headers)},
       {"metadata", ParseJsonOrNull(w.metadata_json)},
   };

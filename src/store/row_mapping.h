@@ -29,7 +29,7 @@
 #define HOOKD_WEBHOOK_COLUMNS                                                                                  \
   "id, account_id, url, name, description, events, active, environment, rate_limit, ordered, payload_format, " \
   "headers, metadata, secret_enc, previous_secret_enc, previous_secret_expires_at, status, disabled_reason, "  \
-  "circuit, created_at, updated_at"
+  "circuit, created_at, updated_at, verification, verified"
 #define HOOKD_EVENT_COLUMNS "id, account_id, type, environment, data, metadata, created_at"
 #define HOOKD_DELIVERY_COLUMNS                                                                             \
   "id, account_id, event_id, webhook_id, event_type, status, attempt_count, next_attempt_at, created_at, " \
@@ -196,6 +196,8 @@ Result<Webhook> WebhookFromRow(const Row& r, const SecretCipher& cipher) {
   w.circuit = *circuit;
   w.created_at_ms = r.Int(19);
   w.updated_at_ms = r.Int(20);
+  w.verification = ParseWebhookVerification(r.Text(21)).value_or(WebhookVerification::kNone);
+  w.verified = r.Bool(22);
   return w;
 }
 
@@ -203,8 +205,8 @@ Result<Webhook> WebhookFromRow(const Row& r, const SecretCipher& cipher) {
 // 4 name, 5 description, 6 events, 7 active, 8 environment, 9 rate_limit, 10 ordered, 11 payload_format,
 // 12 headers, 13 metadata, 14 secret_enc, 15 previous_secret_enc (NULL when not rotating), 16
 // previous_secret_expires_at (likewise), 17 status, 18 disabled_reason (NULL when empty), 19 circuit,
-// 20 updated_at. `out` is anything with Text(string), Strings(list), Int(int64), Bool(bool) and Null() that
-// appends the next parameter.
+// 20 updated_at, 21 verification, 22 verified. `out` is anything with Text(string), Strings(list), Int(int64),
+// Bool(bool) and Null() that appends the next parameter.
 template <class Params>
 void AddWebhookFields(Params& out, const Webhook& w, const SecretCipher& cipher) {
   const bool rotating = !w.previous_secret.empty();
@@ -237,6 +239,8 @@ void AddWebhookFields(Params& out, const Webhook& w, const SecretCipher& cipher)
   }
   out.Text(ToString(w.circuit));
   out.Int(w.updated_at_ms);
+  out.Text(ToString(w.verification));
+  out.Bool(w.verified);
 }
 
 template <class Row>

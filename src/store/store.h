@@ -164,8 +164,15 @@ class Store : public EngineStore {
   // not mean to change them never writes back a stale copy (a PATCH of the name must not re-enable a webhook the
   // engine disabled meanwhile).
   // The record compares the webhook as stored before, read in the same transaction, with what it becomes.
+  // `verified` is never set here (MarkWebhookVerified does): a new URL clears it, and so does a copy that says
+  // it is not.
   [[nodiscard]] virtual Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity, const Actor& by) = 0;
   [[nodiscard]] virtual Status DeleteWebhook(const std::string& account_id, const std::string& id, const Actor& by) = 0;
+  // Records that the webhook's endpoint answered the ownership handshake (SPEC §10) sent to `url`, with its
+  // `webhook.verified` record, in one transaction; the webhook as it now is. 409 url_changed when its URL is no
+  // longer `url` (a handshake proves only the URL it went to); nothing is written when it already was verified.
+  [[nodiscard]] virtual Result<Webhook> MarkWebhookVerified(const std::string& account_id, const std::string& id,
+                                                            const std::string& url, const Actor& by) = 0;
 
   // Events: stores the events and one delivery per matching webhook (domain/subscription.h), all durable together,
   // without blocking; `done` gets the result once it is durable (or failed), on a store thread, and must not block.

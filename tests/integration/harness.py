@@ -285,7 +285,8 @@ class Hookd:
 
 class Receiver:
     """A real HTTP receiver on 127.0.0.1 with a scripted behaviour, in the spirit of an HTTP imposter:
-    `fail_first(n, status)`, `always(status)`, `hang(seconds)`. Records (time, headers, body) of every request.
+    `fail_first(n, status)`, `always(status)`, `hang(seconds)`, `answer_handshakes("body" | "header" | None)`.
+    Records (time, headers, body) of every request.
     With `tls` (an ssl.SSLContext) it serves HTTPS and its URL names `localhost`; with `idle_timeout` it closes a
     kept-alive connection that has been idle that many seconds, as many servers do."""
 
@@ -299,6 +300,7 @@ class Receiver:
         self.reset_remaining = 0
         self.response_body = b'{"ok":true}'
         self.response_headers = {}
+        self.handshake_echo = None
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -324,6 +326,12 @@ class Receiver:
                         status = receiver.status
                     payload = receiver.response_body
                     extra = dict(receiver.response_headers)
+                    if receiver.handshake_echo and self.headers.get("x-webhook-event") == "webhook.verification":
+                        challenge = json.loads(body)["challenge"]
+                        if receiver.handshake_echo == "body":
+                            payload = json.dumps({"challenge": challenge}).encode()
+                        else:
+                            extra["webhook-challenge"] = challenge
                 if hang:
                     time.sleep(hang)
                 if reset:  # abort the connection: SO_LINGER 0 makes close() send a TCP RST
@@ -373,6 +381,11 @@ class Receiver:
         self.reset_remaining = n
         return self
 
+    def answer_handshakes(self, how):
+        """Echo a webhook.verification challenge in the body or a header (None: answer it like any request)."""
+        self.handshake_echo = how
+        return self
+
     def hang(self, seconds):
         self.hang_seconds = seconds
         return self
@@ -380,7 +393,7 @@ class Receiver:
     def received(self, event_type=None):
         with self.lock:
             reqs = list(self.requests)
-        reqs = [r for r in reqs if r["headers"].get("x-webhook-event") not in ("webhook.ping",)]
+        reqs = [r for r in reqs if r["headers"].get("x-webhook-event") not in ("webhook.ping", "webhook.verification")]
         if event_type:
             reqs = [r for r in reqs if r["headers"].get("x-webhook-event") == event_type]
         return reqs

@@ -158,6 +158,18 @@ test('the PRD tasks in a real browser', async (t) => {
     await shot('11b-webhook-ed25519');
   });
 
+  await t.test('ask for the handshake: the page says deliveries are held, and Verify now says why it failed', async () => {
+    await page.goto(base + `/settings/webhooks#/webhooks/${webhookId}/edit`);
+    await page.getByLabel('Ownership check').selectOption('handshake');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('#ownership').getByText('not verified').waitFor();
+    assert.equal((await call('GET', `/webhooks/${webhookId}`)).json.verified, false);
+    await page.getByRole('button', { name: 'Verify now' }).click();
+    await page.getByText('without echoing the challenge').waitFor();  // the receiver answers, but echoes nothing
+    await shot('11c-webhook-handshake');
+    assert.equal((await call('PATCH', `/webhooks/${webhookId}`, { verification: 'none' })).status, 200);
+  });
+
   await t.test('the webhook\'s history and the Activity page say who changed what', async () => {
     await page.goto(base + `/settings/webhooks#/webhooks/${webhookId}`);
     const history = page.getByRole('region', { name: 'History' });

@@ -1,8 +1,9 @@
 // The delivery engine's rules, turn by turn, on the test's thread alone: a clock the test moves, a transport whose
 // responses it gives, a store in memory whose reads and writes complete at once (or, held, when the test says),
 // so every step is deterministic — no sleeps, no sockets, no files. The retry schedule and its jitter,
-// Retry-After, the rate limit, the concurrency caps, the circuit breaker, strict order, auto-disable and 410; the
-// lease gate and what a lost shard or a stale read may not do; and what is kept of a deleted webhook.
+// Retry-After, the rate limit, the concurrency caps, the circuit breaker, strict order, deliveries held for the
+// ownership handshake, auto-disable and 410; the lease gate and what a lost shard or a stale read may not do; and
+// what is kept of a deleted webhook.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -297,6 +298,39 @@ TEST_F(EngineRules, AnOrderedWebhookSendsOneAtATimeInCreationOrderEvenAcrossRetr
   for (size_t i = 0; i < transport_->sent().size(); ++i) order.push_back(transport_->HeaderOf(i, "webhook-id"));
   EXPECT_EQ(order, (std::vector<std::string>{accepted[0].event.id, accepted[0].event.id, accepted[1].event.id,
                                              accepted[2].event.id}));
+}
+
+TEST_F(EngineRules, AWebhookAwaitingItsHandshakeHoldsItsDeliveriesThenSendsThemInOrder) {
+  StartEngine(Options({5'000}));
+  Webhook w = testing::SampleWebhook(account_, clock_.NowMs());
+  w.rate_limit = 100;
+  w.verification = WebhookVerification::kHandshake;
+  store_.PutWebhook(w);
+  webhooks_.push_back(w.id);
+  auto accepted = Emit(3);
+  clock_.Advance(60'000);
+  Settle();
+  EXPECT_EQ(SentCount(), 0u);  // held, not failed: nothing is attempted
+  for (const AcceptedEvent& a : accepted) EXPECT_EQ(StatusOf(a.deliveries[0]), DeliveryStatus::kPending);
+
+  w.verified = true;
+  store_.PutWebhook(w);
+  engine_->OnWebhookChanged(w.id);
+  ASSERT_TRUE(RunUntil([&] { return SentCount() == 1; }));
+  Settle();
+  EXPECT_EQ(transport_->InFlight(), 1u);  // what was held goes out one at a time
+  Answer(200);
+  ASSERT_TRUE(RunUntil([&] { return SentCount() == 2; }));
+  Answer(200);
+  ASSERT_TRUE(RunUntil([&] { return SentCount() == 3; }));
+  Answer(200);
+  std::vector<std::string> order;
+  for (size_t i = 0; i < transport_->sent().size(); ++i) order.push_back(transport_->HeaderOf(i, "webhook-id"));
+  EXPECT_EQ(order, (std::vector<std::string>{accepted[0].event.id, accepted[1].event.id, accepted[2].event.id}));
+
+  Emit(2);  // after the backlog, the webhook's own concurrency again
+  ASSERT_TRUE(RunUntil([&] { return SentCount() == 5; }));
+  EXPECT_EQ(transport_->InFlight(), 2u);
 }
 
 TEST_F(EngineRules, A410KillsTheDeliveryAndDisablesTheWebhook) {

@@ -2,7 +2,8 @@
 // those where the backends once differed: a late outcome never changes a finished delivery (its attempt is still
 // logged); a reopened delivery comes back due, not completed and without a latency; a webhook of an unknown account
 // is refused as not found; an idempotency key is released after its window; a bulk retry only ever touches failed
-// and dead deliveries; a deleted webhook's log stays, marked, with what was unfinished ended, until retention.
+// and dead deliveries; a deleted webhook's log stays, marked, with what was unfinished ended, until retention; a
+// handshake verifies only the URL it went to, and a new URL is unverified again.
 #include <gtest/gtest.h>
 
 #include "domain/delivery_rules.h"
@@ -162,6 +163,42 @@ TEST_P(StoreConformance, ADeletedWebhooksLogStaysMarkedWithWhatWasUnfinishedEnde
   while (*store_->PurgeOlderThan(NowMs() + 1000, 100) > 0) {
   }
   EXPECT_TRUE(store_->ListDeliveries(account_, of_webhook, PageRequest{})->data.empty());
+}
+
+TEST_P(StoreConformance, AHandshakeVerifiesOnlyTheUrlItWentToAndANewUrlResetsIt) {
+  Webhook unsaved = UnsavedWebhook(account_);
+  unsaved.verification = WebhookVerification::kHandshake;
+  auto w = store_->CreateWebhook(unsaved, 100, Actor{});
+  ASSERT_TRUE(w.has_value());
+  EXPECT_FALSE(store_->GetWebhook(account_, w->id)->verified);
+  EXPECT_EQ(store_->GetWebhook(account_, w->id)->verification, WebhookVerification::kHandshake);
+
+  auto stale = store_->MarkWebhookVerified(account_, w->id, "https://elsewhere.example/hook", Actor{});
+  ASSERT_FALSE(stale.has_value());
+  EXPECT_EQ(stale.error().code, "url_changed");
+  auto verified = store_->MarkWebhookVerified(account_, w->id, w->url, Actor{});
+  ASSERT_TRUE(verified.has_value()) << verified.error().message;
+  EXPECT_TRUE(verified->verified);
+  ASSERT_TRUE(store_->MarkWebhookVerified(account_, w->id, w->url, Actor{}).has_value());  // already: no-op
+
+  Webhook renamed = *verified;
+  renamed.name = "still verified";
+  ASSERT_TRUE(store_->UpdateWebhook(renamed, false, Actor{}).has_value());
+  EXPECT_TRUE(store_->GetWebhook(account_, w->id)->verified);
+  Webhook moved = *store_->GetWebhook(account_, w->id);
+  moved.url = "https://moved.example/hook";
+  moved.verified = true;  // a stale copy cannot carry it over
+  auto updated = store_->UpdateWebhook(moved, false, Actor{});
+  ASSERT_TRUE(updated.has_value());
+  EXPECT_FALSE(updated->verified);
+
+  AuditFilter filter;
+  filter.account_id = account_;
+  filter.action = "webhook.verified";
+  auto records = store_->ListAuditRecords(filter, PageRequest{});
+  ASSERT_TRUE(records.has_value());
+  EXPECT_EQ(records->data.size(), 1u);
+  EXPECT_FALSE(store_->MarkWebhookVerified(account_, NewId("wh_"), w->url, Actor{}).has_value());
 }
 
 }  // namespace

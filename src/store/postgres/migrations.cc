@@ -328,6 +328,11 @@ CREATE TABLE endpoint_notices (  -- per customer webhook: when endpoint.failing 
   recovery_pending boolean NOT NULL DEFAULT false
 );
 )sql",
+      // 8: the ownership handshake (SPEC §10): whether a webhook asks for it, and whether its URL has answered it.
+      R"sql(
+ALTER TABLE webhooks ADD COLUMN verification text NOT NULL DEFAULT 'none';
+ALTER TABLE webhooks ADD COLUMN verified boolean NOT NULL DEFAULT false;
+)sql",
   };
   return migrations;
 }

@@ -33,7 +33,7 @@ Result<Webhook> PostgresStore::CreateWebhook(const Webhook& w, int max_per_accou
       auto r = c.Exec("INSERT INTO webhooks(" HOOKD_WEBHOOK_COLUMNS
                       ", shard) "
                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
-                      "$21, $20, $22)",
+                      "$23, $20, $21, $22, $24)",
                       p);
       if (!r) return Fail(r.error());
       if (auto st = AppendAudit(c, WebhookCreatedRecord(by, w)); !st) return st;
@@ -109,10 +109,11 @@ Result<Webhook> PostgresStore::UpdateWebhook(const Webhook& w, bool sets_activit
     auto updated = c.Exec(
         "UPDATE webhooks SET url = $3, name = $4, description = $5, events = $6, environment = $8, "
         "rate_limit = $9, ordered = $10, payload_format = $11, headers = $12, metadata = $13, secret_enc = $14, "
-        "previous_secret_enc = $15, previous_secret_expires_at = $16, updated_at = $20, "
-        "active = CASE WHEN $21 THEN $7 ELSE active END, status = CASE WHEN $21 THEN $17 ELSE status END, "
-        "disabled_reason = CASE WHEN $21 THEN $18 ELSE disabled_reason END, "
-        "circuit = CASE WHEN $21 THEN $19 ELSE circuit END WHERE id = $1 AND account_id = $2",
+        "previous_secret_enc = $15, previous_secret_expires_at = $16, updated_at = $20, verification = $21, "
+        "verified = verified AND $22 AND url = $3, "
+        "active = CASE WHEN $23 THEN $7 ELSE active END, status = CASE WHEN $23 THEN $17 ELSE status END, "
+        "disabled_reason = CASE WHEN $23 THEN $18 ELSE disabled_reason END, "
+        "circuit = CASE WHEN $23 THEN $19 ELSE circuit END WHERE id = $1 AND account_id = $2",
         p);
     if (!updated) return Fail(updated.error());
     PostgresNoticeRows rows(*this, c, noticed);
@@ -122,6 +123,26 @@ Result<Webhook> PostgresStore::UpdateWebhook(const Webhook& w, bool sets_activit
   HandNewDeliveries(std::move(noticed));
   backend_->WebhooksChanged();
   return GetWebhook(w.account_id, w.id);
+}
+
+Result<Webhook> PostgresStore::MarkWebhookVerified(const std::string& account_id, const std::string& id,
+                                                   const std::string& url, const Actor& by) {
+  auto st = WriteAndAnnounce(pool_, {ChangeKind::kWebhook, id}, [&](Connection& c) -> Status {
+    auto stored = FirstRow<Webhook>(
+        c.Exec("SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1 AND account_id = $2 FOR UPDATE",
+               Params().Add(id).Add(account_id)),
+        "webhook", [this](const Row& row) { return WebhookFromRow(row, cipher_); });
+    if (!stored) return Fail(stored.error());
+    auto applies = VerificationApplies(*stored, url);
+    if (!applies) return Fail(applies.error());
+    if (!*applies) return Ok();
+    auto r = c.Exec("UPDATE webhooks SET verified = true WHERE id = $1 AND account_id = $2",
+                    Params().Add(id).Add(account_id));
+    if (!r) return Fail(r.error());
+    return AppendAudit(c, WebhookVerifiedRecord(by, *stored));
+  });
+  if (!st) return Fail(st.error());
+  return GetWebhook(account_id, id);
 }
 
 Status PostgresStore::DeleteWebhook(const std::string& account_id, const std::string& id, const Actor& by) {

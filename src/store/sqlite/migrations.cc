@@ -229,6 +229,11 @@ CREATE TABLE endpoint_notices (  -- per customer webhook: when endpoint.failing 
   recovery_pending INTEGER NOT NULL DEFAULT 0
 );
 )sql",
+      // 8: the ownership handshake (SPEC §10): whether a webhook asks for it, and whether its URL has answered it.
+      R"sql(
+ALTER TABLE webhooks ADD COLUMN verification TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE webhooks ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return migrations;
 }

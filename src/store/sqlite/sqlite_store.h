@@ -76,6 +76,8 @@ class SqliteStore final : public Store {
                                      const PageRequest& page) override;
   Result<Webhook> UpdateWebhook(const Webhook& webhook, bool sets_activity, const Actor& by) override;
   Status DeleteWebhook(const std::string& account_id, const std::string& id, const Actor& by) override;
+  Result<Webhook> MarkWebhookVerified(const std::string& account_id, const std::string& id, const std::string& url,
+                                      const Actor& by) override;
 
   void AcceptEventsAsync(std::vector<NewEvent> events,
                          std::function<void(Result<std::vector<AcceptedEvent>>)> done) override;

@@ -23,10 +23,10 @@ Result<Webhook> SqliteStore::CreateWebhook(const Webhook& w, int max_per_account
     if (auto st = CheckWebhookCap(count.Step() ? count.Int(0) : 0, max_per_account); !st) return st;
     auto q = db.Prepare("INSERT INTO webhooks(" HOOKD_WEBHOOK_COLUMNS
                         ") "
-                        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?21,?20)");
+                        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?23,?20,?21,?22)");
     FieldBinder fields(q);
     AddWebhookFields(fields, w, cipher_);
-    if (auto r = q.Bind(21, w.created_at_ms).Run(); !r) return r;
+    if (auto r = q.Bind(23, w.created_at_ms).Run(); !r) return r;
     ForgetMatchTargets(w.account_id);
     return AppendAudit(db, WebhookCreatedRecord(by, w));
   });
@@ -94,13 +94,13 @@ Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w, bool sets_activity,
     auto q = db.Prepare(
         "UPDATE webhooks SET url=?3, name=?4, description=?5, events=?6, environment=?8, rate_limit=?9, "
         "ordered=?10, payload_format=?11, headers=?12, metadata=?13, secret_enc=?14, previous_secret_enc=?15, "
-        "previous_secret_expires_at=?16, updated_at=?20, "
-        "active = CASE WHEN ?21 THEN ?7 ELSE active END, status = CASE WHEN ?21 THEN ?17 ELSE status END, "
-        "disabled_reason = CASE WHEN ?21 THEN ?18 ELSE disabled_reason END, "
-        "circuit = CASE WHEN ?21 THEN ?19 ELSE circuit END WHERE id=?1 AND account_id=?2");
+        "previous_secret_expires_at=?16, updated_at=?20, verification=?21, verified = verified AND ?22 AND url = ?3, "
+        "active = CASE WHEN ?23 THEN ?7 ELSE active END, status = CASE WHEN ?23 THEN ?17 ELSE status END, "
+        "disabled_reason = CASE WHEN ?23 THEN ?18 ELSE disabled_reason END, "
+        "circuit = CASE WHEN ?23 THEN ?19 ELSE circuit END WHERE id=?1 AND account_id=?2");
     FieldBinder fields(q);
     AddWebhookFields(fields, w, cipher_);
-    if (auto r = q.Bind(21, sets_activity).Run(); !r) return r;
+    if (auto r = q.Bind(23, sets_activity).Run(); !r) return r;
     ForgetMatchTargets(w.account_id);
     SqliteNoticeRows rows(*this, db, noticed);
     return RecordWebhookUpdate(rows, by, *before, w, sets_activity);
@@ -108,6 +108,23 @@ Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w, bool sets_activity,
   if (!st) return Fail(st.error());
   HandNewDeliveries(std::move(noticed));
   return GetWebhook(w.account_id, w.id);
+}
+
+Result<Webhook> SqliteStore::MarkWebhookVerified(const std::string& account_id, const std::string& id,
+                                                 const std::string& url, const Actor& by) {
+  Status st = writer_->Run([&](Database& db) -> Status {
+    auto stored = ReadWebhook(db, "SELECT " HOOKD_WEBHOOK_COLUMNS " FROM webhooks WHERE id = ?1 AND account_id = ?2",
+                              id, account_id);
+    if (!stored) return Fail(stored.error());
+    auto applies = VerificationApplies(*stored, url);
+    if (!applies) return Fail(applies.error());
+    if (!*applies) return Ok();
+    auto q = db.Prepare("UPDATE webhooks SET verified = 1 WHERE id = ?1 AND account_id = ?2");
+    if (auto r = q.Bind(1, id).Bind(2, account_id).Run(); !r) return r;
+    return AppendAudit(db, WebhookVerifiedRecord(by, *stored));
+  });
+  if (!st) return Fail(st.error());
+  return GetWebhook(account_id, id);
 }
 
 Status SqliteStore::DeleteWebhook(const std::string& account_id, const std::string& id, const Actor& by) {

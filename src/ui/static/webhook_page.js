@@ -10,6 +10,21 @@ async function renderWebhookDetail(id) {
 
   const secretBox = secretControl(w, newSecret, 'This is the signing secret of the new webhook; you can reveal it here again at any time.');
 
+  // The handshake's state, and a way to run it again (SPEC §10).
+  const ownership = h('span', { id: 'ownership' });
+  function drawOwnership() {
+    ownership.replaceChildren(w.verified ? h('span', { class: 'badge healthy' }, 'verified')
+      : h('span', {}, h('span', { class: 'badge failing' }, 'not verified'), ' deliveries are held until the endpoint echoes the challenge ',
+        !canChange() ? null : h('button', { type: 'button', class: 'small', onclick: async () => {
+          try {
+            w = await api('POST', `/webhooks/${id}/verify`);
+            toast('Endpoint verified; held deliveries are going out');
+            drawOwnership();
+          } catch (err) { toast(err.message, 'error'); }
+        } }, 'Verify now')));
+  }
+  drawOwnership();
+
   const testResult = h('div', { role: 'status' });
   // A test sends `webhook.test`, or any subscribed type with that type's example data.
   const subscribed = state.catalog.categories.flatMap((c) => c.events.map((e) => e.type))
@@ -70,6 +85,7 @@ async function renderWebhookDetail(id) {
       h('dt', {}, 'Rate limit'), h('dd', {}, `${w.rate_limit}/s`),
       h('dt', {}, 'Ordered'), h('dd', {}, w.ordered ? 'yes' : 'no'),
       h('dt', {}, 'Payload'), h('dd', {}, w.payload_format),
+      w.verification === 'handshake' ? [h('dt', {}, 'Ownership'), h('dd', {}, ownership)] : null,
       h('dt', {}, w.signing === 'ed25519' ? 'Signing key' : 'Signing secret'), h('dd', {}, secretBox)),
     testResult);
 

@@ -145,7 +145,8 @@ function headerEditor(headers) {
 
 async function renderWebhookForm(id) {
   let w = { url: '', name: '', description: '', events: [], environment: 'production', rate_limit: state.server.max_endpoint_rate,
-    ordered: false, payload_format: 'standard', signing: 'hmac-sha256', headers: {}, active: true };
+    ordered: false, payload_format: 'standard', signing: 'hmac-sha256', verification: state.portal ? 'handshake' : 'none',
+    headers: {}, active: true };
   if (id) {
     try { w = await api('GET', `/webhooks/${id}`); } catch (err) { app.replaceChildren(...layout('webhooks', h('div', { class: 'notice error' }, err.message))); return; }
   }
@@ -175,7 +176,8 @@ async function renderWebhookForm(id) {
     const body = {
       url: fields.url.value.trim(), name: fields.name.value, description: fields.description.value,
       events: events.value(), environment: fields.environment.value.trim(), rate_limit: Number(fields.rate_limit.value),
-      ordered: fields.ordered.checked, payload_format: fields.payload_format.value, signing: fields.signing.value, headers: headers.value(),
+      ordered: fields.ordered.checked, payload_format: fields.payload_format.value, signing: fields.signing.value,
+      verification: fields.verification.value, headers: headers.value(),
       active: fields.active.checked,
     };
     submit.disabled = true;
@@ -229,6 +231,10 @@ async function renderWebhookForm(id) {
         .map(([v, l]) => h('option', { value: v, selected: w.signing === v }, l))),
       id ? 'Changing it makes a new key; the current one keeps signing alongside it for 24 hours.'
         : 'With Ed25519 the endpoint verifies with this account\'s published public keys.'),
+    field('verification', 'Ownership check', h('select', {},
+      [['none', 'None'], ['handshake', 'Handshake — hold deliveries until the endpoint echoes a challenge']]
+        .map(([v, l]) => h('option', { value: v, selected: w.verification === v }, l))),
+      'With the handshake, the endpoint must answer a webhook.verification request by echoing its challenge before anything is sent to it.'),
     h('div', { class: 'field', 'data-field': 'headers' }, h('label', {}, 'Custom headers'), headers.element,
       (errors.headers = h('div', { class: 'field-error', id: 'err-headers' }))),
     h('div', { class: 'field' }, h('label', { class: 'check' }, (fields.ordered = h('input', { type: 'checkbox', checked: w.ordered })),
