@@ -8,6 +8,7 @@
 #include "common/time_util.h"
 #include "crypto/ed25519.h"
 #include "crypto/encoding.h"
+#include "crypto/tls_credentials.h"
 #include "domain/webhook_rules.h"
 
 namespace hookd {
@@ -56,6 +57,16 @@ json::object WebhookJson(const Webhook& w, bool include_secret) {
   o["updated_at"] = FormatRfc3339(w.updated_at_ms);
   o["disabled_reason"] = w.disabled_reason.empty() ? json::value(nullptr) : json::value(w.disabled_reason);
   o["verified"] = w.verified;
+  if (w.tls.empty()) {
+    o["tls"] = nullptr;
+  } else {  // the certificate's fingerprint and expiry; never the key
+    const TlsSummary tls = SummarizeTls(w.tls.client_certificate, w.tls.ca_certificates);
+    o["tls"] = json::object{
+        {"fingerprint_sha256",
+         tls.fingerprint_sha256.empty() ? json::value(nullptr) : json::value(tls.fingerprint_sha256)},
+        {"expires_at", tls.expires_at_ms ? json::value(FormatRfc3339(tls.expires_at_ms)) : json::value(nullptr)},
+        {"ca_certificates", tls.ca_certificates}};
+  }
   if (const Ed25519Key key(w.secret); key.valid()) {
     o["key_id"] = key.key_id();
     o["public_key"] = Ed25519PublicKeyText(key.public_key());

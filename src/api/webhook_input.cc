@@ -6,6 +6,7 @@
 #include "common/signing_scheme.h"
 #include "crypto/ed25519.h"
 #include "crypto/signing.h"
+#include "crypto/tls_credentials.h"
 #include "domain/operational.h"
 #include "domain/webhook_rules.h"
 
@@ -197,6 +198,28 @@ Status ApplyWebhookFields(const json::object& body, bool creating, const Webhook
         w.secret = std::string(v->as_string());
       }
     }
+  }
+
+  if (const json::value* v = Field(body, "tls")) {  // replaced as a whole; null removes it
+    WebhookTls tls;
+    if (!v->is_null() && !v->is_object()) {
+      errors.Add("tls", "must be an object with client_certificate, client_key and ca_certificates (PEM), or null");
+    } else if (v->is_object()) {
+      for (const auto& [name, out] :
+           {std::pair{"client_certificate", &tls.client_certificate}, std::pair{"client_key", &tls.client_key},
+            std::pair{"ca_certificates", &tls.ca_certificates}}) {
+        const json::value* text = v->as_object().if_contains(name);
+        if (text && !text->is_null() && !text->is_string()) {
+          errors.Add(std::string("tls.") + name, "must be a PEM string");
+        } else if (text && text->is_string()) {
+          *out = std::string(text->as_string());
+        }
+      }
+      for (FieldError& problem : CheckTlsCredentials(tls.client_certificate, tls.client_key, tls.ca_certificates)) {
+        errors.Add(std::move(problem.field), std::move(problem.message));
+      }
+    }
+    w.tls = std::move(tls);
   }
 
   if (const json::value* v = Field(body, "verification")) {

@@ -29,6 +29,7 @@
 #include "delivery/delivery_target.h"
 #include "delivery/response_reader.h"
 #include "delivery/ssrf_guard.h"
+#include "delivery/tls_settings.h"
 
 namespace hookd {
 
@@ -68,7 +69,7 @@ std::string ExchangeErrorName(const beast::error_code& ec) {
   if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == http::error::partial_message) {
     return "connection_closed";
   }
-  if (ec.category() == asio::error::get_ssl_category()) return "tls";
+  if (ec.category() == asio::error::get_ssl_category()) return TlsErrorName(ec, false);
   return "network_error";
 }
 
@@ -97,18 +98,16 @@ struct Connection {
 }  // namespace
 
 struct HttpClient::Impl {
-  explicit Impl(HttpClientOptions o) : options(o), tls_context(ssl::context::tls_client) {
-    SSL_CTX_set_min_proto_version(tls_context.native_handle(), TLS1_2_VERSION);
-    tls_context.set_default_verify_paths();
-    tls_context.set_verify_mode(ssl::verify_peer);
-  }
+  explicit Impl(HttpClientOptions o) : options(o), tls_context(MakeTlsContext(nullptr, nullptr)) {}
 
   Task<OutboundResponse> Run(OutboundRequest request);
   // Writes the request on `conn` and reads the response into `parser` (a new one per response read).
   Task<beast::error_code> Exchange(Connection& conn, const DeliveryTarget& target, OutboundRequest& request,
                                    std::optional<ResponseParser>& parser);
   Task<std::unique_ptr<Connection>> Connect(const DeliveryTarget& target, Clock::time_point deadline,
-                                            OutboundResponse& response);
+                                            const OutboundTls* tls, OutboundResponse& response);
+  // The TLS context of a webhook's own settings, made on first use; null (with the error set) when they do not load.
+  ssl::context* ContextFor(const OutboundTls& tls, OutboundResponse& response);
   // A host's addresses (a literal address is its own); the error when the name does not resolve by `deadline`.
   Task<std::pair<beast::error_code, std::vector<tcp::endpoint>>> Resolve(const std::string& host, uint16_t port,
                                                                          Clock::time_point deadline);
@@ -127,7 +126,8 @@ struct HttpClient::Impl {
   // Declared before everything holding sockets: destroyed last.
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> keep_running = asio::make_work_guard(io);
-  ssl::context tls_context;
+  std::unique_ptr<ssl::context> tls_context;  // the system's trust store, no client certificate
+  std::unordered_map<std::string, std::unique_ptr<ssl::context>> webhook_contexts;  // by OutboundTls::id
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
   std::unordered_map<std::string, std::shared_ptr<const DeliveryTarget>>
       targets;  // by URL; cleared when it grows large
@@ -193,12 +193,14 @@ Task<OutboundResponse> HttpClient::Impl::Run(OutboundRequest request) {
     response.error_detail = "the URL's scheme is not allowed";
   } else {
     std::optional<ResponseParser> parser;
+    // Connections made with a webhook's own TLS settings serve only requests with the same settings.
+    const std::string pool = request.tls ? target->origin + "#" + request.tls->id : target->origin;
     // The first round may reuse an idle connection; when the peer had closed it (no response byte arrives), the
     // second connects anew, so every attempt ends with a response or an error.
     for (int round = 0; round < 2; ++round) {
-      std::unique_ptr<Connection> conn = round == 0 ? TakeIdle(target->origin) : nullptr;
+      std::unique_ptr<Connection> conn = round == 0 ? TakeIdle(pool) : nullptr;
       const bool reused = conn != nullptr;
-      if (!conn) conn = co_await Connect(*target, deadline, response);
+      if (!conn) conn = co_await Connect(*target, deadline, request.tls.get(), response);
       if (!conn) break;  // response.error says why
       conn->Tcp().expires_at(deadline);
       const beast::error_code ec = co_await Exchange(*conn, *target, request, parser);
@@ -210,7 +212,7 @@ Task<OutboundResponse> HttpClient::Impl::Run(OutboundRequest request) {
         response.error = ExchangeErrorName(ec);
         response.error_detail = ec.message();
       } else if (!ec && parser->get().keep_alive()) {
-        GiveBack(target->origin, std::move(conn));
+        GiveBack(pool, std::move(conn));
       }
       break;
     }
@@ -236,6 +238,13 @@ Task<beast::error_code> HttpClient::Impl::Exchange(Connection& conn, const Deliv
   beast::error_code ec;
   if (conn.tls) {
     std::tie(ec, std::ignore) = co_await asio::async_write(*conn.tls, message, kNoThrow);
+    if (ec && ec != beast::error::timeout) {
+      // An endpoint that refused the client certificate (TLS 1.3 says so after the handshake) may have closed
+      // before the request went out: its alert is still there to read, and names the failure.
+      std::array<char, 64> scratch{};
+      auto [alert_ec, n] = co_await conn.tls->async_read_some(asio::buffer(scratch), kNoThrow);
+      if (ClientCertificateRefused(alert_ec)) ec = alert_ec;
+    }
   } else {
     std::tie(ec, std::ignore) = co_await asio::async_write(*conn.plain, message, kNoThrow);
   }
@@ -313,7 +322,7 @@ Task<bool> HttpClient::Impl::Tunnel(TcpStream& stream, const std::vector<tcp::en
 }
 
 Task<std::unique_ptr<Connection>> HttpClient::Impl::Connect(const DeliveryTarget& target, Clock::time_point deadline,
-                                                            OutboundResponse& response) {
+                                                            const OutboundTls* tls, OutboundResponse& response) {
   beast::error_code ec;
   const bool is_literal = (asio::ip::make_address(target.host, ec), !ec);
   auto [resolve_ec, candidates] = co_await Resolve(target.host, target.port, deadline);
@@ -349,7 +358,9 @@ Task<std::unique_ptr<Connection>> HttpClient::Impl::Connect(const DeliveryTarget
     conn->plain = std::make_unique<TcpStream>(std::move(stream));
     co_return conn;
   }
-  conn->tls = std::make_unique<TlsStream>(std::move(stream), tls_context);
+  ssl::context* context = tls_context.get();
+  if (tls && !(context = ContextFor(*tls, response))) co_return nullptr;
+  conn->tls = std::make_unique<TlsStream>(std::move(stream), *context);
   SSL* ssl_handle = conn->tls->native_handle();
   if (!is_literal) {  // a host name: send it (SNI) and check the certificate names it
     SSL_set_tlsext_host_name(ssl_handle, target.host.c_str());
@@ -359,11 +370,22 @@ Task<std::unique_ptr<Connection>> HttpClient::Impl::Connect(const DeliveryTarget
   }
   auto [handshake_ec] = co_await conn->tls->async_handshake(ssl::stream_base::client, kNoThrow);
   if (handshake_ec) {
-    response.error = handshake_ec == beast::error::timeout ? "timeout" : "tls";
+    response.error = handshake_ec == beast::error::timeout ? "timeout" : TlsErrorName(handshake_ec, tls != nullptr);
     response.error_detail = "TLS handshake with " + target.host + " failed: " + handshake_ec.message();
     co_return nullptr;
   }
   co_return conn;
+}
+
+ssl::context* HttpClient::Impl::ContextFor(const OutboundTls& tls, OutboundResponse& response) {
+  if (auto it = webhook_contexts.find(tls.id); it != webhook_contexts.end()) return it->second.get();
+  if (webhook_contexts.size() >= kMaxCachedTargets) webhook_contexts.clear();
+  auto context = MakeTlsContext(&tls.tls, &response.error_detail);
+  if (!context) {
+    response.error = "tls_credentials";
+    return nullptr;
+  }
+  return webhook_contexts.emplace(tls.id, std::move(context)).first->second.get();
 }
 
 std::shared_ptr<const DeliveryTarget> HttpClient::Impl::TargetFor(const std::string& url) {

@@ -12,6 +12,11 @@ namespace hookd {
 
 DeliverySigningKeys::DeliverySigningKeys(const Webhook& webhook) : current(webhook.secret), seed(webhook.secret) {
   if (!webhook.previous_secret.empty()) previous.emplace(webhook.previous_secret);
+  if (!webhook.tls.empty()) {
+    const WebhookTls& t = webhook.tls;
+    tls = std::make_shared<const OutboundTls>(
+        OutboundTls{Sha256Hex(t.client_certificate + '\0' + t.client_key + '\0' + t.ca_certificates), t});
+  }
 }
 
 OutboundRequest BuildDeliveryRequest(const Webhook& webhook, DeliverySigningKeys& keys, const Event& event,
@@ -28,6 +33,7 @@ OutboundRequest BuildSignedRequest(const Webhook& webhook, DeliverySigningKeys& 
   req.url = webhook.url;
   req.timeout_ms = timeout_ms;
   req.body = std::move(body);
+  req.tls = keys.tls;
   const int64_t timestamp_s = now_ms / 1000;
   std::string signature = keys.current.Sign(message_id, timestamp_s, req.body).value_or("");
   if (keys.previous && webhook.previous_secret_expires_at_ms > now_ms) {

@@ -22,6 +22,7 @@ struct DeliverySigningKeys {
   StandardWebhooksSigner current;
   std::optional<StandardWebhooksSigner> previous;  // during a rotation's grace period
   HmacSha256Key seed;                              // X-Webhook-Signature: keyed by the whole secret string
+  std::shared_ptr<const OutboundTls> tls;          // its TLS settings, when it has any
 };
 
 // A request to the webhook signed as a delivery is, for `body` as given (the handshake's, say): Standard Webhooks

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,11 +16,19 @@
 
 namespace hookd {
 
+// A webhook's own TLS settings for its connections (SPEC §10: a client certificate, a CA bundle), made once per
+// webhook with its signing keys (request_builder.h).
+struct OutboundTls {
+  std::string id;  // names the settings: connections made with them are pooled apart from all others
+  WebhookTls tls;
+};
+
 struct OutboundRequest {
   std::string url;
   HeaderList headers;
   std::string body;
   int64_t timeout_ms = 30'000;
+  std::shared_ptr<const OutboundTls> tls;  // null: the system's trust store and no client certificate
 };
 
 struct OutboundResponse {
@@ -27,7 +36,9 @@ struct OutboundResponse {
   HeaderList headers;
   std::string body;
   bool body_truncated = false;
-  std::string error;  // "" on a response; "timeout", "connection_refused", "dns", "tls", "blocked_address", ...
+  // "" on a response; "timeout", "connection_refused", "dns", "tls", "blocked_address", "tls_client_cert_rejected",
+  // "tls_server_untrusted", ...
+  std::string error;
   std::string error_detail;
   int64_t elapsed_ms = 0;
 

@@ -99,6 +99,7 @@ AuditRecord MakeAuditRecord(const Actor& actor, std::string account_id, std::str
 json::object AuditedWebhookFields(const Webhook& w) {
   json::object fields = WebhookSettingsJson(w, kRedacted);  // an extra header may carry a credential
   fields["secret"] = kRedacted;
+  fields["tls"] = w.tls.empty() ? json::value(nullptr) : json::value(kRedacted);
   return fields;
 }
 
@@ -109,6 +110,9 @@ std::optional<AuditRecord> WebhookChangeRecord(const Actor& actor, const Webhook
   // A header's value is redacted on both sides: a changed value shows as the header, changed.
   if (!changes.contains("headers") && before.headers != after.headers) {
     changes["headers"] = json::object{{"before", was.at("headers")}, {"after", now.at("headers")}};
+  }
+  if (!changes.contains("tls") && before.tls != after.tls) {  // credentials replaced: redacted on both sides
+    changes["tls"] = json::object{{"before", was.at("tls")}, {"after", now.at("tls")}};
   }
   const bool secret_changed = before.secret != after.secret;
   if (secret_changed) changes["secret"] = json::object{{"before", kRedacted}, {"after", kRedacted}};

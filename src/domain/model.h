@@ -62,6 +62,15 @@ enum class CircuitState { kClosed, kOpen, kHalfOpen };
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// Mutual TLS for one webhook (SPEC §10): PEM texts, sealed at rest with the webhook's secrets, the key never shown.
+struct WebhookTls {
+  std::string client_certificate;  // "" = none: the webhook uses no TLS settings of its own
+  std::string client_key;
+  std::string ca_certificates;  // "" = the system's trust store verifies the endpoint
+  [[nodiscard]] bool empty() const { return client_certificate.empty() && ca_certificates.empty(); }
+  bool operator==(const WebhookTls&) const = default;
+};
+
 struct Webhook {
   std::string id;
   std::string account_id;
@@ -86,6 +95,7 @@ struct Webhook {
   int64_t updated_at_ms = 0;
   WebhookVerification verification = WebhookVerification::kNone;
   bool verified = false;  // the endpoint echoed a handshake's challenge at its current URL
+  WebhookTls tls;
 };
 
 struct Event {

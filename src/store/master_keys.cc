@@ -14,7 +14,8 @@ constexpr int kMaxPasses = 50;
 
 bool SealedUnder(const SealedSecrets& s, const std::string& id) {
   return SecretCipher::SealedKeyId(s.secret) == id &&
-         (s.previous.empty() || SecretCipher::SealedKeyId(s.previous) == id);
+         (s.previous.empty() || SecretCipher::SealedKeyId(s.previous) == id) &&
+         (s.credentials.empty() || SecretCipher::SealedKeyId(s.credentials) == id);
 }
 
 struct Pass {
@@ -38,13 +39,22 @@ Result<Pass> ResealPass(Store& store, const SecretCipher& ring, bool change) {
         ++pass.left;
         continue;
       }
-      auto secret = ring.Decrypt(was.secret);
-      auto previous = was.previous.empty() ? Result<std::string>(std::string()) : ring.Decrypt(was.previous);
-      if (!secret || !previous) {
+      // Each sealed value of the webhook opened and sealed again under the current key ("" stays "").
+      std::string failure;
+      auto reseal = [&](const std::string& sealed) -> std::string {
+        if (sealed.empty()) return "";
+        auto plain = ring.Decrypt(sealed);
+        if (!plain) {
+          failure = plain.error().message;
+          return "";
+        }
+        return ring.Encrypt(*plain);
+      };
+      SealedSecrets now{was.webhook_id, reseal(was.secret), reseal(was.previous), reseal(was.credentials)};
+      if (!failure.empty()) {
         return Fail(Error::Unavailable("webhook " + was.webhook_id + "'s secret does not open under any key held (" +
-                                       (secret ? previous : secret).error().message + ")"));
+                                       failure + ")"));
       }
-      SealedSecrets now{was.webhook_id, ring.Encrypt(*secret), was.previous.empty() ? "" : ring.Encrypt(*previous)};
       auto written = store.ResealSecrets(was, now);
       if (!written) return Fail(written.error());
       if (*written) {

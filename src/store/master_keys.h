@@ -42,6 +42,7 @@ struct SealedSecrets {
   std::string webhook_id;
   std::string secret;
   std::string previous;
+  std::string credentials;  // "" when the webhook has none
 };
 
 // Adds to `ring` every stored key it can open (and any opened through those), then makes the stored check's key

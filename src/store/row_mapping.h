@@ -14,6 +14,7 @@
 #include "crypto/secret_cipher.h"
 #include "domain/audit.h"
 #include "domain/delivery_stats.h"
+#include "domain/endpoint_credentials.h"
 #include "domain/header_list.h"
 #include "domain/model.h"
 #include "domain/stats_rollup.h"
@@ -29,7 +30,7 @@
 #define HOOKD_WEBHOOK_COLUMNS                                                                                  \
   "id, account_id, url, name, description, events, active, environment, rate_limit, ordered, payload_format, " \
   "headers, metadata, secret_enc, previous_secret_enc, previous_secret_expires_at, status, disabled_reason, "  \
-  "circuit, created_at, updated_at, verification, verified"
+  "circuit, created_at, updated_at, verification, verified, credentials_enc"
 #define HOOKD_EVENT_COLUMNS "id, account_id, type, environment, data, metadata, created_at"
 #define HOOKD_DELIVERY_COLUMNS                                                                             \
   "id, account_id, event_id, webhook_id, event_type, status, attempt_count, next_attempt_at, created_at, " \
@@ -198,6 +199,11 @@ Result<Webhook> WebhookFromRow(const Row& r, const SecretCipher& cipher) {
   w.updated_at_ms = r.Int(20);
   w.verification = ParseWebhookVerification(r.Text(21)).value_or(WebhookVerification::kNone);
   w.verified = r.Bool(22);
+  if (!r.IsNull(23)) {  // sealed like the secrets (domain/endpoint_credentials.h)
+    auto credentials = cipher.Decrypt(r.Text(23));
+    if (!credentials) return Fail(credentials.error());
+    if (auto st = ReadCredentialsJson(*credentials, w); !st) return Fail(st.error());
+  }
   return w;
 }
 
@@ -205,8 +211,8 @@ Result<Webhook> WebhookFromRow(const Row& r, const SecretCipher& cipher) {
 // 4 name, 5 description, 6 events, 7 active, 8 environment, 9 rate_limit, 10 ordered, 11 payload_format,
 // 12 headers, 13 metadata, 14 secret_enc, 15 previous_secret_enc (NULL when not rotating), 16
 // previous_secret_expires_at (likewise), 17 status, 18 disabled_reason (NULL when empty), 19 circuit,
-// 20 updated_at, 21 verification, 22 verified. `out` is anything with Text(string), Strings(list), Int(int64),
-// Bool(bool) and Null() that appends the next parameter.
+// 20 updated_at, 21 verification, 22 verified, 23 credentials_enc (NULL when none). `out` is anything with
+// Text(string), Strings(list), Int(int64), Bool(bool) and Null() that appends the next parameter.
 template <class Params>
 void AddWebhookFields(Params& out, const Webhook& w, const SecretCipher& cipher) {
   const bool rotating = !w.previous_secret.empty();
@@ -241,6 +247,11 @@ void AddWebhookFields(Params& out, const Webhook& w, const SecretCipher& cipher)
   out.Int(w.updated_at_ms);
   out.Text(ToString(w.verification));
   out.Bool(w.verified);
+  if (const std::string credentials = CredentialsJson(w); credentials.empty()) {
+    out.Null();
+  } else {
+    out.Text(cipher.Encrypt(credentials));
+  }
 }
 
 template <class Row>

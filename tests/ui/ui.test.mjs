@@ -170,6 +170,17 @@ test('the PRD tasks in a real browser', async (t) => {
     assert.equal((await call('PATCH', `/webhooks/${webhookId}`, { verification: 'none' })).status, 200);
   });
 
+  await t.test('mutual TLS: a key that is not a key is refused in place, and nothing is saved', async () => {
+    await page.goto(base + `/settings/webhooks#/webhooks/${webhookId}/edit`);
+    await page.getByText('Mutual TLS (optional)').click();
+    await page.getByLabel('Client certificate (PEM)').fill('-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----');
+    await page.getByLabel(/^Client key/).fill('not a key');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('#err-tls\\.client_certificate').getByText('is not a PEM certificate').waitFor();
+    assert.equal((await call('GET', `/webhooks/${webhookId}`)).json.tls, null);
+    await shot('11d-webhook-tls-refused');
+  });
+
   await t.test('the webhook\'s history and the Activity page say who changed what', async () => {
     await page.goto(base + `/settings/webhooks#/webhooks/${webhookId}`);
     const history = page.getByRole('region', { name: 'History' });

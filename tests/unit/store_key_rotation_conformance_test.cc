@@ -1,7 +1,7 @@
-// Secrets under the master key on every backend: sealed at rest, and master key rotation (store/master_keys.h): while
-// it runs, a process started with either key opens every secret; another process learns the new key from the store and
-// seals under it; every secret ends up under the new key; an interrupted rotation is finished by running it again;
-// finishing shuts the old key out.
+// Secrets and endpoint credentials under the master key on every backend: sealed at rest, and master key rotation
+// (store/master_keys.h): while it runs, a process started with either key opens every secret; another process learns
+// the new key from the store and seals under it; every secret ends up under the new key; an interrupted rotation is
+// finished by running it again; finishing shuts the old key out.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -33,19 +33,30 @@ void ExpectAllSealedUnder(Store& store, const std::string& key) {
     if (!s.previous.empty()) {
       EXPECT_EQ(SecretCipher::SealedKeyId(s.previous), SecretCipher::IdOf(key));
     }
+    if (!s.credentials.empty()) {
+      EXPECT_EQ(SecretCipher::SealedKeyId(s.credentials), SecretCipher::IdOf(key));
+    }
   }
 }
 
 TEST_P(StoreConformance, WebhookSecretsAreEncryptedAtRest) {
-  auto w = NewWebhook(account_);
+  Webhook unsaved = UnsavedWebhook(account_);
+  unsaved.tls = WebhookTls{"-----BEGIN CERTIFICATE-----\nY2VydGlmaWNhdGVib2R5\n-----END CERTIFICATE-----\n",
+                           "-----BEGIN PRIVATE KEY-----\ncHJpdmF0ZWtleWJvZHkx\n-----END PRIVATE KEY-----\n",
+                           "-----BEGIN CERTIFICATE-----\nY2FidW5kbGVib2R5MTI=\n-----END CERTIFICATE-----\n"};
+  auto w = store_->CreateWebhook(unsaved, 100, Actor{});
   ASSERT_TRUE(w.has_value());
   store_->Flush();
   auto read = store_->GetWebhook(account_, w->id);
   ASSERT_TRUE(read.has_value());
   EXPECT_EQ(read->secret, kSecret);
+  EXPECT_EQ(read->tls, unsaved.tls);
   const std::string raw = GetParam().raw_bytes(location_);
   ASSERT_FALSE(raw.empty());
   EXPECT_EQ(raw.find("c3RvcmVjb25mb3JtYW5jZXNlY3JldGtleTAxMjM0NTY3"), std::string::npos);
+  for (const char* credential : {"cHJpdmF0ZWtleWJvZHkx", "Y2VydGlmaWNhdGVib2R5", "Y2FidW5kbGVib2R5MTI"}) {
+    EXPECT_EQ(raw.find(credential), std::string::npos) << credential;  // sealed, not merely stored
+  }
   EXPECT_NE(raw.find(w->id), std::string::npos);  // the check reads the right bytes
 }
 
@@ -78,6 +89,8 @@ TEST_P(StoreConformance, AMasterKeyRotatesUnderALiveProcessAndFinishingShutsTheO
   Webhook rotating = *NewWebhook(account_);
   rotating.previous_secret = "whsec_cHJldmlvdXNzZWNyZXRvZnRoaXN3ZWJob29rMDE=";
   rotating.previous_secret_expires_at_ms = NowMs() + 86'400'000;
+  rotating.tls = WebhookTls{"-----BEGIN CERTIFICATE-----\nc2VhbGVk\n-----END CERTIFICATE-----\n",
+                            "-----BEGIN PRIVATE KEY-----\na2V5\n-----END PRIVATE KEY-----\n", ""};
   ASSERT_TRUE(store_->UpdateWebhook(rotating, false, Actor{}).has_value());
   // Another process on the same store, started with the old key, serving throughout.
   auto other = GetParam().reopen(location_, kOldKey);
@@ -98,6 +111,7 @@ TEST_P(StoreConformance, AMasterKeyRotatesUnderALiveProcessAndFinishingShutsTheO
   ASSERT_TRUE(read.has_value()) << read.error().message;
   EXPECT_EQ(read->secret, kSecret);
   EXPECT_EQ(read->previous_secret, rotating.previous_secret);
+  EXPECT_EQ(read->tls, rotating.tls);  // its credentials went with its secrets
   Webhook later = *plain;
   later.id = NewId("wh_");
   ASSERT_TRUE((*other)->CreateWebhook(later, 100, Actor{}).has_value());
@@ -165,11 +179,11 @@ TEST_P(StoreConformance, ResealingIsCompareAndSet) {
   changed.secret = "whsec_bmV3c2VjcmV0YWZ0ZXJ0aGVyb3RhdGlvbmJlZ2FuMDE=";
   ASSERT_TRUE(store_->UpdateWebhook(changed, false, Actor{}).has_value());
   SecretCipher cipher(kOldKey);
-  auto written = store_->ResealSecrets(was, {was.webhook_id, cipher.Encrypt(kSecret), ""});
+  auto written = store_->ResealSecrets(was, {was.webhook_id, cipher.Encrypt(kSecret), "", ""});
   ASSERT_TRUE(written.has_value());
   EXPECT_FALSE(*written);
   EXPECT_EQ(store_->GetWebhook(account_, w->id)->secret, changed.secret);
-  auto none = store_->ResealSecrets({"wh_gone", "a", ""}, {"wh_gone", "b", ""});
+  auto none = store_->ResealSecrets({"wh_gone", "a", "", ""}, {"wh_gone", "b", "", ""});
   ASSERT_TRUE(none.has_value());
   EXPECT_FALSE(*none);
 }

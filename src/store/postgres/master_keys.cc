@@ -54,12 +54,13 @@ Status PostgresStore::ForgetWrappedKeys() {
 Result<std::vector<SealedSecrets>> PostgresStore::ListSealedSecrets(const std::string& after, int limit) {
   return pool_.With([&](Connection& c) -> Result<std::vector<SealedSecrets>> {
     auto r = c.Exec(
-        "SELECT id, secret_enc, COALESCE(previous_secret_enc, '') FROM webhooks WHERE id > $1 UNION ALL "
-        "SELECT id, secret_enc, '' FROM operational_webhooks WHERE id > $1 ORDER BY id LIMIT $2",
+        "SELECT id, secret_enc, COALESCE(previous_secret_enc, ''), COALESCE(credentials_enc, '') FROM webhooks "
+        "WHERE id > $1 UNION ALL "
+        "SELECT id, secret_enc, '', '' FROM operational_webhooks WHERE id > $1 ORDER BY id LIMIT $2",
         Params().Add(after).Add(limit));
     if (!r) return Fail(r.error());
     std::vector<SealedSecrets> out;
-    for (int i = 0; i < r->Count(); ++i) out.push_back({r->Text(i, 0), r->Text(i, 1), r->Text(i, 2)});
+    for (int i = 0; i < r->Count(); ++i) out.push_back({r->Text(i, 0), r->Text(i, 1), r->Text(i, 2), r->Text(i, 3)});
     return out;
   });
 }
@@ -68,10 +69,18 @@ Result<bool> PostgresStore::ResealSecrets(const SealedSecrets& was, const Sealed
   return pool_.With([&](Connection& c) -> Result<bool> {
     auto r = c.Exec(IsOperationalWebhookId(was.webhook_id)
                         ? "UPDATE operational_webhooks SET secret_enc = $2 WHERE id = $1 AND secret_enc = $4 AND $3 = "
-                          "'' AND $5 = ''"
-                        : "UPDATE webhooks SET secret_enc = $2, previous_secret_enc = NULLIF($3, '') "
-                          "WHERE id = $1 AND secret_enc = $4 AND COALESCE(previous_secret_enc, '') = $5",
-                    Params().Add(was.webhook_id).Add(now.secret).Add(now.previous).Add(was.secret).Add(was.previous));
+                          "'' AND $5 = '' AND $6 = '' AND $7 = ''"
+                        : "UPDATE webhooks SET secret_enc = $2, previous_secret_enc = NULLIF($3, ''), "
+                          "credentials_enc = NULLIF($6, '') WHERE id = $1 AND secret_enc = $4 AND "
+                          "COALESCE(previous_secret_enc, '') = $5 AND COALESCE(credentials_enc, '') = $7",
+                    Params()
+                        .Add(was.webhook_id)
+                        .Add(now.secret)
+                        .Add(now.previous)
+                        .Add(was.secret)
+                        .Add(was.previous)
+                        .Add(now.credentials)
+                        .Add(was.credentials));
     if (!r) return Fail(r.error());
     return r->Affected() > 0;
   });

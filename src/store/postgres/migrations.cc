@@ -333,6 +333,10 @@ CREATE TABLE endpoint_notices (  -- per customer webhook: when endpoint.failing 
 ALTER TABLE webhooks ADD COLUMN verification text NOT NULL DEFAULT 'none';
 ALTER TABLE webhooks ADD COLUMN verified boolean NOT NULL DEFAULT false;
 )sql",
+      // 9: endpoint credentials (SPEC §10, domain/endpoint_credentials.h), sealed like the secrets; NULL when none.
+      R"sql(
+ALTER TABLE webhooks ADD COLUMN credentials_enc text;
+)sql",
   };
   return migrations;
 }

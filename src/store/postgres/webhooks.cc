@@ -33,7 +33,7 @@ Result<Webhook> PostgresStore::CreateWebhook(const Webhook& w, int max_per_accou
       auto r = c.Exec("INSERT INTO webhooks(" HOOKD_WEBHOOK_COLUMNS
                       ", shard) "
                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
-                      "$23, $20, $21, $22, $24)",
+                      "$24, $20, $21, $22, $23, $25)",
                       p);
       if (!r) return Fail(r.error());
       if (auto st = AppendAudit(c, WebhookCreatedRecord(by, w)); !st) return st;
@@ -110,10 +110,10 @@ Result<Webhook> PostgresStore::UpdateWebhook(const Webhook& w, bool sets_activit
         "UPDATE webhooks SET url = $3, name = $4, description = $5, events = $6, environment = $8, "
         "rate_limit = $9, ordered = $10, payload_format = $11, headers = $12, metadata = $13, secret_enc = $14, "
         "previous_secret_enc = $15, previous_secret_expires_at = $16, updated_at = $20, verification = $21, "
-        "verified = verified AND $22 AND url = $3, "
-        "active = CASE WHEN $23 THEN $7 ELSE active END, status = CASE WHEN $23 THEN $17 ELSE status END, "
-        "disabled_reason = CASE WHEN $23 THEN $18 ELSE disabled_reason END, "
-        "circuit = CASE WHEN $23 THEN $19 ELSE circuit END WHERE id = $1 AND account_id = $2",
+        "verified = verified AND $22 AND url = $3, credentials_enc = $23, "
+        "active = CASE WHEN $24 THEN $7 ELSE active END, status = CASE WHEN $24 THEN $17 ELSE status END, "
+        "disabled_reason = CASE WHEN $24 THEN $18 ELSE disabled_reason END, "
+        "circuit = CASE WHEN $24 THEN $19 ELSE circuit END WHERE id = $1 AND account_id = $2",
         p);
     if (!updated) return Fail(updated.error());
     PostgresNoticeRows rows(*this, c, noticed);

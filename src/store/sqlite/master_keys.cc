@@ -61,11 +61,12 @@ Status SqliteStore::ForgetWrappedKeys() {
 Result<std::vector<SealedSecrets>> SqliteStore::ListSealedSecrets(const std::string& after, int limit) {
   return WithReader([&](Database& db) -> Result<std::vector<SealedSecrets>> {
     auto q = db.Prepare(
-        "SELECT id, secret_enc, COALESCE(previous_secret_enc, '') FROM webhooks WHERE id > ?1 UNION ALL "
-        "SELECT id, secret_enc, '' FROM operational_webhooks WHERE id > ?1 ORDER BY id LIMIT ?2");
+        "SELECT id, secret_enc, COALESCE(previous_secret_enc, ''), COALESCE(credentials_enc, '') FROM webhooks "
+        "WHERE id > ?1 UNION ALL "
+        "SELECT id, secret_enc, '', '' FROM operational_webhooks WHERE id > ?1 ORDER BY id LIMIT ?2");
     q.Bind(1, after).Bind(2, limit);
     std::vector<SealedSecrets> out;
-    while (q.Step()) out.push_back({q.Text(0), q.Text(1), q.Text(2)});
+    while (q.Step()) out.push_back({q.Text(0), q.Text(1), q.Text(2), q.Text(3)});
     if (q.Failed()) return Fail(Error::Unavailable("listing secrets failed: " + db.LastError()));
     return out;
   });
@@ -76,10 +77,12 @@ Result<bool> SqliteStore::ResealSecrets(const SealedSecrets& was, const SealedSe
   Status st = writer_->Run([&](Database& db) -> Status {
     auto q = db.Prepare(IsOperationalWebhookId(was.webhook_id)
                             ? "UPDATE operational_webhooks SET secret_enc = ?2 WHERE id = ?1 AND secret_enc = ?4 "
-                              "AND ?3 = '' AND ?5 = ''"
-                            : "UPDATE webhooks SET secret_enc = ?2, previous_secret_enc = NULLIF(?3, '') "
-                              "WHERE id = ?1 AND secret_enc = ?4 AND COALESCE(previous_secret_enc, '') = ?5");
+                              "AND ?3 = '' AND ?5 = '' AND ?6 = '' AND ?7 = ''"
+                            : "UPDATE webhooks SET secret_enc = ?2, previous_secret_enc = NULLIF(?3, ''), "
+                              "credentials_enc = NULLIF(?6, '') WHERE id = ?1 AND secret_enc = ?4 AND "
+                              "COALESCE(previous_secret_enc, '') = ?5 AND COALESCE(credentials_enc, '') = ?7");
     q.Bind(1, was.webhook_id).Bind(2, now.secret).Bind(3, now.previous).Bind(4, was.secret).Bind(5, was.previous);
+    q.Bind(6, now.credentials).Bind(7, was.credentials);
     if (auto st = q.Run(); !st) return st;
     written = db.Changes() > 0;
     return Ok();

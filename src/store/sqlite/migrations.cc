@@ -234,6 +234,10 @@ CREATE TABLE endpoint_notices (  -- per customer webhook: when endpoint.failing 
 ALTER TABLE webhooks ADD COLUMN verification TEXT NOT NULL DEFAULT 'none';
 ALTER TABLE webhooks ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 9: endpoint credentials (SPEC §10, domain/endpoint_credentials.h), sealed like the secrets; NULL when none.
+      R"sql(
+ALTER TABLE webhooks ADD COLUMN credentials_enc TEXT;
+)sql",
   };
   return migrations;
 }

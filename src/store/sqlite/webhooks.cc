@@ -21,12 +21,13 @@ Result<Webhook> SqliteStore::CreateWebhook(const Webhook& w, int max_per_account
     auto count = db.Prepare("SELECT COUNT(*) FROM webhooks WHERE account_id = ?");
     count.Bind(1, w.account_id);
     if (auto st = CheckWebhookCap(count.Step() ? count.Int(0) : 0, max_per_account); !st) return st;
-    auto q = db.Prepare("INSERT INTO webhooks(" HOOKD_WEBHOOK_COLUMNS
-                        ") "
-                        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?23,?20,?21,?22)");
+    auto q =
+        db.Prepare("INSERT INTO webhooks(" HOOKD_WEBHOOK_COLUMNS
+                   ") "
+                   "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?24,?20,?21,?22,?23)");
     FieldBinder fields(q);
     AddWebhookFields(fields, w, cipher_);
-    if (auto r = q.Bind(23, w.created_at_ms).Run(); !r) return r;
+    if (auto r = q.Bind(24, w.created_at_ms).Run(); !r) return r;
     ForgetMatchTargets(w.account_id);
     return AppendAudit(db, WebhookCreatedRecord(by, w));
   });
@@ -95,12 +96,13 @@ Result<Webhook> SqliteStore::UpdateWebhook(const Webhook& w, bool sets_activity,
         "UPDATE webhooks SET url=?3, name=?4, description=?5, events=?6, environment=?8, rate_limit=?9, "
         "ordered=?10, payload_format=?11, headers=?12, metadata=?13, secret_enc=?14, previous_secret_enc=?15, "
         "previous_secret_expires_at=?16, updated_at=?20, verification=?21, verified = verified AND ?22 AND url = ?3, "
-        "active = CASE WHEN ?23 THEN ?7 ELSE active END, status = CASE WHEN ?23 THEN ?17 ELSE status END, "
-        "disabled_reason = CASE WHEN ?23 THEN ?18 ELSE disabled_reason END, "
-        "circuit = CASE WHEN ?23 THEN ?19 ELSE circuit END WHERE id=?1 AND account_id=?2");
+        "credentials_enc=?23, "
+        "active = CASE WHEN ?24 THEN ?7 ELSE active END, status = CASE WHEN ?24 THEN ?17 ELSE status END, "
+        "disabled_reason = CASE WHEN ?24 THEN ?18 ELSE disabled_reason END, "
+        "circuit = CASE WHEN ?24 THEN ?19 ELSE circuit END WHERE id=?1 AND account_id=?2");
     FieldBinder fields(q);
     AddWebhookFields(fields, w, cipher_);
-    if (auto r = q.Bind(23, sets_activity).Run(); !r) return r;
+    if (auto r = q.Bind(24, sets_activity).Run(); !r) return r;
     ForgetMatchTargets(w.account_id);
     SqliteNoticeRows rows(*this, db, noticed);
     return RecordWebhookUpdate(rows, by, *before, w, sets_activity);

@@ -86,6 +86,10 @@ async function renderWebhookDetail(id) {
       h('dt', {}, 'Ordered'), h('dd', {}, w.ordered ? 'yes' : 'no'),
       h('dt', {}, 'Payload'), h('dd', {}, w.payload_format),
       w.verification === 'handshake' ? [h('dt', {}, 'Ownership'), h('dd', {}, ownership)] : null,
+      w.tls ? [h('dt', {}, 'Mutual TLS'), h('dd', {},
+        w.tls.fingerprint_sha256 ? h('span', {}, 'client certificate ', h('code', { id: 'tls-fingerprint' }, w.tls.fingerprint_sha256.slice(0, 16) + '…'),
+          w.tls.expires_at ? ` expires ${fmtTime(w.tls.expires_at)}` : '') : 'no client certificate',
+        w.tls.ca_certificates ? '; the endpoint is verified with its own CA bundle' : '')] : null,
       h('dt', {}, w.signing === 'ed25519' ? 'Signing key' : 'Signing secret'), h('dd', {}, secretBox)),
     testResult);
 

@@ -180,6 +180,14 @@ async function renderWebhookForm(id) {
       verification: fields.verification.value, headers: headers.value(),
       active: fields.active.checked,
     };
+    // Mutual TLS is replaced as a whole: sent only when something was pasted, or when asked to remove it.
+    const pem = { client_certificate: fields.tls_certificate.value.trim(), client_key: fields.tls_key.value.trim(),
+      ca_certificates: fields.tls_ca.value.trim() };
+    if (pem.client_certificate || pem.client_key || pem.ca_certificates) {
+      body.tls = Object.fromEntries(Object.entries(pem).filter(([, v]) => v).map(([k, v]) => [k, `${v}\n`]));
+    } else if (fields.tls_remove && fields.tls_remove.checked) {
+      body.tls = null;
+    }
     submit.disabled = true;
     try {
       const query = verify ? '' : '?verify=false';
@@ -200,7 +208,7 @@ async function renderWebhookForm(id) {
       }
       let placed = false;
       for (const d of err.details) {
-        const key = d.field.split(/[.[]/)[0];
+        const key = errors[d.field] ? d.field : d.field.split(/[.[]/)[0];
         if (errors[key]) { errors[key].textContent = d.message; errors[key].parentElement.classList.add('invalid'); placed = true; }
       }
       if (!placed) formError.replaceChildren(h('div', { class: 'notice error' }, err.message));
@@ -235,6 +243,13 @@ async function renderWebhookForm(id) {
       [['none', 'None'], ['handshake', 'Handshake — hold deliveries until the endpoint echoes a challenge']]
         .map(([v, l]) => h('option', { value: v, selected: w.verification === v }, l))),
       'With the handshake, the endpoint must answer a webhook.verification request by echoing its challenge before anything is sent to it.'),
+    h('details', { class: 'field' }, h('summary', {}, 'Mutual TLS (optional)'),
+      w.tls ? h('p', { class: 'help' }, `Set: client certificate ${w.tls.fingerprint_sha256 ? w.tls.fingerprint_sha256.slice(0, 16) + '…' : 'none'}`,
+        w.tls.ca_certificates ? ', own CA bundle' : '', '. Paste new ones to replace them, or ',
+        h('label', { class: 'check' }, (fields.tls_remove = h('input', { type: 'checkbox' })), 'remove them')) : null,
+      field('tls.client_certificate', 'Client certificate (PEM)', (fields.tls_certificate = h('textarea', { class: 'mono', rows: 3, placeholder: '-----BEGIN CERTIFICATE-----' }))),
+      field('tls.client_key', 'Client key (PEM, unencrypted; stored sealed, never shown)', (fields.tls_key = h('textarea', { class: 'mono', rows: 3, placeholder: '-----BEGIN PRIVATE KEY-----' }))),
+      field('tls.ca_certificates', 'CA certificates that verify the endpoint (PEM; default: the public CAs)', (fields.tls_ca = h('textarea', { class: 'mono', rows: 3 })))),
     h('div', { class: 'field', 'data-field': 'headers' }, h('label', {}, 'Custom headers'), headers.element,
       (errors.headers = h('div', { class: 'field-error', id: 'err-headers' }))),
     h('div', { class: 'field' }, h('label', { class: 'check' }, (fields.ordered = h('input', { type: 'checkbox', checked: w.ordered })),
