@@ -67,11 +67,8 @@ json::object WebhookJson(const Webhook& w, bool include_secret) {
         {"expires_at", tls.expires_at_ms ? json::value(FormatRfc3339(tls.expires_at_ms)) : json::value(nullptr)},
         {"ca_certificates", tls.ca_certificates}};
   }
-  if (const Ed25519Key key(w.secret); key.valid()) {
-    o["key_id"] = key.key_id();
-    o["public_key"] = Ed25519PublicKeyText(key.public_key());
-  } else if (include_secret) {
-    o["secret"] = w.secret;
+  for (auto& [field, value] : SigningKeyJson(w)) {  // `signing` is among the settings already
+    if (field != "signing" && (field != "secret" || include_secret)) o[field] = std::move(value);
   }
   return o;
 }
